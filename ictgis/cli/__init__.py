@@ -1,0 +1,1 @@
+"""Command-line interface of ictgis (thin layer over the library)."""

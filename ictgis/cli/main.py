@@ -1,0 +1,122 @@
+"""$ ictgis: the command group, error handling and workspace loading."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ictgis import __version__
+from ictgis.errors import IctgisError
+
+
+class IctgisGroup(click.Group):
+    """A group that turns ictgis errors into one clear message and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; :class:`IctgisError` becomes ``Error: ...`` and exit 1."""
+        try:
+            return super().invoke(ctx)
+        except IctgisError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@dataclass
+class Console:
+    """Where commands print: quiet mode, and whether a progress display makes sense."""
+
+    quiet: bool = False
+
+    def echo(self, text: str = "") -> None:
+        """Print a line of the summary unless quiet."""
+        if not self.quiet:
+            click.echo(text)
+
+    def warn(self, text: str) -> None:
+        """Print a warning line to stderr unless quiet."""
+        if not self.quiet:
+            click.echo(text, err=True)
+
+    def progress(self) -> Callable[[str], None] | None:
+        """A step callback that shows progress on a terminal, or None."""
+        if self.quiet or not sys.stderr.isatty():
+            return None
+        return lambda step: click.echo(f"  … {step}", err=True)
+
+
+@click.group(cls=IctgisGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More log output (repeatable).")
+@click.version_option(__version__, prog_name="ictgis")
+def main(verbose: int) -> None:
+    """Telecom-infrastructure GIS for provincial planners.
+
+    Postal and telecom indicators by commune, district, urban/rural zone and economic region,
+    from a workspace folder described by its ictgis.toml.
+    """
+    logging.basicConfig(level=max(10, 30 - 10 * verbose), stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+def output_dir(workspace: Path, out: Path | None) -> Path:
+    """The output folder: ``--out`` or ``WORKSPACE/outputs``."""
+    if out is not None:
+        return out
+    root = workspace if workspace.is_dir() else workspace.parent
+    return root / "outputs"
+
+
+def _register() -> None:
+    from ictgis.cli import demo, run, stats, validate
+
+    for module in (demo, validate, stats, run):
+        main.add_command(module.command)
+
+
+
+def load_checked(workspace: Path, console: Console, *, strict: bool = False):  # noqa: ANN201
+    """Load and validate a workspace, printing its problems (the first few) to stderr.
+
+    Raises
+    ------
+    DataError
+        With ``strict``, when any row was rejected.
+    """
+    from ictgis import validate
+    from ictgis.config import load_config
+    from ictgis.errors import DataError
+    from ictgis.workspace import load_workspace
+
+    config = load_config(workspace)
+    ws = load_workspace(config, progress=console.progress())
+    found = ws.problems
+    if strict and (found["severity"] == "rejected").any():
+        rejected = found[found["severity"] == "rejected"]
+        try:
+            validate.raise_if_any(rejected, what="--strict: no row may be rejected")
+        except DataError as exc:
+            raise DataError(str(exc)) from None
+    shown = 10
+    for _, row in found.head(shown).iterrows():
+        console.warn(f"{row['severity']}: {validate.format_problem(row)}")
+    if len(found) > shown:
+        console.warn(f"... {len(found) - shown} more problems in outputs/rejects/problems.csv")
+    return ws
+
+
+def save_rejects(ws: Any, out: Path) -> Path:
+    """Write ``problems.csv`` and one file of rejected rows per layer to ``OUT/rejects``."""
+    from ictgis import io
+
+    with io.staged_dir(out / "rejects") as tmp:
+        io.write_csv(ws.problems, tmp / "problems.csv")
+        for layer, rows in ws.rejects.items():
+            io.write_csv(rows, tmp / f"{layer}.csv")
+    return out / "rejects"
+
+
+_register()

@@ -1,0 +1,41 @@
+"""Options shared by several commands, each defined once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ictgis.io import OUTPUT_FORMATS
+
+workspace_opt = click.option(
+    "-w", "--workspace", type=click.Path(file_okay=True, dir_okay=True, path_type=Path),
+    default=Path("."), show_default=True,
+    help="Workspace folder (holding ictgis.toml) or the ictgis.toml file itself.",
+)
+out_opt = click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Output folder [default: WORKSPACE/outputs].",
+)
+
+
+def _formats(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]
+             ) -> tuple[str, ...]:
+    names = [v.strip().lower() for item in value for v in item.split(",") if v.strip()]
+    unknown = [n for n in names if n not in OUTPUT_FORMATS]
+    if unknown:
+        msg = f"{unknown[0]!r} is not a format; choose from {', '.join(OUTPUT_FORMATS)}"
+        raise click.BadParameter(msg, param_hint="--format")
+    return tuple(dict.fromkeys(names)) or ("csv", "xlsx", "gpkg")
+
+
+format_opt = click.option(
+    "--format", "formats", multiple=True, callback=_formats, metavar="FMT[,FMT]",
+    help="Output formats: csv, xlsx, gpkg, geojson (repeat or comma-separate) "
+         "[default: csv,xlsx,gpkg].",
+)
+quiet_opt = click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+strict_opt = click.option(
+    "--strict", is_flag=True,
+    help="Treat rejected rows as an error (exit 1, write nothing) instead of reporting them.",
+)

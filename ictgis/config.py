@@ -1,0 +1,312 @@
+"""Workspace configuration: ``ictgis.toml`` -> frozen dataclasses; every error names key and file."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from ictgis.crs import DEFAULT_CRS, check_crs_name, parse_crs
+from ictgis.errors import ConfigError
+
+CONFIG_NAME = "ictgis.toml"
+
+#: Postal point types counted in N by default: the public postal network (DOMAIN.md §1.2).
+DEFAULT_COUNT_TYPES = ("buu_cuc", "buu_cuc_phat", "diem_bdvhx", "dai_ly", "kiot", "thung_thu")
+
+#: Commune kinds that are urban by default (GSO rule, DOMAIN.md §1.4).
+DEFAULT_URBAN_KINDS = ("phuong", "thi_tran")
+
+KINDS = ("phuong", "thi_tran", "xa")
+
+_COORD_FIELDS = ("lon", "lat", "easting", "northing")
+
+#: Per layer: required canonical fields, optional ones, and the allowed values of ``by``.
+LAYER_SCHEMAS: Mapping[str, dict[str, tuple[str, ...]]] = MappingProxyType(
+    {
+        "communes": {
+            "required": ("code", "name"),
+            "optional": ("kind", "district", "population", "area_km2"),
+            "by": (),
+        },
+        "population": {
+            "required": ("population",),
+            "optional": ("code", "name", "district"),
+            "by": ("code", "name"),
+        },
+        "post_offices": {
+            "required": ("id", "type"),
+            "optional": ("name", "commune", *_COORD_FIELDS),
+            "by": (),
+        },
+        "bts": {
+            "required": ("id", "operators"),
+            "optional": (
+                "technologies", "mast_class", "height", "status", "commune", *_COORD_FIELDS,
+            ),
+            "by": (),
+        },
+        "subscribers": {
+            "required": (),
+            "optional": (
+                "commune", "district", "fixed", "mobile_postpaid", "mobile_prepaid",
+                "internet_fixed", "internet_mobile",
+            ),
+            "by": ("commune", "district"),
+        },
+    }
+)
+
+REQUIRED_LAYERS = ("communes", "post_offices")
+_LAYER_KEYS = {"path", "layer", "crs", "encoding", "fields", "by"}
+_TOP_KEYS = {"province", "admin", "regions", "postal", "layers"}
+
+
+@dataclass(frozen=True)
+class LayerConfig:
+    """Where one layer lives and how its columns map to ictgis's names.
+
+    Attributes
+    ----------
+    name
+        Layer role: one of :data:`LAYER_SCHEMAS`.
+    path
+        Absolute path of the file.
+    fields
+        Canonical name -> column name in the file.
+    layer
+        Layer (GeoPackage/KML) or sheet (XLSX) name; the first one when ``None``.
+    crs
+        CRS to assume when the file has none, and the CRS of coordinate columns in tables.
+    encoding
+        Text encoding of a Shapefile ``.dbf`` or a CSV (e.g. ``"cp1258"``).
+    by
+        Join key of a table layer (population: ``code``/``name``; subscribers:
+        ``commune``/``district``).
+    """
+
+    name: str
+    path: Path
+    fields: Mapping[str, str]
+    layer: str | None = None
+    crs: str | None = None
+    encoding: str | None = None
+    by: str | None = None
+
+    @property
+    def label(self) -> str:
+        """File name used in messages."""
+        return self.path.name
+
+
+@dataclass(frozen=True)
+class Config:
+    """A workspace configuration. Build it with :func:`load_config` or :func:`parse_config`."""
+
+    path: Path
+    province: str
+    layers: Mapping[str, LayerConfig]
+    regions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    crs: str = DEFAULT_CRS
+    synthetic: bool = False
+    population_year: int | None = None
+    official_area_km2: float | None = None
+    urban_kinds: tuple[str, ...] = DEFAULT_URBAN_KINDS
+    region_by: str = "district"
+    count_types: tuple[str, ...] = DEFAULT_COUNT_TYPES
+    type_aliases: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        """The workspace folder (where ``ictgis.toml`` is)."""
+        return self.path.parent
+
+
+def load_config(workspace: Path | str) -> Config:
+    """Read ``ictgis.toml`` from a workspace folder (or the file itself).
+
+    Raises
+    ------
+    ConfigError
+        When the file is missing, is not TOML, or any key is missing, unknown or invalid.
+    """
+    path = Path(workspace)
+    if path.is_dir():
+        path = path / CONFIG_NAME
+    if not path.is_file():
+        msg = f"{path}: no workspace configuration here (run `ictgis demo DIR` for an example)"
+        raise ConfigError(msg)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        msg = f"{path.name}: not valid TOML: {exc}"
+        raise ConfigError(msg) from None
+    return parse_config(data, path=path.resolve())
+
+
+class _Reader:
+    """Reads typed values from a TOML table, naming key and file in every error."""
+
+    def __init__(self, file: str, table: Mapping[str, Any], section: str) -> None:
+        self.file, self.table, self.section = file, table, section
+
+    def where(self, key: str | None = None) -> str:
+        name = f"[{self.section}]" if self.section else ""
+        return f"{self.file}: {name} {key}".rstrip() if key else f"{self.file}: {name}"
+
+    def fail(self, key: str | None, problem: str) -> ConfigError:
+        return ConfigError(f"{self.where(key)} {problem}")
+
+    def check_keys(self, allowed: set[str]) -> None:
+        unknown = sorted(set(self.table) - allowed)
+        if unknown:
+            raise self.fail(unknown[0], f"is not a known key (known: {', '.join(sorted(allowed))})")
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
+        if key not in self.table:
+            if default is ...:
+                raise self.fail(key, "is missing")
+            return default
+        value = self.table[key]
+        if isinstance(value, bool) and kind is not bool and bool not in _as_tuple(kind):
+            raise self.fail(key, f"must be {_kind_name(kind)}, got {value!r}")
+        if not isinstance(value, kind):
+            raise self.fail(key, f"must be {_kind_name(kind)}, got {value!r}")
+        return value
+
+    def strings(self, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = self.get(key, list, list(default))
+        if not all(isinstance(v, str) for v in value):
+            raise self.fail(key, "must be a list of strings")
+        return tuple(value)
+
+    def sub(self, key: str, *, required: bool = False) -> _Reader:
+        table = self.get(key, dict, ... if required else {})
+        section = f"{self.section}.{key}" if self.section else key
+        return _Reader(self.file, table, section)
+
+
+def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
+             list: "a list", dict: "a table"}
+    return " or ".join(names.get(k, k.__name__) for k in _as_tuple(kind))
+
+
+def parse_config(data: Mapping[str, Any], *, path: Path) -> Config:
+    """Build a :class:`Config` from parsed TOML.
+
+    Parameters
+    ----------
+    data
+        The TOML document as a mapping.
+    path
+        Path of the file, used to resolve layer paths and in messages.
+    """
+    top = _Reader(path.name, data, "")
+    top.check_keys(_TOP_KEYS)
+
+    province = top.sub("province", required=True)
+    province.check_keys({"name", "crs", "synthetic", "population_year", "official_area_km2"})
+    crs = check_crs_name(province.get("crs", str, DEFAULT_CRS), where=province.where("crs"))
+    area = province.get("official_area_km2", (int, float), None)
+    if area is not None and area <= 0:
+        raise province.fail("official_area_km2", f"must be > 0, got {area}")
+
+    admin = top.sub("admin")
+    admin.check_keys({"urban_kinds", "region_by"})
+    urban_kinds = admin.strings("urban_kinds", DEFAULT_URBAN_KINDS)
+    bad = [k for k in urban_kinds if k not in KINDS]
+    if bad:
+        raise admin.fail("urban_kinds", f"has {bad[0]!r}; kinds are {', '.join(KINDS)}")
+    region_by = admin.get("region_by", str, "district")
+    if region_by not in {"district", "commune"}:
+        raise admin.fail("region_by", f"must be 'district' or 'commune', got {region_by!r}")
+
+    regions_reader = top.sub("regions")
+    regions: dict[str, tuple[str, ...]] = {}
+    for region in regions_reader.table:
+        regions[region] = regions_reader.strings(region, ())
+        if not regions[region]:
+            raise regions_reader.fail(region, "must list at least one unit")
+
+    postal = top.sub("postal")
+    postal.check_keys({"count_types", "type_aliases"})
+    count_types = postal.strings("count_types", DEFAULT_COUNT_TYPES)
+    aliases_reader = postal.sub("type_aliases")
+    aliases = {k: aliases_reader.get(k, str) for k in aliases_reader.table}
+
+    layers_reader = top.sub("layers", required=True)
+    layers_reader.check_keys(set(LAYER_SCHEMAS))
+    layers = {
+        name: _parse_layer(layers_reader.sub(name), name, path.parent)
+        for name in layers_reader.table
+    }
+    for name in REQUIRED_LAYERS:
+        if name not in layers:
+            raise layers_reader.fail(name, "is missing: this layer is required")
+
+    return Config(
+        path=path,
+        province=province.get("name", str),
+        layers=MappingProxyType(layers),
+        regions=MappingProxyType(regions),
+        crs=crs,
+        synthetic=province.get("synthetic", bool, False),
+        population_year=province.get("population_year", int, None),
+        official_area_km2=float(area) if area is not None else None,
+        urban_kinds=urban_kinds,
+        region_by=region_by,
+        count_types=count_types,
+        type_aliases=MappingProxyType(aliases),
+    )
+
+
+def _parse_layer(reader: _Reader, name: str, root: Path) -> LayerConfig:
+    schema = LAYER_SCHEMAS[name]
+    reader.check_keys(_LAYER_KEYS)
+    raw_path = reader.get("path", str)
+    crs = reader.get("crs", str, None)
+    if crs is not None:
+        parse_crs(crs, where=reader.where("crs"))
+    by = reader.get("by", str, schema["by"][0] if schema["by"] else None)
+    if schema["by"] and by not in schema["by"]:
+        raise reader.fail("by", f"must be one of {', '.join(schema['by'])}, got {by!r}")
+    if not schema["by"] and "by" in reader.table:
+        raise reader.fail("by", "is not used by this layer")
+
+    fields_reader = reader.sub("fields")
+    allowed = set(schema["required"]) | set(schema["optional"])
+    fields_reader.check_keys(allowed)
+    fields = {key: fields_reader.get(key, str) for key in fields_reader.table}
+    for key in schema["required"]:
+        if key not in fields:
+            raise fields_reader.fail(key, "is missing: name the column that holds it")
+    needed_by = {"code": ("code",), "name": ("name",), "commune": ("commune",),
+                 "district": ("district",)}.get(by or "", ())
+    for key in needed_by:
+        if key not in fields:
+            raise fields_reader.fail(key, f"is missing: by = {by!r} joins on it")
+    for pair in (("lon", "lat"), ("easting", "northing")):
+        if (pair[0] in fields) != (pair[1] in fields):
+            missing = pair[1] if pair[0] in fields else pair[0]
+            raise fields_reader.fail(missing, f"is missing: {pair[0]}/{pair[1]} go together")
+    if "easting" in fields and crs is None:
+        raise reader.fail("crs", "is missing: easting/northing columns need their CRS")
+
+    path = Path(raw_path)
+    return LayerConfig(
+        name=name,
+        path=path if path.is_absolute() else (root / path),
+        fields=MappingProxyType(fields),
+        layer=reader.get("layer", str, None),
+        crs=crs,
+        encoding=reader.get("encoding", str, None),
+        by=by,
+    )

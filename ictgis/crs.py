@@ -1,0 +1,152 @@
+"""Coordinate reference systems: VN-2000 with the official EPSG:6960 datum shift, metric checks."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
+from pyproj.transformer import TransformerGroup
+
+from ictgis.errors import ConfigError, CRSMismatchError, DataError
+
+#: VN-2000 / TM-3 105-45, the metric CRS of Tiền Giang's cadastral and planning data.
+DEFAULT_CRS = "EPSG:9210"
+
+#: Name fragment of EPSG:6960 "VN-2000 to WGS 84 (2)", the official QĐ 05/2007/QĐ-BTNMT shift.
+OFFICIAL_VN2000_OPERATION = "VN-2000 to WGS 84 (2)"
+
+#: Legacy PROJ string of EPSG:9210 bound to the official shift (rotation signs flipped for the
+#: Position-Vector convention of ``+towgs84``; DOMAIN.md §5.4).
+VN2000_TM3_10545_PROJ4 = (
+    "+proj=tmerc +lat_0=0 +lon_0=105.75 +k=0.9999 +x_0=500000 +y_0=0 +ellps=WGS84 "
+    "+towgs84=-191.90441429,-39.30318279,-111.45032835,0.00928836,-0.01975479,0.00427372,"
+    "0.252906278 +units=m +no_defs"
+)
+
+
+def parse_crs(value: object, *, where: str) -> CRS:
+    """Parse a CRS given in a config or a file.
+
+    Parameters
+    ----------
+    value
+        Anything :meth:`pyproj.CRS.from_user_input` accepts ("EPSG:9210", 9210, WKT, PROJ).
+    where
+        Where the value came from, for the error message (e.g. ``"ictgis.toml: [province] crs"``).
+
+    Raises
+    ------
+    ConfigError
+        If the value is not a CRS.
+    """
+    try:
+        return CRS.from_user_input(value)
+    except CRSError as exc:
+        msg = f"{where}: {value!r} is not a coordinate reference system ({exc})"
+        raise ConfigError(msg) from None
+
+
+def require_metric(gdf: gpd.GeoDataFrame, name: str) -> None:
+    """Raise unless ``gdf`` has a projected CRS in metres.
+
+    Parameters
+    ----------
+    gdf
+        The layer to check.
+    name
+        The layer's name, for the message.
+
+    Raises
+    ------
+    DataError
+        If the CRS is missing, geographic or not in metres.
+    """
+    crs = gdf.crs
+    if crs is None:
+        msg = f"layer {name!r} has no CRS; reproject it to a metric CRS first"
+        raise DataError(msg)
+    unit = crs.axis_info[0].unit_name if crs.axis_info else ""
+    if not crs.is_projected or unit not in {"metre", "meter"}:
+        msg = f"layer {name!r} is in {crs.name}, not a metric projected CRS"
+        raise DataError(msg)
+
+
+def require_same_crs(left: gpd.GeoDataFrame, right: gpd.GeoDataFrame, names: tuple[str, str]) -> None:
+    """Raise :class:`CRSMismatchError` unless both layers share one CRS."""
+    if left.crs is None or right.crs is None or not left.crs.equals(right.crs):
+        left_name = left.crs.name if left.crs else "no CRS"
+        right_name = right.crs.name if right.crs else "no CRS"
+        msg = f"layers {names[0]!r} ({left_name}) and {names[1]!r} ({right_name}) differ in CRS"
+        raise CRSMismatchError(msg)
+
+
+@lru_cache(maxsize=64)
+def _transformer(src_wkt: str, dst_wkt: str) -> Transformer:
+    src, dst = CRS.from_wkt(src_wkt), CRS.from_wkt(dst_wkt)
+    group = TransformerGroup(src, dst, always_xy=True)
+    official = [t for t in group.transformers if OFFICIAL_VN2000_OPERATION in t.description]
+    if official:
+        return official[0]
+    return Transformer.from_crs(src, dst, always_xy=True)
+
+
+def transformer(src: CRS | str | int, dst: CRS | str | int) -> Transformer:
+    """Return the transformer ictgis uses from ``src`` to ``dst`` (x/y = lon/lat order).
+
+    Wherever the operation crosses the VN-2000 datum, the official EPSG:6960 shift is used
+    explicitly; PROJ would pick the academic EPSG:5194 inside the Mekong delta, 0.8 m away.
+    """
+    return _transformer(CRS.from_user_input(src).to_wkt(), CRS.from_user_input(dst).to_wkt())
+
+
+def to_crs(gdf: gpd.GeoDataFrame, dst: CRS | str | int) -> gpd.GeoDataFrame:
+    """Reproject ``gdf`` to ``dst`` with :func:`transformer` (official VN-2000 shift).
+
+    Parameters
+    ----------
+    gdf
+        Layer with a CRS.
+    dst
+        Target CRS.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A new frame in ``dst``; ``gdf`` is not modified.
+    """
+    dst_crs = CRS.from_user_input(dst)
+    if gdf.crs is None:
+        msg = "cannot reproject a layer that has no CRS"
+        raise DataError(msg)
+    if gdf.crs.equals(dst_crs):
+        return gdf.copy()
+    trans = transformer(gdf.crs, dst_crs)
+
+    def _apply(coords: np.ndarray) -> np.ndarray:
+        x, y = trans.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    geoms = shapely.transform(gdf.geometry.array, _apply)
+    out = gdf.copy()
+    out = out.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=dst_crs), crs=dst_crs)
+    return out
+
+
+def transform_xy(
+    x: np.ndarray, y: np.ndarray, src: CRS | str | int, dst: CRS | str | int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Transform coordinate arrays (lon/lat order for geographic CRSs) with :func:`transformer`."""
+    return transformer(src, dst).transform(np.asarray(x, float), np.asarray(y, float))
+
+
+def check_crs_name(value: str, *, where: str) -> str:
+    """Validate a CRS string from the config and return it unchanged."""
+    crs = parse_crs(value, where=where)
+    if not crs.is_projected:
+        msg = f"{where}: {value!r} ({crs.name}) is geographic; the working CRS must be metric"
+        raise ConfigError(msg)
+    return value

@@ -1,0 +1,62 @@
+"""Exception and warning types of ictgis."""
+
+from __future__ import annotations
+
+
+class IctgisError(Exception):
+    """Root of every error ictgis raises on purpose."""
+
+
+class ConfigError(IctgisError, ValueError):
+    """A workspace configuration (``ictgis.toml``) is missing, malformed or inconsistent."""
+
+
+class DataError(IctgisError, ValueError):
+    """Input data cannot be used.
+
+    Parameters
+    ----------
+    message
+        What is wrong and, where it helps, what to do.
+    file
+        The file the problem is in.
+    row
+        1-based row (CSV/XLSX data row) or feature number, when the problem is in one row.
+    field
+        The column concerned.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.file = file
+        self.row = row
+        self.field = field
+        self.detail = message
+        where = ", ".join(
+            part
+            for part in (
+                file,
+                f"row {row}" if row is not None else None,
+                f"column {field!r}" if field else None,
+            )
+            if part
+        )
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class CRSMismatchError(DataError):
+    """Two layers in one operation are in different coordinate reference systems."""
+
+
+class LayerReadError(IctgisError, OSError):
+    """A layer file is missing or cannot be read."""
+
+
+class SyntheticDataWarning(UserWarning):
+    """The data being processed is synthetic (the demo province)."""

@@ -1,0 +1,410 @@
+"""The only module that touches files: read layers in any accepted format, write outputs atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import tempfile
+import unicodedata
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from ictgis.config import LayerConfig
+from ictgis.errors import DataError, LayerReadError
+
+logger = logging.getLogger(__name__)
+
+#: File endings ictgis reads, and how: "table" (CSV/XLSX point lists) or "vector" (GDAL).
+FORMATS: Mapping[str, str] = {
+    ".csv": "table", ".txt": "table", ".xlsx": "table",
+    ".gpkg": "vector", ".shp": "vector", ".geojson": "vector", ".json": "vector",
+    ".kml": "vector", ".kmz": "vector", ".fgb": "vector", ".zip": "vector",
+}
+
+#: Column holding where each row came from ("row 7" in a table, "feature 7" in a vector layer).
+WHERE = "_where"
+
+#: Output formats of tables and layers, and their file endings.
+OUTPUT_FORMATS: Mapping[str, str] = {"csv": ".csv", "xlsx": ".xlsx", "gpkg": ".gpkg",
+                                     "geojson": ".geojson"}
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFD", str(text)).replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in text if not unicodedata.combining(c)).casefold().strip()
+
+
+def read_layer(cfg: LayerConfig) -> pd.DataFrame:
+    """Read a layer file as it is, before field mapping.
+
+    Parameters
+    ----------
+    cfg
+        The layer's configuration (path, layer/sheet, encoding, CRS).
+
+    Returns
+    -------
+    pandas.DataFrame or geopandas.GeoDataFrame
+        Tables (CSV/XLSX) as text columns; vector files as a GeoDataFrame in the file's CRS
+        (or ``cfg.crs`` when given, which overrides a missing or wrong ``.prj``). Both carry a
+        :data:`WHERE` column that locates each row for messages.
+
+    Raises
+    ------
+    LayerReadError
+        When the file is missing, of an unknown format or unreadable.
+    DataError
+        When the layer is empty or a vector layer has no CRS and none is configured.
+    """
+    path = cfg.path
+    if not path.exists():
+        msg = f"{path}: file not found (set [layers.{cfg.name}] path in ictgis.toml)"
+        raise LayerReadError(msg)
+    kind = FORMATS.get(path.suffix.lower())
+    if kind is None:
+        msg = f"{path.name}: unsupported format {path.suffix!r} (use one of {', '.join(FORMATS)})"
+        raise LayerReadError(msg)
+    frame = _read_table(cfg) if kind == "table" else _read_vector(cfg)
+    if frame.empty:
+        msg = "the layer has no rows"
+        raise DataError(msg, file=path.name)
+    return frame
+
+
+def _read_table(cfg: LayerConfig) -> pd.DataFrame:
+    path = cfg.path
+    try:
+        if path.suffix.lower() == ".xlsx":
+            frame = pd.read_excel(path, sheet_name=cfg.layer or 0, dtype=str, engine="openpyxl")
+            frame = frame.fillna("")
+            first_row = 2
+        else:
+            encoding = cfg.encoding or "utf-8-sig"
+            frame = pd.read_csv(
+                path, dtype=str, keep_default_na=False, sep=_sniff_separator(path, encoding),
+                encoding=encoding,
+            )
+            first_row = 2
+    except UnicodeDecodeError as exc:
+        msg = (f"{path.name}: text is not {cfg.encoding or 'UTF-8'} ({exc.reason} at byte "
+               f"{exc.start}); set [layers.{cfg.name}] encoding, e.g. \"cp1258\"")
+        raise LayerReadError(msg) from None
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        msg = f"{path.name}: cannot read the table: {exc}"
+        raise LayerReadError(msg) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.astype(str).apply(lambda col: col.str.strip())
+    frame[WHERE] = [f"row {i}" for i in range(first_row, first_row + len(frame))]
+    return frame
+
+
+def _sniff_separator(path: Path, encoding: str) -> str:
+    """Pick the CSV separator (``,`` ``;`` or tab) that the header line uses most."""
+    with path.open(encoding=encoding, errors="replace") as handle:
+        header = handle.readline()
+    return max((",", ";", "\t"), key=header.count)
+
+
+def _read_vector(cfg: LayerConfig) -> gpd.GeoDataFrame:
+    path = cfg.path
+    source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            gdf = pyogrio.read_dataframe(source, layer=cfg.layer, encoding=cfg.encoding)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        msg = f"{path.name}: cannot read the layer: {exc}"
+        raise LayerReadError(msg) from None
+    if cfg.crs is not None:
+        if gdf.crs is not None and not gdf.crs.equals(cfg.crs):
+            logger.info("%s: using the configured CRS %s instead of the file's %s",
+                        path.name, cfg.crs, gdf.crs.name)
+        gdf = gdf.set_crs(cfg.crs, allow_override=True)
+    elif gdf.crs is None and not gdf.empty:
+        msg = (f"the layer has no CRS (no .prj?); set [layers.{cfg.name}] crs in ictgis.toml, "
+               "e.g. \"EPSG:9210\" for VN-2000 / TM-3 105-45")
+        raise DataError(msg, file=path.name)
+    gdf[WHERE] = [f"feature {i}" for i in range(1, len(gdf) + 1)]
+    return gdf
+
+
+def map_fields(frame: pd.DataFrame, cfg: LayerConfig) -> pd.DataFrame:
+    """Rename the configured source columns to ictgis's canonical names.
+
+    Columns are found by exact name first, then ignoring case and diacritics. Unmapped
+    columns are kept under their own names.
+
+    Raises
+    ------
+    DataError
+        When a configured column is not in the file; the message lists the columns there are.
+    """
+    columns = [c for c in frame.columns if c not in (WHERE, "geometry")]
+    folded: dict[str, list[str]] = {}
+    for col in columns:
+        folded.setdefault(_fold(col), []).append(col)
+    rename: dict[str, str] = {}
+    for canonical, source in cfg.fields.items():
+        if source in frame.columns:
+            rename[source] = canonical
+            continue
+        candidates = folded.get(_fold(source), [])
+        if len(candidates) == 1:
+            rename[candidates[0]] = canonical
+            continue
+        msg = (f"column {source!r} (for {canonical}, [layers.{cfg.name}.fields]) is not in the "
+               f"file; its columns are: {', '.join(columns)}")
+        raise DataError(msg, file=cfg.label)
+    keep = [c for c in frame.columns if c not in rename.values() or c in rename]
+    return frame[keep].rename(columns=rename)
+
+
+# --------------------------------------------------------------------------------- outputs
+
+
+@contextlib.contextmanager
+def staged_dir(target: Path) -> Iterator[Path]:
+    """Write a folder of outputs atomically.
+
+    Yields a temporary folder beside ``target``; when the block ends without error it replaces
+    ``target`` as a whole. On error the temporary folder is removed and ``target`` is left as
+    it was.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    if target.exists():
+        target.rename(old)
+    tmp.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a text file atomically (temporary file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write a table as UTF-8 CSV with a byte-order mark (Excel opens it with its diacritics)."""
+    out = frame.drop(columns="geometry", errors="ignore")
+    out.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.10g")
+
+
+def write_tables(
+    directory: Path,
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    formats: Sequence[str],
+    layers: Mapping[str, gpd.GeoDataFrame] | None = None,
+    name: str = "tables",
+    headers: Mapping[str, str] | None = None,
+    number_formats: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> list[Path]:
+    """Write a set of tables (and map layers) in the requested formats into ``directory``.
+
+    Parameters
+    ----------
+    directory
+        An existing folder (usually from :func:`staged_dir`).
+    tables
+        Table name -> table: ``<table>.csv`` each, and one sheet each of ``<name>.xlsx``.
+    formats
+        Any of :data:`OUTPUT_FORMATS`.
+    layers
+        Layer name -> GeoDataFrame: layers of ``<name>.gpkg``, or ``<name>_<layer>.geojson``.
+    name
+        Stem of the workbook and the layer files.
+    headers, number_formats, title
+        Passed to :func:`write_xlsx`.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    written: list[Path] = []
+    if "csv" in formats:
+        for table_name, table in tables.items():
+            write_csv(table, directory / f"{table_name}.csv")
+            written.append(directory / f"{table_name}.csv")
+    if "xlsx" in formats:
+        write_xlsx(tables, directory / f"{name}.xlsx", headers=headers,
+                   formats=number_formats, title=title)
+        written.append(directory / f"{name}.xlsx")
+    for fmt in ("gpkg", "geojson"):
+        if fmt in formats and layers:
+            write_layers(layers, directory / f"{name}{OUTPUT_FORMATS[fmt]}")
+            written += sorted(directory.glob(f"{name}*{OUTPUT_FORMATS[fmt]}"))
+    return written
+
+
+def write_layers(layers: Mapping[str, gpd.GeoDataFrame], path: Path) -> None:
+    """Write GeoDataFrames as the layers of one GeoPackage, or as one GeoJSON file each.
+
+    GeoJSON files are reprojected to WGS 84 (RFC 7946) with the official VN-2000 shift and
+    named ``<stem>_<layer>.geojson``.
+    """
+    from ictgis.crs import to_crs
+
+    for name, gdf in layers.items():
+        if path.suffix == ".geojson":
+            out = path.with_name(f"{path.stem}_{name}.geojson")
+            pyogrio.write_dataframe(_plain(to_crs(gdf, "EPSG:4326")), out, driver="GeoJSON")
+        else:
+            pyogrio.write_dataframe(_plain(gdf), path, layer=name, driver="GPKG")
+
+
+def _plain(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Drop private columns and make object columns writable by GDAL."""
+    out = gdf.drop(columns=[c for c in gdf.columns if str(c).startswith("_")])
+    for col in out.columns:
+        if col != out.geometry.name and out[col].dtype == object:
+            out[col] = out[col].astype("string")
+        if out[col].dtype == bool:
+            out[col] = out[col].astype(np.int8)
+    return out
+
+
+def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path, *,
+               headers: Mapping[str, str] | None = None,
+               formats: Mapping[str, str] | None = None, title: str | None = None) -> None:
+    """Write tables as the sheets of one XLSX workbook.
+
+    Parameters
+    ----------
+    sheets
+        Sheet name -> table.
+    path
+        The workbook to write.
+    headers
+        Column -> header shown (e.g. Vietnamese with units); other columns keep their names.
+    formats
+        Column -> Excel number format (``"0.00"``, ``"#,##0"``).
+    title
+        A line written above each table (e.g. the synthetic-data label).
+    """
+    from openpyxl.utils import get_column_letter
+
+    headers = headers or {}
+    formats = formats or {}
+    start = 2 if title else 0
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            table = frame.drop(columns="geometry", errors="ignore")
+            table = table.rename(columns={c: headers.get(c, c) for c in table.columns})
+            table.to_excel(writer, sheet_name=name[:31], index=False, startrow=start)
+            sheet = writer.sheets[name[:31]]
+            if title:
+                sheet.cell(row=1, column=1, value=title)
+            sheet.freeze_panes = sheet.cell(row=start + 2, column=1)
+            for j, col in enumerate(frame.drop(columns="geometry", errors="ignore").columns, 1):
+                letter = get_column_letter(j)
+                sheet.column_dimensions[letter].width = max(10, min(40, len(headers.get(col, col)) + 2))
+                fmt = formats.get(col)
+                if fmt:
+                    for (cell,) in sheet.iter_rows(min_row=start + 2, min_col=j, max_col=j):
+                        cell.number_format = fmt
+
+
+# ------------------------------------------------------------------------ parsing text cells
+
+_DMS = (
+    r"^\s*(?P<h1>[NSEWnsew])?\s*(?P<deg>[-+]?\d+(?:[.,]\d+)?)\s*(?:°|º|˚|d|:|\s)\s*"
+    r"(?:(?P<min>\d+(?:[.,]\d+)?)\s*(?:'|′|’|m|:|\s)?\s*)?"
+    r"(?:(?P<sec>\d+(?:[.,]\d+)?)\s*(?:\"|″|''|”|s)?\s*)?(?P<h2>[NSEWnsew])?\s*$"
+)
+
+
+def parse_coordinate(values: pd.Series) -> pd.Series:
+    """Parse longitudes or latitudes written as decimals or as degrees-minutes-seconds.
+
+    Accepts ``106.3601``, ``106,3601``, ``106°21'36.5"E``, ``10 21 36.5 N``, ``N10°21.608'``;
+    a hemisphere letter S or W makes the value negative.
+
+    Returns
+    -------
+    pandas.Series
+        Floats, NaN where a cell is not a coordinate.
+    """
+    text = values.astype("string").str.strip()
+    decimal = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+    parts = text.str.extract(_DMS)
+    num = {k: pd.to_numeric(parts[k].str.replace(",", ".", regex=False), errors="coerce")
+           for k in ("deg", "min", "sec")}
+    minutes, seconds = num["min"].fillna(0), num["sec"].fillna(0)
+    valid = num["deg"].notna() & (minutes < 60) & (seconds < 60)
+    dms = num["deg"].abs() + minutes / 60 + seconds / 3600
+    hemi = parts["h1"].fillna(parts["h2"]).str.upper()
+    negative = hemi.isin(["S", "W"]) | text.str.startswith("-")
+    dms = dms.where(~negative, -dms).where(valid)
+    return decimal.fillna(dms).astype(float)
+
+
+_THOUSANDS = r"^[-+]?\d{1,3}(?:([.,\s])\d{3})(?:\1\d{3})*$"
+
+
+def parse_number(values: pd.Series, *, integer: bool = False) -> pd.Series:
+    """Parse numbers from text cells, accepting Vietnamese and English separators.
+
+    ``1.234.567`` and ``1,234,567`` and ``1 234 567`` are thousands separators; ``12,5`` is a
+    decimal comma. With ``integer=True`` a single group like ``12.345`` is read as 12345
+    (a count cannot be fractional).
+
+    Returns
+    -------
+    pandas.Series
+        Floats, NaN where a cell is empty or not a number.
+    """
+    text = values.astype("string").str.strip().str.replace("\u00a0", " ", regex=False)
+    grouped = text.str.fullmatch(_THOUSANDS).fillna(False)
+    multi = text.str.count(r"[.,\s]") > 1
+    spaced = text.str.fullmatch(r"[-+]?\d{1,3}(?:\s\d{3})+").fillna(False)
+    thousands = (grouped & (multi | integer)) | spaced
+    cleaned = text.where(~thousands, text.str.replace(r"[.,\s]", "", regex=True))
+    cleaned = cleaned.where(thousands, cleaned.str.replace(",", ".", regex=False))
+    return pd.to_numeric(cleaned, errors="coerce").astype(float)
+
+
+def write_workspace_files(directory: Path, files: Mapping[str, pd.DataFrame | str]) -> list[Path]:
+    """Write workspace files (text, CSV tables, GeoPackage layers), each atomically.
+
+    Parameters
+    ----------
+    directory
+        The workspace folder.
+    files
+        Relative path -> content: a string (written as is), a GeoDataFrame for ``.gpkg``
+        (written as the layer named after the file's stem) or a table for ``.csv``.
+    """
+    written = []
+    for relative, content in files.items():
+        path = directory / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+        if isinstance(content, str):
+            tmp.write_text(content, encoding="utf-8")
+        elif path.suffix == ".gpkg":
+            pyogrio.write_dataframe(_plain(content), tmp, layer=path.stem, driver="GPKG")
+        else:
+            content.to_csv(tmp, index=False, encoding="utf-8")
+        tmp.replace(path)
+        written.append(path)
+    return written

@@ -1,0 +1,146 @@
+"""Schema and geometry checks that collect every row problem before deciding what to reject."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ictgis.errors import DataError
+from ictgis.io import WHERE
+
+#: Columns of a problem table (outputs/rejects/problems.csv).
+PROBLEM_COLUMNS = ("layer", "file", "where", "id", "severity", "problem")
+
+#: Severities: the row was dropped / changed and kept / kept as it is.
+SEVERITIES = ("rejected", "repaired", "warning")
+
+#: At most this many problems are listed in one error message (all go to the rejects file).
+MAX_LISTED = 20
+
+
+def empty_problems() -> pd.DataFrame:
+    """A problem table with no rows."""
+    return pd.DataFrame({c: pd.Series(dtype="string") for c in PROBLEM_COLUMNS})
+
+
+def problems(
+    frame: pd.DataFrame,
+    mask: pd.Series | np.ndarray,
+    *,
+    layer: str,
+    file: str,
+    severity: str,
+    problem: str | pd.Series,
+) -> pd.DataFrame:
+    """Problem rows for the rows of ``frame`` selected by ``mask``.
+
+    Parameters
+    ----------
+    frame
+        A layer with the :data:`~ictgis.io.WHERE` column (and ``id`` when it has one).
+    mask
+        Boolean, aligned with ``frame``.
+    layer, file
+        Layer role and file name.
+    severity
+        One of :data:`SEVERITIES`.
+    problem
+        The message, one for all rows or a Series aligned with ``frame``.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return empty_problems()
+    rows = frame.loc[mask]
+    text = problem.loc[mask] if isinstance(problem, pd.Series) else problem
+    ids = rows["id"] if "id" in rows.columns else rows.get("code", pd.Series("", index=rows.index))
+    out = pd.DataFrame({
+        "layer": layer, "file": file, "where": rows[WHERE].to_numpy(),
+        "id": ids.astype("string").to_numpy(), "severity": severity,
+        "problem": np.asarray(text, dtype=object) if isinstance(text, pd.Series) else text,
+    })
+    return out.astype("string")
+
+
+def concat(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Stack problem tables."""
+    tables = [t for t in tables if not t.empty]
+    return pd.concat(tables, ignore_index=True) if tables else empty_problems()
+
+
+def format_problem(row: pd.Series) -> str:
+    """One line naming file, row and problem."""
+    ident = f" (id {row['id']})" if isinstance(row["id"], str) and row["id"] else ""
+    return f"{row['file']}: {row['where']}{ident}: {row['problem']}"
+
+
+def raise_if_any(found: pd.DataFrame, *, what: str) -> None:
+    """Raise one :class:`DataError` listing every problem in ``found`` (up to :data:`MAX_LISTED`).
+
+    Parameters
+    ----------
+    found
+        Problems that make the layer unusable.
+    what
+        What cannot be done, e.g. "the commune layer cannot be used".
+    """
+    if found.empty:
+        return
+    lines = [format_problem(row) for _, row in found.head(MAX_LISTED).iterrows()]
+    more = len(found) - MAX_LISTED
+    if more > 0:
+        lines.append(f"... and {more} more")
+    if len(lines) == 1:
+        raise DataError(lines[0])
+    msg = f"{len(found)} problems; {what}:\n  " + "\n  ".join(lines)
+    raise DataError(msg)
+
+
+def repair_polygons(gdf: gpd.GeoDataFrame, *, layer: str, file: str
+                    ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Repair invalid polygons (``make_valid``, keeping polygonal parts) and report each.
+
+    Returns
+    -------
+    tuple
+        The layer with repaired geometries, and a problem row per repaired feature.
+    """
+    geoms = gdf.geometry.array
+    invalid = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
+    if not invalid.any():
+        return gdf, empty_problems()
+    reasons = pd.Series(shapely.is_valid_reason(geoms), index=gdf.index)
+    fixed = shapely.make_valid(geoms[invalid])
+    fixed = np.array([_polygonal(g) for g in fixed], dtype=object)
+    out = gdf.copy()
+    values = np.asarray(out.geometry.array, dtype=object)
+    values[invalid] = fixed
+    out = out.set_geometry(gpd.GeoSeries(values, index=gdf.index, crs=gdf.crs))
+    found = problems(gdf, invalid, layer=layer, file=file, severity="repaired",
+                     problem="invalid polygon (" + reasons + "), repaired with make_valid")
+    return out, found
+
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    """Keep the polygonal parts of a geometry produced by ``make_valid``."""
+    if geom.geom_type in {"Polygon", "MultiPolygon"}:
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in {"Polygon", "MultiPolygon"}]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def duplicated_ids(frame: pd.DataFrame, column: str = "id") -> pd.Series:
+    """Message for every row whose id repeats an earlier row's (NA elsewhere)."""
+    ids = frame[column].astype("string")
+    dup = ids.duplicated(keep="first") & ids.notna() & (ids != "")
+    first_where = frame.loc[~ids.duplicated(keep="first"), [column, WHERE]].set_index(column)[WHERE]
+    message = "duplicate id " + ids + " (first at " + ids.map(first_where).astype("string") + ")"
+    return message.where(dup)
+
+
+def blank(values: pd.Series) -> pd.Series:
+    """True where a cell is missing or only white space."""
+    return values.isna() | (values.astype("string").str.strip() == "")

@@ -1,0 +1,487 @@
+"""Load a workspace: read every layer, map fields, validate, reproject and build the admin model."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ictgis import admin, io, postal, telecom, validate
+from ictgis.config import Config, LayerConfig
+from ictgis.crs import to_crs
+from ictgis.errors import DataError
+from ictgis.io import WHERE
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Every layer of a workspace, validated and in the working CRS.
+
+    Attributes
+    ----------
+    config
+        The configuration it was loaded from.
+    communes
+        One row per commune: ``code``, ``name``, ``kind``, ``urban``, ``zone``, ``district``
+        and ``region`` (when configured), ``population``, ``area_km2``, geometry.
+    post_offices
+        Usable postal points: ``id``, ``name``, ``type`` (canonical), ``counted``, ``commune``
+        (code of the commune it falls in), geometry.
+    bts
+        Usable BTS masts (``operators`` and ``technologies`` as tuples, ``commune``), or None.
+    subscribers
+        Subscriber counts by commune code or by district (see ``config.layers``), or None.
+    problems
+        Every problem found, with its severity (rejected, repaired, warning).
+    rejects
+        Layer -> the rows that could not be used, with a ``problem`` column.
+    """
+
+    config: Config
+    communes: gpd.GeoDataFrame
+    post_offices: gpd.GeoDataFrame
+    bts: gpd.GeoDataFrame | None = None
+    subscribers: pd.DataFrame | None = None
+    problems: pd.DataFrame = field(default_factory=validate.empty_problems)
+    rejects: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def load_workspace(config: Config, *, progress: Progress | None = None) -> Workspace:
+    """Read and validate every configured layer of a workspace.
+
+    Parameters
+    ----------
+    config
+        The workspace configuration.
+    progress
+        Called with the name of each step, for a progress display.
+
+    Raises
+    ------
+    DataError, LayerReadError, ConfigError
+        When a layer as a whole cannot be used (missing file or column, no CRS, unusable
+        communes, unmapped district...). Problems of single points do not raise: the rows are
+        rejected and listed in ``problems`` and ``rejects``.
+    """
+    step = progress or (lambda _name: None)
+    step("communes")
+    communes, found = load_communes(config)
+    all_problems = [found]
+    rejects: dict[str, pd.DataFrame] = {}
+
+    step("post offices")
+    posts, found, rejected = load_points(config.layers["post_offices"], communes, config.crs)
+    types = postal.point_type(posts["type"], config.type_aliases)
+    unknown = types.isna()
+    if unknown.any():
+        known = ", ".join(postal.POINT_TYPES)
+        msg = ("unknown postal point type " + posts["type"].astype("string")
+               + f"; known: {known} (add spellings in [postal.type_aliases])")
+        bad = validate.problems(posts, unknown, layer="post_offices",
+                                file=config.layers["post_offices"].label,
+                                severity="rejected", problem=msg)
+        found = validate.concat([found, bad])
+        rejected = pd.concat([rejected, _reject_rows(posts, unknown, msg)])
+        posts, types = posts.loc[~unknown], types.loc[~unknown]
+    posts = posts.assign(type=types, counted=types.isin(config.count_types))
+    all_problems.append(found)
+    rejects["post_offices"] = rejected
+
+    bts = None
+    if "bts" in config.layers:
+        step("BTS")
+        bts, found, rejected = load_points(config.layers["bts"], communes, config.crs)
+        bts, more, more_rejected = _prepare_bts(bts, config.layers["bts"])
+        all_problems += [found, more]
+        rejects["bts"] = pd.concat([rejected, more_rejected])
+
+    subscribers = None
+    if "subscribers" in config.layers:
+        step("subscribers")
+        subscribers = load_subscribers(config.layers["subscribers"], communes)
+
+    found = validate.concat(all_problems)
+    return Workspace(
+        config=config, communes=communes, post_offices=posts, bts=bts,
+        subscribers=subscribers, problems=found,
+        rejects={k: v for k, v in rejects.items() if not v.empty},
+    )
+
+
+# ------------------------------------------------------------------------------- communes
+
+
+def load_communes(config: Config) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Read the commune layer and build the admin model (kind, zone, district, region, P, S).
+
+    Returns
+    -------
+    tuple
+        The communes in the working CRS, and the problems that were repaired.
+
+    Raises
+    ------
+    DataError
+        Listing every unusable commune (every commune is needed for S and P).
+    """
+    cfg = config.layers["communes"]
+    raw = io.map_fields(io.read_layer(cfg), cfg)
+    if not isinstance(raw, gpd.GeoDataFrame):
+        msg = "the commune layer must be a polygon layer (GeoPackage, Shapefile, GeoJSON, KML)"
+        raise DataError(msg, file=cfg.label)
+    file = cfg.label
+    gdf = raw.copy()
+    gdf["code"] = gdf["code"].astype("string").str.strip()
+    gdf["name"] = gdf["name"].astype("string").str.strip()
+    kinds = admin.commune_kind(gdf.get("kind"), gdf["name"])
+    if "district" in gdf:
+        gdf["district"] = gdf["district"].astype("string").str.strip()
+
+    checks: list[tuple[pd.Series, str | pd.Series]] = [
+        (validate.blank(gdf["code"]), "commune code is empty"),
+        (validate.blank(gdf["name"]), "commune name is empty"),
+        (kinds.isna(), "cannot tell the kind (phường / thị trấn / xã): the kind column is "
+         "empty or unknown and the name has no prefix"),
+        (pd.Series(shapely.is_missing(gdf.geometry.array) | shapely.is_empty(gdf.geometry.array),
+                   index=gdf.index), "empty geometry"),
+        (~gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]) & gdf.geometry.notna(),
+         "not a polygon"),
+    ]
+    if "district" in gdf:
+        checks.append((validate.blank(gdf["district"]), "district is empty"))
+    dup = validate.duplicated_ids(gdf, "code")
+    checks.append((dup.notna(), dup.str.replace("duplicate id", "duplicate commune code")))
+    gdf, population_checks = _attach_population(gdf, config)
+    checks += population_checks
+
+    fatal = validate.concat([
+        validate.problems(gdf, mask, layer="communes", file=file, severity="rejected",
+                          problem=problem)
+        for mask, problem in checks
+    ])
+    validate.raise_if_any(fatal, what=f"{file} cannot be used until they are fixed")
+
+    gdf, repaired = validate.repair_polygons(gdf, layer="communes", file=file)
+    gdf = to_crs(gdf, config.crs)
+    computed = gdf.geometry.area.to_numpy() / 1e6
+    gdf["area_computed_km2"] = computed
+    if "area_km2" in gdf:
+        official = io.parse_number(gdf["area_km2"])
+        bad = official.isna() | (official <= 0)
+        validate.raise_if_any(
+            validate.problems(gdf, bad, layer="communes", file=file, severity="rejected",
+                              problem="area is not a positive number: " + gdf["area_km2"]
+                              .astype("string")),
+            what=f"{file} cannot be used until they are fixed",
+        )
+        gdf["area_km2"] = official
+        gdf["area_source"] = "field"
+    elif config.official_area_km2:
+        gdf["area_km2"] = computed * config.official_area_km2 / computed.sum()
+        gdf["area_source"] = "computed, scaled to official total"
+    else:
+        gdf["area_km2"] = computed
+        gdf["area_source"] = "computed"
+
+    gdf["kind"] = kinds
+    gdf["urban"] = kinds.isin(config.urban_kinds).to_numpy()
+    gdf["zone"] = admin.zone_label(gdf["urban"])
+    if config.regions:
+        unit = config.region_by
+        column = "district" if unit == "district" else "name"
+        if column not in gdf:
+            msg = (f"{config.path.name}: [admin] region_by = 'district' but the commune layer has "
+                   "no district field ([layers.communes.fields] district)")
+            raise DataError(msg)
+        gdf["region"] = admin.assign_regions(gdf[column], config.regions, file=file, unit=unit)
+    keep = [c for c in ("code", "name", "kind", "urban", "zone", "district", "region",
+                        "population", "area_km2", "area_computed_km2", "area_source", WHERE)
+            if c in gdf]
+    return gdf[[*keep, "geometry"]].reset_index(drop=True), repaired
+
+
+def _attach_population(gdf: gpd.GeoDataFrame, config: Config
+                       ) -> tuple[gpd.GeoDataFrame, list[tuple[pd.Series, str | pd.Series]]]:
+    """Population from the commune layer's field or from a separate table."""
+    if "population" in gdf.columns:
+        pop = io.parse_number(gdf["population"], integer=True)
+        text = gdf["population"].astype("string")
+        out = gdf.assign(population=pop)
+        return out, [(pop.isna() | (pop < 0),
+                      "population is not a non-negative number: " + text.fillna("(empty)"))]
+    if "population" not in config.layers:
+        msg = (f"{config.path.name}: no population: set [layers.communes.fields] population or "
+               "add a [layers.population] table")
+        raise DataError(msg)
+    pop = join_population(gdf, config.layers["population"])
+    return gdf.assign(population=pop), [(pop.isna(), "no row of the population table matches "
+                                         "this commune")]
+
+
+def join_population(communes: pd.DataFrame, cfg: LayerConfig) -> pd.Series:
+    """Population of each commune from a table joined by code or by district + name.
+
+    Table rows that match no commune, or several, raise one :class:`DataError` listing them
+    (real boundaries and census lists often come from different years). Communes with no
+    table row get NA; the caller reports them.
+
+    Returns
+    -------
+    pandas.Series
+        Population aligned with ``communes``.
+    """
+    table = io.map_fields(io.read_layer(cfg), cfg)
+    values = io.parse_number(table["population"], integer=True)
+    bad = values.isna() | (values < 0)
+    validate.raise_if_any(
+        validate.problems(table, bad, layer="population", file=cfg.label, severity="rejected",
+                          problem="population is not a non-negative number: "
+                          + table["population"].astype("string")),
+        what=f"{cfg.label} cannot be used until they are fixed",
+    )
+    if cfg.by == "code":
+        keys = table["code"].astype("string").str.strip()
+        target = communes["code"]
+        matched = keys.where(keys.isin(target))
+    else:
+        matched = _match_by_name(table, communes)
+    problems = validate.problems(
+        table, matched.isna(), layer="population", file=cfg.label, severity="rejected",
+        problem="matches no commune of the boundary layer",
+    )
+    repeated = matched.duplicated(keep=False) & matched.notna()
+    problems = validate.concat([problems, validate.problems(
+        table, repeated, layer="population", file=cfg.label, severity="rejected",
+        problem="several rows match commune " + matched.astype("string"),
+    )])
+    validate.raise_if_any(problems, what="every population row must match one commune")
+    by_code = pd.Series(values.to_numpy(), index=matched.to_numpy())
+    return communes["code"].map(by_code)
+
+
+def _match_by_name(table: pd.DataFrame, communes: pd.DataFrame) -> pd.Series:
+    """Commune code of each table row, matching district (if both have one) and name."""
+    out = pd.Series(pd.NA, index=table.index, dtype="string")
+    use_district = "district" in table and "district" in communes
+    if use_district:
+        district_of = admin.NameMatcher(communes["district"].dropna())
+        districts = table["district"].map(district_of.match)
+    groups = communes.groupby("district") if use_district else [(None, communes)]
+    for district, members in groups:
+        matcher = admin.NameMatcher(members["name"])
+        code_of = dict(zip(members["name"], members["code"], strict=True))
+        rows = table.index if district is None else table.index[districts == district]
+        names = table.loc[rows, "name"].map(matcher.match)
+        out.loc[rows] = names.map(code_of).astype("string")
+    return out
+
+
+# --------------------------------------------------------------------------------- points
+
+
+def load_points(cfg: LayerConfig, communes: gpd.GeoDataFrame, work_crs: str
+                ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
+    """Read a point layer, put it in the working CRS and locate every point in its commune.
+
+    Rows are rejected (and reported) when the id is empty or repeated, the coordinates do
+    not parse, the point falls in no commune, or lat/lon (or easting/northing) look swapped.
+    A point whose stated commune differs from the one it falls in is kept, with a warning.
+
+    Returns
+    -------
+    tuple
+        Usable points (with ``commune`` = code), problems, and the rejected rows.
+    """
+    frame = io.map_fields(io.read_layer(cfg), cfg)
+    file, layer = cfg.label, cfg.name
+    frame["id"] = frame["id"].astype("string").str.strip()
+    gdf, coord_problem = _points_geometry(frame, cfg)
+    reason = pd.Series(pd.NA, index=gdf.index, dtype="string")
+    reason = reason.fillna(coord_problem)
+    reason = reason.fillna(pd.Series("id is empty", index=gdf.index, dtype="string")
+                           .where(validate.blank(gdf["id"])))
+    reason = reason.fillna(validate.duplicated_ids(gdf).astype("string"))
+
+    swapped = _swap_xy(gdf)
+    gdf = to_crs(gdf, work_crs)
+    swapped = to_crs(swapped, work_crs)
+    ok = reason.isna()
+    located = pd.Series(pd.NA, index=gdf.index, dtype="string")
+    located.loc[ok] = admin.locate(gdf.loc[ok], communes)
+    lost = ok & located.isna()
+    if lost.any():
+        swapped_in = admin.locate(swapped.loc[lost], communes).notna()
+        axes = "easting/northing" if "easting" in cfg.fields else "longitude/latitude"
+        hint = (f"{axes} look swapped (the point falls in the province only with them exchanged)"
+                + ("; VN-2000 X is the northing, Y the easting" if "easting" in cfg.fields else ""))
+        msg = pd.Series("outside the province (in no commune)", index=gdf.index, dtype="string")
+        msg.loc[swapped_in.index[swapped_in]] = hint
+        reason = reason.fillna(msg.where(lost))
+    gdf["commune"] = located
+
+    bad = reason.notna()
+    found = validate.problems(gdf, bad, layer=layer, file=file, severity="rejected",
+                              problem=reason)
+    rejected = _reject_rows(gdf, bad, reason)
+    kept = gdf.loc[~bad].copy()
+    if "commune" in cfg.fields:
+        kept, mismatched = _check_stated_commune(kept, frame.loc[kept.index, "commune"],
+                                                 communes, layer=layer, file=file)
+        found = validate.concat([found, mismatched])
+    return kept, found, rejected
+
+
+def _points_geometry(frame: pd.DataFrame, cfg: LayerConfig
+                     ) -> tuple[gpd.GeoDataFrame, pd.Series]:
+    """Point geometry from a vector layer or from coordinate columns, and coordinate problems."""
+    if isinstance(frame, gpd.GeoDataFrame) and not {"lon", "easting"} & set(cfg.fields):
+        gdf = frame.copy()
+        geoms = gdf.geometry.array
+        single = shapely.get_num_geometries(geoms) == 1
+        gdf = gdf.set_geometry(
+            gpd.GeoSeries(np.where(single, shapely.get_geometry(geoms, 0), geoms),
+                          index=gdf.index, crs=gdf.crs))
+        is_point = gdf.geometry.geom_type == "Point"
+        problem = pd.Series("empty geometry", index=gdf.index, dtype="string").where(
+            gdf.geometry.isna() | gdf.geometry.is_empty)
+        problem = problem.fillna(pd.Series(
+            "not a point: " + gdf.geometry.geom_type.astype("string"), index=gdf.index
+        ).where(~is_point))
+        return gdf, problem
+    xcol, ycol = ("easting", "northing") if "easting" in cfg.fields else ("lon", "lat")
+    if xcol not in frame:
+        msg = (f"no coordinates: set [layers.{cfg.name}.fields] lon/lat or easting/northing")
+        raise DataError(msg, file=cfg.label)
+    table = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+    if xcol == "lon":
+        x, y = io.parse_coordinate(table["lon"]), io.parse_coordinate(table["lat"])
+    else:
+        x, y = io.parse_number(table["easting"]), io.parse_number(table["northing"])
+    bad = x.isna() | y.isna()
+    text = ("cannot read coordinates " + table[xcol].astype("string").replace("", "(empty)")
+            + " / " + table[ycol].astype("string").replace("", "(empty)"))
+    crs = cfg.crs or "EPSG:4326"
+    geoms = shapely.points(x.fillna(0).to_numpy(), y.fillna(0).to_numpy())
+    geoms[bad.to_numpy()] = None
+    gdf = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geoms, index=table.index), crs=crs)
+    return gdf, text.where(bad).astype("string")
+
+
+def _swap_xy(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The same points with x and y exchanged (to recognise swapped lat/lon)."""
+    swapped = shapely.transform(gdf.geometry.array, lambda c: c[:, ::-1])
+    return gpd.GeoDataFrame(geometry=gpd.GeoSeries(swapped, index=gdf.index), crs=gdf.crs)
+
+
+def _check_stated_commune(points: gpd.GeoDataFrame, stated: pd.Series,
+                          communes: gpd.GeoDataFrame, *, layer: str, file: str
+                          ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Warn where the commune written in the data differs from where the point falls."""
+    names = communes.set_index("code")["name"]
+    where_name = points["commune"].map(names)
+    stated = stated.astype("string").fillna("").str.strip()
+    same_code = stated == points["commune"]
+    same_name = pd.Series(
+        [admin.NameMatcher([w]).match(s) is not None if s and isinstance(w, str) else False
+         for s, w in zip(stated, where_name, strict=True)],
+        index=points.index,
+    )
+    differs = (stated != "") & ~same_code & ~same_name
+    msg = ("stated commune " + stated + " but the point falls in " + where_name.astype("string")
+           + " (" + points["commune"] + "); the position is used")
+    points = points.assign(stated_commune=stated)
+    return points, validate.problems(points, differs, layer=layer, file=file,
+                                     severity="warning", problem=msg)
+
+
+def _reject_rows(frame: pd.DataFrame, mask: pd.Series, reason: pd.Series) -> pd.DataFrame:
+    rows = pd.DataFrame(frame.loc[mask.to_numpy()].drop(columns="geometry", errors="ignore"))
+    return rows.assign(problem=reason.loc[mask.to_numpy()].to_numpy())
+
+
+def _prepare_bts(bts: gpd.GeoDataFrame, cfg: LayerConfig
+                 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
+    """Parse operators, technologies and heights of BTS masts."""
+    out = bts.copy()
+    out["operators"] = telecom.split_values(out["operators"], telecom.OPERATORS)
+    techs = out["technologies"] if "technologies" in out else pd.Series(None, index=out.index)
+    out["technologies"] = telecom.split_values(techs, telecom.TECHNOLOGIES)
+    no_ops = out["operators"].map(len) == 0
+    problems = [validate.problems(out, no_ops, layer="bts", file=cfg.label,
+                                  severity="rejected", problem="no operator")]
+    if "height" in out:
+        height = io.parse_number(out["height"])
+        bad = height.isna() & ~validate.blank(out["height"]) | (height <= 0)
+        problems.append(validate.problems(
+            out, bad, layer="bts", file=cfg.label, severity="warning",
+            problem="height " + out["height"].astype("string") + " is not a positive number; "
+            "left empty"))
+        out["height"] = height.where(~bad)
+    rejected = _reject_rows(out, no_ops, pd.Series("no operator", index=out.index))
+    return out.loc[~no_ops], validate.concat(problems), rejected
+
+
+# ---------------------------------------------------------------------------- subscribers
+
+
+def load_subscribers(cfg: LayerConfig, communes: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Read the subscribers table and key it by commune code or district name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by commune code (``by = "commune"``) or by the district name as written in
+        the commune layer (``by = "district"``), with the :data:`telecom.SUBSCRIBER_COLUMNS`
+        that the table has.
+
+    Raises
+    ------
+    DataError
+        Listing every row whose key matches no unit or whose count is not a number.
+    """
+    table = io.map_fields(io.read_layer(cfg), cfg)
+    file = cfg.label
+    columns = [c for c in telecom.SUBSCRIBER_COLUMNS if c in table]
+    if not columns:
+        msg = ("no subscriber column mapped: set at least one of "
+               f"{', '.join(telecom.SUBSCRIBER_COLUMNS)} in [layers.subscribers.fields]")
+        raise DataError(msg, file=file)
+    found = []
+    values = pd.DataFrame(index=table.index)
+    for col in columns:
+        parsed = io.parse_number(table[col], integer=True)
+        values[col] = parsed
+        found.append(validate.problems(
+            table, parsed.isna() | (parsed < 0), layer="subscribers", file=file,
+            severity="rejected",
+            problem=f"{col} is not a non-negative number: " + table[col].astype("string")
+            .replace("", "(empty)")))
+    if cfg.by == "commune":
+        keys = table["commune"].astype("string").str.strip()
+        keys = keys.where(keys.isin(communes["code"]))
+    else:
+        if "district" not in communes:
+            msg = "subscribers by district need a district field in the commune layer"
+            raise DataError(msg, file=file)
+        matcher = admin.NameMatcher(communes["district"].dropna())
+        keys = table["district"].map(matcher.match).astype("string")
+    key_name = cfg.by
+    found.append(validate.problems(table, keys.isna(), layer="subscribers", file=file,
+                                   severity="rejected",
+                                   problem=f"{key_name} " + table[key_name].astype("string")
+                                   + " matches no " + key_name + " of the commune layer"))
+    found.append(validate.problems(table, keys.duplicated(keep=False) & keys.notna(),
+                                   layer="subscribers", file=file, severity="rejected",
+                                   problem=f"several rows for {key_name} " + keys))
+    validate.raise_if_any(validate.concat(found), what=f"{file} cannot be used until fixed")
+    values.index = pd.Index(keys.to_numpy(), name=key_name)
+    return values
