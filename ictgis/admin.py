@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -111,6 +112,27 @@ class NameMatcher:
         return found[0] if len(found) == 1 else None
 
 
+def map_unique(values: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
+    """``values.map(func)``, calling ``func`` once per distinct value (names repeat a lot)."""
+    uniques = pd.unique(values.dropna())
+    return values.map(dict(zip(uniques, map(func, uniques), strict=True)))
+
+
+def same_name(left: pd.Series, right: pd.Series) -> pd.Series:
+    """Whether two aligned columns of names name the same unit (see :class:`NameMatcher`)."""
+    lcls, lbase = _split_columns(left)
+    rcls, rbase = _split_columns(right)
+    classes_agree = lcls.isna() | rcls.isna() | (lcls == rcls)
+    return ((lbase == rbase) & classes_agree).fillna(False).astype(bool)
+
+
+def _split_columns(names: pd.Series) -> tuple[pd.Series, pd.Series]:
+    parts = map_unique(names, split_prefix)
+    cls = parts.map(lambda p: p[0] if isinstance(p, tuple) else None).astype("string")
+    base = parts.map(lambda p: p[1] if isinstance(p, tuple) else None).astype("string")
+    return cls, base
+
+
 def commune_kind(kind: pd.Series | None, names: pd.Series) -> pd.Series:
     """Canonical commune kind (``phuong``, ``thi_tran``, ``xa``) from a kind column or names.
 
@@ -127,12 +149,12 @@ def commune_kind(kind: pd.Series | None, names: pd.Series) -> pd.Series:
     pandas.Series
         The kind, or NA where it cannot be told.
     """
-    from_names = names.map(lambda n: split_prefix(n)[0]).map(
+    from_names = map_unique(names, lambda n: split_prefix(n)[0]).map(
         {"phuong": "phuong", "thi_tran": "thi_tran", "xa": "xa"}
     )
     if kind is None:
         return from_names.astype("string")
-    from_kind = kind.map(lambda k: KIND_ALIASES.get(fold(k)) if str(k).strip() else None)
+    from_kind = map_unique(kind, lambda k: KIND_ALIASES.get(fold(k)))
     return from_kind.fillna(from_names).astype("string")
 
 

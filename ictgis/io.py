@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import logging
 import os
@@ -73,9 +74,21 @@ def read_layer(cfg: LayerConfig) -> pd.DataFrame:
         msg = f"{path.name}: unsupported format {path.suffix!r} (use one of {', '.join(FORMATS)})"
         raise LayerReadError(msg)
     frame = _read_table(cfg) if kind == "table" else _read_vector(cfg)
+    frame = _nfc(frame)
     if frame.empty:
         msg = "the layer has no rows"
         raise DataError(msg, file=path.name)
+    return frame
+
+
+def _nfc(frame: pd.DataFrame) -> pd.DataFrame:
+    """Compose Vietnamese text (NFC): legacy code pages such as cp1258 give combining marks."""
+    frame.columns = [unicodedata.normalize("NFC", str(c)) for c in frame.columns]
+    for col in frame.columns:
+        if col != "geometry" and (frame[col].dtype == object or
+                                  pd.api.types.is_string_dtype(frame[col])):
+            frame[col] = frame[col].map(
+                lambda v: unicodedata.normalize("NFC", v) if isinstance(v, str) else v)
     return frame
 
 
@@ -113,16 +126,42 @@ def _sniff_separator(path: Path, encoding: str) -> str:
     return max((",", ";", "\t"), key=header.count)
 
 
+def _transcode(gdf: gpd.GeoDataFrame, cfg: LayerConfig) -> gpd.GeoDataFrame:
+    """Decode text read as latin-1 with the layer's legacy encoding."""
+
+    def _decode(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        try:
+            return value.encode("latin-1").decode(cfg.encoding)
+        except UnicodeError as exc:
+            msg = (f"{cfg.path.name}: text is not {cfg.encoding} ({exc}); "
+                   f"check [layers.{cfg.name}] encoding")
+            raise LayerReadError(msg) from None
+
+    gdf.columns = [_decode(c) if c != "geometry" else c for c in gdf.columns]
+    for col in gdf.columns:
+        if col != "geometry" and (gdf[col].dtype == object or pd.api.types.is_string_dtype(gdf[col])):
+            gdf[col] = gdf[col].map(_decode)
+    return gdf
+
+
 def _read_vector(cfg: LayerConfig) -> gpd.GeoDataFrame:
     path = cfg.path
     source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
+    legacy = cfg.encoding is not None and codecs.lookup(cfg.encoding).name != "utf-8"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            gdf = pyogrio.read_dataframe(source, layer=cfg.layer, encoding=cfg.encoding)
+            # GDAL's iconv recoding drops the last character of every cp1258 string, so legacy
+            # text is read byte for byte (latin-1) and decoded by Python's codec.
+            gdf = pyogrio.read_dataframe(source, layer=cfg.layer,
+                                         encoding="ISO-8859-1" if legacy else None)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         msg = f"{path.name}: cannot read the layer: {exc}"
         raise LayerReadError(msg) from None
+    if legacy:
+        gdf = _transcode(gdf, cfg)
     if cfg.crs is not None:
         if gdf.crs is not None and not gdf.crs.equals(cfg.crs):
             logger.info("%s: using the configured CRS %s instead of the file's %s",

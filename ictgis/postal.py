@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from ictgis.admin import fold, safe_ratio
+from ictgis.admin import fold, map_unique, safe_ratio
 
 #: Canonical postal point types -> (Vietnamese label, spellings recognised in data, folded).
 POINT_TYPES: Mapping[str, tuple[str, tuple[str, ...]]] = {
@@ -65,7 +65,7 @@ def point_type(raw: pd.Series, aliases: Mapping[str, str] | None = None) -> pd.S
         One of :data:`POINT_TYPES`, NA where the label is unknown.
     """
     table = _spellings(aliases or {})
-    return raw.map(lambda v: table.get(fold(v))).astype("string")
+    return map_unique(raw, lambda v: table.get(fold(v))).astype("string")
 
 
 def count_points(

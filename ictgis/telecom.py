@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ictgis.admin import fold, safe_ratio
+from ictgis.admin import fold, map_unique, safe_ratio
 
 #: Operator spellings (folded) -> canonical operator name.
 OPERATORS: Mapping[str, str] = {
@@ -45,12 +45,11 @@ def split_values(raw: pd.Series, names: Mapping[str, str]) -> pd.Series:
     """
 
     def _one(cell: object) -> tuple[str, ...]:
-        if cell is None or (isinstance(cell, float) and np.isnan(cell)) or cell is pd.NA:
-            return ()
         parts = [p for p in _SPLIT.split(str(cell).strip()) if p]
         return tuple(sorted({names.get(fold(p), p) for p in parts}))
 
-    return raw.map(_one)
+    out = map_unique(raw, _one)
+    return out.where(out.notna(), pd.Series([()] * len(out), index=out.index, dtype=object))
 
 
 def count_bts(bts: pd.DataFrame, index: pd.Index) -> pd.DataFrame:

@@ -390,11 +390,7 @@ def _check_stated_commune(points: gpd.GeoDataFrame, stated: pd.Series,
     where_name = points["commune"].map(names)
     stated = stated.astype("string").fillna("").str.strip()
     same_code = stated == points["commune"]
-    same_name = pd.Series(
-        [admin.NameMatcher([w]).match(s) is not None if s and isinstance(w, str) else False
-         for s, w in zip(stated, where_name, strict=True)],
-        index=points.index,
-    )
+    same_name = admin.same_name(stated, where_name.astype("string"))
     differs = (stated != "") & ~same_code & ~same_name
     msg = ("stated commune " + stated + " but the point falls in " + where_name.astype("string")
            + " (" + points["commune"] + "); the position is used")

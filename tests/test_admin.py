@@ -1,0 +1,109 @@
+"""Admin model: names, kinds, regions, locating points, aggregation as ratios of sums."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import Point, box
+
+from ictgis import admin
+from ictgis.errors import ConfigError
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Thị xã Cai Lậy", ("thi_xa", "cai lay")),
+        ("TX. Cai Lậy", ("thi_xa", "cai lay")),
+        ("Huyện Cai Lậy", ("huyen", "cai lay")),
+        ("H. Cai Lậy", ("huyen", "cai lay")),
+        ("Thành phố Mỹ Tho", ("thanh_pho", "my tho")),
+        ("TP Mỹ Tho", ("thanh_pho", "my tho")),
+        ("Phường 5", ("phuong", "5")),
+        ("P.5", ("phuong", "5")),
+        ("Thị trấn Cái Bè", ("thi_tran", "cai be")),
+        ("Xã Tân Mỹ Chánh", ("xa", "tan my chanh")),
+        ("Cai Lậy", (None, "cai lay")),
+        ("Hòa Khánh", (None, "hoa khanh")),
+        ("Xuân Đông", (None, "xuan dong")),
+        ("  ĐỒNG   THÁP ", (None, "dong thap")),
+    ],
+)
+def test_split_prefix(name: str, expected: tuple[str | None, str]) -> None:
+    assert admin.split_prefix(name) == expected
+
+
+def test_matcher_keeps_thi_xa_and_huyen_cai_lay_apart() -> None:
+    matcher = admin.NameMatcher(["Thị xã Cai Lậy", "Huyện Cai Lậy", "Huyện Cái Bè"])
+    assert matcher.match("TX Cai Lậy") == "Thị xã Cai Lậy"
+    assert matcher.match("h. cai lay") == "Huyện Cai Lậy"
+    assert matcher.match("Cai Lậy") is None  # ambiguous without a prefix
+    assert matcher.candidates("Cai Lậy") == ["Thị xã Cai Lậy", "Huyện Cai Lậy"]
+    assert matcher.match("CÁI BÈ") == "Huyện Cái Bè"
+    assert matcher.match("Thị xã Cái Bè") is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "expected"),
+    [
+        ("Phường", "Phường 1", "phuong"), ("phuong", "1", "phuong"),
+        ("TT", "Cái Bè", "thi_tran"), ("thị trấn", "X", "thi_tran"), ("Xã", "An Hữu", "xa"),
+        ("", "Xã An Hữu", "xa"), ("", "Thị trấn Tân Hiệp", "thi_tran"), ("", "An Hữu", None),
+        ("bogus", "Phường 2", "phuong"),
+    ],
+)
+def test_commune_kind(kind: str, name: str, expected: str | None) -> None:
+    got = admin.commune_kind(pd.Series([kind]), pd.Series([name])).iloc[0]
+    assert (expected is None and pd.isna(got)) or got == expected
+
+
+def test_assign_regions_maps_every_district() -> None:
+    units = pd.Series(["Thị xã Cai Lậy", "Huyện Cai Lậy", "Thành phố Mỹ Tho", "Huyện Cai Lậy"])
+    regions = {"Tây": ["TX Cai Lậy", "H. Cai Lậy"], "Trung tâm": ["Mỹ Tho"]}
+    got = admin.assign_regions(units, regions, file="c.gpkg")
+    assert got.tolist() == ["Tây", "Tây", "Trung tâm", "Tây"]
+
+
+@pytest.mark.parametrize(
+    ("regions", "message"),
+    [
+        ({"Tây": ["TX Cai Lậy"]}, "maps no region for district 'Huyện Cai Lậy'"),
+        ({"Tây": ["TX Cai Lậy", "H. Cai Lậy", "Huyện Gò Công"]}, "'Huyện Gò Công', which matches no"),
+        ({"Tây": ["Cai Lậy"]}, "matches 2"),
+        ({"Tây": ["TX Cai Lậy"], "Đông": ["H. Cai Lậy", "Thị xã Cai Lậy"]}, "is in both"),
+    ],
+)
+def test_assign_regions_errors(regions: dict[str, list[str]], message: str) -> None:
+    units = pd.Series(["Thị xã Cai Lậy", "Huyện Cai Lậy"])
+    with pytest.raises(ConfigError, match=message):
+        admin.assign_regions(units, regions, file="c.gpkg")
+
+
+def test_locate_points_with_boundary_tie_and_outside() -> None:
+    communes = gpd.GeoDataFrame({"code": ["B", "A"]},
+                                geometry=[box(10, 0, 20, 10), box(0, 0, 10, 10)], crs=9210)
+    points = gpd.GeoDataFrame(geometry=[Point(5, 5), Point(15, 5), Point(10, 5), Point(50, 50)],
+                              crs=9210)
+    got = admin.locate(points, communes)
+    assert got.iloc[:3].tolist() == ["A", "B", "A"]  # the tie goes to the smallest code
+    assert pd.isna(got.iloc[3])
+
+
+def test_aggregate_is_ratio_of_sums_and_keeps_missing() -> None:
+    table = pd.DataFrame({
+        "code": ["a", "b", "c"], "zone": ["Thành thị", "Nông thôn", "Nông thôn"],
+        "area_km2": [1.0, 3.0, 6.0], "population": [100.0, 300.0, None], "n_points": [1, 1, 2],
+    })
+    zones = admin.aggregate(table, "zone", ["area_km2", "population", "n_points"])
+    rural = zones.set_index("zone").loc["Nông thôn"]
+    assert rural["area_km2"] == 9.0 and rural["n_points"] == 3
+    assert pd.isna(rural["population"])  # one member unknown: no silent partial total
+    province = admin.aggregate(table, "province", ["area_km2", "n_points"])
+    assert province[["area_km2", "n_points"]].iloc[0].tolist() == [10.0, 4.0]
+
+
+def test_safe_ratio_never_infinite() -> None:
+    got = admin.safe_ratio(pd.Series([1, 0, 3]), pd.Series([0, 0, 2]), 100)
+    assert got.isna().tolist() == [True, True, False]
+    assert got.iloc[2] == 150.0

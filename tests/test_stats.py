@@ -1,0 +1,103 @@
+"""Indicator tables at every level, recomputed from sums; subscribers by commune or district."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from ictgis.config import load_config
+from ictgis.stats import NOT_BY_DISTRICT, compute_stats, indicator_layers
+from ictgis.workspace import load_workspace
+from tests.conftest import CONFIG
+
+SUBSCRIBERS = """
+[layers.subscribers]
+path = "subs.csv"
+by = "{by}"
+[layers.subscribers.fields]
+{by} = "key"
+fixed = "cd"
+mobile_postpaid = "ts"
+mobile_prepaid = "tt"
+internet_fixed = "ic"
+internet_mobile = "idd"
+"""
+
+
+def stats_for(root):
+    ws = load_workspace(load_config(root))
+    return ws, compute_stats(ws)
+
+
+def test_levels_by_hand(make_workspace) -> None:
+    _, tables = stats_for(make_workspace())
+    assert set(tables) == {"commune", "district", "zone", "region", "region_zone", "province"}
+    province = tables["province"].iloc[0]
+    # 300 km², 35,000 people, 4 counted points (the courier office does not count)
+    assert (province["area_km2"], province["population"], province["n_points"]) == (
+        pytest.approx(300), 35_000, 4)
+    assert province["radius_km"] == pytest.approx(math.sqrt(300 / (4 * math.pi)))
+    assert province["pop_per_point"] == 8_750
+    zone = tables["zone"].set_index("zone")
+    assert zone.loc["Nông thôn", "n_points"] == 2
+    assert zone.loc["Nông thôn", "radius_km"] == pytest.approx(math.sqrt(100 / (2 * math.pi)))
+    assert zone.loc["Thành thị", "pop_per_point"] == 7_500
+    region = tables["region"].set_index("region")
+    assert region.loc["Tây", "population"] == 25_000
+    assert region.loc["Tây", "masts"] == 2 and region.loc["Trung tâm", "masts_shared"] == 1
+    assert province["shared_mast_pct"] == 25.0
+    assert province["masts_per_100km2"] == pytest.approx(4 / 3)
+    commune = tables["commune"].set_index("code")
+    assert commune.loc["003", "masts"] == 0
+    assert pd.isna(commune.loc["003", "operators_per_mast"])
+
+
+def test_subscribers_by_commune_reach_every_level(make_workspace) -> None:
+    subs = pd.DataFrame({"key": ["001", "002", "003"], "cd": [500, 100, 50],
+                         "ts": [500, 300, 50], "tt": [9000, 15000, 4000],
+                         "ic": [2000, 400, 300], "idd": [5000, 6000, 2000]})
+    config = CONFIG + SUBSCRIBERS.format(by="commune")
+    _, tables = stats_for(make_workspace(config=config, extra={"subs.csv": subs}))
+    rural = tables["zone"].set_index("zone").loc["Nông thôn"]
+    assert rural["phone_per_100"] == pytest.approx(400 * 100 / 20_000)
+    province = tables["province"].iloc[0]
+    assert province["phone_per_100_incl_prepaid"] == pytest.approx(29_500 * 100 / 35_000)
+    assert province["internet_fixed_per_100"] == pytest.approx(2_700 * 100 / 35_000)
+
+
+def test_subscribers_by_district_leave_zones_empty(make_workspace) -> None:
+    subs = pd.DataFrame({"key": ["TP Mỹ Tho", "Huyện Cái Bè"], "cd": [500, 150],
+                         "ts": [500, 350], "tt": [9000, 19000], "ic": [2000, 700],
+                         "idd": [5000, 8000]})
+    config = CONFIG + SUBSCRIBERS.format(by="district")
+    _, tables = stats_for(make_workspace(config=config, extra={"subs.csv": subs}))
+    district = tables["district"].set_index("district")
+    assert district.loc["Huyện Cái Bè", "phone_per_100"] == pytest.approx(500 * 100 / 25_000)
+    assert tables["province"]["phone_per_100"].iloc[0] == pytest.approx(1_500 * 100 / 35_000)
+    assert tables["region"].set_index("region").loc["Tây", "fixed"] == 150
+    assert tables["zone"]["phone_per_100"].isna().all()
+    assert (tables["zone"]["telecom_note"] == NOT_BY_DISTRICT).all()
+
+
+def test_bad_subscriber_rows_are_all_listed(make_workspace) -> None:
+    from ictgis.errors import DataError
+
+    subs = pd.DataFrame({"key": ["001", "002", "003", "004"], "cd": [1, 1, 1, "x"],
+                         "ts": 0, "tt": 0, "ic": 0, "idd": 0})
+    config = CONFIG + SUBSCRIBERS.format(by="commune")
+    with pytest.raises(DataError, match=r"2 problems") as err:
+        stats_for(make_workspace(config=config, extra={"subs.csv": subs}))
+    assert "subs.csv: row 5: fixed is not a non-negative number: x" in str(err.value)
+    assert "subs.csv: row 5: commune 004 matches no commune" in str(err.value)
+
+
+def test_indicator_layers_carry_indicators(make_workspace) -> None:
+    ws, tables = stats_for(make_workspace())
+    layers = indicator_layers(ws, tables)
+    assert set(layers) == {"communes", "districts", "regions"}
+    districts = layers["districts"].set_index("district")
+    assert districts.loc["Huyện Cái Bè"].geometry.area == pytest.approx(200e6)
+    assert districts.loc["Huyện Cái Bè", "n_points"] == 3
+    assert layers["communes"].crs.to_epsg() == 9210

@@ -1,0 +1,142 @@
+"""Loading a workspace: field mapping, CRS, population joins, rejected and repaired rows."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from shapely.geometry import Polygon
+
+from ictgis.config import load_config
+from ictgis.errors import ConfigError, DataError
+from ictgis.workspace import load_workspace
+from tests.conftest import CONFIG, X0, Y0
+
+
+def load(root):
+    return load_workspace(load_config(root))
+
+
+def test_loads_toy_workspace(make_workspace) -> None:
+    ws = load(make_workspace())
+    communes = ws.communes.set_index("code")
+    assert communes["kind"].tolist() == ["phuong", "xa", "thi_tran"]
+    assert communes["urban"].tolist() == [True, False, True]
+    assert communes["region"].tolist() == ["Trung tâm", "Tây", "Tây"]
+    assert communes["area_km2"].tolist() == pytest.approx([100.0, 100.0, 100.0])
+    assert ws.communes.crs.to_epsg() == 9210
+    posts = ws.post_offices.set_index("id")
+    assert posts["commune"].to_dict() == {"P1": "001", "P2": "002", "P3": "003", "P4": "002",
+                                          "P5": "002"}
+    assert posts["counted"].to_dict() == {"P1": True, "P2": True, "P3": True, "P4": True,
+                                          "P5": False}
+    assert ws.problems.empty
+    assert ws.bts.set_index("id")["commune"].tolist() == ["001", "001", "002", "002"]
+
+
+def test_population_table_by_code_reports_unmatched_rows(make_workspace, communes_gdf) -> None:
+    config = CONFIG.replace('population = "dan"\n', "") + """
+[layers.population]
+path = "pop.csv"
+by = "code"
+[layers.population.fields]
+code = "ma"
+population = "so_dan"
+"""
+    table = pd.DataFrame({"ma": ["001", "002", "003", "999"], "so_dan": [1, 2, 3, 4]})
+    with pytest.raises(DataError, match=r"pop.csv: row 5 \(id 999\)?.*matches no commune"):
+        load(make_workspace(config=config, extra={"pop.csv": table}))
+    ws = load(make_workspace(config=config, extra={"pop.csv": table.iloc[:3]}))
+    assert ws.communes["population"].tolist() == [1, 2, 3]
+
+
+def test_population_table_commune_without_row_is_an_error(make_workspace) -> None:
+    config = CONFIG.replace('population = "dan"\n', "") + """
+[layers.population]
+path = "pop.csv"
+by = "name"
+[layers.population.fields]
+name = "ten"
+district = "huyen"
+population = "so_dan"
+"""
+    table = pd.DataFrame({"ten": ["P. 1", "An Hữu"], "huyen": ["TP Mỹ Tho", "H. Cái Bè"],
+                          "so_dan": ["1.500", "2500"]})
+    with pytest.raises(DataError, match=r"feature 3 .*no row of the population table"):
+        load(make_workspace(config=config, extra={"pop.csv": table}))
+    full = pd.concat([table, pd.DataFrame({"ten": ["TT Cái Bè"], "huyen": ["Cái Bè"],
+                                           "so_dan": ["700"]})])
+    ws = load(make_workspace(config=config, extra={"pop.csv": full}))
+    assert ws.communes["population"].tolist() == [1500, 2500, 700]
+
+
+def test_bad_points_are_rejected_and_reported(make_workspace, posts_df) -> None:
+    posts = posts_df.copy()
+    posts.loc[1, ["lon", "lat"]] = posts.loc[1, ["lat", "lon"]].to_numpy()   # swapped
+    posts.loc[2, "lon"] = "một trăm"                                         # not a number
+    posts.loc[3, "id"] = "P1"                                                # duplicate id
+    posts.loc[4, ["lon", "lat"]] = ["105.0", "21.0"]                         # Hà Nội: outside
+    ws = load(make_workspace(posts=posts))
+    problems = ws.problems.set_index("where")["problem"]
+    assert "look swapped" in problems["row 3"]
+    assert "cannot read coordinates" in problems["row 4"]
+    assert "duplicate id P1 (first at row 2)" in problems["row 5"]
+    assert "outside the province" in problems["row 6"]
+    assert ws.post_offices["id"].tolist() == ["P1"]
+    assert len(ws.rejects["post_offices"]) == 4
+    assert set(ws.problems["severity"]) == {"rejected"}
+
+
+def test_vn2000_xy_swapped_is_recognised(make_workspace, bts_df) -> None:
+    bts = bts_df.rename(columns={"x": "y", "y": "x"})  # X = northing written as easting
+    ws = load(make_workspace(bts=bts))
+    assert ws.bts.empty
+    assert ws.problems["problem"].str.contains("VN-2000 X is the northing").all()
+
+
+def test_stated_commune_mismatch_is_a_warning(make_workspace, posts_df) -> None:
+    posts = posts_df.assign(xa=["Phường 1", "An Hữu", "Xã Khác", "", "002"])
+    config = CONFIG.replace('lat = "lat"\n', 'lat = "lat"\ncommune = "xa"\n', 1)
+    ws = load(make_workspace(posts=posts, config=config))
+    warnings = ws.problems[ws.problems["severity"] == "warning"]
+    assert warnings["id"].tolist() == ["P3"]
+    assert "stated commune Xã Khác but the point falls in Thị trấn Cái Bè" in warnings[
+        "problem"].iloc[0]
+    assert len(ws.post_offices) == 5
+
+
+def test_self_intersecting_commune_is_repaired(make_workspace, communes_gdf) -> None:
+    bowtie = Polygon([(X0, Y0), (X0 + 10_000, Y0 + 10_000), (X0 + 10_000, Y0), (X0, Y0 + 10_000)])
+    communes = communes_gdf.copy()
+    communes.loc[0, "geometry"] = bowtie
+    ws = load(make_workspace(communes=communes))
+    repaired = ws.problems[ws.problems["severity"] == "repaired"]
+    assert repaired["where"].tolist() == ["feature 1"]
+    assert "Self-intersection" in repaired["problem"].iloc[0]
+    assert ws.communes.geometry.is_valid.all()
+    assert math.isclose(ws.communes["area_km2"].iloc[0], 50.0)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"ma": ["001", "001", "003"]}, r"feature 2 .*duplicate commune code 001"),
+        ({"dan": ["10000", "nhiều", "5000"]},
+         r"feature 2 .*population is not a non-negative number: nhiều"),
+        ({"ten": ["Phường 1", "An Hữu", "Thị trấn Cái Bè"]}, r"feature 2 .*cannot tell the kind"),
+        ({"huyen": ["Thành phố Mỹ Tho", "Huyện Cái Bè", "Huyện Châu Thành"]},
+         r"maps no region for district 'Huyện Châu Thành'"),
+    ],
+)
+def test_unusable_communes_stop_the_run(make_workspace, communes_gdf, change, message) -> None:
+    communes = communes_gdf.assign(**change)
+    with pytest.raises((DataError, ConfigError), match=message):
+        load(make_workspace(communes=communes))
+
+
+def test_official_area_scales_to_published_total(make_workspace) -> None:
+    config = CONFIG.replace('crs = "EPSG:9210"\n', 'crs = "EPSG:9210"\nofficial_area_km2 = 330\n', 1)
+    ws = load(make_workspace(config=config))
+    assert ws.communes["area_km2"].sum() == pytest.approx(330)
+    assert ws.communes["area_computed_km2"].sum() == pytest.approx(300)
