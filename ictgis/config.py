@@ -154,8 +154,8 @@ class _Reader:
         self.file, self.table, self.section = file, table, section
 
     def where(self, key: str | None = None) -> str:
-        name = f"[{self.section}]" if self.section else ""
-        return f"{self.file}: {name} {key}".rstrip() if key else f"{self.file}: {name}"
+        parts = [f"[{self.section}]" if self.section else "", key or ""]
+        return f"{self.file}: " + " ".join(p for p in parts if p)
 
     def fail(self, key: str | None, problem: str) -> ConfigError:
         return ConfigError(f"{self.where(key)} {problem}")
@@ -216,7 +216,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path) -> Config:
     province.check_keys({"name", "crs", "synthetic", "population_year", "official_area_km2"})
     crs = check_crs_name(province.get("crs", str, DEFAULT_CRS), where=province.where("crs"))
     area = province.get("official_area_km2", (int, float), None)
-    if area is not None and area <= 0:
+    if area is not None and not area > 0:  # also catches TOML's nan
         raise province.fail("official_area_km2", f"must be > 0, got {area}")
 
     admin = top.sub("admin")

@@ -146,7 +146,9 @@ def transform_xy(
 def check_crs_name(value: str, *, where: str) -> str:
     """Validate a CRS string from the config and return it unchanged."""
     crs = parse_crs(value, where=where)
-    if not crs.is_projected:
-        msg = f"{where}: {value!r} ({crs.name}) is geographic; the working CRS must be metric"
+    unit = crs.axis_info[0].unit_name if crs.axis_info else ""
+    if not crs.is_projected or unit not in {"metre", "meter"}:
+        what = "geographic" if not crs.is_projected else f"in {unit}s"
+        msg = f"{where}: {value!r} ({crs.name}) is {what}; the working CRS must be metric"
         raise ConfigError(msg)
     return value

@@ -11,11 +11,21 @@ The module is pure: :func:`make_demo` returns frames and writes nothing.
 Geometry
     The province is a smooth convex outline in VN-2000 / TM-3 105°45' (EPSG:9210), scaled to
     2,510 km². Districts are a capacity-constrained power diagram (weighted Voronoi cells whose
-    sites follow their centroids and whose weights are tuned to the target areas) of seeded sites
-    laid out west to east like the real province; communes are the same construction inside each
-    district, with the phường / thị trấn as small cells round an urban anchor. Convex cells keep
-    every district and commune connected; a final snap-rounded noding (0.01 m) and polygonization
-    make the 172 communes an exact coverage (shared edges have identical vertices).
+    weights are fitted to the target areas on a sample grid, while the sites drift towards their
+    cells' centroids) of seeded sites laid out west to east like the real province. Each
+    district is split the same way into the xã and one small "core" per urban anchor (all the
+    phường of a city or town, or one thị trấn); a core of several phường is split once more.
+    Every cell is convex, so every district and commune is connected; a final snap-rounded
+    noding (0.01 m) and polygonization make the 172 communes an exact coverage (shared edges
+    have identical vertices).
+
+Population
+    District totals are the 2019 census figures. Each district's urban share (phường and thị
+    trấn) is set so that ~14% of the province is urban, as in the census; inside a district
+    the urban and the rural totals are spread over the units in proportion to area (±25%).
+    With these totals and areas some densities fall outside the textbook ranges: Mỹ Tho's
+    peri-urban xã have ~1,800/km², Tân Phước's and Tân Phú Đông's ~150-250/km², and the
+    towns' phường and the thị trấn ~1,500-3,500/km² (Mỹ Tho's phường ~5,000-7,000/km²).
 """
 
 from __future__ import annotations
@@ -138,25 +148,25 @@ class _District(NamedTuple):
 #: Tiền Giang's 11 district-level units: 22 phường, 7 thị trấn, 143 xã, 1,764,185 people.
 #: The urban shares give ~14% urban population overall (2019 census: 247,742).
 _DISTRICTS: tuple[_District, ...] = (
-    _District("Thành phố Mỹ Tho", 11, (), 6, 228_109, 82, (106.37, 10.345), 0.52,
+    _District("Thành phố Mỹ Tho", 11, (), 6, 228_109, 82, (106.38, 10.32), 0.52,
               ((180.0, 0.45),)),
-    _District("Thị xã Cai Lậy", 6, (), 10, 125_615, 140, (106.10, 10.37), 0.22,
+    _District("Thị xã Cai Lậy", 6, (), 10, 125_615, 140, (106.15, 10.37), 0.22,
               ((180.0, 0.2),)),
-    _District("Thị xã Gò Công", 5, (), 7, 99_657, 102, (106.66, 10.37), 0.24, ((0.0, 0.0),)),
-    _District("Huyện Cái Bè", 0, ("Cái Bè",), 24, 292_738, 420, (105.95, 10.42), 0.045,
+    _District("Thị xã Gò Công", 5, (), 7, 99_657, 102, (106.65, 10.36), 0.24, ((0.0, 0.0),)),
+    _District("Huyện Cái Bè", 0, ("Cái Bè",), 24, 292_738, 420, (105.96, 10.45), 0.045,
               ((150.0, 0.5),)),
-    _District("Huyện Cai Lậy", 0, (), 16, 193_328, 296, (106.12, 10.46), 0.0, ()),
-    _District("Huyện Châu Thành", 0, ("Tân Hiệp",), 21, 263_426, 230, (106.28, 10.40), 0.05,
+    _District("Huyện Cai Lậy", 0, (), 16, 193_328, 296, (106.12, 10.49), 0.0, ()),
+    _District("Huyện Châu Thành", 0, ("Tân Hiệp",), 21, 263_426, 230, (106.27, 10.37), 0.05,
               ((0.0, 0.1),)),
-    _District("Huyện Chợ Gạo", 0, ("Chợ Gạo",), 18, 187_711, 231, (106.46, 10.40), 0.07,
+    _District("Huyện Chợ Gạo", 0, ("Chợ Gạo",), 18, 187_711, 231, (106.46, 10.39), 0.07,
               ((0.0, 0.0),)),
-    _District("Huyện Tân Phước", 0, ("Mỹ Phước",), 12, 60_000, 333, (106.22, 10.53), 0.15,
+    _District("Huyện Tân Phước", 0, ("Mỹ Phước",), 12, 60_000, 333, (106.29, 10.50), 0.15,
               ((0.0, 0.0),)),
-    _District("Huyện Gò Công Tây", 0, ("Vĩnh Bình",), 12, 127_132, 184, (106.56, 10.38),
+    _District("Huyện Gò Công Tây", 0, ("Vĩnh Bình",), 12, 127_132, 184, (106.57, 10.40),
               0.09, ((0.0, 0.0),)),
     _District("Huyện Gò Công Đông", 0, ("Tân Hòa", "Vàm Láng"), 11, 139_060, 267,
-              (106.74, 10.39), 0.14, ((270.0, 0.1), (90.0, 0.7))),
-    _District("Huyện Tân Phú Đông", 0, (), 6, 47_409, 226, (106.63, 10.25), 0.0, ()),
+              (106.73, 10.33), 0.14, ((270.0, 0.1), (90.0, 0.7))),
+    _District("Huyện Tân Phú Đông", 0, (), 6, 47_409, 226, (106.58, 10.26), 0.0, ()),
 )
 
 #: Rough convex outline of the province (lon, lat), smoothed and scaled to 2,510 km².
@@ -167,9 +177,9 @@ _OUTLINE_LONLAT = np.array([
     (105.95, 10.36), (105.85, 10.40),
 ])
 
-_DISTRICT_PHASES = (20, 6, 20)  # few Lloyd moves: keep the west-east layout of the sites
+_DISTRICT_PHASES = (20, 4, 20)  # few Lloyd moves: keep the west-east layout of the sites
 _PHUONG_AREA_KM2 = (1.0, 2.5)
-_THI_TRAN_AREA_KM2 = (4.5, 6.5)
+_THI_TRAN_AREA_KM2 = (5.0, 7.0)
 _XA_AREA_SPREAD = (0.6, 1.4)  # relative spread of the xã areas of a district
 
 #: Syllables of invented commune names ("Tân Mỹ Chánh", "Hòa Định", "Long Hưng Tây").
@@ -188,7 +198,7 @@ _SUFFIX_SHARE = 0.2
 
 _KIND_PREFIX = {"phuong": "Phường", "thi_tran": "Thị trấn", "xa": "Xã"}
 _DISTRICT_PREFIX = r"^(?:Thành phố|Thị xã|Huyện)\s+"
-_COMMUNE_PREFIX = r"^(?:Phường|Thị trấn|Xã)\s+"
+_COMMUNE_PREFIX = r"^(?:Phường|Thị trấn|Xã)\s+(?!\d+$)"  # keep "Phường 3" whole
 
 #: Postal points by raw type label; all but the private couriers count in N (172).
 _POSTAL_MIX = {
@@ -202,8 +212,8 @@ _POSTAL_MIX = {
     "Văn phòng chuyển phát tư nhân": 8,
 }
 _POSTAL_NAME = {
-    "Bưu cục cấp 1": "Bưu cục cấp 1",
-    "Bưu cục cấp 2": "Bưu cục cấp 2",
+    "Bưu cục cấp 1": "Bưu cục trung tâm",
+    "Bưu cục cấp 2": "Bưu điện",
     "Bưu cục cấp 3": "Bưu cục",
     "Bưu cục phát": "Bưu cục phát",
     "Điểm BĐ-VHX": "Điểm BĐ-VHX",
@@ -223,8 +233,8 @@ _SHARED_SHARE = 0.15
 _TRIPLE_SHARE = 0.25  # of the shared masts
 _TECHNOLOGIES = (("2G;3G;4G", 0.82), ("2G;3G", 0.13), ("4G", 0.05))
 _MAST_CLASSES = np.array(["A1a", "A1b", "A2a", "A2b", "A2c"])
-_MAST_P_URBAN = np.array([0.20, 0.20, 0.45, 0.10, 0.05])
-_MAST_P_RURAL = np.array([0.00, 0.01, 0.02, 0.96, 0.01])
+_MAST_P_URBAN = np.array([0.20, 0.20, 0.40, 0.15, 0.05])
+_MAST_P_RURAL = np.array([0.000, 0.005, 0.005, 0.985, 0.005])
 _MAST_HEIGHT_M = np.array([(3.0, 15.0), (3.0, 15.0), (6.0, 25.0), (30.0, 45.0), (20.0, 40.0)])
 _TALL_A2B_SHARE, _TALL_A2B_M = 0.1, (45.0, 60.0)
 _BUILDING_SHARE = 0.03
@@ -286,12 +296,12 @@ def make_demo(seed: int = DEMO_SEED) -> DemoProvince:
     geo, names, people, postal, sites, subs = (
         np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)
     )
-    communes = demo_communes(geo, names, people)
+    communes = _communes(geo, names, people)
     return DemoProvince(
         communes=communes,
-        post_offices=demo_post_offices(communes, postal),
-        bts=demo_bts(communes, sites),
-        subscribers=demo_subscribers(communes, subs),
+        post_offices=_post_offices(communes, postal),
+        bts=_bts(communes, sites),
+        subscribers=_subscribers(communes, subs),
     )
 
 
@@ -299,20 +309,24 @@ def make_demo(seed: int = DEMO_SEED) -> DemoProvince:
 
 
 @lru_cache(maxsize=1)
-def vn2000_to_wgs84() -> Transformer:
+def _vn2000_to_wgs84() -> Transformer:
     """Transformer EPSG:9210 -> EPSG:4326 (x/y = easting/northing -> lon/lat) via EPSG:6960.
 
     PROJ's default inside Tiền Giang is EPSG:5194, 0.8 m away from the official QĐ 05/2007
     shift, so the operation is picked explicitly by name.
     """
     group = TransformerGroup(9210, 4326, always_xy=True)
-    return next(t for t in group.transformers if _OFFICIAL_OPERATION in t.description)
+    found = [t for t in group.transformers if _OFFICIAL_OPERATION in t.description]
+    if not found:
+        msg = f"PROJ offers no '{_OFFICIAL_OPERATION}' (EPSG:6960) operation for EPSG:9210"
+        raise RuntimeError(msg)
+    return found[0]
 
 
 # --------------------------------------------------------------------------- communes
 
 
-def demo_communes(
+def _communes(
     geo: np.random.Generator, names: np.random.Generator, people: np.random.Generator
 ) -> gpd.GeoDataFrame:
     """Commune polygons with codes, names, kinds, districts and population.
@@ -329,7 +343,7 @@ def demo_communes(
     """
     province, to_plane = _province()
     district_sites = to_plane(np.array([d.lonlat for d in _DISTRICTS]))
-    district_sites += geo.uniform(-1_500, 1_500, district_sites.shape)
+    district_sites += geo.uniform(-1_000, 1_000, district_sites.shape)
     targets = np.array([d.area_km2 for d in _DISTRICTS]) * 1e6
     targets *= province.area / targets.sum()
     samples = _grid_samples(province, 500.0)
@@ -363,7 +377,7 @@ def demo_communes(
 
 def _province() -> tuple[shapely.Polygon, Callable[[np.ndarray], np.ndarray]]:
     """Province outline in EPSG:9210 and the lon/lat -> plane mapping that placed it."""
-    to_lonlat = vn2000_to_wgs84()
+    to_lonlat = _vn2000_to_wgs84()
     xy = np.column_stack(to_lonlat.transform(*_OUTLINE_LONLAT.T, direction="INVERSE"))
     hull = shapely.convex_hull(shapely.multipoints(xy))
     raw = shapely.Polygon(_chaikin(shapely.get_coordinates(hull.exterior), 4))
@@ -396,10 +410,14 @@ def _grid_samples(polygon: shapely.Polygon, spacing: float) -> np.ndarray:
 
 
 def _power_label(samples: np.ndarray, sites: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Index of the power cell (min |x - p|^2 - w) holding each sample."""
+    """Index of the power cell (min |x - p|^2 - w) holding each sample.
+
+    Element-wise arithmetic (no BLAS product), so that the result is the same on every machine.
+    """
     origin = sites.mean(axis=0)
-    local = sites - origin
-    score = (samples - origin) @ (-2.0 * local.T) + ((local**2).sum(axis=1) - weights)
+    px, py = (sites - origin).T
+    sx, sy = (samples - origin).T
+    score = (px**2 + py**2 - weights) - 2.0 * (sx[:, None] * px + sy[:, None] * py)
     return score.argmin(axis=1)
 
 
@@ -425,7 +443,7 @@ def _fit_power(
     sample_area
         Area represented by one sample.
     movable
-        Which sites may follow their centroids (default: all).
+        Which sites may drift towards their centroids (default: all).
     phases
         Iterations that only fit the weights, then that also move the sites (half way to
         their centroids), then that only fit the weights again.
@@ -482,33 +500,70 @@ def _power_cells(sites: np.ndarray, weights: np.ndarray, region: shapely.Polygon
 def _district_units(
     district: _District, polygon: shapely.Polygon, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Commune cells of one district: urban units round their anchors first, then the xã.
+    """Commune cells of one district: the urban units first, then the xã.
+
+    The district is first split into one core per urban cluster (all the phường together,
+    or one thị trấn) round its anchor and the xã; a core of several phường is then split
+    again. All cells are convex.
 
     Returns
     -------
     tuple of numpy.ndarray
-        Cells (polygons) and kinds ("phuong" | "thi_tran" | "xa"), urban first; within a
-        cluster of phường the first cell is the one at the anchor.
+        Cells (polygons) and kinds ("phuong" | "thi_tran" | "xa"); in a cluster of phường
+        the first cell is the most central.
     """
     kinds = np.array(["phuong"] * district.n_phuong + ["thi_tran"] * len(district.thi_tran)
                      + ["xa"] * district.n_xa)
-    urban = kinds != "xa"
-    low = np.where(kinds == "phuong", _PHUONG_AREA_KM2[0], _THI_TRAN_AREA_KM2[0])
-    high = np.where(kinds == "phuong", _PHUONG_AREA_KM2[1], _THI_TRAN_AREA_KM2[1])
-    targets = rng.uniform(low, high) * 1e6
-    spread = rng.uniform(*_XA_AREA_SPREAD, size=len(kinds))
-    rural_area = polygon.area - targets[urban].sum()
-    targets = np.where(urban, targets, rural_area * spread / spread[~urban].sum())
-    cluster = np.where(kinds == "phuong", 0, np.cumsum(kinds == "thi_tran") - 1)
-    spacing = float(np.clip(np.sqrt(targets.min() / 60), 80.0, 300.0))
-    samples = _grid_samples(polygon, spacing)
+    urban = kinds[kinds != "xa"]
+    cluster = np.cumsum(urban == "thi_tran") - (district.n_phuong == 0)
+    unit_area = np.where(urban == "phuong", rng.uniform(*_PHUONG_AREA_KM2, len(urban)),
+                         rng.uniform(*_THI_TRAN_AREA_KM2, len(urban))) * 1e6
+    core_area = np.bincount(cluster, unit_area, len(district.anchors))
+    spread = rng.uniform(*_XA_AREA_SPREAD, district.n_xa)
+    targets = np.r_[core_area, (polygon.area - core_area.sum()) * spread / spread.sum()]
     anchors = _anchors(polygon, district.anchors)
-    sites = np.vstack([
-        _urban_sites(anchors, cluster[urban], targets[urban], rng),
-        _rural_sites(samples, anchors, targets[urban].sum(), district.n_xa, rng),
-    ])
-    sites, weights = _fit_power(sites, targets, samples, spacing**2)
-    return _power_cells(sites, weights, polygon), kinds
+    cells = _fitted_cells(polygon, targets, anchors, rng)
+    cores = [_fitted_cells(cells[k], unit_area[cluster == k], np.empty((0, 2)), rng)
+             for k in range(len(anchors))]
+    return np.concatenate([*cores, cells[len(anchors):]]), kinds
+
+
+def _fitted_cells(
+    region: shapely.Polygon, targets: np.ndarray, fixed: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Split a convex region into power cells of about the target areas (scaled to fit).
+
+    Parameters
+    ----------
+    region
+        Convex polygon.
+    targets
+        Relative cell areas; the first ``len(fixed)`` cells start at ``fixed``.
+    fixed
+        Sites of the first cells (they stay put); the others start well spread at random
+        and drift towards their centroids.
+    rng
+        Random stream.
+
+    Returns
+    -------
+    numpy.ndarray
+        Convex cells in the order of ``targets``, except that without fixed sites they are
+        sorted from the region's centre outwards.
+    """
+    if len(targets) == 1:
+        return np.array([region])
+    targets = targets * region.area / targets.sum()
+    spacing = float(np.clip(np.sqrt(targets.min() / 60), 50.0, 300.0))
+    samples = _grid_samples(region, spacing)
+    sites = _spread_sites(samples, fixed, len(targets) - len(fixed), rng)
+    movable = np.arange(len(targets)) >= len(fixed)
+    sites, weights = _fit_power(sites, targets, samples, spacing**2, movable=movable)
+    cells = _power_cells(sites, weights, region)
+    if len(fixed):
+        return cells
+    centre = shapely.centroid(region)
+    return cells[np.argsort(shapely.distance(shapely.centroid(cells), centre), kind="stable")]
 
 
 def _anchors(polygon: shapely.Polygon, spec: tuple[tuple[float, float], ...]) -> np.ndarray:
@@ -523,31 +578,20 @@ def _anchors(polygon: shapely.Polygon, spec: tuple[tuple[float, float], ...]) ->
     return centre + fraction[:, None] * (edge - centre)
 
 
-def _urban_sites(
-    anchors: np.ndarray, cluster: np.ndarray, targets: np.ndarray, rng: np.random.Generator
+def _spread_sites(
+    samples: np.ndarray, taken: np.ndarray, n: int, rng: np.random.Generator, tries: int = 12
 ) -> np.ndarray:
-    """Initial sites of the urban units: a sunflower disc per cluster, first one at the anchor."""
-    if not len(cluster):
-        return np.empty((0, 2))
-    size = np.bincount(cluster)
-    first = np.concatenate([[0], np.cumsum(size)[:-1]])
-    k = np.arange(len(cluster)) - first[cluster]
-    radius = np.sqrt(np.bincount(cluster, targets) / np.pi)[cluster]
-    r = radius * np.sqrt(k / size[cluster])
-    theta = k * np.pi * (3 - np.sqrt(5)) + rng.uniform(0, 2 * np.pi)
-    return anchors[cluster] + r[:, None] * np.column_stack([np.cos(theta), np.sin(theta)])
-
-
-def _rural_sites(
-    samples: np.ndarray, anchors: np.ndarray, urban_area: float, n: int, rng: np.random.Generator
-) -> np.ndarray:
-    """Initial xã sites: random samples away from the urban anchors."""
-    if len(anchors):
-        clear = 1.5 * np.sqrt(urban_area / np.pi) + 500.0
-        gap = np.hypot(*(samples[:, None, :] - anchors[None]).transpose(2, 0, 1)).min(axis=1)
-        far = samples[gap > clear]
-        samples = far if len(far) >= n else samples
-    return samples[rng.choice(len(samples), n, replace=False)]
+    """``taken`` plus ``n`` well-spread random samples (Mitchell's best candidate)."""
+    sites = list(taken)
+    gap = np.full(len(samples), np.inf)
+    for site in sites:
+        gap = np.minimum(gap, np.hypot(*(samples - site).T))
+    for _ in range(n):
+        candidates = rng.choice(len(samples), tries)
+        pick = samples[candidates[np.argmax(gap[candidates])]]
+        sites.append(pick)
+        gap = np.minimum(gap, np.hypot(*(samples - pick).T))
+    return np.array(sites)
 
 
 def _exact_coverage(cells: np.ndarray) -> np.ndarray:
@@ -637,13 +681,13 @@ def _apportion(totals: np.ndarray, group: np.ndarray, weights: np.ndarray) -> np
 # --------------------------------------------------------------------------- postal points
 
 
-def demo_post_offices(communes: gpd.GeoDataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def _post_offices(communes: gpd.GeoDataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """Postal points: 172 of the counted types plus 8 private courier offices.
 
     Parameters
     ----------
     communes
-        Output of :func:`demo_communes`.
+        Output of :func:`_communes`.
     rng
         Random stream.
 
@@ -657,7 +701,7 @@ def demo_post_offices(communes: gpd.GeoDataFrame, rng: np.random.Generator) -> p
     idx = np.concatenate(list(where.values()))
     inner = shapely.buffer(communes.geometry.to_numpy(), -_POSTAL_EDGE_MARGIN_M)
     x, y = _random_points_in(inner[idx], rng)
-    lon, lat = vn2000_to_wgs84().transform(x, y)
+    lon, lat = _vn2000_to_wgs84().transform(x, y)
     lon_txt = np.char.mod(f"%.{_LONLAT_DECIMALS}f", np.round(lon, _LONLAT_DECIMALS)).astype(object)
     lat_txt = np.char.mod(f"%.{_LONLAT_DECIMALS}f", np.round(lat, _LONLAT_DECIMALS)).astype(object)
     dms = rng.choice(len(idx), _N_DMS, replace=False)
@@ -674,22 +718,23 @@ def demo_post_offices(communes: gpd.GeoDataFrame, rng: np.random.Generator) -> p
     })
 
 
-def _centre_communes(communes: gpd.GeoDataFrame) -> pd.Series:
-    """Row position of each district's centre: its most populous urban unit, else the xã
-    nearest the district's centroid. Indexed by district name in :data:`_DISTRICTS` order."""
-    centroid = communes.dissolve("huyen").centroid
-    here = communes.geometry.centroid
-    distance = here.distance(gpd.GeoSeries(centroid.loc[communes["huyen"]].to_numpy(),
-                                           index=communes.index, crs=communes.crs))
-    urban = communes["loai"] != "xa"
-    score = distance.where(~urban, -communes["dan_so"].astype(float) - 1e12)
-    return score.reset_index(drop=True).groupby(communes["huyen"].to_numpy()).idxmin().reindex(
-        [d.name for d in _DISTRICTS])
+def _centre_communes(communes: gpd.GeoDataFrame) -> np.ndarray:
+    """Row of each district's centre, in :data:`_DISTRICTS` order.
+
+    The centre is the district's first urban unit (Phường 1 or its first thị trấn), else the
+    xã nearest the district's centroid.
+    """
+    district = communes["huyen"].to_numpy()
+    centroid = communes.dissolve("huyen").centroid.loc[district].to_numpy()
+    distance = shapely.distance(communes.centroid.to_numpy(), centroid)
+    urban = (communes["loai"] != "xa").to_numpy()
+    score = pd.Series(np.where(urban, np.arange(len(communes)) - 1e12, distance))
+    return score.groupby(district).idxmin().reindex([d.name for d in _DISTRICTS]).to_numpy()
 
 
 def _postal_communes(communes: gpd.GeoDataFrame, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Row positions of the commune of every postal point, by point type."""
-    centre = _centre_communes(communes).to_numpy()
+    centre = _centre_communes(communes)
     pop = communes["dan_so"].to_numpy(dtype=float)
     urban = np.flatnonzero((communes["loai"] != "xa").to_numpy())
     xa = np.flatnonzero((communes["loai"] == "xa").to_numpy())
@@ -715,11 +760,13 @@ def _postal_communes(communes: gpd.GeoDataFrame, rng: np.random.Generator) -> di
 def _postal_names(
     kind: np.ndarray, idx: np.ndarray, communes: gpd.GeoDataFrame, rng: np.random.Generator
 ) -> np.ndarray:
-    """Point names: type word + commune (district for bưu cục cấp 1/2); couriers by brand."""
+    """Point names: a type word and the place (the district for bưu cục cấp 1 and 2)."""
     commune = communes["ten_xa"].str.replace(_COMMUNE_PREFIX, "", regex=True).to_numpy()[idx]
-    district = communes["huyen"].str.replace(_DISTRICT_PREFIX, "", regex=True).to_numpy()[idx]
-    level12 = np.isin(kind, ["Bưu cục cấp 1", "Bưu cục cấp 2"])
-    place = np.where(level12, district, commune)
+    district = communes["huyen"].to_numpy()[idx]
+    place = np.where(kind == "Bưu cục cấp 2",
+                     [name[:1].lower() + name[1:] for name in district], commune)
+    short = pd.Series(district).str.replace(_DISTRICT_PREFIX, "", regex=True).to_numpy()
+    place = np.where(kind == "Bưu cục cấp 1", short, place)
     word = pd.Series(kind).map(_POSTAL_NAME).to_numpy()
     courier = pd.isna(word)
     word[courier] = rng.choice(np.array(_COURIERS), courier.sum())
@@ -759,13 +806,13 @@ def _random_points_in(
 # --------------------------------------------------------------------------- BTS
 
 
-def demo_bts(communes: gpd.GeoDataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def _bts(communes: gpd.GeoDataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """BTS sites, denser where people live, at least 30 m apart, inside the province.
 
     Parameters
     ----------
     communes
-        Output of :func:`demo_communes`.
+        Output of :func:`_communes`.
     rng
         Random stream.
 
@@ -856,13 +903,13 @@ def _mast_heights(mast: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 # --------------------------------------------------------------------------- subscribers
 
 
-def demo_subscribers(communes: gpd.GeoDataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def _subscribers(communes: gpd.GeoDataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """Subscribers per commune, calibrated to the 2018 report's densities per 100 inhabitants.
 
     Parameters
     ----------
     communes
-        Output of :func:`demo_communes`.
+        Output of :func:`_communes`.
     rng
         Random stream.
 

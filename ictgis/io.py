@@ -9,6 +9,7 @@ import os
 import shutil
 import tempfile
 import unicodedata
+import zipfile
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -97,26 +98,25 @@ def _read_table(cfg: LayerConfig) -> pd.DataFrame:
     try:
         if path.suffix.lower() == ".xlsx":
             frame = pd.read_excel(path, sheet_name=cfg.layer or 0, dtype=str, engine="openpyxl")
-            frame = frame.fillna("")
-            first_row = 2
         else:
             encoding = cfg.encoding or "utf-8-sig"
             frame = pd.read_csv(
                 path, dtype=str, keep_default_na=False, sep=_sniff_separator(path, encoding),
-                encoding=encoding,
+                encoding=encoding, skip_blank_lines=False,
             )
-            first_row = 2
     except UnicodeDecodeError as exc:
         msg = (f"{path.name}: text is not {cfg.encoding or 'UTF-8'} ({exc.reason} at byte "
                f"{exc.start}); set [layers.{cfg.name}] encoding, e.g. \"cp1258\"")
         raise LayerReadError(msg) from None
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
+    except (ValueError, OSError, pd.errors.ParserError, zipfile.BadZipFile, KeyError) as exc:
         msg = f"{path.name}: cannot read the table: {exc}"
         raise LayerReadError(msg) from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.astype(str).apply(lambda col: col.str.strip())
-    frame[WHERE] = [f"row {i}" for i in range(first_row, first_row + len(frame))]
-    return frame
+    frame = frame.fillna("").astype(str).apply(lambda col: col.str.strip())
+    # spreadsheet row numbers: the header is row 1; blank rows count but are dropped
+    frame[WHERE] = [f"row {i}" for i in range(2, 2 + len(frame))]
+    blank_rows = (frame.drop(columns=WHERE) == "").all(axis=1)
+    return frame.loc[~blank_rows].reset_index(drop=True)
 
 
 def _sniff_separator(path: Path, encoding: str) -> str:
@@ -126,16 +126,29 @@ def _sniff_separator(path: Path, encoding: str) -> str:
     return max((",", ";", "\t"), key=header.count)
 
 
-def _transcode(gdf: gpd.GeoDataFrame, cfg: LayerConfig) -> gpd.GeoDataFrame:
+def _cpg_encoding(path: Path) -> str | None:
+    """The Python codec named by a Shapefile's ``.cpg`` (``1258``, ``CP1258``, ``UTF-8``...)."""
+    cpg = path.with_suffix(".cpg")
+    if path.suffix.lower() not in {".shp", ".dbf"} or not cpg.is_file():
+        return None
+    name = cpg.read_text(encoding="ascii", errors="ignore").strip().lower()
+    name = f"cp{name}" if name.isdigit() else name.removeprefix("ansi ")
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def _transcode(gdf: gpd.GeoDataFrame, cfg: LayerConfig, encoding: str) -> gpd.GeoDataFrame:
     """Decode text read as latin-1 with the layer's legacy encoding."""
 
     def _decode(value: object) -> object:
         if not isinstance(value, str):
             return value
         try:
-            return value.encode("latin-1").decode(cfg.encoding)
+            return value.encode("latin-1").decode(encoding)
         except UnicodeError as exc:
-            msg = (f"{cfg.path.name}: text is not {cfg.encoding} ({exc}); "
+            msg = (f"{cfg.path.name}: text is not {encoding} ({exc}); "
                    f"check [layers.{cfg.name}] encoding")
             raise LayerReadError(msg) from None
 
@@ -149,7 +162,8 @@ def _transcode(gdf: gpd.GeoDataFrame, cfg: LayerConfig) -> gpd.GeoDataFrame:
 def _read_vector(cfg: LayerConfig) -> gpd.GeoDataFrame:
     path = cfg.path
     source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
-    legacy = cfg.encoding is not None and codecs.lookup(cfg.encoding).name != "utf-8"
+    encoding = cfg.encoding or _cpg_encoding(path)
+    legacy = encoding is not None and codecs.lookup(encoding).name != "utf-8"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -161,7 +175,7 @@ def _read_vector(cfg: LayerConfig) -> gpd.GeoDataFrame:
         msg = f"{path.name}: cannot read the layer: {exc}"
         raise LayerReadError(msg) from None
     if legacy:
-        gdf = _transcode(gdf, cfg)
+        gdf = _transcode(gdf, cfg, encoding)
     if cfg.crs is not None:
         if gdf.crs is not None and not gdf.crs.equals(cfg.crs):
             logger.info("%s: using the configured CRS %s instead of the file's %s",
@@ -366,7 +380,7 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path, *,
 # ------------------------------------------------------------------------ parsing text cells
 
 _DMS = (
-    r"^\s*(?P<h1>[NSEWnsew])?\s*(?P<deg>[-+]?\d+(?:[.,]\d+)?)\s*(?:°|º|˚|d|:|\s)\s*"
+    r"^\s*(?P<h1>[NSEWnsew])?\s*(?P<deg>[-+]?\d+(?:[.,]\d+)?)\s*(?:°|º|˚|d|:|\s)?\s*"
     r"(?:(?P<min>\d+(?:[.,]\d+)?)\s*(?:'|′|’|m|:|\s)?\s*)?"
     r"(?:(?P<sec>\d+(?:[.,]\d+)?)\s*(?:\"|″|''|”|s)?\s*)?(?P<h2>[NSEWnsew])?\s*$"
 )
@@ -419,6 +433,14 @@ def parse_number(values: pd.Series, *, integer: bool = False) -> pd.Series:
     thousands = (grouped & (multi | integer)) | spaced
     cleaned = text.where(~thousands, text.str.replace(r"[.,\s]", "", regex=True))
     cleaned = cleaned.where(thousands, cleaned.str.replace(",", ".", regex=False))
+    # both separators: the last one is the decimal mark ("1.234,5" and "1,234.5")
+    both = text.str.fullmatch(r"[-+]?\d{1,3}(?:([.,\s])\d{3})*[.,]\d+").fillna(False) & (
+        text.str.contains(".", regex=False) & text.str.contains(",", regex=False))
+    decimal_comma = text.str.rfind(",") > text.str.rfind(".")
+    mixed = text.where(decimal_comma, text.str.replace(",", "", regex=False))
+    mixed = mixed.where(~decimal_comma, mixed.str.replace(".", "", regex=False)
+                        .str.replace(",", ".", regex=False))
+    cleaned = cleaned.where(~both, mixed.str.replace(" ", "", regex=False))
     return pd.to_numeric(cleaned, errors="coerce").astype(float)
 
 

@@ -1,0 +1,381 @@
+"""Tests of ictgis.config: ictgis.toml -> typed, frozen values; every error names file and key."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from ictgis.config import (
+    CONFIG_NAME,
+    DEFAULT_COUNT_TYPES,
+    DEFAULT_URBAN_KINDS,
+    Config,
+    LayerConfig,
+    load_config,
+)
+from ictgis.errors import ConfigError
+
+REPO_CONFIG = Path(__file__).resolve().parents[1] / "ictgis.toml"
+
+#: DOMAIN.md §3: Tiền Giang's three economic-urban regions and their 11 district-level units.
+REGIONS = {
+    "Vùng Trung tâm": ("Thành phố Mỹ Tho", "Huyện Châu Thành", "Huyện Chợ Gạo"),
+    "Vùng phía Tây": ("Thị xã Cai Lậy", "Huyện Cai Lậy", "Huyện Cái Bè", "Huyện Tân Phước"),
+    "Vùng phía Đông": ("Thị xã Gò Công", "Huyện Gò Công Tây", "Huyện Gò Công Đông",
+                       "Huyện Tân Phú Đông"),
+}
+
+
+def _write(directory: Path, text: str) -> Path:
+    path = directory / CONFIG_NAME
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------ the repository's example
+
+
+@pytest.fixture
+def example(tmp_path) -> Config:
+    _write(tmp_path, REPO_CONFIG.read_text(encoding="utf-8"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [CONFIG_NAME]  # no layer files needed
+    return load_config(tmp_path)
+
+
+def test_example_province(example, tmp_path):
+    assert example.province == "Tiền Giang (synthetic demo)"
+    assert example.crs == "EPSG:9210"
+    assert example.synthetic is True
+    assert example.population_year == 2018
+    assert example.official_area_km2 is None
+    assert example.urban_kinds == ("phuong", "thi_tran")
+    assert example.region_by == "district"
+    assert example.count_types == ("buu_cuc", "buu_cuc_phat", "diem_bdvhx", "dai_ly", "kiot",
+                                   "thung_thu")
+    assert dict(example.type_aliases) == {}
+    assert example.path == (tmp_path / CONFIG_NAME).resolve()
+    assert example.root == tmp_path.resolve()
+
+
+def test_example_regions(example):
+    assert dict(example.regions) == REGIONS
+    units = [u for names in example.regions.values() for u in names]
+    assert len(example.regions) == 3
+    assert len(units) == len(set(units)) == 11
+
+
+def test_example_layers(example, tmp_path):
+    root = tmp_path.resolve()
+    layers = example.layers
+    assert set(layers) == {"communes", "post_offices", "bts", "subscribers"}
+    assert all(isinstance(layer, LayerConfig) for layer in layers.values())
+    assert {name: layer.name for name, layer in layers.items()} == {n: n for n in layers}
+
+    communes = layers["communes"]
+    assert communes.path == root / "boundaries" / "communes.gpkg"
+    assert communes.label == "communes.gpkg"
+    assert dict(communes.fields) == {"code": "ma_xa", "name": "ten_xa", "kind": "loai",
+                                     "district": "huyen", "population": "dan_so"}
+    assert (communes.crs, communes.layer, communes.encoding, communes.by) == (None, None, None, None)
+
+    posts = layers["post_offices"]
+    assert posts.path == root / "layers" / "post_offices.csv"
+    assert posts.crs == "EPSG:4326"
+    assert dict(posts.fields) == {"id": "ma_diem", "name": "ten_diem", "type": "loai_diem",
+                                  "commune": "xa_phuong", "lon": "kinh_do", "lat": "vi_do"}
+
+    bts = layers["bts"]
+    assert bts.path == root / "layers" / "bts.csv"
+    assert bts.crs == "EPSG:9210"
+    # VN-2000 surveyors' Y is the easting and X the northing
+    assert (bts.fields["easting"], bts.fields["northing"]) == ("toa_do_y", "toa_do_x")
+    assert set(bts.fields) == {"id", "operators", "technologies", "mast_class", "height",
+                               "status", "easting", "northing"}
+
+    subs = layers["subscribers"]
+    assert subs.by == "commune"
+    assert subs.fields["commune"] == "ma_xa"
+    assert subs.fields["internet_mobile"] == "internet_di_dong"
+
+
+def test_paths_resolve_against_the_file_not_the_working_directory(tmp_path, monkeypatch):
+    workspace = tmp_path / "tien_giang"
+    workspace.mkdir()
+    _write(workspace, REPO_CONFIG.read_text(encoding="utf-8"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    config = load_config(Path("..") / "tien_giang" / CONFIG_NAME)  # the file itself, relative
+    assert config.path == (workspace / CONFIG_NAME).resolve()
+    assert config.layers["bts"].path.is_absolute()
+    assert config.layers["bts"].path == workspace.resolve() / "layers" / "bts.csv"
+
+
+def test_config_is_frozen(example):
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        example.crs = "EPSG:4326"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        example.layers["bts"].crs = "EPSG:4326"
+    with pytest.raises(TypeError):
+        example.layers["towers"] = example.layers["bts"]
+    with pytest.raises(TypeError):
+        example.layers["bts"].fields["id"] = "other"
+
+
+# ------------------------------------------------------------------------- minimal config
+
+MINIMAL = """\
+[province]
+name = "Tiền Giang"
+crs = "EPSG:9210"
+
+[admin]
+urban_kinds = ["phuong", "thi_tran"]
+region_by = "district"
+
+[regions]
+"Vùng Trung tâm" = ["Thành phố Mỹ Tho"]
+
+[layers.communes]
+path = "boundaries/communes.gpkg"
+[layers.communes.fields]
+code = "ma_xa"
+name = "ten_xa"
+
+[layers.post_offices]
+path = "layers/post_offices.csv"
+crs = "EPSG:4326"
+[layers.post_offices.fields]
+id = "ma_diem"
+type = "loai_diem"
+lon = "kinh_do"
+lat = "vi_do"
+
+[layers.bts]
+path = "/abs/bts.shp"
+crs = "EPSG:9210"
+[layers.bts.fields]
+id = "ma_tram"
+operators = "nha_mang"
+easting = "toa_do_y"
+northing = "toa_do_x"
+
+[layers.subscribers]
+path = "layers/subscribers.csv"
+by = "commune"
+[layers.subscribers.fields]
+commune = "ma_xa"
+"""
+
+
+def _edit(old: str, new: str) -> str:
+    assert MINIMAL.count(old) == 1, old
+    return MINIMAL.replace(old, new)
+
+
+def test_minimal_config_and_defaults(tmp_path):
+    config = load_config(_write(tmp_path, MINIMAL))
+    assert config.province == "Tiền Giang"
+    assert config.synthetic is False
+    assert config.population_year is None
+    assert config.official_area_km2 is None
+    assert config.urban_kinds == DEFAULT_URBAN_KINDS
+    assert config.count_types == DEFAULT_COUNT_TYPES
+    assert dict(config.regions) == {"Vùng Trung tâm": ("Thành phố Mỹ Tho",)}
+    assert config.layers["bts"].path == Path("/abs/bts.shp")  # absolute paths kept
+    assert config.layers["subscribers"].by == "commune"
+
+
+def test_optional_values(tmp_path):
+    text = _edit('crs = "EPSG:9210"\n\n[admin]',
+                 'crs = "EPSG:9210"\nsynthetic = true\npopulation_year = 2019\n'
+                 'official_area_km2 = 2510\n\n[admin]')
+    text += ('\n[postal]\ncount_types = ["buu_cuc"]\n[postal.type_aliases]\n'
+             '"Bưu cục cấp 3" = "buu_cuc"\n')
+    config = load_config(_write(tmp_path, text))
+    assert config.synthetic is True
+    assert config.population_year == 2019
+    assert config.official_area_km2 == 2510.0
+    assert isinstance(config.official_area_km2, float)
+    assert config.count_types == ("buu_cuc",)
+    assert dict(config.type_aliases) == {"Bưu cục cấp 3": "buu_cuc"}
+
+
+def test_population_layer_defaults_to_join_by_code(tmp_path):
+    text = MINIMAL + ('\n[layers.population]\npath = "dan_so.xlsx"\nlayer = "2019"\n'
+                      'encoding = "cp1258"\n[layers.population.fields]\n'
+                      'code = "Mã xã"\npopulation = "Dân số"\n')
+    population = load_config(_write(tmp_path, text)).layers["population"]
+    assert population.by == "code"
+    assert population.layer == "2019"
+    assert population.encoding == "cp1258"
+    assert dict(population.fields) == {"code": "Mã xã", "population": "Dân số"}
+
+
+# ------------------------------------------------------------------------ broken configs
+
+F = r"^ictgis\.toml: "  # every message starts with the file name
+
+BROKEN = {
+    "missing [province]": (
+        _edit('[province]\nname = "Tiền Giang"\ncrs = "EPSG:9210"\n', ""),
+        F + r" ?province is missing"),
+    "missing province name": (
+        _edit('name = "Tiền Giang"\n', ""), F + r"\[province\] name is missing"),
+    "province name not a string": (
+        _edit('name = "Tiền Giang"', "name = 84"), F + r"\[province\] name must be a string, got 84"),
+    "unknown top-level key": (
+        MINIMAL + "\n[extras]\nfoo = 1\n",
+        F + r" ?extras is not a known key \(known: admin, layers, postal, province, regions\)"),
+    "unknown key in [province]": (
+        _edit('crs = "EPSG:9210"\n\n', 'crs = "EPSG:9210"\narea = 2510\n\n'),
+        F + r"\[province\] area is not a known key"),
+    "unknown key in [admin]": (
+        _edit('region_by = "district"', 'region_by = "district"\nurban = ["phuong"]'),
+        F + r"\[admin\] urban is not a known key"),
+    "unknown key in [layers.bts]": (
+        _edit('path = "/abs/bts.shp"\n', 'path = "/abs/bts.shp"\ncolour = "red"\n'),
+        F + r"\[layers\.bts\] colour is not a known key \(known: by, crs, encoding, fields, "
+            r"layer, path\)"),
+    "unknown layer": (
+        MINIMAL + '\n[layers.towers]\npath = "towers.csv"\n',
+        F + r"\[layers\] towers is not a known key \(known: bts, communes, population, "
+            r"post_offices, subscribers\)"),
+    "unknown field": (
+        _edit('operators = "nha_mang"', 'operators = "nha_mang"\nowner = "chu_so_huu"'),
+        F + r"\[layers\.bts\.fields\] owner is not a known key"),
+    "missing required layer": (
+        _edit('[layers.communes]\npath = "boundaries/communes.gpkg"\n[layers.communes.fields]\n'
+              'code = "ma_xa"\nname = "ten_xa"\n', ""),
+        F + r"\[layers\] communes is missing: this layer is required"),
+    "missing [layers]": (
+        MINIMAL[: MINIMAL.index("[layers.communes]")], F + r" ?layers is missing"),
+    "missing layer path": (
+        _edit('path = "/abs/bts.shp"\n', ""), F + r"\[layers\.bts\] path is missing"),
+    "missing required field (post_offices type)": (
+        _edit('type = "loai_diem"\n', ""),
+        F + r"\[layers\.post_offices\.fields\] type is missing: name the column that holds it"),
+    "missing required field (bts operators)": (
+        _edit('operators = "nha_mang"\n', ""),
+        F + r"\[layers\.bts\.fields\] operators is missing"),
+    "lon without lat": (
+        _edit('lat = "vi_do"\n', ""),
+        F + r"\[layers\.post_offices\.fields\] lat is missing: lon/lat go together"),
+    "lat without lon": (
+        _edit('lon = "kinh_do"\n', ""),
+        F + r"\[layers\.post_offices\.fields\] lon is missing: lon/lat go together"),
+    "easting without northing": (
+        _edit('northing = "toa_do_x"\n', ""),
+        F + r"\[layers\.bts\.fields\] northing is missing: easting/northing go together"),
+    "easting/northing without crs": (
+        _edit('path = "/abs/bts.shp"\ncrs = "EPSG:9210"\n', 'path = "/abs/bts.shp"\n'),
+        F + r"\[layers\.bts\] crs is missing: easting/northing columns need their CRS"),
+    "bad by": (
+        _edit('by = "commune"', 'by = "province"'),
+        F + r"\[layers\.subscribers\] by must be one of commune, district, got 'province'"),
+    "by on a layer without joins": (
+        _edit('path = "/abs/bts.shp"\n', 'path = "/abs/bts.shp"\nby = "commune"\n'),
+        F + r"\[layers\.bts\] by is not used by this layer"),
+    "by without its field": (
+        _edit('by = "commune"', 'by = "district"'),
+        F + r"\[layers\.subscribers\.fields\] district is missing: by = 'district' joins on it"),
+    "urban_kinds with an unknown kind": (
+        _edit('["phuong", "thi_tran"]', '["phuong", "thanh_pho"]'),
+        F + r"\[admin\] urban_kinds has 'thanh_pho'; kinds are phuong, thi_tran, xa"),
+    "urban_kinds not strings": (
+        _edit('["phuong", "thi_tran"]', '["phuong", 1]'),
+        F + r"\[admin\] urban_kinds must be a list of strings"),
+    "urban_kinds not a list": (
+        _edit('["phuong", "thi_tran"]', '"phuong"'),
+        F + r"\[admin\] urban_kinds must be a list, got 'phuong'"),
+    "bad region_by": (
+        _edit('region_by = "district"', 'region_by = "huyen"'),
+        F + r"\[admin\] region_by must be 'district' or 'commune', got 'huyen'"),
+    "empty region": (
+        _edit('["Thành phố Mỹ Tho"]', "[]"),
+        F + r"\[regions\] Vùng Trung tâm must list at least one unit"),
+    "region not a list": (
+        _edit('["Thành phố Mỹ Tho"]', '"Thành phố Mỹ Tho"'),
+        F + r"\[regions\] Vùng Trung tâm must be a list"),
+    "geographic working CRS": (
+        _edit('name = "Tiền Giang"\ncrs = "EPSG:9210"', 'name = "Tiền Giang"\ncrs = "EPSG:4326"'),
+        F + r"\[province\] crs: 'EPSG:4326' \(WGS 84\) is geographic; the working CRS must be "
+            r"metric"),
+    "working CRS not a CRS": (
+        _edit('name = "Tiền Giang"\ncrs = "EPSG:9210"', 'name = "Tiền Giang"\ncrs = "EPSG:0"'),
+        F + r"\[province\] crs: 'EPSG:0' is not a coordinate reference system"),
+    "working CRS not a string": (
+        _edit('name = "Tiền Giang"\ncrs = "EPSG:9210"', 'name = "Tiền Giang"\ncrs = 9210'),
+        F + r"\[province\] crs must be a string, got 9210"),
+    "layer CRS not a CRS": (
+        _edit('crs = "EPSG:4326"', 'crs = "WGS 48"'),
+        F + r"\[layers\.post_offices\] crs: 'WGS 48' is not a coordinate reference system"),
+    "official_area_km2 = 0": (
+        _edit('crs = "EPSG:9210"\n\n', 'crs = "EPSG:9210"\nofficial_area_km2 = 0\n\n'),
+        F + r"\[province\] official_area_km2 must be > 0, got 0"),
+    "official_area_km2 < 0": (
+        _edit('crs = "EPSG:9210"\n\n', 'crs = "EPSG:9210"\nofficial_area_km2 = -2510.6\n\n'),
+        F + r"\[province\] official_area_km2 must be > 0, got -2510\.6"),
+    "official_area_km2 = nan": (  # TOML has nan; nan > 0 is false, so it is not a valid area
+        _edit('crs = "EPSG:9210"\n\n', 'crs = "EPSG:9210"\nofficial_area_km2 = nan\n\n'),
+        F + r"\[province\] official_area_km2 must be > 0, got nan"),
+    "official_area_km2 a string": (
+        _edit('crs = "EPSG:9210"\n\n', 'crs = "EPSG:9210"\nofficial_area_km2 = "2510"\n\n'),
+        F + r"\[province\] official_area_km2 must be an integer or a number, got '2510'"),
+    "official_area_km2 a bool": (
+        _edit('crs = "EPSG:9210"\n\n', 'crs = "EPSG:9210"\nofficial_area_km2 = true\n\n'),
+        F + r"\[province\] official_area_km2 must be an integer or a number, got True"),
+    "string where a bool is expected": (
+        _edit('crs = "EPSG:9210"\n\n', 'crs = "EPSG:9210"\nsynthetic = "yes"\n\n'),
+        F + r"\[province\] synthetic must be true or false, got 'yes'"),
+    "integer where a bool is expected": (
+        _edit('crs = "EPSG:9210"\n\n', 'crs = "EPSG:9210"\nsynthetic = 1\n\n'),
+        F + r"\[province\] synthetic must be true or false, got 1"),
+    "bool where an integer is expected": (
+        _edit('crs = "EPSG:9210"\n\n', 'crs = "EPSG:9210"\npopulation_year = true\n\n'),
+        F + r"\[province\] population_year must be an integer, got True"),
+    "float where an integer is expected": (
+        _edit('crs = "EPSG:9210"\n\n', 'crs = "EPSG:9210"\npopulation_year = 2018.5\n\n'),
+        F + r"\[province\] population_year must be an integer, got 2018\.5"),
+    "field not a string": (
+        _edit('id = "ma_tram"', "id = 1"), F + r"\[layers\.bts\.fields\] id must be a string, got 1"),
+    "encoding not a string": (
+        _edit('path = "/abs/bts.shp"\n', 'path = "/abs/bts.shp"\nencoding = 1258\n'),
+        F + r"\[layers\.bts\] encoding must be a string, got 1258"),
+    "count_types not a list": (
+        MINIMAL + '\n[postal]\ncount_types = "buu_cuc"\n',
+        F + r"\[postal\] count_types must be a list, got 'buu_cuc'"),
+    "type alias not a string": (
+        MINIMAL + '\n[postal.type_aliases]\n"Bưu cục" = 1\n',
+        F + r"\[postal\.type_aliases\] Bưu cục must be a string, got 1"),
+    "not TOML at all": (
+        "this is not = = TOML\n[[[", F + r"not valid TOML"),
+    "unclosed string": (
+        _edit('name = "Tiền Giang"', 'name = "Tiền Giang'), F + r"not valid TOML"),
+}
+
+
+@pytest.mark.parametrize(("text", "match"), list(BROKEN.values()), ids=list(BROKEN))
+def test_broken_config(tmp_path, text, match):
+    with pytest.raises(ConfigError, match=match) as exc:
+        load_config(_write(tmp_path, text))
+    assert isinstance(exc.value, ValueError)
+    assert CONFIG_NAME in str(exc.value)
+
+
+def test_config_not_utf8(tmp_path):
+    # "Tiền" as Windows-1258 writes it: e with circumflex (0xEA) + combining grave (0xCC)
+    (tmp_path / CONFIG_NAME).write_bytes(b'[province]\nname = "Ti\xea\xccn Giang"\n')
+    with pytest.raises(ConfigError, match=F + "not valid TOML"):
+        load_config(tmp_path)
+
+
+@pytest.mark.parametrize("as_file", [False, True])
+def test_missing_config_file(tmp_path, as_file):
+    where = tmp_path / CONFIG_NAME if as_file else tmp_path
+    expected = f"{tmp_path / CONFIG_NAME}: no workspace configuration here"
+    with pytest.raises(ConfigError, match=re.escape(expected)):
+        load_config(where)

@@ -1,0 +1,739 @@
+"""Tests of ictgis.io: reading layers in every accepted format, text cells, atomic outputs."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import openpyxl
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from geopandas.testing import assert_geodataframe_equal
+from pyproj import CRS, Transformer
+
+from ictgis import io
+from ictgis.config import LayerConfig
+from ictgis.crs import VN2000_TM3_10545_PROJ4
+from ictgis.errors import DataError, LayerReadError
+
+# ------------------------------------------------------------------------ canonical layer
+
+IDS = ["BC01", "BC02", "BC03"]
+NAMES = ["Bưu cục Mỹ Tho, Phường 1", "Điểm BĐVHX Tân Mỹ Chánh", "Đại lý Gò Công"]
+TYPES = ["buu_cuc", "diem_bdvhx", "dai_ly"]
+STAFF = [12, 3, 1]
+LONS = [106.360125, 106.300431, 106.672208]
+LATS = [10.359870, 10.400512, 10.354019]
+# The same three sites in EPSG:9210 (made-up survey values, metres).
+EASTINGS = [566_603.129, 560_000.5, 600_000.25]
+NORTHINGS = [1_145_735.492, 1_150_000.75, 1_140_000.125]
+
+
+def _cfg(path: Path, **kwargs) -> LayerConfig:
+    fields = kwargs.pop("fields", {})
+    return LayerConfig(name="post_offices", path=path, fields=fields, **kwargs)
+
+
+def _canonical_gdf(*, metric: bool = False) -> gpd.GeoDataFrame:
+    x, y, crs = (EASTINGS, NORTHINGS, "EPSG:9210") if metric else (LONS, LATS, "EPSG:4326")
+    return gpd.GeoDataFrame(
+        {"ma_diem": IDS, "ten_diem": NAMES, "loai_diem": TYPES, "so_nv": STAFF},
+        geometry=shapely.points(x, y), crs=crs,
+    )
+
+
+def _canonical_table() -> pd.DataFrame:
+    return pd.DataFrame({"ma_diem": IDS, "ten_diem": NAMES, "loai_diem": TYPES, "so_nv": STAFF,
+                         "kinh_do": LONS, "vi_do": LATS})
+
+
+def _write_vector(driver: str | None, ext: str):
+    def write(directory: Path, gdf: gpd.GeoDataFrame) -> Path:
+        path = directory / f"diem_phuc_vu{ext}"
+        pyogrio.write_dataframe(gdf, path, driver=driver)
+        return path
+    return write
+
+
+def _write_zipped_shapefile(directory: Path, gdf: gpd.GeoDataFrame) -> Path:
+    shp = _write_vector("ESRI Shapefile", ".shp")(directory, gdf)
+    path = directory / "diem_phuc_vu.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for part in directory.glob("diem_phuc_vu.*"):
+            if part.suffix != ".zip":
+                archive.write(part, part.name)
+                part.unlink()
+    assert not shp.exists()
+    return path
+
+
+def _write_csv(sep: str, ext: str = ".csv", encoding: str = "utf-8"):
+    def write(directory: Path, _gdf: gpd.GeoDataFrame) -> Path:
+        path = directory / f"diem_phuc_vu{ext}"
+        _canonical_table().to_csv(path, sep=sep, index=False, encoding=encoding)
+        return path
+    return write
+
+
+def _write_xlsx(directory: Path, _gdf: gpd.GeoDataFrame) -> Path:
+    path = directory / "diem_phuc_vu.xlsx"
+    _canonical_table().to_excel(path, index=False, engine="openpyxl")
+    return path
+
+
+#: id -> (file ending, writer). Vector writers get a GeoDataFrame in EPSG:4326.
+ALL_FORMATS = {
+    "gpkg": (".gpkg", _write_vector("GPKG", ".gpkg")),
+    "shp": (".shp", _write_vector("ESRI Shapefile", ".shp")),
+    "geojson": (".geojson", _write_vector("GeoJSON", ".geojson")),
+    "json": (".json", _write_vector("GeoJSON", ".json")),
+    "kml-KML": (".kml", _write_vector("KML", ".kml")),
+    "kml-LIBKML": (".kml", _write_vector("LIBKML", ".kml")),
+    "kmz": (".kmz", _write_vector("LIBKML", ".kmz")),
+    "fgb": (".fgb", _write_vector("FlatGeobuf", ".fgb")),
+    "zip-shp": (".zip", _write_zipped_shapefile),
+    "csv-comma": (".csv", _write_csv(",")),
+    "csv-semicolon": (".csv", _write_csv(";")),
+    "csv-bom": (".csv", _write_csv(",", encoding="utf-8-sig")),
+    "txt-tab": (".txt", _write_csv("\t", ".txt")),
+    "xlsx": (".xlsx", _write_xlsx),
+}
+METRIC_FORMATS = ["gpkg", "shp", "geojson", "json", "fgb", "zip-shp"]
+TABLE_FORMATS = ["csv-comma", "csv-semicolon", "csv-bom", "txt-tab", "xlsx"]
+
+
+@pytest.fixture(params=sorted(ALL_FORMATS))
+def canonical_all_ext(request, tmp_path) -> tuple[str, Path]:
+    """The canonical 3-point layer written in one accepted format (pyogrio ``*_all_ext``)."""
+    ext, writer = ALL_FORMATS[request.param]
+    path = writer(tmp_path, _canonical_gdf())
+    assert path.suffix == ext
+    return request.param, path
+
+
+@pytest.fixture(params=METRIC_FORMATS)
+def canonical_metric_ext(request, tmp_path) -> Path:
+    return ALL_FORMATS[request.param][1](tmp_path, _canonical_gdf(metric=True))
+
+
+def test_every_accepted_format_is_exercised():
+    assert {ext for ext, _ in ALL_FORMATS.values()} == set(io.FORMATS)
+
+
+def test_read_layer_all_formats(canonical_all_ext):
+    _, path = canonical_all_ext
+    frame = io.read_layer(_cfg(path))
+    is_table = io.FORMATS[path.suffix] == "table"
+
+    assert len(frame) == 3
+    if is_table:
+        assert not isinstance(frame, gpd.GeoDataFrame)
+        assert list(frame[io.WHERE]) == ["row 2", "row 3", "row 4"]
+        # spreadsheet row numbers point at the right records
+        assert list(frame["ma_diem"]) == IDS
+    else:
+        assert isinstance(frame, gpd.GeoDataFrame)
+        assert frame.crs.equals(CRS("EPSG:4326"))
+        assert list(frame[io.WHERE]) == ["feature 1", "feature 2", "feature 3"]
+
+    rows = frame.sort_values("ma_diem").reset_index(drop=True)
+    assert list(rows["ma_diem"]) == IDS
+    assert list(rows["ten_diem"]) == NAMES  # exact, NFC as written
+    assert list(rows["loai_diem"]) == TYPES
+    assert [str(v) for v in rows["so_nv"]] == ["12", "3", "1"]
+    if is_table:
+        lon, lat = io.parse_coordinate(rows["kinh_do"]), io.parse_coordinate(rows["vi_do"])
+    else:
+        lon, lat = rows.geometry.x, rows.geometry.y
+    np.testing.assert_allclose(lon, LONS, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(lat, LATS, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("fmt", TABLE_FORMATS)
+def test_read_layer_tables_are_text(tmp_path, fmt):
+    path = ALL_FORMATS[fmt][1](tmp_path, _canonical_gdf())
+    frame = io.read_layer(_cfg(path))
+    for col in frame.columns:
+        assert all(isinstance(v, str) for v in frame[col]), col
+    assert list(frame["kinh_do"]) == ["106.360125", "106.300431", "106.672208"]
+
+
+def test_read_layer_metric_formats_keep_crs_and_centimetres(canonical_metric_ext):
+    frame = io.read_layer(_cfg(canonical_metric_ext))
+    assert frame.crs.equals(CRS("EPSG:9210"))
+    rows = frame.sort_values("ma_diem")
+    np.testing.assert_allclose(rows.geometry.x, EASTINGS, rtol=0, atol=0.01)
+    np.testing.assert_allclose(rows.geometry.y, NORTHINGS, rtol=0, atol=0.01)
+    assert list(rows["ten_diem"]) == NAMES
+
+
+def test_read_layer_selects_gpkg_layer_and_xlsx_sheet(tmp_path):
+    gpkg = tmp_path / "multi.gpkg"
+    pyogrio.write_dataframe(_canonical_gdf().iloc[:1], gpkg, layer="khac")
+    pyogrio.write_dataframe(_canonical_gdf(), gpkg, layer="diem_phuc_vu")
+    assert len(io.read_layer(_cfg(gpkg, layer="diem_phuc_vu"))) == 3
+    assert len(io.read_layer(_cfg(gpkg, layer="khac"))) == 1
+
+    xlsx = tmp_path / "multi.xlsx"
+    with pd.ExcelWriter(xlsx, engine="openpyxl") as writer:
+        pd.DataFrame({"x": [1]}).to_excel(writer, sheet_name="Ghi chú", index=False)
+        _canonical_table().to_excel(writer, sheet_name="Điểm phục vụ", index=False)
+    frame = io.read_layer(_cfg(xlsx, layer="Điểm phục vụ"))
+    assert list(frame["ten_diem"]) == NAMES
+    assert list(io.read_layer(_cfg(xlsx)).columns) == ["x", io.WHERE]  # first sheet by default
+
+
+@pytest.mark.parametrize(
+    ("suffix", "layer", "match"),
+    [(".gpkg", "khong_co", r"multi\.gpkg: cannot read the layer"),
+     (".xlsx", "Không có", r"multi\.xlsx: cannot read the table")],
+)
+def test_read_layer_unknown_layer_or_sheet(tmp_path, suffix, layer, match):
+    path = tmp_path / f"multi{suffix}"
+    if suffix == ".gpkg":
+        pyogrio.write_dataframe(_canonical_gdf(), path, layer="diem_phuc_vu")
+    else:
+        _canonical_table().to_excel(path, index=False)
+    with pytest.raises(LayerReadError, match=match):
+        io.read_layer(_cfg(path, layer=layer))
+
+
+# ----------------------------------------------------------------- row locations in tables
+
+
+def test_csv_row_numbers_count_blank_lines(tmp_path):
+    # In a spreadsheet, BC02 below an empty line is on row 4; messages must point there.
+    path = tmp_path / "diem.csv"
+    path.write_text("ma_diem,ten_diem\nBC01,Bưu cục Mỹ Tho\n\nBC02,Đại lý Gò Công\n",
+                    encoding="utf-8")
+    frame = io.read_layer(_cfg(path))
+    assert list(frame["ma_diem"]) == ["BC01", "BC02"]
+    assert list(frame[io.WHERE]) == ["row 2", "row 4"]
+
+
+def test_xlsx_row_numbers_count_empty_rows(tmp_path):
+    path = tmp_path / "diem.xlsx"
+    pd.DataFrame({"ma_diem": ["BC01", None, "BC02"], "so_nv": [12, None, 3]}).to_excel(
+        path, index=False)
+    frame = io.read_layer(_cfg(path))
+    rows = frame[frame["ma_diem"] != ""]
+    assert list(rows["ma_diem"]) == ["BC01", "BC02"]
+    assert list(rows[io.WHERE]) == ["row 2", "row 4"]
+
+
+# ------------------------------------------------------------------------- CRS of layers
+
+
+def _shapefile_without_prj(tmp_path: Path) -> Path:
+    path = _write_vector("ESRI Shapefile", ".shp")(tmp_path, _canonical_gdf(metric=True))
+    path.with_suffix(".prj").unlink()
+    return path
+
+
+def test_shapefile_without_prj_needs_a_crs(tmp_path):
+    path = _shapefile_without_prj(tmp_path)
+    with pytest.raises(DataError, match=r"diem_phuc_vu\.shp: the layer has no CRS") as exc:
+        io.read_layer(_cfg(path))
+    assert "[layers.post_offices] crs" in str(exc.value)
+    assert exc.value.file == "diem_phuc_vu.shp"
+
+
+def test_shapefile_without_prj_loads_in_configured_crs(tmp_path):
+    path = _shapefile_without_prj(tmp_path)
+    frame = io.read_layer(_cfg(path, crs="EPSG:9210"))
+    assert frame.crs.equals(CRS("EPSG:9210"))
+    np.testing.assert_allclose(frame.geometry.x, EASTINGS, rtol=0, atol=0.01)
+
+
+def test_configured_crs_overrides_a_wrong_prj_without_reprojecting(tmp_path):
+    wrong = _canonical_gdf(metric=True).set_crs("EPSG:4326", allow_override=True)
+    path = _write_vector("ESRI Shapefile", ".shp")(tmp_path, wrong)
+    frame = io.read_layer(_cfg(path, crs="EPSG:9210"))
+    assert frame.crs.equals(CRS("EPSG:9210"))
+    np.testing.assert_allclose(frame.geometry.y, NORTHINGS, rtol=0, atol=0.01)
+
+
+# ------------------------------------------------------------------- legacy encodings
+
+#: Tone marks that Windows-1258 stores as separate combining characters.
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+CP1258_NAMES = ["Xã Tân Mỹ Chánh", "Bưu điện Văn hóa xã", "Thị trấn Chợ Gạo", "Phường 1"]
+
+
+def _cp1258_form(text: str) -> str:
+    """Rewrite NFC text the way Windows-1258 holds it: base letters precomposed, tones apart."""
+    out = []
+    for char in unicodedata.normalize("NFC", text):
+        try:
+            char.encode("cp1258")
+            out.append(char)
+        except UnicodeEncodeError:
+            parts = unicodedata.normalize("NFD", char)
+            base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONES))
+            out.append(base + "".join(c for c in parts if c in _TONES))
+    return "".join(out)
+
+
+def test_cp1258_helper_matches_the_code_page_by_hand():
+    # a=61, combining tilde=DE, â=E2, á=E1 in Windows-1258
+    assert _cp1258_form("Xã Tân Mỹ Chánh").encode("cp1258") == b"Xa\xde T\xe2n My\xde Ch\xe1nh"
+    # ư=FD, đ=F0, ê=EA, dot below=F2, ă=E3, ó=F3
+    assert _cp1258_form("Bưu điện Văn hóa").encode("cp1258") == b"B\xfdu \xf0i\xea\xf2n V\xe3n h\xf3a"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "cpg"),
+    [
+        ("cp1258", None),  # legacy .dbf without .cpg: the config names the code page
+        ("cp1258", "1258"),  # both say the same
+        (None, "1258"),  # README: `encoding` is "only for a legacy .dbf without .cpg"
+        (None, "CP1258"),
+    ],
+)
+def test_shapefile_in_cp1258(tmp_path, encoding, cpg):
+    gdf = gpd.GeoDataFrame(
+        {"ten": [_cp1258_form(n) for n in CP1258_NAMES]},
+        geometry=shapely.points([566_603.0] * 4, [1_145_735.0] * 4), crs="EPSG:9210",
+    )
+    path = tmp_path / "xa.shp"
+    pyogrio.write_dataframe(gdf, path, encoding="cp1258")
+    dbf = path.with_suffix(".dbf").read_bytes()
+    assert b"Xa\xde T\xe2n My\xde Ch\xe1nh" in dbf  # really Windows-1258 on disk
+    path.with_suffix(".cpg").unlink(missing_ok=True)
+    if cpg is not None:
+        path.with_suffix(".cpg").write_text(cpg)
+    frame = io.read_layer(_cfg(path, encoding=encoding))
+    assert "ten" in frame.columns
+    assert [unicodedata.normalize("NFC", v) for v in frame["ten"]] == CP1258_NAMES
+
+
+def test_csv_in_cp1258_with_encoding_configured(tmp_path):
+    path = tmp_path / "diem.csv"
+    path.write_bytes(_cp1258_form("ma_diem;ten_diem\nBD01;Bưu điện Văn hóa xã\n"
+                                  "BD02;Xã Tân Mỹ Chánh\n").encode("cp1258"))
+    frame = io.read_layer(_cfg(path, encoding="cp1258"))
+    expected = ["Bưu điện Văn hóa xã", "Xã Tân Mỹ Chánh"]
+    assert [unicodedata.normalize("NFC", v) for v in frame["ten_diem"]] == expected
+    assert list(frame["ten_diem"]) == expected  # composed, so it joins with UTF-8 layers
+
+
+def test_csv_in_wrong_encoding(tmp_path):
+    path = tmp_path / "diem.csv"
+    path.write_bytes(_cp1258_form("ma_diem;ten_diem\nBD01;Bưu điện Văn hóa xã\n").encode("cp1258"))
+    with pytest.raises(LayerReadError, match=r"diem\.csv: text is not UTF-8.*\[layers\.post_offices\] "
+                                             r"encoding, e\.g\. \"cp1258\""):
+        io.read_layer(_cfg(path))
+
+
+# ------------------------------------------------------------------------ read errors
+
+
+def test_missing_file_names_the_path(tmp_path):
+    path = tmp_path / "khong_co" / "diem.gpkg"
+    with pytest.raises(LayerReadError, match=re.escape(f"{path}: file not found")):
+        io.read_layer(_cfg(path))
+
+
+def test_unknown_extension(tmp_path):
+    path = tmp_path / "diem.dxf"
+    path.write_text("0\nSECTION\n")
+    with pytest.raises(LayerReadError, match=r"diem\.dxf: unsupported format '\.dxf' \(use one of"):
+        io.read_layer(_cfg(path))
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "match"),
+    [
+        ("hong.gpkg", b"not a geopackage", r"hong\.gpkg: cannot read the layer"),
+        ("hong.geojson", b"{not json", r"hong\.geojson: cannot read the layer"),
+        ("hong.kml", b"<kml", r"hong\.kml: cannot read the layer"),
+        ("hong.csv", b"", r"hong\.csv: cannot read the table"),
+        # e.g. an old .xls or an HTML export saved under .xlsx
+        ("hong.xlsx", b"<html><table></table></html>", r"hong\.xlsx: cannot read the table"),
+    ],
+)
+def test_unreadable_files(tmp_path, name, content, match):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(LayerReadError, match=match):
+        io.read_layer(_cfg(path))
+
+
+@pytest.mark.parametrize("name", ["trong.csv", "trong.xlsx", "trong.gpkg"])
+def test_empty_layer_has_no_rows(tmp_path, name):
+    path = tmp_path / name
+    if name.endswith(".csv"):
+        path.write_text("ma_diem,ten_diem,kinh_do,vi_do\n", encoding="utf-8")
+    elif name.endswith(".xlsx"):
+        _canonical_table().iloc[:0].to_excel(path, index=False)
+    else:
+        pyogrio.write_dataframe(_canonical_gdf().iloc[:0], path)
+    with pytest.raises(DataError, match=rf"{re.escape(name)}: the layer has no rows") as exc:
+        io.read_layer(_cfg(path))
+    assert exc.value.file == name
+
+
+# --------------------------------------------------------------------------- map_fields
+
+
+def _table() -> pd.DataFrame:
+    frame = _canonical_table().astype(str)
+    frame[io.WHERE] = ["row 2", "row 3", "row 4"]
+    return frame
+
+
+def test_map_fields_exact_rename_keeps_other_columns():
+    frame = _table()
+    before = frame.copy()
+    out = io.map_fields(frame, _cfg(Path("diem.csv"), fields={"id": "ma_diem", "type": "loai_diem"}))
+    assert list(out.columns) == ["id", "ten_diem", "type", "so_nv", "kinh_do", "vi_do", io.WHERE]
+    assert list(out["id"]) == IDS
+    assert list(out["type"]) == TYPES
+    pd.testing.assert_frame_equal(frame, before)
+
+
+@pytest.mark.parametrize(
+    ("column", "configured"),
+    [("Mã Xã", "ma xa"), ("MA XA", "Mã xã"), ("ĐỊA CHỈ", "địa chỉ"), ("Tên điểm", "TEN DIEM"),
+     ("Kinh độ", " kinh do ")],
+)
+def test_map_fields_ignores_case_and_diacritics(column, configured):
+    frame = pd.DataFrame({column: ["x"], "khac": ["y"]})
+    out = io.map_fields(frame, _cfg(Path("diem.csv"), fields={"commune": configured}))
+    assert list(out.columns) == ["commune", "khac"]
+    assert list(out["commune"]) == ["x"]
+
+
+def test_map_fields_prefers_the_exact_name():
+    frame = pd.DataFrame({"Mã xã": ["folded"], "ma xa": ["exact"]})
+    out = io.map_fields(frame, _cfg(Path("diem.csv"), fields={"commune": "ma xa"}))
+    assert list(out["commune"]) == ["exact"]
+    assert list(out.columns) == ["Mã xã", "commune"]
+
+
+def test_map_fields_ambiguous_fold_is_an_error():
+    frame = pd.DataFrame({"Mã xã": ["a"], "MA XA": ["b"]})
+    with pytest.raises(DataError, match=r"column 'ma xa' \(for commune"):
+        io.map_fields(frame, _cfg(Path("diem.csv"), fields={"commune": "ma xa"}))
+
+
+def test_map_fields_missing_column_lists_what_exists():
+    cfg = _cfg(Path("/data/diem.csv"), fields={"id": "ma_diem", "name": "ten_buu_cuc"})
+    expected = ("diem.csv: column 'ten_buu_cuc' (for name, [layers.post_offices.fields]) is not in "
+                "the file; its columns are: ma_diem, ten_diem, loai_diem, so_nv, kinh_do, vi_do")
+    with pytest.raises(DataError, match=re.escape(expected)) as exc:
+        io.map_fields(_table(), cfg)
+    assert str(exc.value) == expected  # _where and geometry are not offered as columns
+    assert exc.value.file == "diem.csv"
+
+
+def test_map_fields_replaces_a_column_already_named_canonically():
+    frame = pd.DataFrame({"name": ["old"], "ten_diem": ["Bưu cục Mỹ Tho"]})
+    out = io.map_fields(frame, _cfg(Path("diem.csv"), fields={"name": "ten_diem"}))
+    assert list(out.columns) == ["name"]
+    assert list(out["name"]) == ["Bưu cục Mỹ Tho"]
+
+
+def test_map_fields_swapped_columns():
+    frame = pd.DataFrame({"lon": ["10.36"], "lat": ["106.36"]})
+    out = io.map_fields(frame, _cfg(Path("diem.csv"), fields={"lon": "lat", "lat": "lon"}))
+    assert out.loc[0, "lon"] == "106.36"
+    assert out.loc[0, "lat"] == "10.36"
+
+
+def test_map_fields_keeps_geometry_and_crs():
+    gdf = _canonical_gdf(metric=True)
+    gdf[io.WHERE] = ["feature 1", "feature 2", "feature 3"]
+    out = io.map_fields(gdf, _cfg(Path("diem.gpkg"), fields={"id": "ma_diem"}))
+    assert isinstance(out, gpd.GeoDataFrame)
+    assert out.crs.equals(CRS("EPSG:9210"))
+    assert list(out["id"]) == IDS
+    assert out.geometry.equals(gdf.geometry)
+
+
+# --------------------------------------------------------------------------- staged_dir
+
+
+def test_staged_dir_replaces_target_as_a_whole(tmp_path):
+    target = tmp_path / "outputs"
+    target.mkdir()
+    (target / "old.csv").write_text("old")
+    (target / "sub").mkdir()
+    (target / "sub" / "old.txt").write_text("old")
+    with io.staged_dir(target) as staging:
+        assert staging.parent == tmp_path
+        assert staging != target
+        (staging / "new.csv").write_text("new")
+        assert (target / "old.csv").exists()  # nothing replaced before the block ends
+    assert sorted(p.name for p in target.iterdir()) == ["new.csv"]
+    assert (target / "new.csv").read_text() == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["outputs"]
+
+
+def test_staged_dir_creates_a_new_target(tmp_path):
+    target = tmp_path / "a" / "b" / "outputs"
+    with io.staged_dir(target) as staging:
+        (staging / "x.txt").write_text("x")
+    assert (target / "x.txt").read_text() == "x"
+    assert [p.name for p in target.parent.iterdir()] == ["outputs"]
+
+
+def test_staged_dir_error_leaves_target_untouched(tmp_path):
+    target = tmp_path / "outputs"
+    target.mkdir()
+    (target / "old.csv").write_text("old")
+    with pytest.raises(RuntimeError, match="half way"), io.staged_dir(target) as staging:
+        (staging / "new.csv").write_text("new")
+        raise RuntimeError("half way")
+    assert sorted(p.name for p in target.iterdir()) == ["old.csv"]
+    assert (target / "old.csv").read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["outputs"]  # no temporary folder left
+
+
+# -------------------------------------------------------------------------- write_tables
+
+
+def _outputs() -> tuple[dict[str, pd.DataFrame], dict[str, gpd.GeoDataFrame]]:
+    districts = pd.DataFrame({
+        "district": ["Thành phố Mỹ Tho", "Huyện Cái Bè"],
+        "area_km2": [81.55, 420.9],
+        "n_points": [12, 30],
+        "radius_km": [0.1 + 0.2, 1234567.891],
+    })
+    tables = {"districts": districts, "summary": districts.head(1)}
+    sites = _canonical_gdf(metric=True)
+    sites["urban"] = [True, False, False]
+    sites["_where"] = ["feature 1", "feature 2", "feature 3"]
+    communes = gpd.GeoDataFrame(
+        {"name": ["Phường 1"]}, geometry=[shapely.box(560_000, 1_140_000, 570_000, 1_150_000)],
+        crs="EPSG:9210",
+    )
+    return tables, {"communes": communes, "sites": sites}
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        ("csv", {"districts.csv", "summary.csv"}),
+        ("xlsx", {"bao_cao.xlsx"}),
+        ("gpkg", {"bao_cao.gpkg"}),
+        ("geojson", {"bao_cao_communes.geojson", "bao_cao_sites.geojson"}),
+    ],
+)
+def test_write_tables_writes_the_files_of_each_format(tmp_path, fmt, expected):
+    tables, layers = _outputs()
+    written = io.write_tables(tmp_path, tables, formats=[fmt], layers=layers, name="bao_cao")
+    assert {p.name for p in written} == expected
+    assert {p.name for p in tmp_path.iterdir()} == expected
+    assert all(p.parent == tmp_path and p.stat().st_size > 0 for p in written)
+
+
+def test_write_tables_all_formats_at_once(tmp_path):
+    tables, layers = _outputs()
+    written = io.write_tables(tmp_path, tables, formats=list(io.OUTPUT_FORMATS), layers=layers)
+    assert {p.name for p in written} == {"districts.csv", "summary.csv", "tables.xlsx",
+                                         "tables.gpkg", "tables_communes.geojson",
+                                         "tables_sites.geojson"}
+
+
+def test_write_tables_csv_content(tmp_path):
+    tables, _ = _outputs()
+    io.write_tables(tmp_path, tables, formats=["csv"])
+    raw = (tmp_path / "districts.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel shows the diacritics
+    assert raw.decode("utf-8-sig").splitlines() == [
+        "district,area_km2,n_points,radius_km",
+        "Thành phố Mỹ Tho,81.55,12,0.3",
+        "Huyện Cái Bè,420.9,30,1234567.891",
+    ]
+
+
+def test_write_tables_xlsx_with_title(tmp_path):
+    tables, _ = _outputs()
+    io.write_tables(tmp_path, tables, formats=["xlsx"], name="bao_cao",
+                    headers={"area_km2": "Diện tích (km²)", "district": "Huyện"},
+                    number_formats={"area_km2": "0.00", "n_points": "#,##0"},
+                    title="DỮ LIỆU TỔNG HỢP – SYNTHETIC")
+    book = openpyxl.load_workbook(tmp_path / "bao_cao.xlsx")
+    assert book.sheetnames == ["districts", "summary"]
+    sheet = book["districts"]
+    assert sheet["A1"].value == "DỮ LIỆU TỔNG HỢP – SYNTHETIC"
+    assert [c.value for c in sheet[3]] == ["Huyện", "Diện tích (km²)", "n_points", "radius_km"]
+    assert sheet.freeze_panes == "A4"  # title and header stay visible
+    assert [c.value for c in sheet[4]] == ["Thành phố Mỹ Tho", 81.55, 12, pytest.approx(0.3)]
+    for cell in (sheet["B4"], sheet["B5"], sheet["C4"], sheet["C5"], sheet["D5"]):
+        assert cell.data_type == "n"
+        assert isinstance(cell.value, int | float)
+    assert [sheet[f"B{r}"].number_format for r in (4, 5)] == ["0.00", "0.00"]
+    assert [sheet[f"C{r}"].number_format for r in (4, 5)] == ["#,##0", "#,##0"]
+    assert sheet["D4"].number_format == "General"
+    assert sheet["B3"].number_format == "General"  # header not formatted
+    assert sheet.max_row == 5
+    assert book["summary"].max_row == 4
+
+
+def test_write_tables_xlsx_without_title(tmp_path):
+    tables, _ = _outputs()
+    io.write_tables(tmp_path, tables, formats=["xlsx"], number_formats={"area_km2": "0.0"})
+    sheet = openpyxl.load_workbook(tmp_path / "tables.xlsx")["districts"]
+    assert [c.value for c in sheet[1]] == ["district", "area_km2", "n_points", "radius_km"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet["B2"].value == 81.55
+    assert sheet["B2"].number_format == "0.0"
+    assert sheet["B1"].number_format == "General"
+
+
+def test_write_tables_gpkg_layers(tmp_path):
+    tables, layers = _outputs()
+    io.write_tables(tmp_path, tables, formats=["gpkg"], layers=layers)
+    path = tmp_path / "tables.gpkg"
+    assert sorted(name for name, _ in pyogrio.list_layers(path)) == ["communes", "sites"]
+    sites = pyogrio.read_dataframe(path, layer="sites")
+    assert sites.crs.equals(CRS("EPSG:9210"))
+    assert "_where" not in sites.columns
+    assert list(sites["urban"]) == [1, 0, 0]
+    assert list(sites["ten_diem"]) == NAMES
+    np.testing.assert_allclose(sites.geometry.x, EASTINGS, rtol=0, atol=1e-6)
+
+
+def test_write_tables_geojson_is_wgs84_with_the_official_shift(tmp_path):
+    tables, layers = _outputs()
+    before = layers["sites"].copy()
+    io.write_tables(tmp_path, tables, formats=["geojson"], layers=layers)
+    assert_geodataframe_equal(layers["sites"], before)
+    doc = json.loads((tmp_path / "tables_sites.geojson").read_text(encoding="utf-8"))
+    assert doc.get("crs", {}).get("properties", {}).get("name", "CRS84").endswith("CRS84")
+    coords = np.array([f["geometry"]["coordinates"] for f in doc["features"]])
+    # reference: the EPSG:9210 PROJ string bound to the QĐ 05/2007 shift (DOMAIN.md §5.4)
+    ref = Transformer.from_crs(CRS.from_proj4(VN2000_TM3_10545_PROJ4), "EPSG:4326", always_xy=True)
+    ref_lon, ref_lat = ref.transform(EASTINGS, NORTHINGS)
+    np.testing.assert_allclose(coords[:, 0], ref_lon, rtol=0, atol=1e-8)  # lon first
+    np.testing.assert_allclose(coords[:, 1], ref_lat, rtol=0, atol=1e-8)
+    assert [f["properties"]["ten_diem"] for f in doc["features"]] == NAMES
+    assert all("_where" not in f["properties"] for f in doc["features"])
+    communes = pyogrio.read_dataframe(tmp_path / "tables_communes.geojson")
+    assert communes.crs.equals(CRS("EPSG:4326"))
+    assert communes.geom_type.tolist() == ["Polygon"]
+
+
+# ------------------------------------------------------------------- parse_coordinate
+
+_DEG = 10 + 21 / 60 + 36.5 / 3600  # 10°21'36.5"
+_LON = 106 + 21 / 60 + 36 / 3600  # 106°21'36"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("106.3601", 106.3601),
+        ("106,3601", 106.3601),
+        ("-10.5", -10.5),
+        ("+10.36", 10.36),
+        ("  10.36  ", 10.36),
+        ("10°21'36.5\"N", _DEG),
+        ("10° 21' 36.5\" N", _DEG),
+        ("10°21′36.5″N", _DEG),
+        ("10º21’36.5”N", _DEG),
+        ("10°21'36,5\"N", _DEG),
+        ("10 21 36.5", _DEG),
+        ("10 21 36.5 N", _DEG),
+        ("N 10 21 36.5", _DEG),
+        ("N10°21'36.5\"", _DEG),
+        ("106°21'36\"E", _LON),
+        ("E106°21'36\"", _LON),
+        ("10d21m36.5sN", _DEG),
+        ("10:21:36.5", _DEG),
+        ("N10°21.608'", 10 + 21.608 / 60),
+        ("10 21.5 N", 10 + 21.5 / 60),
+        ("106°", 106.0),
+        ("10°21'36.5\"S", -_DEG),
+        ("S 10 21 36.5", -_DEG),
+        ("106°21'36\"W", -_LON),
+        ("w106 21 36", -_LON),
+        ("-10°21'36.5\"", -_DEG),
+        ("10°60'00\"N", np.nan),
+        ("10°21'60\"N", np.nan),
+        ("10 75 00", np.nan),
+        ("abc", np.nan),
+        ("10°21'36\"N ghi chú", np.nan),
+        ("", np.nan),
+        ("   ", np.nan),
+        (None, np.nan),
+    ],
+)
+def test_parse_coordinate(text, expected):
+    got = io.parse_coordinate(pd.Series([text], dtype=object))
+    assert got.dtype == float
+    if np.isnan(expected):
+        assert np.isnan(got.iloc[0])
+    else:
+        assert got.iloc[0] == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("10.36N", 10.36), ("S 10.36", -10.36), ("W106.36", -106.36)],
+)
+def test_parse_coordinate_decimal_degrees_with_hemisphere(text, expected):
+    # "10.36 N" is accepted (a space counts as the degree sign); the same without it must be too.
+    got = io.parse_coordinate(pd.Series([text]))
+    assert got.iloc[0] == pytest.approx(expected, abs=1e-9)
+
+
+def test_parse_coordinate_keeps_index_and_length():
+    values = pd.Series(["10.36", "x", "10 21 36 N"], index=[7, 8, 9])
+    got = io.parse_coordinate(values)
+    assert list(got.index) == [7, 8, 9]
+    np.testing.assert_allclose(got, [10.36, np.nan, 10.36], rtol=0, atol=1e-9)
+
+
+# ----------------------------------------------------------------------- parse_number
+
+
+@pytest.mark.parametrize(
+    ("text", "as_float", "as_integer"),
+    [
+        ("1.234.567", 1234567, 1234567),
+        ("1,234,567", 1234567, 1234567),
+        ("1 234 567", 1234567, 1234567),
+        ("1\u00a0234\u00a0567", 1234567, 1234567),
+        ("-1.234.567", -1234567, -1234567),
+        ("12,5", 12.5, 12.5),
+        ("12.5", 12.5, 12.5),
+        ("12.345", 12.345, 12345),
+        ("12,345", 12.345, 12345),
+        ("1 234", 1234, 1234),
+        ("0", 0, 0),
+        ("  42 ", 42, 42),
+        ("1234567", 1234567, 1234567),
+        ("abc", np.nan, np.nan),
+        ("12 người", np.nan, np.nan),
+        ("", np.nan, np.nan),
+        (None, np.nan, np.nan),
+    ],
+)
+def test_parse_number(text, as_float, as_integer):
+    values = pd.Series([text], dtype=object)
+    for integer, expected in ((False, as_float), (True, as_integer)):
+        got = io.parse_number(values, integer=integer)
+        assert got.dtype == float
+        if np.isnan(expected):
+            assert np.isnan(got.iloc[0]), (text, integer)
+        else:
+            assert got.iloc[0] == expected, (text, integer)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1.234,5", 1234.5), ("1.234.567,89", 1234567.89), ("1,234.5", 1234.5)],
+)
+def test_parse_number_thousands_and_decimals_together(text, expected):
+    # Vietnamese "1.234,5" and English "1,234.5" (docstring: both conventions accepted).
+    assert io.parse_number(pd.Series([text])).iloc[0] == pytest.approx(expected)
