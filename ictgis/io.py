@@ -9,8 +9,8 @@ import os
 import shutil
 import tempfile
 import unicodedata
-import zipfile
 import warnings
+import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
