@@ -10,6 +10,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from ictgis.errors import ConfigError, DataError
 
@@ -218,14 +219,29 @@ def locate(points: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> pd.Series:
     if points.crs is None or communes.crs is None or not points.crs.equals(communes.crs):
         msg = "points and communes must be in the same CRS"
         raise DataError(msg)
-    tree = communes.sindex
-    point_idx, commune_idx = tree.query(points.geometry.array, predicate="intersects")
+    polygons = communes.geometry.array
+    shapely.prepare(polygons)  # prepared polygons against a tree of points: the fast way round
+    tree = shapely.STRtree(points.geometry.array)
+    commune_idx, point_idx = tree.query(polygons, predicate="intersects")
     codes = communes["code"].to_numpy()[commune_idx]
     found = pd.DataFrame({"p": point_idx, "code": codes}).sort_values(["p", "code"])
     first = found.drop_duplicates("p")
     out = pd.Series(pd.NA, index=points.index, dtype="string")
     out.iloc[first["p"].to_numpy()] = first["code"].to_numpy()
     return out
+
+
+def count_pairs(rows: pd.Series, index: pd.Index, columns: pd.Series,
+                labels: list[str]) -> np.ndarray:
+    """Cross-tabulate two aligned columns into an ``len(index) x len(labels)`` count matrix.
+
+    Values of ``rows`` not in ``index`` and of ``columns`` not in ``labels`` are not counted.
+    """
+    r = index.get_indexer(rows)
+    c = pd.Index(labels).get_indexer(columns)
+    keep = (r >= 0) & (c >= 0)
+    flat = np.bincount(r[keep] * len(labels) + c[keep], minlength=len(index) * len(labels))
+    return flat.reshape(len(index), len(labels))
 
 
 def group_keys(communes: pd.DataFrame, level: str) -> list[str]:

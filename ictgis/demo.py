@@ -30,6 +30,7 @@ Population
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -42,7 +43,10 @@ import shapely
 from pyproj import Transformer
 from pyproj.transformer import TransformerGroup
 
-__all__ = ["DEMO_CONFIG", "DEMO_CRS", "DEMO_SEED", "SYNTHETIC_LABEL", "DemoProvince", "make_demo"]
+__all__ = [
+    "DEMO_CONFIG", "DEMO_CRS", "DEMO_SEED", "SYNTHETIC_LABEL", "DemoProvince", "make_demo",
+    "workspace_files",
+]
 
 #: Seed of the demo workspace shipped with the repository.
 DEMO_SEED: int = 2018
@@ -165,7 +169,7 @@ _DISTRICTS: tuple[_District, ...] = (
     _District("Huyện Gò Công Tây", 0, ("Vĩnh Bình",), 12, 127_132, 184, (106.57, 10.40),
               0.09, ((0.0, 0.0),)),
     _District("Huyện Gò Công Đông", 0, ("Tân Hòa", "Vàm Láng"), 11, 139_060, 267,
-              (106.73, 10.33), 0.14, ((270.0, 0.1), (90.0, 0.7))),
+              (106.73, 10.33), 0.14, ((270.0, 0.1), (90.0, 0.95))),
     _District("Huyện Tân Phú Đông", 0, (), 6, 47_409, 226, (106.58, 10.26), 0.0, ()),
 )
 
@@ -305,6 +309,26 @@ def make_demo(seed: int = DEMO_SEED) -> DemoProvince:
     )
 
 
+def workspace_files(province: DemoProvince) -> dict[str, pd.DataFrame | str]:
+    """The files of a demo workspace, for the module that writes them.
+
+    Parameters
+    ----------
+    province
+        Output of :func:`make_demo`.
+
+    Returns
+    -------
+    dict
+        Relative path -> content: ``ictgis.toml`` -> :data:`DEMO_CONFIG`, and each layer's
+        ``path`` in that config -> its frame (GeoDataFrame for ``.gpkg``, table for ``.csv``).
+    """
+    layers = tomllib.loads(DEMO_CONFIG)["layers"]
+    frames = {name: getattr(province, name)
+              for name in ("communes", "post_offices", "bts", "subscribers")}
+    return {"ictgis.toml": DEMO_CONFIG} | {layers[k]["path"]: v for k, v in frames.items()}
+
+
 # --------------------------------------------------------------------------- CRS
 
 
@@ -427,7 +451,6 @@ def _fit_power(
     samples: np.ndarray,
     sample_area: float,
     *,
-    movable: np.ndarray | None = None,
     phases: tuple[int, int, int] = (20, 40, 15),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Capacity-constrained power diagram: weights fit the target areas, sites follow centroids.
@@ -442,8 +465,6 @@ def _fit_power(
         Sample points covering the region evenly; each stands for ``sample_area`` m².
     sample_area
         Area represented by one sample.
-    movable
-        Which sites may drift towards their centroids (default: all).
     phases
         Iterations that only fit the weights, then that also move the sites (half way to
         their centroids), then that only fit the weights again.
@@ -455,7 +476,6 @@ def _fit_power(
     """
     n = len(sites)
     sites, weights = sites.astype(float).copy(), np.zeros(n)
-    movable = np.ones(n, dtype=bool) if movable is None else movable
     warm, move, settle = phases
     for step in range(warm + move + settle):
         label = _power_label(samples, sites, weights)
@@ -463,7 +483,7 @@ def _fit_power(
         if warm <= step < warm + move:
             centre = np.column_stack([np.bincount(label, samples[:, 0], n),
                                       np.bincount(label, samples[:, 1], n)])
-            held = movable & (count > 0)
+            held = count > 0
             sites[held] = 0.5 * (sites[held] + centre[held] / count[held, None])
         weights += 0.4 * (targets - count * sample_area)
         weights -= weights.mean()
@@ -540,8 +560,8 @@ def _fitted_cells(
     targets
         Relative cell areas; the first ``len(fixed)`` cells start at ``fixed``.
     fixed
-        Sites of the first cells (they stay put); the others start well spread at random
-        and drift towards their centroids.
+        Initial sites of the first cells; the others start well spread at random. All
+        sites then drift towards their cells' centroids.
     rng
         Random stream.
 
@@ -557,8 +577,7 @@ def _fitted_cells(
     spacing = float(np.clip(np.sqrt(targets.min() / 60), 50.0, 300.0))
     samples = _grid_samples(region, spacing)
     sites = _spread_sites(samples, fixed, len(targets) - len(fixed), rng)
-    movable = np.arange(len(targets)) >= len(fixed)
-    sites, weights = _fit_power(sites, targets, samples, spacing**2, movable=movable)
+    sites, weights = _fit_power(sites, targets, samples, spacing**2)
     cells = _power_cells(sites, weights, region)
     if len(fixed):
         return cells

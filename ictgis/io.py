@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
+from ictgis.admin import fold, map_unique
 from ictgis.config import LayerConfig
 from ictgis.errors import DataError, LayerReadError
 
@@ -37,11 +38,6 @@ WHERE = "_where"
 #: Output formats of tables and layers, and their file endings.
 OUTPUT_FORMATS: Mapping[str, str] = {"csv": ".csv", "xlsx": ".xlsx", "gpkg": ".gpkg",
                                      "geojson": ".geojson"}
-
-
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFD", str(text)).replace("đ", "d").replace("Đ", "D")
-    return "".join(c for c in text if not unicodedata.combining(c)).casefold().strip()
 
 
 def read_layer(cfg: LayerConfig) -> pd.DataFrame:
@@ -86,10 +82,14 @@ def _nfc(frame: pd.DataFrame) -> pd.DataFrame:
     """Compose Vietnamese text (NFC): legacy code pages such as cp1258 give combining marks."""
     frame.columns = [unicodedata.normalize("NFC", str(c)) for c in frame.columns]
     for col in frame.columns:
-        if col != "geometry" and (frame[col].dtype == object or
-                                  pd.api.types.is_string_dtype(frame[col])):
-            frame[col] = frame[col].map(
-                lambda v: unicodedata.normalize("NFC", v) if isinstance(v, str) else v)
+        values = frame[col]
+        if col == "geometry" or not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        text = values.astype("string")
+        todo = ~text.str.isascii().fillna(True)
+        if todo.any():
+            frame.loc[todo, col] = map_unique(
+                values.loc[todo], lambda v: unicodedata.normalize("NFC", v) if isinstance(v, str) else v)
     return frame
 
 
@@ -203,13 +203,13 @@ def map_fields(frame: pd.DataFrame, cfg: LayerConfig) -> pd.DataFrame:
     columns = [c for c in frame.columns if c not in (WHERE, "geometry")]
     folded: dict[str, list[str]] = {}
     for col in columns:
-        folded.setdefault(_fold(col), []).append(col)
+        folded.setdefault(fold(col), []).append(col)
     rename: dict[str, str] = {}
     for canonical, source in cfg.fields.items():
         if source in frame.columns:
             rename[source] = canonical
             continue
-        candidates = folded.get(_fold(source), [])
+        candidates = folded.get(fold(source), [])
         if len(candidates) == 1:
             rename[candidates[0]] = canonical
             continue
@@ -427,6 +427,18 @@ def parse_number(values: pd.Series, *, integer: bool = False) -> pd.Series:
         Floats, NaN where a cell is empty or not a number.
     """
     text = values.astype("string").str.strip().str.replace("\u00a0", " ", regex=False)
+    plain = pd.to_numeric(text, errors="coerce").astype(float)
+    # a plain parse is right except for "12.345" as a count (thousands, not a fraction)
+    redo = (plain.isna() & text.notna() & (text != "")).to_numpy()
+    if integer:
+        redo |= text.str.fullmatch(r"[-+]?\d{1,3}\.\d{3}").fillna(False).to_numpy(bool)
+    if redo.any():
+        plain.loc[redo] = _parse_separated(text.loc[redo], integer=integer)
+    return plain
+
+
+def _parse_separated(text: pd.Series, *, integer: bool) -> pd.Series:
+    """Numbers written with thousands separators or a decimal comma."""
     grouped = text.str.fullmatch(_THOUSANDS).fillna(False)
     multi = text.str.count(r"[.,\s]") > 1
     spaced = text.str.fullmatch(r"[-+]?\d{1,3}(?:\s\d{3})+").fillna(False)

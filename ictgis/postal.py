@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from ictgis import admin
 from ictgis.admin import fold, map_unique, safe_ratio
 
 #: Canonical postal point types -> (Vietnamese label, spellings recognised in data, folded).
@@ -90,8 +91,8 @@ def count_points(
         Indexed by commune code: ``n_points`` and ``n_<type>`` for every type in
         :data:`POINT_TYPES`.
     """
-    counts = pd.crosstab(communes, types).reindex(index=index, columns=list(POINT_TYPES))
-    counts = counts.fillna(0).astype(np.int64)
+    counts = pd.DataFrame(admin.count_pairs(communes, index, types, list(POINT_TYPES)),
+                          index=index, columns=list(POINT_TYPES))
     counted = [t for t in POINT_TYPES if t in set(count_types)]
     out = counts.add_prefix("n_")
     out.insert(0, "n_points", counts[counted].sum(axis=1))

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ictgis.admin import fold, map_unique, safe_ratio
+from ictgis.admin import count_pairs, fold, map_unique, safe_ratio
 
 #: Operator spellings (folded) -> canonical operator name.
 OPERATORS: Mapping[str, str] = {
@@ -70,22 +70,26 @@ def count_bts(bts: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
         operators over masts), ``masts_op_<operator>`` and ``masts_<tech>`` (masts carrying
         that technology).
     """
-    n_ops = bts["operators"].map(len)
-    base = pd.DataFrame({
-        "commune": bts["commune"].to_numpy(),
-        "masts": 1,
-        "masts_shared": (n_ops >= 2).astype(np.int64).to_numpy(),
-        "operator_sites": n_ops.to_numpy(),
-    })
-    out = base.groupby("commune").sum().reindex(index, fill_value=0)
+    masts = np.bincount(_positions(bts["commune"], index), minlength=len(index) + 1)[:-1]
+    out = pd.DataFrame({"masts": masts}, index=index)
     for column, prefix in (("operators", "masts_op_"), ("technologies", "masts_")):
-        exploded = bts[["commune", column]].explode(column).dropna(subset=[column])
-        if exploded.empty:
-            continue
-        table = pd.crosstab(exploded["commune"], exploded[column])
-        table.columns = [prefix + slug(c) for c in table.columns]
-        out = out.join(table.reindex(index, fill_value=0))
-    return out.fillna(0).astype(np.int64)
+        # the distinct value tuples are few: count masts per (commune, tuple), then spread
+        codes, tuples = pd.factorize(bts[column])
+        per_tuple = count_pairs(bts["commune"], index, pd.Series(codes), list(range(len(tuples))))
+        sizes = np.array([len(t) for t in tuples], dtype=np.int64)
+        if column == "operators":
+            out["masts_shared"] = per_tuple[:, sizes >= 2].sum(axis=1)
+            out["operator_sites"] = per_tuple @ sizes
+        for name in sorted({v for t in tuples for v in t}):
+            carries = np.array([name in t for t in tuples], dtype=bool)
+            out[prefix + slug(name)] = per_tuple[:, carries].sum(axis=1)
+    return out.astype(np.int64)
+
+
+def _positions(codes: pd.Series, index: pd.Index) -> np.ndarray:
+    """Position of each code in ``index``; codes not in it go to the extra last slot."""
+    pos = index.get_indexer(codes)
+    return np.where(pos >= 0, pos, len(index))
 
 
 def add_indicators(sums: pd.DataFrame) -> pd.DataFrame:

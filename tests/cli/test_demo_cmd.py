@@ -1,0 +1,66 @@
+"""`ictgis demo`: the committed demo equals a fresh generation; the installed command runs it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from geopandas.testing import assert_geodataframe_equal
+
+from ictgis.cli.main import main
+from ictgis.demo import SYNTHETIC_LABEL
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO_FILES = ["ictgis.toml", "layers/post_offices.csv", "layers/bts.csv",
+              "layers/subscribers.csv"]
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory) -> Path:
+    from click.testing import CliRunner
+
+    target = tmp_path_factory.mktemp("demo")
+    result = CliRunner().invoke(main, ["demo", str(target), "--force"])
+    assert result.exit_code == 0, result.output
+    return target
+
+
+@pytest.mark.parametrize("name", DEMO_FILES)
+def test_committed_text_files_equal_fresh_generation(fresh: Path, name: str) -> None:
+    assert (REPO / name).read_bytes() == (fresh / name).read_bytes(), (
+        f"{name} differs from `ictgis demo`: regenerate with `ictgis demo . --force`")
+
+
+def test_committed_communes_equal_fresh_generation(fresh: Path) -> None:
+    committed = gpd.read_file(REPO / "boundaries" / "communes.gpkg")
+    assert_geodataframe_equal(committed, gpd.read_file(fresh / "boundaries" / "communes.gpkg"))
+    assert (committed["ghi_chu"] == SYNTHETIC_LABEL).all()
+
+
+def test_demo_refuses_to_overwrite_without_force(runner, fresh: Path) -> None:
+    result = runner.invoke(main, ["demo", str(fresh)])
+    assert result.exit_code == 2
+    assert "exists; use --force" in result.output
+
+
+def test_installed_command_runs_on_a_fresh_demo(tmp_path: Path) -> None:
+    exe = shutil.which("ictgis") or str(Path(sys.executable).with_name("ictgis"))
+    made = subprocess.run([exe, "demo", str(tmp_path / "ws")], capture_output=True, text=True,
+                          check=False)
+    assert made.returncode == 0, made.stderr
+    run = subprocess.run([exe, "run", "-w", str(tmp_path / "ws")], capture_output=True,
+                         text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    assert "SYNTHETIC" in run.stdout
+    assert "Traceback" not in run.stderr
+    stats = tmp_path / "ws" / "outputs" / "stats"
+    assert {"province.csv", "commune.csv", "stats.xlsx", "stats.gpkg"} <= {
+        p.name for p in stats.iterdir()}
+    for table in stats.glob("*.csv"):  # synthetic data is labelled in every output
+        assert "SYNTHETIC" in table.read_text(encoding="utf-8-sig"), table.name
+    layers = gpd.read_file(stats / "stats.gpkg", layer="districts")
+    assert layers["synthetic"].str.contains("SYNTHETIC").all()
