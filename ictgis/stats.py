@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import geopandas as gpd
 import pandas as pd
@@ -44,6 +44,38 @@ NUMBER_FORMATS: Mapping[str, str] = {
     "masts_per_100km2": "0.00", "masts_per_10k": "0.00", "shared_mast_pct": "0.0",
     "operators_per_mast": "0.00",
 }
+
+
+#: Leading columns of every indicator table, in this order; the others follow as computed.
+LEADING = (
+    "province", "region", "district", "zone", "code", "name", "kind",
+    "area_km2", "population", "n_points", "radius_km", "pop_per_point", "points_per_10k",
+    "postal_note", "phone_per_100", "phone_per_100_incl_prepaid", "internet_fixed_per_100",
+    "internet_per_100", "telecom_note", "masts", "masts_per_100km2", "masts_per_10k",
+    "shared_mast_pct", "operators_per_mast",
+)
+
+
+def headers(columns: Iterable[str]) -> dict[str, str]:
+    """Vietnamese header with unit for every column (postal types and operators included)."""
+    out = {}
+    for col in columns:
+        if col in HEADERS:
+            out[col] = HEADERS[col]
+        elif col.startswith("n_") and col[2:] in postal.POINT_TYPES:
+            out[col] = f"Số điểm: {postal.POINT_TYPES[col[2:]][0]}"
+        elif col.startswith("masts_op_"):
+            operator = col.removeprefix("masts_op_")
+            names = {telecom.slug(v): v for v in telecom.OPERATORS.values()}
+            out[col] = f"Cột có {names.get(operator, operator)}"
+        elif col.startswith("masts_"):
+            out[col] = f"Cột có {col.removeprefix('masts_').upper()}"
+    return out
+
+
+def _ordered(table: pd.DataFrame) -> pd.DataFrame:
+    first = [c for c in LEADING if c in table.columns]
+    return table[first + [c for c in table.columns if c not in first]]
 
 
 def commune_table(ws: Workspace) -> gpd.GeoDataFrame:
@@ -104,7 +136,7 @@ def level_table(table: pd.DataFrame, level: str, *,
     out = telecom.add_indicators(postal.add_indicators(sums))
     counts = [c for c in (*columns, *telecom.SUBSCRIBER_COLUMNS)
               if c != "area_km2" and c in out]
-    return out.astype({c: "Int64" for c in counts if _integral(out[c])})
+    return _ordered(out.astype({c: "Int64" for c in counts if _integral(out[c])}))
 
 
 def _integral(values: pd.Series) -> bool:

@@ -16,7 +16,7 @@ def run_stats(workspace: Path, out: Path | None, formats: Sequence[str], console
               *, strict: bool = False) -> dict[str, pd.DataFrame]:
     """Load, compute and write the statistics; print the summary. Returns the tables."""
     from ictgis import io
-    from ictgis.stats import HEADERS, NUMBER_FORMATS, compute_stats, indicator_layers
+    from ictgis.stats import NUMBER_FORMATS, compute_stats, headers, indicator_layers
 
     ws = load_checked(workspace, console, strict=strict)
     tables = compute_stats(ws)
@@ -26,7 +26,8 @@ def run_stats(workspace: Path, out: Path | None, formats: Sequence[str], console
              if ws.config.synthetic else ws.config.province)
     with io.staged_dir(outputs / "stats") as tmp:
         io.write_tables(tmp, tables, formats=formats, layers=layers, name="stats",
-                        headers=HEADERS, number_formats=NUMBER_FORMATS, title=title)
+                        headers=headers(c for t in tables.values() for c in t.columns), number_formats=NUMBER_FORMATS,
+                        title=title)
     save_rejects(ws, outputs)
     console.echo(title)
     console.echo(format_summary(tables))
