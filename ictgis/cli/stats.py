@@ -25,9 +25,9 @@ def run_stats(workspace: Path, out: Path | None, formats: Sequence[str], console
     title = (f"{ws.config.province} — SYNTHETIC DATA (ictgis demo), not real figures"
              if ws.config.synthetic else ws.config.province)
     with io.staged_dir(outputs / "stats") as tmp:
+        columns = {c for table in tables.values() for c in table.columns}
         io.write_tables(tmp, tables, formats=formats, layers=layers, name="stats",
-                        headers=headers(c for t in tables.values() for c in t.columns), number_formats=NUMBER_FORMATS,
-                        title=title)
+                        headers=headers(columns), number_formats=NUMBER_FORMATS, title=title)
     save_rejects(ws, outputs)
     console.echo(title)
     console.echo(format_summary(tables))
