@@ -29,6 +29,14 @@ def test_stats_writes_every_level_and_prints_summary(runner, make_workspace) -> 
     province = pd.read_csv(stats / "province.csv", encoding="utf-8-sig")
     assert province["n_points"].iloc[0] == 4
     assert (root / "outputs" / "rejects" / "problems.csv").is_file()
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(stats / "stats.xlsx")["province"]
+    header = [c.value for c in sheet[1]]
+    assert header[:2] == ["Tỉnh", "Diện tích S (km²)"]
+    radius = sheet.cell(row=2, column=header.index("Bán kính phục vụ R (km/điểm)") + 1)
+    assert isinstance(radius.value, float) and radius.number_format == "0.00"
+    assert sheet.freeze_panes == "A2"
 
 
 def test_format_option(runner, make_workspace, tmp_path: Path) -> None:
