@@ -32,11 +32,12 @@ def test_stats_writes_every_level_and_prints_summary(runner, make_workspace) -> 
     import openpyxl
 
     sheet = openpyxl.load_workbook(stats / "stats.xlsx")["province"]
-    header = [c.value for c in sheet[1]]
+    assert sheet.cell(row=1, column=1).value == "Toy province"  # title line, then the table
+    header = [c.value for c in sheet[3]]
     assert header[:2] == ["Tỉnh", "Diện tích S (km²)"]
-    radius = sheet.cell(row=2, column=header.index("Bán kính phục vụ R (km/điểm)") + 1)
+    radius = sheet.cell(row=4, column=header.index("Bán kính phục vụ R (km/điểm)") + 1)
     assert isinstance(radius.value, float) and radius.number_format == "0.00"
-    assert sheet.freeze_panes == "A2"
+    assert sheet.freeze_panes == "A4"
 
 
 def test_format_option(runner, make_workspace, tmp_path: Path) -> None:
