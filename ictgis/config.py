@@ -49,6 +49,28 @@ LAYER_SCHEMAS: Mapping[str, dict[str, tuple[str, ...]]] = MappingProxyType(
             ),
             "by": (),
         },
+        "zones": {
+            "required": ("zone_class",),
+            "optional": ("id", "name", "allowed_classes", "max_height"),
+            "by": (),
+        },
+        "plan_features": {
+            "required": ("zone_class", "buffer"),
+            "optional": ("id", "name"),
+            "by": (),
+        },
+        "planned_sites": {
+            "required": ("id",),
+            "optional": ("mast_class", "operators", "radius", *_COORD_FIELDS),
+            "by": (),
+        },
+        "proposals": {
+            "required": ("id",),
+            "optional": (
+                "operators", "technologies", "mast_class", "height", "commune", *_COORD_FIELDS,
+            ),
+            "by": (),
+        },
         "subscribers": {
             "required": (),
             "optional": (
@@ -62,7 +84,11 @@ LAYER_SCHEMAS: Mapping[str, dict[str, tuple[str, ...]]] = MappingProxyType(
 
 REQUIRED_LAYERS = ("communes", "post_offices")
 _LAYER_KEYS = {"path", "layer", "crs", "encoding", "fields", "by"}
-_TOP_KEYS = {"province", "admin", "regions", "postal", "layers"}
+_TOP_KEYS = {"province", "admin", "regions", "postal", "layers", "siting"}
+
+#: Mast classes and their group: A1 = không cồng kềnh, A2 = cồng kềnh (TTLT 15/2016; DOMAIN §2.3).
+DEFAULT_MAST_CLASSES = ("A1a", "A1b", "A2a", "A2b", "A2c")
+DEFAULT_A1_CLASSES = ("A1a", "A1b")
 
 
 @dataclass(frozen=True)
@@ -103,6 +129,55 @@ class LayerConfig:
 
 
 @dataclass(frozen=True)
+class SitingConfig:
+    """Thresholds of the BTS siting rules (``[siting]``); defaults from DOMAIN.md §2.
+
+    The Tiền Giang values of QĐ 557/QĐ-UBND (2018) could not be retrieved: every default is
+    an example from another province's plan and must be replaced by the plan's own numbers.
+
+    Attributes
+    ----------
+    mast_classes
+        Known mast classes; a mast of another class is an error.
+    a1_classes
+        The classes that count as A1 (không cồng kềnh); the others are A2.
+    plan_statuses
+        Statuses of masts checked against the planned positions (new builds); masts of other
+        statuses are existing infrastructure and only listed when a planned site is unbuilt.
+    deviation_urban_m, deviation_rural_m
+        Allowed distance from a planned position when the planned site gives none.
+    aviation_height_m
+        Height from which a mast needs aviation marking and height approval (NĐ 32/2016).
+    duplicate_tolerance_m
+        Masts closer than this are reported as a duplicate position.
+    min_spacing_m
+        Mast class (or ``default``) -> (urban, rural) minimum distance between masts of
+        different operators; closer means co-location is required (Hải Dương: 100/400 m).
+    sharing_target_pct
+        The plan's target share of masts shared by 2+ operators, when it sets one.
+    proposals_require_plan
+        Whether a proposal away from every planned site is refused (else only warned).
+    """
+
+    mast_classes: tuple[str, ...] = DEFAULT_MAST_CLASSES
+    a1_classes: tuple[str, ...] = DEFAULT_A1_CLASSES
+    plan_statuses: tuple[str, ...] = ("dang_xay_dung",)
+    deviation_urban_m: float = 50.0
+    deviation_rural_m: float = 100.0
+    aviation_height_m: float = 45.0
+    duplicate_tolerance_m: float = 1.0
+    min_spacing_m: Mapping[str, tuple[float, float]] = field(
+        default_factory=lambda: MappingProxyType({"default": (100.0, 400.0)}))
+    sharing_target_pct: float | None = None
+    proposals_require_plan: bool = True
+
+    def spacing(self, mast_class: str, urban: bool) -> float:
+        """Minimum spacing for a mast class in an urban or rural commune."""
+        urban_m, rural_m = self.min_spacing_m.get(mast_class, self.min_spacing_m["default"])
+        return urban_m if urban else rural_m
+
+
+@dataclass(frozen=True)
 class Config:
     """A workspace configuration. Build it with :func:`load_config` or :func:`parse_config`."""
 
@@ -118,6 +193,7 @@ class Config:
     region_by: str = "district"
     count_types: tuple[str, ...] = DEFAULT_COUNT_TYPES
     type_aliases: Mapping[str, str] = field(default_factory=dict)
+    siting: SitingConfig = field(default_factory=SitingConfig)
 
     @property
     def root(self) -> Path:
@@ -253,6 +329,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path) -> Config:
             raise layers_reader.fail(name, "is missing: this layer is required")
 
     return Config(
+        siting=_parse_siting(top.sub("siting")),
         path=path,
         province=province.get("name", str),
         layers=MappingProxyType(layers),
@@ -265,6 +342,53 @@ def parse_config(data: Mapping[str, Any], *, path: Path) -> Config:
         region_by=region_by,
         count_types=count_types,
         type_aliases=MappingProxyType(aliases),
+    )
+
+
+def _positive(reader: _Reader, key: str, default: float) -> float:
+    value = reader.get(key, (int, float), default)
+    if not value > 0:
+        raise reader.fail(key, f"must be > 0, got {value}")
+    return float(value)
+
+
+def _parse_siting(reader: _Reader) -> SitingConfig:
+    reader.check_keys({
+        "mast_classes", "a1_classes", "plan_statuses", "deviation_urban_m", "deviation_rural_m",
+        "aviation_height_m", "duplicate_tolerance_m", "min_spacing_m", "sharing_target_pct",
+        "proposals_require_plan",
+    })
+    base = SitingConfig()
+    classes = reader.strings("mast_classes", base.mast_classes)
+    a1 = reader.strings("a1_classes", base.a1_classes)
+    unknown = [c for c in a1 if c not in classes]
+    if unknown:
+        raise reader.fail("a1_classes", f"has {unknown[0]!r}, which is not in mast_classes")
+    spacing_reader = reader.sub("min_spacing_m")
+    spacing = dict(base.min_spacing_m)
+    for key in spacing_reader.table:
+        if key != "default" and key not in classes:
+            raise spacing_reader.fail(key, f"is not a mast class ({', '.join(classes)}) "
+                                      "nor 'default'")
+        pair = spacing_reader.sub(key, required=True)
+        pair.check_keys({"urban", "rural"})
+        spacing[key] = (_positive(pair, "urban", ...), _positive(pair, "rural", ...))
+    target = reader.get("sharing_target_pct", (int, float), None)
+    if target is not None and not 0 <= target <= 100:
+        raise reader.fail("sharing_target_pct", f"must be between 0 and 100, got {target}")
+    return SitingConfig(
+        mast_classes=classes,
+        a1_classes=a1,
+        plan_statuses=reader.strings("plan_statuses", base.plan_statuses),
+        deviation_urban_m=_positive(reader, "deviation_urban_m", base.deviation_urban_m),
+        deviation_rural_m=_positive(reader, "deviation_rural_m", base.deviation_rural_m),
+        aviation_height_m=_positive(reader, "aviation_height_m", base.aviation_height_m),
+        duplicate_tolerance_m=_positive(reader, "duplicate_tolerance_m",
+                                        base.duplicate_tolerance_m),
+        min_spacing_m=MappingProxyType(spacing),
+        sharing_target_pct=None if target is None else float(target),
+        proposals_require_plan=reader.get("proposals_require_plan", bool,
+                                          base.proposals_require_plan),
     )
 
 

@@ -13,7 +13,7 @@ from ictgis.errors import DataError
 from ictgis.io import WHERE
 
 #: Columns of a problem table (outputs/rejects/problems.csv).
-PROBLEM_COLUMNS = ("layer", "file", "where", "id", "severity", "problem")
+PROBLEM_COLUMNS = ("layer", "file", "where", "id", "severity", "code", "problem")
 
 #: Severities: the row was dropped / changed and kept / kept as it is.
 SEVERITIES = ("rejected", "repaired", "warning")
@@ -35,6 +35,7 @@ def problems(
     file: str,
     severity: str,
     problem: str | pd.Series,
+    code: str | pd.Series = "",
 ) -> pd.DataFrame:
     """Problem rows for the rows of ``frame`` selected by ``mask``.
 
@@ -50,16 +51,20 @@ def problems(
         One of :data:`SEVERITIES`.
     problem
         The message, one for all rows or a Series aligned with ``frame``.
+    code
+        A short machine-readable kind of problem ("outside", "swapped", "duplicate_id"...),
+        one for all rows or a Series aligned with ``frame``.
     """
     mask = np.asarray(mask, dtype=bool)
     if not mask.any():
         return empty_problems()
     rows = frame.loc[mask]
     text = problem.loc[mask] if isinstance(problem, pd.Series) else problem
+    kind = code.loc[mask].to_numpy(dtype=object) if isinstance(code, pd.Series) else code
     ids = rows["id"] if "id" in rows.columns else rows.get("code", pd.Series("", index=rows.index))
     out = pd.DataFrame({
         "layer": layer, "file": file, "where": rows[WHERE].to_numpy(),
-        "id": ids.astype("string").to_numpy(), "severity": severity,
+        "id": ids.astype("string").to_numpy(), "severity": severity, "code": kind,
         "problem": np.asarray(text, dtype=object) if isinstance(text, pd.Series) else text,
     })
     return out.astype("string")
@@ -119,7 +124,7 @@ def repair_polygons(gdf: gpd.GeoDataFrame, *, layer: str, file: str
     values = np.asarray(out.geometry.array, dtype=object)
     values[invalid] = fixed
     out = out.set_geometry(gpd.GeoSeries(values, index=gdf.index, crs=gdf.crs))
-    found = problems(gdf, invalid, layer=layer, file=file, severity="repaired",
+    found = problems(gdf, invalid, layer=layer, file=file, severity="repaired", code="repaired",
                      problem="invalid polygon (" + reasons + "), repaired with make_valid")
     return out, found
 

@@ -88,7 +88,7 @@ def load_workspace(config: Config, *, progress: Progress | None = None) -> Works
                + f"; known: {known} (add spellings in [postal.type_aliases])")
         bad = validate.problems(posts, unknown, layer="post_offices",
                                 file=config.layers["post_offices"].label,
-                                severity="rejected", problem=msg)
+                                severity="rejected", problem=msg, code="unknown_type")
         found = validate.concat([found, bad])
         rejected = pd.concat([rejected, _reject_rows(posts, unknown, msg)])
         posts, types = posts.loc[~unknown], types.loc[~unknown]
@@ -305,39 +305,53 @@ def load_points(cfg: LayerConfig, communes: gpd.GeoDataFrame, work_crs: str
     file, layer = cfg.label, cfg.name
     frame["id"] = frame["id"].astype("string").str.strip()
     gdf, coord_problem = _points_geometry(frame, cfg)
-    reason = pd.Series(pd.NA, index=gdf.index, dtype="string")
-    reason = reason.fillna(coord_problem)
-    reason = reason.fillna(pd.Series("id is empty", index=gdf.index, dtype="string")
-                           .where(validate.blank(gdf["id"])))
-    reason = reason.fillna(validate.duplicated_ids(gdf).astype("string"))
+    reasons = _Reasons(gdf.index)
+    reasons.add(coord_problem.notna(), coord_problem, "coordinates")
+    reasons.add(validate.blank(gdf["id"]), "id is empty", "no_id")
+    duplicated = validate.duplicated_ids(gdf).astype("string")
+    reasons.add(duplicated.notna(), duplicated, "duplicate_id")
 
     swapped = _swap_xy(gdf)
     gdf = to_crs(gdf, work_crs)
     swapped = to_crs(swapped, work_crs)
-    ok = reason.isna()
+    ok = reasons.text.isna()
     located = pd.Series(pd.NA, index=gdf.index, dtype="string")
     located.loc[ok] = admin.locate(gdf.loc[ok], communes)
     lost = ok & located.isna()
     if lost.any():
-        swapped_in = admin.locate(swapped.loc[lost], communes).notna()
+        swapped_in = pd.Series(False, index=gdf.index)
+        swapped_in.loc[lost] = admin.locate(swapped.loc[lost], communes).notna()
         axes = "easting/northing" if "easting" in cfg.fields else "longitude/latitude"
         hint = (f"{axes} look swapped (the point falls in the province only with them exchanged)"
                 + ("; VN-2000 X is the northing, Y the easting" if "easting" in cfg.fields else ""))
-        msg = pd.Series("outside the province (in no commune)", index=gdf.index, dtype="string")
-        msg.loc[swapped_in.index[swapped_in]] = hint
-        reason = reason.fillna(msg.where(lost))
+        reasons.add(lost & swapped_in, hint, "swapped")
+        reasons.add(lost & ~swapped_in, "outside the province (in no commune)", "outside")
     gdf["commune"] = located
 
-    bad = reason.notna()
+    bad = reasons.text.notna()
     found = validate.problems(gdf, bad, layer=layer, file=file, severity="rejected",
-                              problem=reason)
-    rejected = _reject_rows(gdf, bad, reason)
+                              problem=reasons.text, code=reasons.code)
+    rejected = _reject_rows(gdf, bad, reasons.text)
     kept = gdf.loc[~bad].copy()
     if "commune" in cfg.fields:
         kept, mismatched = _check_stated_commune(kept, frame.loc[kept.index, "commune"],
                                                  communes, layer=layer, file=file)
         found = validate.concat([found, mismatched])
     return kept, found, rejected
+
+
+class _Reasons:
+    """The first reason (text and code) for rejecting each row."""
+
+    def __init__(self, index: pd.Index) -> None:
+        self.text = pd.Series(pd.NA, index=index, dtype="string")
+        self.code = pd.Series(pd.NA, index=index, dtype="string")
+
+    def add(self, mask: pd.Series, text: str | pd.Series, code: str) -> None:
+        new = mask.to_numpy(bool) & self.text.isna().to_numpy()
+        values = text.loc[new] if isinstance(text, pd.Series) else text
+        self.text.loc[new] = values
+        self.code.loc[new] = code
 
 
 def _points_geometry(frame: pd.DataFrame, cfg: LayerConfig
@@ -396,7 +410,7 @@ def _check_stated_commune(points: gpd.GeoDataFrame, stated: pd.Series,
            + " (" + points["commune"] + "); the position is used")
     points = points.assign(stated_commune=stated)
     return points, validate.problems(points, differs, layer=layer, file=file,
-                                     severity="warning", problem=msg)
+                                     severity="warning", problem=msg, code="commune_mismatch")
 
 
 def _reject_rows(frame: pd.DataFrame, mask: pd.Series, reason: pd.Series) -> pd.DataFrame:
@@ -413,14 +427,15 @@ def _prepare_bts(bts: gpd.GeoDataFrame, cfg: LayerConfig
     out["technologies"] = telecom.split_values(techs, telecom.TECHNOLOGIES)
     no_ops = out["operators"].map(len) == 0
     problems = [validate.problems(out, no_ops, layer="bts", file=cfg.label,
-                                  severity="rejected", problem="no operator")]
+                                  severity="rejected", problem="no operator",
+                                  code="no_operator")]
     if "height" in out:
         height = io.parse_number(out["height"])
         bad = height.isna() & ~validate.blank(out["height"]) | (height <= 0)
         problems.append(validate.problems(
             out, bad, layer="bts", file=cfg.label, severity="warning",
             problem="height " + out["height"].astype("string") + " is not a positive number; "
-            "left empty"))
+            "left empty", code="bad_height"))
         out["height"] = height.where(~bad)
     rejected = _reject_rows(out, no_ops, pd.Series("no operator", index=out.index))
     return out.loc[~no_ops], validate.concat(problems), rejected

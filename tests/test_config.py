@@ -229,7 +229,8 @@ BROKEN = {
         _edit('name = "Tiền Giang"', "name = 84"), F + r"\[province\] name must be a string, got 84"),
     "unknown top-level key": (
         MINIMAL + "\n[extras]\nfoo = 1\n",
-        F + r" ?extras is not a known key \(known: admin, layers, postal, province, regions\)"),
+        F + r" ?extras is not a known key \(known: admin, layers, postal, province, regions, "
+            r"siting\)"),
     "unknown key in [province]": (
         _edit('crs = "EPSG:9210"\n\n', 'crs = "EPSG:9210"\narea = 2510\n\n'),
         F + r"\[province\] area is not a known key"),
@@ -242,8 +243,8 @@ BROKEN = {
             r"layer, path\)"),
     "unknown layer": (
         MINIMAL + '\n[layers.towers]\npath = "towers.csv"\n',
-        F + r"\[layers\] towers is not a known key \(known: bts, communes, population, "
-            r"post_offices, subscribers\)"),
+        F + r"\[layers\] towers is not a known key \(known: bts, communes, plan_features, "
+            r"planned_sites, population, post_offices, proposals, subscribers, zones\)"),
     "unknown field": (
         _edit('operators = "nha_mang"', 'operators = "nha_mang"\nowner = "chu_so_huu"'),
         F + r"\[layers\.bts\.fields\] owner is not a known key"),
