@@ -73,6 +73,8 @@ def count_bts(bts: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     masts = np.bincount(_positions(bts["commune"], index), minlength=len(index) + 1)[:-1]
     out = pd.DataFrame({"masts": masts}, index=index)
     for column, prefix in (("operators", "masts_op_"), ("technologies", "masts_")):
+        if column not in bts:
+            continue
         # the distinct value tuples are few: count masts per (commune, tuple), then spread
         codes, tuples = pd.factorize(bts[column])
         per_tuple = count_pairs(bts["commune"], index, pd.Series(codes), list(range(len(tuples))))

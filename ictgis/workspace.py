@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from ictgis import admin, io, postal, telecom, validate
+from ictgis import admin, io, postal, siting, telecom, validate
 from ictgis.config import Config, LayerConfig
 from ictgis.crs import to_crs
 from ictgis.errors import DataError
@@ -40,6 +42,10 @@ class Workspace:
         Usable BTS masts (``operators`` and ``technologies`` as tuples, ``commune``), or None.
     subscribers
         Subscriber counts by commune code or by district (see ``config.layers``), or None.
+    zones
+        Plan zones and buffered plan features (see :func:`load_zones`), or None.
+    planned_sites
+        Planned mast positions with their deviation radius (see :func:`load_planned`), or None.
     problems
         Every problem found, with its severity (rejected, repaired, warning).
     rejects
@@ -51,6 +57,8 @@ class Workspace:
     post_offices: gpd.GeoDataFrame
     bts: gpd.GeoDataFrame | None = None
     subscribers: pd.DataFrame | None = None
+    zones: gpd.GeoDataFrame | None = None
+    planned_sites: gpd.GeoDataFrame | None = None
     problems: pd.DataFrame = field(default_factory=validate.empty_problems)
     rejects: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
@@ -100,7 +108,7 @@ def load_workspace(config: Config, *, progress: Progress | None = None) -> Works
     if "bts" in config.layers:
         step("BTS")
         bts, found, rejected = load_points(config.layers["bts"], communes, config.crs)
-        bts, more, more_rejected = _prepare_bts(bts, config.layers["bts"])
+        bts, more, more_rejected = prepare_masts(bts, config.layers["bts"], communes)
         all_problems += [found, more]
         rejects["bts"] = pd.concat([rejected, more_rejected])
 
@@ -109,8 +117,20 @@ def load_workspace(config: Config, *, progress: Progress | None = None) -> Works
         step("subscribers")
         subscribers = load_subscribers(config.layers["subscribers"], communes)
 
+    zones = planned = None
+    if {"zones", "plan_features"} & set(config.layers):
+        step("plan zones")
+        zones, found = load_zones(config)
+        all_problems.append(found)
+    if "planned_sites" in config.layers:
+        step("planned sites")
+        planned, found, rejected = load_planned(config, communes)
+        all_problems.append(found)
+        rejects["planned_sites"] = rejected
+
     found = validate.concat(all_problems)
     return Workspace(
+        zones=zones, planned_sites=planned,
         config=config, communes=communes, post_offices=posts, bts=bts,
         subscribers=subscribers, problems=found,
         rejects={k: v for k, v in rejects.items() if not v.empty},
@@ -418,27 +438,149 @@ def _reject_rows(frame: pd.DataFrame, mask: pd.Series, reason: pd.Series) -> pd.
     return rows.assign(problem=reason.loc[mask.to_numpy()].to_numpy())
 
 
-def _prepare_bts(bts: gpd.GeoDataFrame, cfg: LayerConfig
-                 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
-    """Parse operators, technologies and heights of BTS masts."""
+def prepare_masts(bts: gpd.GeoDataFrame, cfg: LayerConfig, communes: gpd.GeoDataFrame
+                  ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
+    """Parse operators, technologies and heights of masts (BTS or proposals); add ``urban``."""
     out = bts.copy()
+    out["urban"] = out["commune"].map(communes.set_index("code")["urban"]).fillna(False)
+    out["urban"] = out["urban"].astype(bool)
     out["operators"] = telecom.split_values(out["operators"], telecom.OPERATORS)
     techs = out["technologies"] if "technologies" in out else pd.Series(None, index=out.index)
     out["technologies"] = telecom.split_values(techs, telecom.TECHNOLOGIES)
     no_ops = out["operators"].map(len) == 0
-    problems = [validate.problems(out, no_ops, layer="bts", file=cfg.label,
+    problems = [validate.problems(out, no_ops, layer=cfg.name, file=cfg.label,
                                   severity="rejected", problem="no operator",
                                   code="no_operator")]
     if "height" in out:
         height = io.parse_number(out["height"])
         bad = height.isna() & ~validate.blank(out["height"]) | (height <= 0)
         problems.append(validate.problems(
-            out, bad, layer="bts", file=cfg.label, severity="warning",
+            out, bad, layer=cfg.name, file=cfg.label, severity="warning",
             problem="height " + out["height"].astype("string") + " is not a positive number; "
             "left empty", code="bad_height"))
         out["height"] = height.where(~bad)
     rejected = _reject_rows(out, no_ops, pd.Series("no operator", index=out.index))
     return out.loc[~no_ops], validate.concat(problems), rejected
+
+
+# ------------------------------------------------------------------------------- the plan
+
+
+def load_zones(config: Config) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Plan zones and buffered plan features as one polygon layer in the working CRS.
+
+    Returns
+    -------
+    tuple
+        Zones (``id``, ``name``, ``zone_class`` in :data:`ictgis.siting.ZONE_CLASSES`,
+        ``allowed_classes`` tuples, ``max_height``, ``source``), and repaired problems.
+
+    Raises
+    ------
+    DataError
+        Listing every zone with an unknown class, an unknown mast class in its list or a
+        height that is not a number, and every feature without a positive buffer.
+    """
+    known = config.siting.mast_classes
+    parts, found = [], []
+    if "zones" in config.layers:
+        cfg = config.layers["zones"]
+        zones = _polygons(cfg, config.crs)
+        zones, repaired = validate.repair_polygons(zones, layer="zones", file=cfg.label)
+        found.append(repaired)
+        allowed = siting.split_classes(zones.get("allowed_classes", pd.Series("", index=zones.index)),
+                                       known)
+        bad_class = allowed.map(lambda a: [c for c in a if c not in known])
+        height = io.parse_number(zones["max_height"]) if "max_height" in zones else pd.Series(
+            np.nan, index=zones.index)
+        zones = zones.assign(allowed_classes=allowed, max_height=height, source="zone")
+        _raise_zone_problems(zones, cfg, [
+            (bad_class.map(len) > 0, "mast class " + bad_class.map(", ".join).astype("string")
+             + f" is not in [siting] mast_classes ({', '.join(known)})"),
+            (height.isna() & ~validate.blank(zones.get("max_height", pd.Series("", index=zones.index))),
+             "max height is not a number"),
+        ])
+        parts.append(zones)
+    if "plan_features" in config.layers:
+        cfg = config.layers["plan_features"]
+        features = _polygons(cfg, config.crs, polygons_only=False)
+        buffer = io.parse_number(features["buffer"])
+        _raise_zone_problems(features, cfg, [
+            (buffer.isna() | (buffer <= 0), "buffer distance is not a positive number: "
+             + features["buffer"].astype("string"))])
+        geoms = shapely.buffer(features.geometry.array, buffer.to_numpy())
+        features = features.set_geometry(gpd.GeoSeries(geoms, index=features.index,
+                                                        crs=features.crs))
+        features = features.assign(allowed_classes=[()] * len(features), max_height=np.nan,
+                                   source="feature")
+        parts.append(features)
+    zones = pd.concat(parts, ignore_index=True)
+    keep = ["id", "name", "zone_class", "allowed_classes", "max_height", "source", WHERE,
+            "geometry"]
+    zones = gpd.GeoDataFrame(zones[[c for c in keep if c in zones]], crs=config.crs)
+    return zones, validate.concat(found)
+
+
+def _polygons(cfg: LayerConfig, crs: str, *, polygons_only: bool = True) -> gpd.GeoDataFrame:
+    """Read a plan layer (zones or features), map its fields, check classes, reproject."""
+    raw = io.map_fields(io.read_layer(cfg), cfg)
+    if not isinstance(raw, gpd.GeoDataFrame):
+        msg = "a plan layer must be a vector layer (GeoPackage, Shapefile, GeoJSON, KML)"
+        raise DataError(msg, file=cfg.label)
+    gdf = raw.copy()
+    if "id" not in gdf:
+        gdf["id"] = [f"{cfg.name}-{i}" for i in range(1, len(gdf) + 1)]
+    gdf["id"] = gdf["id"].astype("string")
+    gdf["zone_class"] = siting.zone_class(gdf["zone_class"])
+    geom_type = gdf.geometry.geom_type
+    checks = [
+        (gdf["zone_class"].isna(), "unknown zone class " + raw["zone_class"].astype("string")
+         + f"; use one of {', '.join(siting.ZONE_CLASSES)} (or Khu vực cấm / Khu vực chỉ lắp "
+         "cột A1 / Khu vực được phép)"),
+        (gdf.geometry.isna() | gdf.geometry.is_empty, "empty geometry"),
+    ]
+    if polygons_only:
+        checks.append((~geom_type.isin(["Polygon", "MultiPolygon"]) & gdf.geometry.notna(),
+                       "not a polygon"))
+    _raise_zone_problems(gdf, cfg, checks)
+    return to_crs(gdf, crs)
+
+
+def _raise_zone_problems(gdf: pd.DataFrame, cfg: LayerConfig,
+                         checks: list[tuple[pd.Series, str | pd.Series]]) -> None:
+    validate.raise_if_any(validate.concat([
+        validate.problems(gdf, mask, layer=cfg.name, file=cfg.label, severity="rejected",
+                          problem=text) for mask, text in checks
+    ]), what=f"{cfg.label} cannot be used until they are fixed")
+
+
+def load_planned(config: Config, communes: gpd.GeoDataFrame
+                 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
+    """Planned mast positions with their allowed deviation radius (own, or urban/rural default).
+
+    Returns
+    -------
+    tuple
+        Planned sites (``id``, ``mast_class``, ``operators``, ``radius`` in m, ``urban``,
+        ``commune``), problems and rejected rows (e.g. positions outside the province).
+    """
+    cfg = config.layers["planned_sites"]
+    planned, found, rejected = load_points(cfg, communes, config.crs)
+    settings = config.siting
+    urban = planned["commune"].map(communes.set_index("code")["urban"]).fillna(False).astype(bool)
+    default = np.where(urban, settings.deviation_urban_m, settings.deviation_rural_m)
+    own = io.parse_number(planned["radius"]) if "radius" in planned else pd.Series(
+        np.nan, index=planned.index)
+    bad = own.notna() & (own <= 0)
+    _raise_zone_problems(planned, cfg, [(bad, "deviation radius must be > 0")])
+    classes = siting.mast_class(planned["mast_class"], settings.mast_classes, file=cfg.label,
+                                where=planned[WHERE]) if "mast_class" in planned else pd.Series(
+        pd.NA, index=planned.index, dtype="string")
+    operators = telecom.split_values(planned["operators"], telecom.OPERATORS) if (
+        "operators" in planned) else pd.Series([()] * len(planned), index=planned.index)
+    planned = planned.assign(radius=own.fillna(pd.Series(default, index=planned.index)),
+                             urban=urban, mast_class=classes, operators=operators)
+    return planned, found, rejected
 
 
 # ---------------------------------------------------------------------------- subscribers
@@ -496,3 +638,64 @@ def load_subscribers(cfg: LayerConfig, communes: gpd.GeoDataFrame) -> pd.DataFra
     validate.raise_if_any(validate.concat(found), what=f"{file} cannot be used until fixed")
     values.index = pd.Index(keys.to_numpy(), name=key_name)
     return values
+
+
+# --------------------------------------------------------------------------------- siting
+
+
+def _with_classes(masts: gpd.GeoDataFrame, config: Config, file: str) -> gpd.GeoDataFrame:
+    if "mast_class" not in masts:
+        return masts.assign(mast_class=pd.Series(pd.NA, index=masts.index, dtype="string"))
+    return masts.assign(mast_class=siting.mast_class(
+        masts["mast_class"], config.siting.mast_classes, file=file, where=masts[WHERE]))
+
+
+def siting_context(ws: Workspace) -> siting.SitingContext:
+    """Everything the siting rules need, from a loaded workspace.
+
+    Raises
+    ------
+    DataError
+        When the workspace has no BTS layer, or a mast's class is not in [siting] mast_classes.
+    """
+    config = ws.config
+    if ws.bts is None:
+        msg = f"{config.path.name}: siting needs a BTS layer: set [layers.bts]"
+        raise DataError(msg)
+    sites = _with_classes(ws.bts, config, config.layers["bts"].label)
+    zones = ws.zones if ws.zones is not None else gpd.GeoDataFrame(
+        {"id": [], "zone_class": [], "allowed_classes": [], "max_height": []},
+        geometry=gpd.GeoSeries([], crs=config.crs), crs=config.crs)
+    problems = ws.problems[ws.problems["layer"] == "bts"]
+    return siting.SitingContext(sites=sites, zones=zones, settings=config.siting,
+                                planned=ws.planned_sites, communes=ws.communes,
+                                problems=problems)
+
+
+def load_proposals(ws: Workspace, path: Path | None = None
+                   ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Proposed new masts, read like the BTS layer and located in their communes.
+
+    Parameters
+    ----------
+    ws
+        The loaded workspace.
+    path
+        The proposals file; its columns are mapped by [layers.proposals] (or, when the
+        workspace has none, by [layers.bts]).
+
+    Returns
+    -------
+    tuple
+        The usable proposals, and the problems of the file (rows that could not be used have
+        severity "rejected").
+    """
+    config = ws.config
+    base = config.layers.get("proposals") or config.layers.get("bts")
+    if base is None:
+        msg = f"{config.path.name}: set [layers.proposals] (or [layers.bts]) to read proposals"
+        raise DataError(msg)
+    cfg = dataclasses.replace(base, name="proposals", path=Path(path) if path else base.path)
+    proposals, found, _ = load_points(cfg, ws.communes, config.crs)
+    proposals, more, _ = prepare_masts(proposals, cfg, ws.communes)
+    return _with_classes(proposals, config, cfg.label), validate.concat([found, more])

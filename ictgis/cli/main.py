@@ -71,9 +71,9 @@ def output_dir(workspace: Path, out: Path | None) -> Path:
 
 
 def _register() -> None:
-    from ictgis.cli import demo, run, stats, validate
+    from ictgis.cli import demo, run, siting, stats, validate
 
-    for module in (demo, validate, stats, run):
+    for module in (demo, validate, stats, siting, run):
         main.add_command(module.command)
 
 
@@ -106,6 +106,21 @@ def load_checked(workspace: Path, console: Console, *, strict: bool = False):  #
     if len(found) > shown:
         console.warn(f"... {len(found) - shown} more problems in outputs/rejects/problems.csv")
     return ws
+
+
+def output_title(ws: Any) -> str:
+    """The line above every output: the province, and the synthetic-data label when it is."""
+    if ws.config.synthetic:
+        return f"{ws.config.province} — SYNTHETIC DATA (ictgis demo), not real figures"
+    return ws.config.province
+
+
+def report_rejects(ws: Any, out: Path, console: Console) -> None:
+    """Write the rejects folder and say how many rows were rejected."""
+    where = save_rejects(ws, out)
+    rejected = int((ws.problems["severity"] == "rejected").sum())
+    if rejected:
+        console.echo(f"{rejected} rejected rows listed in {where}")
 
 
 def save_rejects(ws: Any, out: Path) -> Path:

@@ -39,3 +39,5 @@ strict_opt = click.option(
     "--strict", is_flag=True,
     help="Treat rejected rows as an error (exit 1, write nothing) instead of reporting them.",
 )
+lang_opt = click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+                        help="Language of messages in the outputs.")

@@ -6,20 +6,24 @@ from pathlib import Path
 
 import click
 
-from ictgis.cli.main import Console
-from ictgis.cli.options import format_opt, out_opt, quiet_opt, strict_opt, workspace_opt
-from ictgis.cli.stats import run_stats
+from ictgis.cli.main import Console, load_checked, output_dir, report_rejects
+from ictgis.cli.options import format_opt, lang_opt, out_opt, quiet_opt, strict_opt, workspace_opt
+from ictgis.cli.siting import write_siting
+from ictgis.cli.stats import write_stats
 
 
-@click.command("run", short_help="Every step for a workspace (validate, stats).")
+@click.command("run", short_help="Every step for a workspace (validate, stats, siting).")
 @workspace_opt
 @out_opt
 @format_opt
+@lang_opt
 @strict_opt
 @quiet_opt
-def command(workspace: Path, out: Path | None, formats: tuple[str, ...], strict: bool,
-            quiet: bool) -> None:
-    """Run every step that exists for a workspace: validation and statistics.
+def command(workspace: Path, out: Path | None, formats: tuple[str, ...], lang: str,
+            strict: bool, quiet: bool) -> None:
+    """Run every step that exists for a workspace: validation, statistics, BTS siting.
+
+    Siting runs when the workspace has a BTS layer; proposals in [layers.proposals] are judged.
 
     \b
 
@@ -28,4 +32,10 @@ def command(workspace: Path, out: Path | None, formats: tuple[str, ...], strict:
     ictgis run
     ictgis run -w ../tien_giang --out /tmp/tg
     """
-    run_stats(workspace, out, formats, Console(quiet), strict=strict)
+    console = Console(quiet)
+    ws = load_checked(workspace, console, strict=strict)
+    outputs = output_dir(workspace, out)
+    write_stats(ws, outputs, formats, console)
+    if ws.bts is not None:
+        write_siting(ws, outputs, console, lang=lang)
+    report_rejects(ws, outputs, console)

@@ -8,32 +8,27 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from ictgis.cli.main import Console, load_checked, output_dir, save_rejects
+from ictgis.cli.main import Console, load_checked, output_dir, output_title, report_rejects
 from ictgis.cli.options import format_opt, out_opt, quiet_opt, strict_opt, workspace_opt
+from ictgis.workspace import Workspace
 
 
-def run_stats(workspace: Path, out: Path | None, formats: Sequence[str], console: Console,
-              *, strict: bool = False) -> dict[str, pd.DataFrame]:
-    """Load, compute and write the statistics; print the summary. Returns the tables."""
+def write_stats(ws: Workspace, outputs: Path, formats: Sequence[str], console: Console
+                ) -> dict[str, pd.DataFrame]:
+    """Compute and write the statistics to ``OUTPUTS/stats``; print the summary."""
     from ictgis import io
     from ictgis.stats import NUMBER_FORMATS, compute_stats, headers, indicator_layers
 
-    ws = load_checked(workspace, console, strict=strict)
     tables = compute_stats(ws)
     layers = indicator_layers(ws, tables)
-    outputs = output_dir(workspace, out)
-    title = (f"{ws.config.province} — SYNTHETIC DATA (ictgis demo), not real figures"
-             if ws.config.synthetic else ws.config.province)
+    title = output_title(ws)
     with io.staged_dir(outputs / "stats") as tmp:
         columns = {c for table in tables.values() for c in table.columns}
         io.write_tables(tmp, tables, formats=formats, layers=layers, name="stats",
                         headers=headers(columns), number_formats=NUMBER_FORMATS, title=title)
-    save_rejects(ws, outputs)
     console.echo(title)
     console.echo(format_summary(tables))
-    rejected = int((ws.problems["severity"] == "rejected").sum())
-    console.echo(f"written: {outputs / 'stats'}"
-                 + (f"; {rejected} rejected rows in {outputs / 'rejects'}" if rejected else ""))
+    console.echo(f"written: {outputs / 'stats'}")
     return dict(tables)
 
 
@@ -74,4 +69,8 @@ def command(workspace: Path, out: Path | None, formats: tuple[str, ...], strict:
     ictgis stats
     ictgis stats -w ../tien_giang --format csv,geojson
     """
-    run_stats(workspace, out, formats, Console(quiet), strict=strict)
+    console = Console(quiet)
+    ws = load_checked(workspace, console, strict=strict)
+    outputs = output_dir(workspace, out)
+    write_stats(ws, outputs, formats, console)
+    report_rejects(ws, outputs, console)

@@ -1,0 +1,755 @@
+"""BTS siting against the passive-infrastructure plan: rules returning findings, and proposals.
+
+Every rule is a small function of a :class:`SitingContext` returning a findings table with
+the columns of :data:`FINDING_COLUMNS`; :data:`CHECKS` is their registry and :data:`RULES`
+says, for every rule id, its severity and its message in Vietnamese and English. The
+thresholds come from ``ictgis.toml`` [siting] (:class:`ictgis.config.SitingConfig`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from ictgis import admin, telecom
+from ictgis.admin import fold, map_unique
+from ictgis.config import SitingConfig
+from ictgis.errors import DataError
+
+#: Zone classes of the plan and the spellings recognised in data (folded).
+ZONE_CLASSES: Mapping[str, tuple[str, ...]] = {
+    "prohibited": ("prohibited", "cam", "khu vuc cam", "cam xay dung", "vung cam"),
+    "restricted_a1": (
+        "restricted_a1", "restricted", "han che", "khu vuc han che", "chi a1",
+        "khu vuc chi lap cot a1", "chi lap cot a1", "khu vuc han che chi a1",
+        "khu vuc han che chi lap cot a1", "a1",
+    ),
+    "permitted": ("permitted", "duoc phep", "khu vuc duoc phep", "cho phep", "khu vuc cho phep"),
+}
+
+#: Columns of a findings table.
+FINDING_COLUMNS = ("site_id", "rule", "severity", "value", "threshold", "other_id", "detail",
+                   "x", "y", "ox", "oy")
+
+SEVERITIES = ("violation", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Severity and message templates of one rule.
+
+    ``{value}``, ``{threshold}``, ``{other}`` and ``{detail}`` are filled from the finding.
+    """
+
+    severity: str
+    vi: str
+    en: str
+
+
+RULES: Mapping[str, Rule] = {
+    "validity.outside": Rule(
+        "violation", "Vị trí ngoài địa bàn tỉnh: {detail}", "Position outside the province: {detail}"),
+    "validity.commune": Rule(
+        "warning", "Nằm ở xã khác với xã khai báo: {detail}",
+        "In a different commune than stated: {detail}"),
+    "validity.duplicate": Rule(
+        "warning", "Trùng vị trí với cột {other} (cách {value:.1f} m)",
+        "Same position as mast {other} ({value:.1f} m apart)"),
+    "validity.no_class": Rule(
+        "warning", "Không có loại cột: không kiểm tra được khu vực và khoảng cách",
+        "No mast class: zone and spacing rules cannot be checked"),
+    "zone.prohibited": Rule(
+        "violation", "Cột nằm trong khu vực cấm {other}{detail}",
+        "Mast inside prohibited zone {other}{detail}"),
+    "zone.a1_only": Rule(
+        "violation", "Cột {detail} (A2, cồng kềnh) trong khu vực chỉ cho phép cột A1: {other}",
+        "A2 (bulky) mast {detail} inside A1-only zone {other}"),
+    "zone.class": Rule(
+        "violation", "Loại cột không được phép trong khu vực {other}: {detail}",
+        "Mast class not allowed in zone {other}: {detail}"),
+    "zone.height": Rule(
+        "violation", "Cao {value:.1f} m, vượt mức tối đa {threshold:.0f} m của khu vực {other}",
+        "Height {value:.1f} m above the {threshold:.0f} m limit of zone {other}"),
+    "plan.unplanned": Rule(
+        "violation",
+        "Không trong bán kính {threshold:.0f} m của vị trí quy hoạch nào "
+        "(gần nhất {other}, cách {value:.0f} m)",
+        "Not within {threshold:.0f} m of any planned position "
+        "(nearest {other}, {value:.0f} m away)"),
+    "plan.class": Rule(
+        "warning", "Loại cột khác quy hoạch tại {other}: {detail}",
+        "Mast class differs from the plan at {other}: {detail}"),
+    "plan.not_built": Rule(
+        "info", "Vị trí quy hoạch chưa có cột (loại {detail})",
+        "Planned position with no mast yet (class {detail})"),
+    "spacing.colocate": Rule(
+        "violation",
+        "Cách cột {other} của doanh nghiệp khác {value:.0f} m < {threshold:.0f} m: "
+        "phải dùng chung hạ tầng",
+        "{value:.0f} m from mast {other} of another operator, under {threshold:.0f} m: "
+        "co-location required"),
+    "spacing.cluster": Rule(
+        "info", "Cụm {value:.0f} cột của các doanh nghiệp khác nhau quá gần nhau, nên hợp nhất: "
+        "{detail}",
+        "Cluster of {value:.0f} masts of different operators too close together, candidates "
+        "for consolidation: {detail}"),
+    "height.aviation": Rule(
+        "warning",
+        "Cao {value:.1f} m ≥ {threshold:.0f} m: cần sơn, đèn báo hiệu hàng không và chấp thuận "
+        "độ cao (NĐ 32/2016/NĐ-CP)",
+        "Height {value:.1f} m ≥ {threshold:.0f} m: aviation marking, lighting and height "
+        "approval required (Decree 32/2016/ND-CP)"),
+    "sharing.target": Rule(
+        "warning", "Tỷ lệ cột dùng chung {value:.1f}% thấp hơn mục tiêu {threshold:.0f}% ({detail})",
+        "Shared-mast share {value:.1f}% below the {threshold:.0f}% target ({detail})"),
+}
+
+
+@dataclass(frozen=True)
+class SitingContext:
+    """What the rules look at, all in one metric CRS.
+
+    Attributes
+    ----------
+    sites
+        Masts: ``id``, ``operators`` (tuples), ``mast_class``, ``height`` (m, may be NaN),
+        ``status``, ``commune`` (code), ``urban`` (bool), point geometry.
+    zones
+        Plan zones (with buffered features): ``id``, ``zone_class``, ``allowed_classes``
+        (tuple, empty = all), ``max_height`` (m, NaN = none), polygon geometry.
+    planned
+        Planned sites: ``id``, ``mast_class``, ``radius`` (m, the default already applied),
+        point geometry; or None.
+    settings
+        The thresholds.
+    communes
+        The commune table (for sharing by level), or None.
+    problems
+        Load problems of the BTS layer (for the validity rules), or None.
+    """
+
+    sites: gpd.GeoDataFrame
+    zones: gpd.GeoDataFrame
+    settings: SitingConfig
+    planned: gpd.GeoDataFrame | None = None
+    communes: pd.DataFrame | None = None
+    problems: pd.DataFrame | None = None
+
+
+# -------------------------------------------------------------------------------- helpers
+
+
+def zone_class(raw: pd.Series) -> pd.Series:
+    """Canonical zone class of raw labels ("Khu vực cấm" -> prohibited); NA when unknown."""
+    table = {fold(name): code for code, names in ZONE_CLASSES.items() for name in names}
+    return map_unique(raw, lambda v: table.get(fold(v))).astype("string")
+
+
+def mast_class(raw: pd.Series, known: tuple[str, ...], *, file: str,
+               where: pd.Series) -> pd.Series:
+    """Canonical mast class (case-insensitive); blank stays NA.
+
+    Raises
+    ------
+    DataError
+        Listing every row whose class is not one of ``known`` ([siting] mast_classes).
+    """
+    table = {c.casefold(): c for c in known}
+    text = raw.astype("string").str.strip()
+    out = map_unique(text, lambda v: table.get(v.replace(" ", "").casefold())).astype("string")
+    unknown = out.isna() & text.notna() & (text != "")
+    if unknown.any():
+        rows = [f"{file}: {w}: mast class {v!r} is not in [siting] mast_classes "
+                f"({', '.join(known)})" for w, v in zip(where[unknown], text[unknown], strict=True)]
+        msg = "\n  ".join(rows[:20]) + (f"\n  ... and {len(rows) - 20} more" if len(rows) > 20 else "")
+        raise DataError(msg if len(rows) == 1 else f"{len(rows)} unknown mast classes:\n  {msg}")
+    return out
+
+
+def split_classes(raw: pd.Series, known: tuple[str, ...]) -> pd.Series:
+    """Allowed-class lists ("A1a; A1b") as tuples of canonical classes (empty = every class)."""
+    table = {c.casefold(): c for c in known}
+
+    def _one(cell: object) -> tuple[str, ...]:
+        parts = [p.strip() for p in str(cell).replace(",", ";").replace("/", ";").split(";")]
+        return tuple(table.get(p.replace(" ", "").casefold(), p) for p in parts if p)
+
+    out = map_unique(raw.astype(object), _one)
+    return out.where(out.notna(), pd.Series([()] * len(out), index=out.index, dtype=object))
+
+
+def _findings(rows: Mapping[str, object]) -> pd.DataFrame:
+    """A findings table from column arrays (missing columns are left empty)."""
+    n = max((len(v) for v in rows.values() if isinstance(v, np.ndarray | pd.Series | list)),
+            default=0)
+    data = {}
+    for col in FINDING_COLUMNS:
+        value = rows.get(col)
+        if value is None:
+            value = np.full(n, np.nan) if col in {"value", "threshold", "x", "y", "ox", "oy"} \
+                else np.full(n, "", dtype=object)
+        elif np.isscalar(value):
+            value = np.full(n, value, dtype=object)
+        data[col] = np.asarray(value)
+    if "severity" not in rows and "rule" in rows:
+        data["severity"] = np.array([RULES[r].severity for r in data["rule"]], dtype=object)
+    return pd.DataFrame(data, columns=list(FINDING_COLUMNS))
+
+
+def empty_findings() -> pd.DataFrame:
+    """A findings table with no rows."""
+    return _findings({})
+
+
+def _xy(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return shapely.get_x(geoms), shapely.get_y(geoms)
+
+
+def _is_a1(classes: pd.Series, settings: SitingConfig) -> np.ndarray:
+    return classes.isin(settings.a1_classes).to_numpy(bool)
+
+
+def spacing_thresholds(classes: pd.Series, urban: pd.Series, settings: SitingConfig) -> np.ndarray:
+    """Minimum spacing d_min(mast class, urban/rural) of every site, in metres."""
+    default = settings.min_spacing_m["default"]
+    pairs = classes.map(lambda c: settings.min_spacing_m.get(c, default)
+                        if isinstance(c, str) else default)
+    urban_m = np.array([p[0] for p in pairs], dtype=float)
+    rural_m = np.array([p[1] for p in pairs], dtype=float)
+    return np.where(urban.to_numpy(bool), urban_m, rural_m)
+
+
+def operator_masks(operators: pd.Series, names: list[str] | None = None) -> np.ndarray:
+    """One bit per operator, so that disjoint operator sets are ``a & b == 0``."""
+    names = names or sorted({o for ops in operators for o in ops})
+    bit = {name: 1 << i for i, name in enumerate(names)}
+    return np.array([sum(bit.get(o, 0) for o in ops) for ops in operators], dtype=np.int64)
+
+
+def _pairs_within(points: np.ndarray, distance: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Index pairs i < j of points within ``distance`` of each other, and their distances."""
+    if len(points) < 2 or distance <= 0:
+        empty = np.array([], dtype=np.int64)
+        return empty, empty, np.array([], dtype=float)
+    tree = shapely.STRtree(points)
+    i, j = tree.query(points, predicate="dwithin", distance=distance)
+    keep = i < j
+    i, j = i[keep], j[keep]
+    return i, j, shapely.distance(points[i], points[j])
+
+
+# ---------------------------------------------------------------------------------- rules
+
+
+def check_validity(ctx: SitingContext) -> pd.DataFrame:
+    """Masts rejected at load for their position, stated communes, duplicate positions."""
+    parts = []
+    if ctx.problems is not None and not ctx.problems.empty:
+        probs = ctx.problems
+        rule = probs["code"].map({"outside": "validity.outside", "swapped": "validity.outside",
+                                  "commune_mismatch": "validity.commune"})
+        probs = probs.assign(rule=rule).dropna(subset=["rule"])
+        parts.append(_findings({"site_id": probs["id"].to_numpy(dtype=object),
+                                "rule": probs["rule"].to_numpy(dtype=object),
+                                "detail": probs["problem"].to_numpy(dtype=object)}))
+    sites = ctx.sites
+    geoms = sites.geometry.array
+    i, j, d = _pairs_within(np.asarray(geoms), ctx.settings.duplicate_tolerance_m)
+    if len(i):
+        ids = sites["id"].to_numpy(dtype=object)
+        x, y = _xy(geoms)
+        parts.append(_findings({"site_id": ids[j], "rule": "validity.duplicate", "value": d,
+                                "threshold": ctx.settings.duplicate_tolerance_m,
+                                "other_id": ids[i], "x": x[j], "y": y[j], "ox": x[i], "oy": y[i]}))
+    no_class = sites["mast_class"].isna().to_numpy() if "mast_class" in sites else np.ones(
+        len(sites), bool)
+    if no_class.any():
+        x, y = _xy(geoms[no_class])
+        parts.append(_findings({"site_id": sites["id"].to_numpy(dtype=object)[no_class],
+                                "rule": "validity.no_class", "x": x, "y": y}))
+    return _concat(parts)
+
+
+def zone_hits(sites: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, settings: SitingConfig
+              ) -> pd.DataFrame:
+    """Zone findings (prohibited, A1-only, class, height) of any set of sites.
+
+    A site in several zones gets at most one finding per rule: the first zone, in the order
+    of the zone layer, that it breaks.
+    """
+    if zones.empty or sites.empty:
+        return empty_findings()
+    polygons = zones.geometry.array
+    shapely.prepare(polygons)
+    tree = shapely.STRtree(sites.geometry.array)
+    z, s = tree.query(polygons, predicate="intersects")
+    cls = sites["mast_class"].to_numpy(dtype=object)[s]
+    known = pd.notna(cls)
+    zone_cls = zones["zone_class"].to_numpy(dtype=object)[z]
+    allowed = zones["allowed_classes"].to_numpy(dtype=object)[z]
+    height = sites["height"].to_numpy(dtype=float)[s] if "height" in sites else np.full(len(s),
+                                                                                         np.nan)
+    max_height = zones["max_height"].to_numpy(dtype=float)[z]
+    is_a1 = _is_a1(pd.Series(cls), settings)
+    in_allowed = np.array([(not a) or (c in a) for a, c in zip(allowed, cls, strict=True)], bool)
+    rules = {
+        "zone.prohibited": zone_cls == "prohibited",
+        "zone.a1_only": (zone_cls == "restricted_a1") & known & ~is_a1,
+        "zone.class": (zone_cls == "permitted") & known & ~in_allowed,
+        "zone.height": ~np.isnan(max_height) & (height > max_height),
+    }
+    ids = sites["id"].to_numpy(dtype=object)
+    zone_ids = zones["id"].to_numpy(dtype=object)
+    x, y = _xy(sites.geometry.array)
+    names = zones["name"].to_numpy(dtype=object) if "name" in zones else np.full(len(zones), "")
+    details = {
+        "zone.prohibited": np.array([f" ({n})" if n else "" for n in names[z]], dtype=object),
+        "zone.a1_only": cls,
+        "zone.class": np.array([f"{c} (cho phép / allowed: {', '.join(a)})"
+                                for c, a in zip(cls, allowed, strict=True)], dtype=object),
+        "zone.height": np.full(len(s), "", dtype=object),
+    }
+    parts = []
+    for rule, hit in rules.items():
+        if not hit.any():
+            continue
+        found = _findings({"site_id": ids[s[hit]], "rule": rule, "value": np.where(
+            rule == "zone.height", height[hit], np.nan), "threshold": np.where(
+            rule == "zone.height", max_height[hit], np.nan), "other_id": zone_ids[z[hit]],
+            "detail": details[rule][hit], "x": x[s[hit]], "y": y[s[hit]]})
+        parts.append(found.drop_duplicates(["site_id", "rule"]))
+    return _concat(parts)
+
+
+def check_zones(ctx: SitingContext) -> pd.DataFrame:
+    """Masts in prohibited zones, A2 masts in A1-only zones, classes or heights not allowed."""
+    return zone_hits(ctx.sites, ctx.zones, ctx.settings)
+
+
+def plan_matches(sites: gpd.GeoDataFrame, planned: gpd.GeoDataFrame) -> pd.DataFrame:
+    """For every site, the nearest planned site whose deviation radius it lies within.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``sites``: ``planned`` (position in ``planned``, -1 when none) and
+        ``distance`` (m).
+    """
+    out = pd.DataFrame({"planned": -1, "distance": np.nan}, index=sites.index)
+    if planned is None or planned.empty or sites.empty:
+        return out
+    radius = planned["radius"].to_numpy(dtype=float)
+    tree = shapely.STRtree(planned.geometry.array)
+    s, p = tree.query(sites.geometry.array, predicate="dwithin", distance=float(radius.max()))
+    d = shapely.distance(sites.geometry.array[s], planned.geometry.array[p])
+    keep = d <= radius[p]
+    pairs = pd.DataFrame({"s": s[keep], "p": p[keep], "d": d[keep]}).sort_values(["s", "d", "p"])
+    best = pairs.drop_duplicates("s")
+    out.iloc[best["s"].to_numpy(), 0] = best["p"].to_numpy()
+    out.iloc[best["s"].to_numpy(), 1] = best["d"].to_numpy()
+    return out
+
+
+def check_plan(ctx: SitingContext) -> pd.DataFrame:
+    """New masts away from every planned position, planned class differing, unbuilt sites."""
+    planned = ctx.planned
+    if planned is None or planned.empty:
+        return empty_findings()
+    sites = ctx.sites
+    new = sites["status"].isin(ctx.settings.plan_statuses).to_numpy(bool) if "status" in sites \
+        else np.zeros(len(sites), bool)
+    matches = plan_matches(sites, planned)
+    p = matches["planned"].to_numpy()
+    ids, pids = sites["id"].to_numpy(dtype=object), planned["id"].to_numpy(dtype=object)
+    x, y = _xy(sites.geometry.array)
+    px, py = _xy(planned.geometry.array)
+    parts = []
+
+    unplanned = new & (p < 0)
+    if unplanned.any():
+        nearest_p, nearest_d = _nearest(sites.geometry.array[unplanned], planned.geometry.array)
+        parts.append(_findings({
+            "site_id": ids[unplanned], "rule": "plan.unplanned", "value": nearest_d,
+            "threshold": planned["radius"].to_numpy(dtype=float)[nearest_p],
+            "other_id": pids[nearest_p], "x": x[unplanned], "y": y[unplanned],
+            "ox": px[nearest_p], "oy": py[nearest_p]}))
+
+    matched = new & (p >= 0)
+    planned_cls = planned["mast_class"].to_numpy(dtype=object)[np.where(p >= 0, p, 0)]
+    site_cls = sites["mast_class"].to_numpy(dtype=object)
+    differs = matched & pd.notna(planned_cls) & pd.notna(site_cls) & (
+        planned_cls.astype(str) != site_cls.astype(str))
+    if differs.any():
+        q = p[differs]
+        parts.append(_findings({
+            "site_id": ids[differs], "rule": "plan.class",
+            "value": matches["distance"].to_numpy()[differs], "other_id": pids[q],
+            "detail": [f"{s} ≠ {c}" for s, c in zip(site_cls[differs], planned_cls[differs],
+                                                       strict=True)],
+            "x": x[differs], "y": y[differs], "ox": px[q], "oy": py[q]}))
+
+    built = np.zeros(len(planned), bool)
+    built[p[p >= 0]] = True
+    if (~built).any():
+        parts.append(_findings({
+            "site_id": pids[~built], "rule": "plan.not_built",
+            "threshold": planned["radius"].to_numpy(dtype=float)[~built],
+            "detail": planned["mast_class"].astype("string").fillna("?").to_numpy(
+                dtype=object)[~built],
+            "x": px[~built], "y": py[~built]}))
+    return _concat(parts)
+
+
+def _nearest(points: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Position of the nearest target of every point, and the distance."""
+    tree = shapely.STRtree(targets)
+    (pi, ti), dist = tree.query_nearest(points, return_distance=True, all_matches=False)
+    order = np.argsort(pi, kind="stable")
+    return ti[order], dist[order]
+
+
+def conflict_pairs(ctx: SitingContext) -> pd.DataFrame:
+    """Pairs of masts with disjoint operator sets closer than their d_min (co-location).
+
+    The threshold of a pair is the larger d_min(mast class, urban/rural) of its two masts;
+    a pair exactly at the threshold is not a conflict.
+    """
+    sites = ctx.sites
+    dmin = spacing_thresholds(sites["mast_class"], sites["urban"], ctx.settings)
+    geoms = np.asarray(sites.geometry.array)
+    i, j, d = _pairs_within(geoms, float(dmin.max()) if len(dmin) else 0.0)
+    masks = operator_masks(sites["operators"])
+    threshold = np.maximum(dmin[i], dmin[j])
+    conflict = (d < threshold) & ((masks[i] & masks[j]) == 0)
+    return pd.DataFrame({"i": i[conflict], "j": j[conflict], "distance": d[conflict],
+                         "threshold": threshold[conflict]})
+
+
+def check_spacing(ctx: SitingContext) -> pd.DataFrame:
+    """Masts needing co-location (nearest conflicting mast) and clusters of 3+ such masts."""
+    pairs = conflict_pairs(ctx)
+    if pairs.empty:
+        return empty_findings()
+    sites = ctx.sites
+    ids = sites["id"].to_numpy(dtype=object)
+    x, y = _xy(sites.geometry.array)
+    both = pd.concat([pairs.rename(columns={"i": "a", "j": "b"}),
+                      pairs.rename(columns={"j": "a", "i": "b"})], ignore_index=True)
+    nearest = both.sort_values(["a", "distance", "b"]).drop_duplicates("a")
+    a, b = nearest["a"].to_numpy(), nearest["b"].to_numpy()
+    colocate = _findings({"site_id": ids[a], "rule": "spacing.colocate",
+                          "value": nearest["distance"].to_numpy(),
+                          "threshold": nearest["threshold"].to_numpy(), "other_id": ids[b],
+                          "x": x[a], "y": y[a], "ox": x[b], "oy": y[b]})
+    labels = cluster_labels(pairs, len(sites))
+    members = pd.Series(np.arange(len(sites)))[labels >= 0].groupby(labels[labels >= 0])
+    big = [m.to_numpy() for _, m in members if len(m) >= 3]
+    clusters = _findings({
+        "site_id": [ids[m[0]] for m in big], "rule": "spacing.cluster",
+        "value": np.array([len(m) for m in big], dtype=float),
+        "detail": [", ".join(ids[m]) for m in big],
+        "x": [x[m].mean() for m in big], "y": [y[m].mean() for m in big]})
+    return _concat([colocate, clusters])
+
+
+def cluster_labels(pairs: pd.DataFrame, n: int) -> np.ndarray:
+    """Connected components of the conflict graph: a label per mast, -1 for masts in none."""
+    if pairs.empty:
+        return np.full(n, -1)
+    graph = coo_matrix((np.ones(len(pairs)), (pairs["i"], pairs["j"])), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    involved = np.zeros(n, bool)
+    involved[pairs["i"]] = involved[pairs["j"]] = True
+    return np.where(involved, labels, -1)
+
+
+def check_height(ctx: SitingContext) -> pd.DataFrame:
+    """Masts at or above the aviation height (NĐ 32/2016: marking and height approval)."""
+    sites = ctx.sites
+    if "height" not in sites:
+        return empty_findings()
+    height = sites["height"].to_numpy(dtype=float)
+    limit = ctx.settings.aviation_height_m
+    tall = height >= limit
+    x, y = _xy(sites.geometry.array[tall])
+    return _findings({"site_id": sites["id"].to_numpy(dtype=object)[tall],
+                      "rule": "height.aviation", "value": height[tall], "threshold": limit,
+                      "x": x, "y": y})
+
+
+def sharing_table(ctx: SitingContext, level: str) -> pd.DataFrame:
+    """Share of masts with 2+ operators and operators per mast at one level of the stats."""
+    communes = ctx.communes
+    codes = pd.Index(communes["code"], name="code")
+    counts = telecom.count_bts(ctx.sites, codes)[["masts", "masts_shared", "operator_sites"]]
+    table = communes.drop(columns="geometry", errors="ignore").join(counts, on="code")
+    sums = admin.aggregate(table, level, ["area_km2", "population", "masts", "masts_shared",
+                                          "operator_sites"])
+    out = telecom.add_indicators(sums)
+    target = ctx.settings.sharing_target_pct
+    out["target_pct"] = target
+    out["meets_target"] = (out["shared_mast_pct"] >= target) if target is not None else pd.NA
+    return out
+
+
+def check_sharing(ctx: SitingContext) -> pd.DataFrame:
+    """Districts (or the province, without districts) below the plan's sharing target."""
+    target = ctx.settings.sharing_target_pct
+    if target is None or ctx.communes is None:
+        return empty_findings()
+    level = "district" if "district" in ctx.communes else "province"
+    table = sharing_table(ctx, level)
+    below = table[table["shared_mast_pct"] < target]
+    return _findings({"site_id": below[level].astype(str).to_numpy(dtype=object),
+                      "rule": "sharing.target", "value": below["shared_mast_pct"].to_numpy(),
+                      "threshold": target,
+                      "detail": [f"{int(m)} cột / masts, {int(s)} dùng chung / shared"
+                                 for m, s in zip(below["masts"], below["masts_shared"],
+                                                 strict=True)]})
+
+
+#: Rule groups, in the order they run. Each returns findings of the rules named ``<group>.*``.
+CHECKS: Mapping[str, Callable[[SitingContext], pd.DataFrame]] = {
+    "validity": check_validity,
+    "zone": check_zones,
+    "plan": check_plan,
+    "spacing": check_spacing,
+    "height": check_height,
+    "sharing": check_sharing,
+}
+
+
+def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    parts = [p for p in parts if not p.empty]
+    return pd.concat(parts, ignore_index=True) if parts else empty_findings()
+
+
+def check_sites(ctx: SitingContext, *, groups: tuple[str, ...] | None = None,
+                lang: str = "vi") -> pd.DataFrame:
+    """Run the rule groups and return every finding with its message.
+
+    Parameters
+    ----------
+    ctx
+        Sites, zones, planned sites and thresholds, in one metric CRS.
+    groups
+        Names from :data:`CHECKS` (all by default).
+    lang
+        ``"vi"`` or ``"en"``: the language of the ``message`` column.
+    """
+    chosen = groups or tuple(CHECKS)
+    unknown = [g for g in chosen if g not in CHECKS]
+    if unknown:
+        msg = f"unknown rule group {unknown[0]!r}; groups are {', '.join(CHECKS)}"
+        raise ValueError(msg)
+    found = _concat([CHECKS[g](ctx) for g in chosen])
+    return found.assign(message=messages(found, lang))
+
+
+def messages(findings: pd.DataFrame, lang: str = "vi") -> pd.Series:
+    """The message of every finding in Vietnamese (``vi``) or English (``en``)."""
+    if lang not in {"vi", "en"}:
+        msg = f"language must be 'vi' or 'en', got {lang!r}"
+        raise ValueError(msg)
+    texts = [
+        getattr(RULES[r], lang).format(value=v, threshold=t, other=o or "", detail=d or "")
+        for r, v, t, o, d in zip(findings["rule"], findings["value"], findings["threshold"],
+                                 findings["other_id"], findings["detail"], strict=True)
+    ]
+    return pd.Series(texts, index=findings.index, dtype=object)
+
+
+# ----------------------------------------------------------------------------- summaries
+
+
+def compliance(ctx: SitingContext, findings: pd.DataFrame, level: str) -> pd.DataFrame:
+    """Masts and masts without violation (compliance %) per ``level`` or per ``operator``."""
+    bad_ids = set(findings.loc[findings["severity"] == "violation", "site_id"])
+    sites = ctx.sites
+    ok = ~sites["id"].isin(bad_ids).to_numpy()
+    if level == "operator":
+        table = pd.DataFrame({"operator": sites["operators"].to_numpy(), "ok": ok}).explode(
+            "operator")
+        out = table.groupby("operator").agg(masts=("ok", "size"), compliant=("ok", "sum"))
+        out = out.reset_index()
+    else:
+        communes = ctx.communes
+        codes = pd.Index(communes["code"])
+        pos = codes.get_indexer(sites["commune"])
+        masts = np.bincount(pos, minlength=len(codes))
+        compliant = np.bincount(pos, weights=ok.astype(float), minlength=len(codes))
+        table = communes.drop(columns="geometry", errors="ignore").assign(
+            masts=masts, compliant=compliant)
+        out = admin.aggregate(table, level, ["masts", "compliant"])
+    out["violating"] = out["masts"] - out["compliant"]
+    out["compliance_pct"] = admin.safe_ratio(out["compliant"], out["masts"], 100)
+    return out
+
+
+# ------------------------------------------------------------------------------ proposals
+
+VERDICTS = ("approve", "co-locate", "refuse", "invalid")
+
+_VERDICT_TEXT = {
+    "vi": {"approve": "Chấp thuận", "co-locate": "Phải dùng chung với cột {other} (cách {d:.0f} m)",
+           "refuse": "Không chấp thuận", "invalid": "Hồ sơ không hợp lệ"},
+    "en": {"approve": "Approve", "co-locate": "Co-locate with mast {other} ({d:.0f} m away)",
+           "refuse": "Refuse", "invalid": "Invalid request"},
+}
+
+
+def judge_proposals(proposals: gpd.GeoDataFrame, ctx: SitingContext, *, lang: str = "vi",
+                    rejected: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Decide on proposed new BTS positions: approve, co-locate (with which mast) or refuse.
+
+    A proposal is refused when it breaks a zone rule (prohibited zone, A2 in an A1-only zone,
+    class or height not allowed) or, with ``proposals_require_plan``, lies away from every
+    planned position; otherwise it must co-locate when an existing mast is closer than
+    d_min(its class, urban/rural); otherwise it is approved.
+
+    Parameters
+    ----------
+    proposals
+        Proposed masts with the same columns as ``ctx.sites``.
+    ctx
+        The existing masts, zones, planned sites and thresholds.
+    lang
+        Language of the ``reasons`` column.
+    rejected
+        Load problems of the proposals file: each such row gets verdict ``refuse`` (outside
+        the province) or ``invalid`` (unreadable), with the problem as its reason.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per proposal: ``id``, ``verdict``, ``reasons``, ``colocate_with``,
+        ``colocate_distance_m``, ``planned_site``, ``planned_distance_m``, ``rules``, ``x``,
+        ``y``.
+    """
+    settings = ctx.settings
+    zone = zone_hits(proposals, ctx.zones, settings)
+    zone = zone.assign(message=messages(zone, lang))
+    zone_text = zone.groupby("site_id")["message"].agg("; ".join)
+    zone_rules = zone.groupby("site_id")["rule"].agg(", ".join)
+    ids = proposals["id"].astype(str)
+
+    matches = plan_matches(proposals, ctx.planned) if ctx.planned is not None else None
+    planned_pos = matches["planned"].to_numpy() if matches is not None else np.full(
+        len(proposals), -1)
+    planned_ids = ctx.planned["id"].to_numpy(dtype=object) if ctx.planned is not None else None
+    unplanned = (planned_pos < 0) & (ctx.planned is not None)
+
+    dmin = spacing_thresholds(proposals["mast_class"], proposals["urban"], settings)
+    existing = ctx.sites
+    near_idx, near_d = (_nearest(proposals.geometry.array, existing.geometry.array)
+                        if len(existing) and len(proposals) else
+                        (np.zeros(len(proposals), int), np.full(len(proposals), np.inf)))
+    colocate = near_d < dmin
+    existing_ids = existing["id"].to_numpy(dtype=object)
+
+    rows = []
+    for k, pid in enumerate(ids):
+        reasons, rules = [], []
+        if pid in zone_text.index:
+            reasons.append(zone_text[pid])
+            rules.append(zone_rules[pid])
+        if unplanned[k]:
+            rule = RULES["plan.unplanned"]
+            nearest_p, nearest_d = _nearest(proposals.geometry.array[k:k + 1],
+                                            ctx.planned.geometry.array)
+            text = getattr(rule, lang).format(
+                value=nearest_d[0], threshold=ctx.planned["radius"].iloc[nearest_p[0]],
+                other=planned_ids[nearest_p[0]], detail="")
+            if settings.proposals_require_plan:
+                reasons.append(text)
+                rules.append("plan.unplanned")
+        refuse = bool(rules)
+        if refuse:
+            verdict = "refuse"
+        elif colocate[k]:
+            verdict = "co-locate"
+            reasons.append(_VERDICT_TEXT[lang]["co-locate"].format(
+                other=existing_ids[near_idx[k]], d=near_d[k]))
+            rules.append("spacing.colocate")
+        else:
+            verdict = "approve"
+        rows.append({
+            "id": pid, "verdict": verdict,
+            "reasons": "; ".join(reasons) if reasons else _VERDICT_TEXT[lang]["approve"],
+            "colocate_with": existing_ids[near_idx[k]] if colocate[k] else "",
+            "colocate_distance_m": float(near_d[k]) if colocate[k] else np.nan,
+            "planned_site": planned_ids[planned_pos[k]] if planned_pos[k] >= 0 else "",
+            "planned_distance_m": matches["distance"].iloc[k] if matches is not None else np.nan,
+            "rules": ", ".join(rules),
+        })
+    out = pd.DataFrame(rows, columns=["id", "verdict", "reasons", "colocate_with",
+                                      "colocate_distance_m", "planned_site",
+                                      "planned_distance_m", "rules"])
+    base = proposals.drop(columns=["geometry", "id"], errors="ignore").reset_index(drop=True)
+    keep = [c for c in ("operators", "mast_class", "height", "commune") if c in base]
+    out = pd.concat([out, base[keep]], axis=1)
+    out["operators"] = out["operators"].map("; ".join) if "operators" in out else ""
+    x, y = _xy(proposals.geometry.array)
+    out["x"], out["y"] = x, y
+    if rejected is not None and not rejected.empty:
+        bad = pd.DataFrame({
+            "id": rejected["id"].astype(str).to_numpy(),
+            "verdict": np.where(rejected["code"].isin(["outside", "swapped"]), "refuse",
+                                "invalid"),
+            "reasons": (rejected["where"] + ": " + rejected["problem"]).to_numpy(),
+            "rules": np.where(rejected["code"].isin(["outside", "swapped"]), "validity.outside",
+                              "validity.data"),
+        })
+        out = pd.concat([out, bad], ignore_index=True)
+    return out
+
+
+def rule_counts(findings: pd.DataFrame) -> pd.DataFrame:
+    """Findings per rule and severity, every rule listed (0 where none)."""
+    counts = findings.groupby("rule").size()
+    return pd.DataFrame({
+        "rule": list(RULES), "severity": [RULES[r].severity for r in RULES],
+        "findings": [int(counts.get(r, 0)) for r in RULES],
+        "sites": [int(findings.loc[findings["rule"] == r, "site_id"].nunique()) for r in RULES],
+    })
+
+
+def summary_tables(ctx: SitingContext, findings: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The siting summary: findings per rule, compliance and mast sharing by level.
+
+    Returns
+    -------
+    dict
+        ``rules``; ``compliance_<level>`` for operator and each of district, zone, region and
+        province that the communes support; ``sharing_<level>`` likewise.
+    """
+    tables = {"rules": rule_counts(findings)}
+    levels = [lvl for lvl in ("district", "zone", "region", "province")
+              if ctx.communes is not None and set(admin.LEVELS[lvl]) <= set(ctx.communes)]
+    tables["compliance_operator"] = compliance(ctx, findings, "operator")
+    for level in levels:
+        tables[f"compliance_{level}"] = compliance(ctx, findings, level)
+    for level in levels:
+        tables[f"sharing_{level}"] = sharing_table(ctx, level)
+    return tables
+
+
+def finding_layers(findings: pd.DataFrame, crs: object) -> dict[str, gpd.GeoDataFrame]:
+    """Map layers of the findings: ``findings`` (points) and ``links`` (site -> other)."""
+    located = findings[findings["x"].notna()]
+    points = gpd.GeoDataFrame(located.drop(columns=["x", "y", "ox", "oy"]),
+                              geometry=shapely.points(located["x"], located["y"]), crs=crs)
+    linked = located[located["ox"].notna()]
+    lines = shapely.linestrings(np.stack([
+        np.column_stack([linked["x"], linked["y"]]),
+        np.column_stack([linked["ox"], linked["oy"]])], axis=1)) if len(linked) else []
+    links = gpd.GeoDataFrame(linked.drop(columns=["x", "y", "ox", "oy"]),
+                             geometry=gpd.GeoSeries(lines, index=linked.index, crs=crs), crs=crs)
+    return {"findings": points, "links": links}
