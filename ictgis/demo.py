@@ -26,6 +26,16 @@ Population
     With these totals and areas some densities fall outside the textbook ranges: Mỹ Tho's
     peri-urban xã have ~1,800/km², Tân Phước's and Tân Phú Đông's ~150-250/km², and the
     towns' phường and the thị trấn ~1,500-3,500/km² (Mỹ Tho's phường ~5,000-7,000/km²).
+
+Passive-infrastructure plan
+    Zones: 6 small prohibited areas (the provincial square, military areas, relics), A1-only
+    cores round Mỹ Tho, the two thị xã and each huyện centre, and permitted zones (the towns'
+    phường: A1 or A2a up to 30 m; every district's rest: every class; 40 m round the military
+    areas). Buffered features: HQs (A1 only within 200 m), relics (no mast within 100 m),
+    three A1-only streets (30 m). 600 planned sites (85% without a mast yet) and 12 proposals.
+    The BTS sites keep every rule of ``[siting]`` with a margin (spacing: the larger d_min of
+    each pair, whatever the operators), except a few known examples of each error and breach
+    (:func:`_siting_examples`), so that ``ictgis siting`` has something to find.
 """
 
 from __future__ import annotations
@@ -113,6 +123,7 @@ technologies = "cong_nghe"
 mast_class = "loai_cot"
 height = "do_cao_m"
 status = "trang_thai"
+commune = "xa_phuong"
 easting = "toa_do_y"       # VN-2000 surveyors' Y is the easting
 northing = "toa_do_x"      # and X the northing
 
@@ -126,6 +137,57 @@ mobile_postpaid = "di_dong_tra_sau"
 mobile_prepaid = "di_dong_tra_truoc"
 internet_fixed = "internet_co_dinh"
 internet_mobile = "internet_di_dong"
+
+[layers.zones]
+path = "layers/plan/zones.gpkg"
+[layers.zones.fields]
+id = "ma_vung"
+name = "ten_vung"
+zone_class = "loai_vung"
+allowed_classes = "cot_cho_phep"
+max_height = "chieu_cao_toi_da_m"
+
+[layers.plan_features]
+path = "layers/plan/features.gpkg"
+[layers.plan_features.fields]
+id = "ma"
+name = "ten"
+zone_class = "loai_vung"
+buffer = "ban_kinh_m"
+
+[layers.planned_sites]
+path = "layers/plan/planned_sites.csv"
+crs = "EPSG:9210"
+[layers.planned_sites.fields]
+id = "ma_quy_hoach"
+mast_class = "loai_cot"
+operators = "nha_mang"
+radius = "ban_kinh_m"
+easting = "toa_do_y"
+northing = "toa_do_x"
+
+[layers.proposals]
+path = "layers/plan/proposals.csv"
+crs = "EPSG:4326"
+[layers.proposals.fields]
+id = "ma_de_xuat"
+operators = "nha_mang"
+mast_class = "loai_cot"
+height = "do_cao_m"
+lon = "kinh_do"
+lat = "vi_do"
+
+[siting]
+mast_classes = ["A1a", "A1b", "A2a", "A2b", "A2c"]
+a1_classes = ["A1a", "A1b"]
+plan_statuses = ["dang_xay_dung"]
+deviation_urban_m = 50
+deviation_rural_m = 100
+aviation_height_m = 45
+sharing_target_pct = 30
+[siting.min_spacing_m]
+default = { urban = 100, rural = 400 }
+A2b = { urban = 300, rural = 400 }
 """  # noqa: E501
 
 _OFFICIAL_OPERATION = "VN-2000 to WGS 84 (2)"  # EPSG:6960, QĐ 05/2007/QĐ-BTNMT
@@ -237,15 +299,64 @@ _SHARED_SHARE = 0.15
 _TRIPLE_SHARE = 0.25  # of the shared masts
 _TECHNOLOGIES = (("2G;3G;4G", 0.82), ("2G;3G", 0.13), ("4G", 0.05))
 _MAST_CLASSES = np.array(["A1a", "A1b", "A2a", "A2b", "A2c"])
-_MAST_P_URBAN = np.array([0.20, 0.20, 0.40, 0.15, 0.05])
+_MAST_P_PHUONG = np.array([0.25, 0.25, 0.50, 0.00, 0.00])  # the towns' phường: A1 or A2a only
+_MAST_P_URBAN = np.array([0.20, 0.20, 0.40, 0.15, 0.05])  # thị trấn
 _MAST_P_RURAL = np.array([0.000, 0.005, 0.005, 0.985, 0.005])
 _MAST_HEIGHT_M = np.array([(3.0, 15.0), (3.0, 15.0), (6.0, 25.0), (30.0, 45.0), (20.0, 40.0)])
 _TALL_A2B_SHARE, _TALL_A2B_M = 0.1, (45.0, 60.0)
-_BUILDING_SHARE = 0.03
-_BTS_TOTAL = (1_980, 2_020)
+_BTS_TOTAL = (1_955, 1_985)  # before the ~35 rows added as siting examples
 _BTS_POPULATION_WEIGHT = 0.75  # the rest of a commune's share of sites follows its area
 _BTS_MIN_SPACING_M = 30.0
 _BTS_EDGE_MARGIN_M = 10.0
+
+#: Passive-infrastructure plan rules of the demo workspace ([siting] of :data:`DEMO_CONFIG`).
+_SITING = tomllib.loads(DEMO_CONFIG)["siting"]
+_A1_CLASSES = np.array(_SITING["a1_classes"])
+_BUILDING = _SITING["plan_statuses"][0]
+_OPERATING = "dang_hoat_dong"
+
+#: Zone classes (``loai_vung``) of the plan's zones and buffered features.
+_PROHIBITED, _A1_ONLY, _PERMITTED = "Khu vực cấm", "Khu vực chỉ lắp cột A1", "Khu vực được phép"
+_ALL_CLASSES = ";".join(_MAST_CLASSES)
+_FRINGE_CLASSES, _FRINGE_MAX_M = "A1a;A1b;A2a", 30.0  # the towns' phường outside the cores
+#: Prohibited zones: name ("{}": the xã's name), district, area (km²), polygon vertices.
+_PROHIBITED_ZONES = (
+    ("Quảng trường tỉnh", "Thành phố Mỹ Tho", 0.06, 4),
+    ("Khu quân sự K1", "Huyện Tân Phước", 0.8, 4),
+    ("Khu quân sự K2", "Huyện Gò Công Đông", 0.6, 4),
+    ("Khu di tích đình {}", "Huyện Châu Thành", 0.4, 20),
+    ("Khu di tích lịch sử {}", "Huyện Cai Lậy", 0.3, 20),
+    ("Khu lăng mộ {}", "Thị xã Gò Công", 0.06, 20),
+)
+_SQUARE_OFFSET_M = 350.0  # provincial square: this far from the centre of Mỹ Tho
+_AIRSPACE_RADIUS_M, _AIRSPACE_MAX_M = 2_500.0, 40.0  # height limit round the military areas
+_CORE_KM2 = 3.0, 1.5  # A1-only core of Mỹ Tho, of each thị xã
+_CENTRE_KM2 = 0.3  # A1-only zone round each huyện centre
+_HQ_M, _RELIC_M, _STREET_M = 200, 100, 30  # buffer distances of the plan's point/line features
+_RELICS = ("Di tích đình {}", "Chùa {}", "Di tích miếu {}", "Đình thần {}")
+_STREETS = ("Đường 30 Tháng 4", "Đường Hùng Vương", "Đường Lê Lợi")
+_STREET_LENGTH_M = 2_600.0
+
+#: Compliant objects keep this clear of every rule's area and spacing; examples sit this deep in.
+_MARGIN_M = 20.0
+_N_PLANNED = 600
+_N_BUILT = 55, 35  # planned sites with a mast: under construction, operating
+_N_CLASS_MISMATCH = 4  # of the masts under construction at a planned site
+_N_UNPLANNED = 6  # masts under construction at no planned site
+_PLANNED_SPACING_M = 200.0
+_PLANNED_OFFSET = 0.6  # a built site's mast is within this share of the site's radius
+_CUSTOM_RADIUS_M, _CUSTOM_RADIUS_SHARE = (30.0, 150.0), 0.05
+_NO_OPERATOR_SHARE = 0.3  # planned sites without planned operators
+#: Deliberate errors and breaches among the masts: number of each.
+_N_OUTSIDE, _N_WRONG_COMMUNE, _N_DUPLICATE = 3, 5, 4
+_N_IN_PROHIBITED = 4, 2  # in a prohibited zone, in a relic's buffer
+_N_A2_IN_A1 = 3, 2  # in an A1-only zone, in an HQ/street buffer outside those zones
+_N_NOT_LISTED, _N_TOO_TALL = 4, 4
+_N_CLOSE_PAIRS, _N_CLOSE_TRIPLES = 6, 2  # half in towns, half in xã
+_CLOSE = 0.4, 0.75  # distance of a deliberate close pair, as a share of d_min
+_PLANNED_CLEAR_M = 250.0  # deliberate examples keep this far from the planned sites
+_N_TO_APPROVE, _PROPOSAL_SPACING_M = 4, 3_000.0
+_COLOCATION_IN_TOWN = (False, False, True)
 
 #: 2018 report densities per 100 inhabitants: (province, xã only); None: no xã target.
 _DENSITY = {
@@ -271,16 +382,37 @@ class DemoProvince:
         ``loai_diem``, ``xa_phuong``, ``kinh_do``, ``vi_do``, ``ghi_chu``.
     bts
         BTS sites in VN-2000 (``toa_do_x`` northing, ``toa_do_y`` easting): ``ma_tram``,
-        ``nha_mang``, ``cong_nghe``, ``loai_cot``, ``do_cao_m``, ``trang_thai``, ``ghi_chu``.
+        ``nha_mang``, ``cong_nghe``, ``loai_cot``, ``do_cao_m``, ``trang_thai``,
+        ``xa_phuong``, ``toa_do_x``, ``toa_do_y``, ``ghi_chu``. Most keep the plan; a few
+        break it on purpose (see :func:`_siting_examples`).
     subscribers
         One row per commune: ``ma_xa``, ``co_dinh``, ``di_dong_tra_sau``,
         ``di_dong_tra_truoc``, ``internet_co_dinh``, ``internet_di_dong``, ``ghi_chu``.
+    zones
+        Plan zones in EPSG:9210: ``ma_vung``, ``ten_vung``, ``loai_vung`` (prohibited, A1-only
+        or permitted), ``cot_cho_phep`` (allowed classes, ';'-joined; empty: every class),
+        ``chieu_cao_toi_da_m`` (NaN: no limit), ``ghi_chu``, geometry. Zones may overlap.
+    plan_features
+        Buffered plan features in EPSG:9210 (HQ and relic points, A1-only streets): ``ma``,
+        ``ten``, ``loai_vung`` (the zone class of the buffer), ``ban_kinh_m``, ``ghi_chu``,
+        geometry.
+    planned_sites
+        Planned mast sites in VN-2000: ``ma_quy_hoach``, ``loai_cot``, ``nha_mang`` (may be
+        empty), ``ban_kinh_m`` (NaN: the urban/rural default deviation), ``toa_do_x``
+        northing, ``toa_do_y`` easting, ``ghi_chu``.
+    proposals
+        Proposed new masts in WGS 84 text (via EPSG:6960): ``ma_de_xuat``, ``nha_mang``,
+        ``loai_cot``, ``do_cao_m``, ``kinh_do``, ``vi_do``, ``ghi_chu``.
     """
 
     communes: gpd.GeoDataFrame
     post_offices: pd.DataFrame
     bts: pd.DataFrame
     subscribers: pd.DataFrame
+    zones: gpd.GeoDataFrame
+    plan_features: gpd.GeoDataFrame
+    planned_sites: pd.DataFrame
+    proposals: pd.DataFrame
 
 
 def make_demo(seed: int = DEMO_SEED) -> DemoProvince:
@@ -295,17 +427,27 @@ def make_demo(seed: int = DEMO_SEED) -> DemoProvince:
     -------
     DemoProvince
         Communes (EPSG:9210), postal points (WGS 84 via EPSG:6960), BTS sites (VN-2000
-        northing/easting) and subscribers per commune, all labelled synthetic.
+        northing/easting), subscribers per commune, and the passive-infrastructure plan:
+        zones and buffered features (EPSG:9210), planned sites (VN-2000) and proposed new
+        masts (WGS 84), all labelled synthetic.
     """
-    geo, names, people, postal, sites, subs = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)
+    geo, names, people, postal, sites, subs, plan, examples = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)
     )
     communes = _communes(geo, names, people)
+    zones, features = _plan_layers(communes, plan)
+    rules = _rules(zones, features)
+    bts, planned, proposals = _siting_examples(
+        communes, zones, features, rules, _bts(communes, rules, sites), examples)
     return DemoProvince(
         communes=communes,
         post_offices=_post_offices(communes, postal),
-        bts=_bts(communes, sites),
+        bts=bts,
         subscribers=_subscribers(communes, subs),
+        zones=zones,
+        plan_features=features,
+        planned_sites=planned,
+        proposals=proposals,
     )
 
 
@@ -325,7 +467,8 @@ def workspace_files(province: DemoProvince) -> dict[str, pd.DataFrame | str]:
     """
     layers = tomllib.loads(DEMO_CONFIG)["layers"]
     frames = {name: getattr(province, name)
-              for name in ("communes", "post_offices", "bts", "subscribers")}
+              for name in ("communes", "post_offices", "bts", "subscribers", "zones",
+                           "plan_features", "planned_sites", "proposals")}
     return {"ictgis.toml": DEMO_CONFIG} | {layers[k]["path"]: v for k, v in frames.items()}
 
 
@@ -822,11 +965,37 @@ def _random_points_in(
     return np.round(px, 2), np.round(py, 2)
 
 
-# --------------------------------------------------------------------------- BTS
+# --------------------------------------------------------------------------- plan
 
 
-def _bts(communes: gpd.GeoDataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """BTS sites, denser where people live, at least 30 m apart, inside the province.
+class _Rules(NamedTuple):
+    """The plan's zone rules as geometry (EPSG:9210), for placing masts that keep or break them."""
+
+    prohibited: shapely.Geometry  # prohibited zones and buffers, dissolved
+    a1: shapely.Geometry  # A1-only zones and buffers, dissolved
+    listed: np.ndarray  # permitted zones that list their allowed classes
+    allowed: tuple[np.ndarray, ...]  # the classes each of them allows
+    limited: np.ndarray  # zones with a maximum height
+    limit: np.ndarray  # their maximum height (m)
+    halo: shapely.Geometry  # kept free of compliant masts round the prohibited features
+
+
+def _plan_layers(
+    communes: gpd.GeoDataFrame, rng: np.random.Generator
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The plan's zones and buffered features.
+
+    Zones:
+
+    - prohibited: the provincial square in Mỹ Tho, two military areas, two relic sites and a
+      tomb (0.06-0.8 km²), all but the square in a random xã of their district;
+    - A1-only: the cores of Mỹ Tho (3 km²) and of the two thị xã (1.5 km²), 0.3 km² round
+      each huyện centre;
+    - permitted: the towns' phường (A1a, A1b or A2a, at most 30 m), the rest of every
+      district (every class), and 2.5 km round the military areas (at most 40 m).
+
+    Features: the HQs of the province and of each district (A1 only within 200 m), four
+    relics (no mast within 100 m) and three A1-only streets in Mỹ Tho (30 m).
 
     Parameters
     ----------
@@ -837,30 +1006,239 @@ def _bts(communes: gpd.GeoDataFrame, rng: np.random.Generator) -> pd.DataFrame:
 
     Returns
     -------
+    tuple of geopandas.GeoDataFrame
+        Zones (valid polygons inside the province) and features (points and lines), EPSG:9210.
+    """
+    geoms = communes.geometry.to_numpy()
+    province = shapely.coverage_union_all(geoms)
+    district, kind = communes["huyen"].to_numpy(), communes["loai"].to_numpy()
+    base = communes["ten_xa"].str.replace(_COMMUNE_PREFIX, "", regex=True).to_numpy()
+    centre = shapely.get_coordinates(shapely.centroid(geoms[_centre_communes(communes)]))
+    label = [d.name[:1].lower() + d.name[1:] for d in _DISTRICTS]  # "huyện Cái Bè"
+
+    xa_rows = np.array([rng.choice(np.flatnonzero((district == where) & (kind == "xa")))
+                        for _, where, _, _ in _PROHIBITED_ZONES])
+    km2 = np.array([z[2] for z in _PROHIBITED_ZONES])
+    spot = _spots(geoms[xa_rows], np.sqrt(km2 * 1e6 / np.pi) + 300, rng)
+    spot[0] = centre[0] + _polar(_SQUARE_OFFSET_M, rng.uniform(0, 2 * np.pi))
+    prohibited = [_ovals(spot[[k]], km2[[k]] * 1e6, rng.uniform(1.0, 1.6, 1),
+                         rng.uniform(0, np.pi, 1), n)[0]
+                  for k, (*_, n) in enumerate(_PROHIBITED_ZONES)]
+    military = [k for k, z in enumerate(_PROHIBITED_ZONES) if z[0].startswith("Khu quân sự")]
+    towns = np.array([d.n_phuong > 0 for d in _DISTRICTS])
+    core_km2 = np.where(towns, np.where(np.arange(len(towns)) == 0, *_CORE_KM2), _CENTRE_KM2)
+    cores = _ovals(centre, core_km2 * 1e6, rng.uniform(1.0, 1.4, len(centre)),
+                   rng.uniform(0, np.pi, len(centre)), 24)
+    airspace = _ovals(spot[military], np.full(len(military), np.pi * _AIRSPACE_RADIUS_M**2),
+                      np.ones(len(military)), np.zeros(len(military)), 48)
+    shapes = shapely.set_precision(
+        shapely.intersection(np.r_[np.array(prohibited), cores, airspace], province), _GRID)
+
+    areas = []  # (name, class, allowed classes, max height, geometry) of the permitted zones
+    for d, name in zip(_DISTRICTS, label, strict=True):
+        in_district = district == d.name
+        if d.n_phuong:
+            phuong = in_district & (kind == "phuong")
+            areas.append((f"Nội thị {name}", _FRINGE_CLASSES, _FRINGE_MAX_M, geoms[phuong]))
+            areas.append((f"Ngoại thị {name}", _ALL_CLASSES, np.nan, geoms[in_district & ~phuong]))
+        else:
+            areas.append((f"Địa bàn {name}", "", np.nan, geoms[in_district]))
+    n_prohibited, n_cores = len(prohibited), len(cores)
+    names = ([z[0].format(base[r]) for z, r in zip(_PROHIBITED_ZONES, xa_rows, strict=True)]
+             + [f"Khu trung tâm {name}" for name in label] + [a[0] for a in areas]
+             + [f"Vùng hạn chế độ cao quanh k{_PROHIBITED_ZONES[k][0][1:]}" for k in military])
+    zone_class = [_PROHIBITED] * n_prohibited + [_A1_ONLY] * n_cores + [_PERMITTED] * (
+        len(areas) + len(military))
+    allowed = ([""] * n_prohibited + [";".join(_A1_CLASSES)] * n_cores + [a[1] for a in areas]
+               + [""] * len(military))
+    max_height = np.r_[np.full(n_prohibited + n_cores, np.nan), [a[2] for a in areas],
+                       np.full(len(military), _AIRSPACE_MAX_M)]
+    geometry = np.r_[shapes[:n_prohibited + n_cores],
+                     [shapely.coverage_union_all(a[3]) for a in areas], shapes[-len(military):]]
+    zones = gpd.GeoDataFrame({
+        "ma_vung": [f"VQ{k:03d}" for k in range(1, len(names) + 1)],
+        "ten_vung": names,
+        "loai_vung": zone_class,
+        "cot_cho_phep": allowed,
+        "chieu_cao_toi_da_m": max_height,
+        "ghi_chu": SYNTHETIC_LABEL,
+    }, geometry=geometry, crs=DEMO_CRS)
+    return zones, _plan_features(communes, centre, xa_rows, label, rng)
+
+
+def _plan_features(
+    communes: gpd.GeoDataFrame, centre: np.ndarray, taken: np.ndarray, label: list[str],
+    rng: np.random.Generator,
+) -> gpd.GeoDataFrame:
+    """HQ and relic points and A1-only streets (see :func:`_plan_layers`)."""
+    geoms, kind = communes.geometry.to_numpy(), communes["loai"].to_numpy()
+    base = communes["ten_xa"].str.replace(_COMMUNE_PREFIX, "", regex=True).to_numpy()
+    n = len(centre)
+    hq = np.vstack([centre[[0, 0]] + _polar(rng.uniform(100, 250, 2), rng.uniform(0, 2 * np.pi, 2)),
+                    centre[1:] + _polar(rng.uniform(30, 150, n - 1),
+                                        rng.uniform(0, 2 * np.pi, n - 1))])
+    relic_rows = rng.choice(np.setdiff1d(np.flatnonzero(kind == "xa"), taken), len(_RELICS),
+                            replace=False)
+    relics = _spots(geoms[relic_rows], np.full(len(_RELICS), 300.0), rng)
+    through = centre[0] + _polar(rng.uniform(0, 300, len(_STREETS)),
+                                 rng.uniform(0, 2 * np.pi, len(_STREETS)))
+    angle = rng.uniform(0, np.pi) + np.arange(len(_STREETS)) * np.pi / len(_STREETS)
+    half = _polar(_STREET_LENGTH_M / 2, angle)
+    bend = _polar(rng.uniform(-80, 80, len(_STREETS)), angle + np.pi / 2)
+    streets = shapely.linestrings(np.round(np.stack([through - half, through + bend,
+                                                     through + half], axis=1), 2))
+    points = shapely.points(np.round(np.vstack([hq, relics]), 2))
+    names = (["Trụ sở UBND tỉnh", "Trụ sở Tỉnh ủy"] + [f"Trụ sở UBND {name}" for name in label[1:]]
+             + [t.format(base[r]) for t, r in zip(_RELICS, relic_rows, strict=True)]
+             + list(_STREETS))
+    n_hq, n_relic = len(hq), len(relics)
+    return gpd.GeoDataFrame({
+        "ma": [f"DT{k:03d}" for k in range(1, len(names) + 1)],
+        "ten": names,
+        "loai_vung": [_A1_ONLY] * n_hq + [_PROHIBITED] * n_relic + [_A1_ONLY] * len(_STREETS),
+        "ban_kinh_m": np.repeat([_HQ_M, _RELIC_M, _STREET_M], [n_hq, n_relic, len(_STREETS)]),
+        "ghi_chu": SYNTHETIC_LABEL,
+    }, geometry=np.r_[points, streets], crs=DEMO_CRS)
+
+
+def _polar(distance: float | np.ndarray, bearing: float | np.ndarray) -> np.ndarray:
+    """Offsets (n, 2) of ``distance`` metres on a ``bearing`` (radians clockwise from north)."""
+    distance, bearing = np.broadcast_arrays(np.atleast_1d(distance), np.atleast_1d(bearing))
+    return distance[:, None] * np.column_stack([np.sin(bearing), np.cos(bearing)])
+
+
+def _spots(polygons: np.ndarray, inset: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A random point (n, 2) at least ``inset`` inside each polygon, if it is big enough."""
+    inner = shapely.buffer(polygons, -inset)
+    inner = np.where(shapely.is_empty(inner), shapely.buffer(polygons, -20.0), inner)
+    return np.column_stack(_random_points_in(inner, rng))
+
+
+def _ovals(
+    centres: np.ndarray, area: np.ndarray, aspect: np.ndarray, angle: np.ndarray, n_vertices: int
+) -> np.ndarray:
+    """Regular ``n_vertices``-gons stretched by ``aspect``, turned by ``angle``, of exact area."""
+    t = 2 * np.pi * np.arange(n_vertices + 1) / n_vertices + np.pi / n_vertices
+    unit_area = n_vertices / 2 * np.sin(2 * np.pi / n_vertices)
+    b = np.sqrt(area / (unit_area * aspect))
+    u = np.cos(t) * (aspect * b)[:, None]
+    v = np.sin(t) * b[:, None]
+    cos, sin = np.cos(angle)[:, None], np.sin(angle)[:, None]
+    ring = np.stack([cos * u - sin * v, sin * u + cos * v], axis=-1) + centres[:, None, :]
+    return shapely.polygons(ring)
+
+
+def _rules(zones: gpd.GeoDataFrame, features: gpd.GeoDataFrame) -> _Rules:
+    """The zone rules of the plan layers (feature buffers: 64 segments per circle).
+
+    The halo round each prohibited feature (its buffer + the largest d_min + twice the
+    margin) is kept free of compliant masts, so that the examples breaking it fit.
+    """
+    zone_geoms, zone_class = zones.geometry.to_numpy(), zones["loai_vung"].to_numpy()
+    buffers = shapely.buffer(features.geometry.to_numpy(),
+                             features["ban_kinh_m"].to_numpy(float), quad_segs=16)
+    feature_class = features["loai_vung"].to_numpy()
+
+    def dissolved(cls: str) -> shapely.Geometry:
+        area = shapely.union_all(np.r_[zone_geoms[zone_class == cls],
+                                       buffers[feature_class == cls]])
+        shapely.prepare(area)
+        return area
+
+    text = zones["cot_cho_phep"].to_numpy()
+    listed = (zone_class == _PERMITTED) & (text != "")
+    limit = zones["chieu_cao_toi_da_m"].to_numpy(float)
+    limited = ~np.isnan(limit)
+    shapely.prepare(zone_geoms)
+    room = max(max(row.values()) for row in _SITING["min_spacing_m"].values()) + 2 * _MARGIN_M
+    relic = feature_class == _PROHIBITED
+    halo = shapely.union_all(shapely.buffer(features.geometry.to_numpy()[relic],
+                                            features["ban_kinh_m"].to_numpy(float)[relic] + room))
+    return _Rules(dissolved(_PROHIBITED), dissolved(_A1_ONLY), zone_geoms[listed],
+                  tuple(np.array(t.split(";")) for t in text[listed]), zone_geoms[limited],
+                  limit[limited], halo)
+
+
+def _height_limit(rules: _Rules, points: np.ndarray, near: float) -> np.ndarray:
+    """Lowest maximum height (m) of the zones within ``near`` metres of each point (inf: none)."""
+    limit = np.full(len(points), np.inf)
+    for zone, top in zip(rules.limited, rules.limit, strict=True):
+        limit = np.where(shapely.dwithin(zone, points, near), np.minimum(limit, top), limit)
+    return limit
+
+
+def _breaches(
+    rules: _Rules, x: np.ndarray, y: np.ndarray, mast: np.ndarray, height: np.ndarray,
+    near: float = _MARGIN_M,
+) -> np.ndarray:
+    """Zone rules each mast breaks, or would break ``near`` metres away.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean (n, 4): in a prohibited area; A2 in an A1-only area; class not listed by a
+        permitted zone; taller than a zone's maximum.
+    """
+    points = shapely.points(x, y)
+    found = np.zeros((len(points), 4), dtype=bool)
+    found[:, 0] = shapely.dwithin(rules.prohibited, points, near)
+    found[:, 1] = shapely.dwithin(rules.a1, points, near) & ~np.isin(mast, _A1_CLASSES)
+    for zone, allowed in zip(rules.listed, rules.allowed, strict=True):
+        found[:, 2] |= shapely.dwithin(zone, points, near) & ~np.isin(mast, allowed)
+    found[:, 3] = height > _height_limit(rules, points, near)
+    return found
+
+
+# --------------------------------------------------------------------------- BTS
+
+
+def _bts(communes: gpd.GeoDataFrame, rules: _Rules, rng: np.random.Generator) -> pd.DataFrame:
+    """Existing BTS sites that keep every plan rule, denser where people live.
+
+    The sites lie outside the prohibited areas and halos, each pair at least the larger of the two
+    d_min (whatever the operators) apart, and get a class and a height that their zones
+    allow, all with a margin of :data:`_MARGIN_M`.
+
+    Parameters
+    ----------
+    communes
+        Output of :func:`_communes`.
+    rules
+        Output of :func:`_rules`.
+    rng
+        Random stream.
+
+    Returns
+    -------
     pandas.DataFrame
-        Plain table; ``toa_do_x`` is the VN-2000 northing and ``toa_do_y`` the easting.
+        Working table: the BTS layer's attributes but ``ma_tram`` and the coordinates, the
+        position ``x`` (easting), ``y`` (northing), the commune row ``commune`` and ``urban``.
     """
     n_sites = int(rng.integers(_BTS_TOTAL[0], _BTS_TOTAL[1] + 1))
     idx = _bts_communes(communes, n_sites)
-    inner = shapely.buffer(communes.geometry.to_numpy(), -_BTS_EDGE_MARGIN_M)
+    kind = communes["loai"].to_numpy()[idx]
+    urban = kind != "xa"
+    mast = _mast_classes(kind, rng)
+    inner = shapely.difference(shapely.buffer(communes.geometry.to_numpy(), -_BTS_EDGE_MARGIN_M),
+                               shapely.union(shapely.buffer(rules.prohibited, _MARGIN_M),
+                                             rules.halo))
     shapely.prepare(inner)
-    x, y = _spaced_points(inner[idx], rng, _BTS_MIN_SPACING_M)
+    x, y = _spaced_points(inner[idx], rng, _min_spacing(mast, urban) + _MARGIN_M)
     order = np.lexsort((x, idx))
-    idx, x, y = idx[order], x[order], y[order]
-    urban = (communes["loai"] != "xa").to_numpy()[idx]
-    mast = _mast_classes(urban, rng)
+    idx, x, y, mast, urban = idx[order], x[order], y[order], mast[order], urban[order]
+    mast = _conform_classes(rules, x, y, mast, rng)
+    height = _conform_heights(rules, x, y, mast, _mast_heights(mast, rng), rng)
     return pd.DataFrame({
-        "ma_tram": [f"TG-{k:04d}" for k in range(1, n_sites + 1)],
         "nha_mang": _operators(n_sites, rng),
-        "cong_nghe": rng.choice([t for t, _ in _TECHNOLOGIES], n_sites,
-                                p=[p for _, p in _TECHNOLOGIES]),
+        "cong_nghe": _technologies(n_sites, rng),
         "loai_cot": mast,
-        "do_cao_m": _mast_heights(mast, rng),
-        "trang_thai": np.where(rng.random(n_sites) < _BUILDING_SHARE,
-                               "dang_xay_dung", "dang_hoat_dong"),
-        "toa_do_x": y,
-        "toa_do_y": x,
-        "ghi_chu": SYNTHETIC_LABEL,
+        "do_cao_m": height,
+        "trang_thai": _OPERATING,
+        "xa_phuong": communes["ten_xa"].to_numpy()[idx],
+        "x": x,
+        "y": y,
+        "commune": idx,
+        "urban": urban,
     })
 
 
@@ -875,20 +1253,37 @@ def _bts_communes(communes: gpd.GeoDataFrame, n_sites: int) -> np.ndarray:
 
 
 def _spaced_points(
-    polygons: np.ndarray, rng: np.random.Generator, spacing: float, rounds: int = 50
+    polygons: np.ndarray, rng: np.random.Generator, spacing: np.ndarray, rounds: int = 200
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A random point in each polygon, redrawing points until all pairs are > ``spacing``."""
+    """A random point in each polygon, redrawing until each pair is >= the larger spacing."""
     x, y = _random_points_in(polygons, rng)
     for _ in range(rounds):
         points = shapely.points(x, y)
         left, right = shapely.STRtree(points).query(points, predicate="dwithin",
-                                                    distance=spacing)
-        clash = np.unique(right[left < right])
+                                                    distance=spacing.max())
+        left, right = left[left < right], right[left < right]
+        close = (shapely.distance(points[left], points[right])
+                 < np.maximum(spacing[left], spacing[right]))
+        clash = np.unique(right[close])
         if not clash.size:
             return x, y
         x[clash], y[clash] = _random_points_in(polygons[clash], rng)
-    msg = f"demo BTS: could not space the sites {spacing} m apart"
+    msg = "demo BTS: could not space the sites by their d_min"
     raise RuntimeError(msg)
+
+
+def _min_spacing(mast: np.ndarray, urban: np.ndarray) -> np.ndarray:
+    """d_min (m) of each mast: its class's row of [siting.min_spacing_m], else ``default``."""
+    table = _SITING["min_spacing_m"]
+    rows = [table.get(str(cls), table["default"]) for cls in _MAST_CLASSES]
+    cls = np.searchsorted(_MAST_CLASSES, mast)
+    by_class = np.array([[row["rural"], row["urban"]] for row in rows], dtype=float)
+    return by_class[cls, np.asarray(urban, dtype=int)]
+
+
+def _deviation(urban: np.ndarray) -> np.ndarray:
+    """Default deviation radius (m) of a planned site: urban or rural."""
+    return np.where(urban, _SITING["deviation_urban_m"], _SITING["deviation_rural_m"]).astype(float)
 
 
 def _operators(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -903,10 +1298,23 @@ def _operators(n: int, rng: np.random.Generator) -> np.ndarray:
     return labels[bits]
 
 
-def _mast_classes(urban: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Mast class per site: rooftop/small masts in towns, ground towers (A2b) elsewhere."""
-    cum = np.where(urban[:, None], np.cumsum(_MAST_P_URBAN), np.cumsum(_MAST_P_RURAL))
-    pick = (rng.random(len(urban))[:, None] > cum).sum(axis=1)
+def _other_operator(taken: str, rng: np.random.Generator) -> str:
+    """One operator (by market weight) not in the ';'-joined ``taken``."""
+    free = ~np.isin(_OPERATORS, taken.split(";"))
+    return str(rng.choice(_OPERATORS[free], p=_OPERATOR_WEIGHT[free] / _OPERATOR_WEIGHT[free].sum()))
+
+
+def _technologies(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Technology list per mast, ';'-joined."""
+    return rng.choice([t for t, _ in _TECHNOLOGIES], n, p=[p for _, p in _TECHNOLOGIES])
+
+
+def _mast_classes(kind: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Mast class per site: small masts in phường, some towers in thị trấn, A2b in xã."""
+    cum = np.select([kind[:, None] == "phuong", kind[:, None] == "thi_tran"],
+                    [np.cumsum(_MAST_P_PHUONG), np.cumsum(_MAST_P_URBAN)],
+                    np.cumsum(_MAST_P_RURAL))
+    pick = (rng.random(len(kind))[:, None] > cum).sum(axis=1)
     return _MAST_CLASSES[np.minimum(pick, len(_MAST_CLASSES) - 1)]
 
 
@@ -917,6 +1325,565 @@ def _mast_heights(mast: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     tall = (mast == "A2b") & (rng.random(len(mast)) < _TALL_A2B_SHARE)
     low, high = np.where(tall, _TALL_A2B_M[0], low), np.where(tall, _TALL_A2B_M[1], high)
     return np.round(rng.uniform(low, high), 1)
+
+
+def _conform_classes(
+    rules: _Rules, x: np.ndarray, y: np.ndarray, mast: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Classes made to fit the zones: A1 near A1-only areas, a listed class near listing zones."""
+    points = shapely.points(x, y)
+    mast = mast.copy()
+    a2_in_a1 = shapely.dwithin(rules.a1, points, _MARGIN_M) & ~np.isin(mast, _A1_CLASSES)
+    mast[a2_in_a1] = rng.choice(_A1_CLASSES, a2_in_a1.sum())
+    for zone, allowed in zip(rules.listed, rules.allowed, strict=True):
+        unlisted = shapely.dwithin(zone, points, _MARGIN_M) & ~np.isin(mast, allowed)
+        mast[unlisted] = "A2a" if "A2a" in allowed else allowed[0]
+    return mast
+
+
+def _conform_heights(
+    rules: _Rules, x: np.ndarray, y: np.ndarray, mast: np.ndarray, height: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Heights redrawn at least 1 m under the maximum of every zone within the margin."""
+    limit = _height_limit(rules, shapely.points(x, y), _MARGIN_M)
+    over = height > limit - 1
+    low = _MAST_HEIGHT_M[np.searchsorted(_MAST_CLASSES, mast[over]), 0]
+    height = height.copy()
+    height[over] = np.round(rng.uniform(np.minimum(low, limit[over] - 5), limit[over] - 1), 1)
+    return height
+
+
+def _example_heights(mast: np.ndarray, limit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Heights in the class range, at least 1 m under ``limit`` and under the aviation height."""
+    low, high = _MAST_HEIGHT_M[np.searchsorted(_MAST_CLASSES, mast)].T
+    high = np.minimum(high, np.minimum(limit, _SITING["aviation_height_m"]) - 1)
+    return np.round(rng.uniform(np.minimum(low, high - 4), high), 1)
+
+
+# --------------------------------------------------------------------------- siting examples
+
+
+@dataclass
+class _Masts:
+    """Positions (m) and d_min of the masts placed so far, for clearance checks."""
+
+    x: np.ndarray
+    y: np.ndarray
+    d_min: np.ndarray
+
+    def add(self, x: float, y: float, d_min: float) -> None:
+        """Record one more mast."""
+        self.x, self.y, self.d_min = np.r_[self.x, x], np.r_[self.y, y], np.r_[self.d_min, d_min]
+
+    def clear(
+        self, x: np.ndarray, y: np.ndarray, d_min: np.ndarray, *, margin: float = _MARGIN_M,
+        skip: tuple[int, ...] = (),
+    ) -> np.ndarray:
+        """Whether each point is >= the larger d_min + ``margin`` from every mast not skipped."""
+        points = shapely.points(x, y)
+        near, mast = shapely.STRtree(shapely.points(self.x, self.y)).query(
+            points, predicate="dwithin", distance=max(d_min.max(), self.d_min.max()) + margin)
+        gap = np.hypot(x[near] - self.x[mast], y[near] - self.y[mast])
+        close = (gap < np.maximum(d_min[near], self.d_min[mast]) + margin) & ~np.isin(mast, skip)
+        return np.bincount(near[close], minlength=len(points)) == 0
+
+
+class _Context(NamedTuple):
+    """What the example placements check against."""
+
+    geoms: np.ndarray  # commune polygons
+    urban: np.ndarray  # by commune
+    rules: _Rules
+    masts: _Masts
+    planned: np.ndarray  # (n, 2) planned sites placed so far
+
+
+class _Example(NamedTuple):
+    """A placed example mast or proposal."""
+
+    x: float
+    y: float
+    mast: str
+    height: float
+    commune: int
+
+
+def _siting_examples(
+    communes: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, features: gpd.GeoDataFrame,
+    rules: _Rules, masts: pd.DataFrame, rng: np.random.Generator,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Planned sites, proposals, and the masts' status, errors and breaches of the plan.
+
+    Starting from the compliant masts of :func:`_bts`:
+
+    - 90 masts stand at a planned site: 55 under construction (4 of them of another class
+      than planned) and 35 operating; 6 more are under construction at no planned site;
+    - 3 rows get coordinates far outside the province, 5 name a neighbouring commune, and
+      4 are entered twice (same position and attributes, another id);
+    - new masts break one zone rule each: 6 in a prohibited area (4 in zones, 2 in relic
+      buffers), 5 A2 in an A1-only area (3 in zones, 2 in feature buffers only), 4 of a
+      class their permitted zone does not list, 4 taller than their zone allows;
+    - new masts stand closer than d_min to masts of other operators: 6 pairs and 2 triples,
+      half in towns and half in xã; no other pair of masts is closer than the larger d_min;
+    - 510 more planned sites have no mast yet; proposals: see :func:`_proposals`.
+
+    Parameters
+    ----------
+    communes
+        Output of :func:`_communes`.
+    zones, features
+        Output of :func:`_plan_layers`.
+    rules
+        Output of :func:`_rules`.
+    masts
+        Output of :func:`_bts`.
+    rng
+        Random stream.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        The BTS layer (ids by commune, west to east), the planned sites and the proposals.
+    """
+    urban = (communes["loai"] != "xa").to_numpy()
+    mast_class, mast_urban = masts["loai_cot"].to_numpy(), masts["urban"].to_numpy()
+    ctx = _Context(communes.geometry.to_numpy(), urban, rules,
+                   _Masts(masts["x"].to_numpy(), masts["y"].to_numpy(),
+                          _min_spacing(mast_class, mast_urban)), np.empty((0, 2)))
+    free = np.ones(len(masts), dtype=bool)  # masts not yet picked for an example
+    planned = _built_sites(ctx, masts, free, rng)
+    ctx = ctx._replace(planned=planned[["x", "y"]].to_numpy())
+    far = _planned_distance(ctx, ctx.masts.x, ctx.masts.y) >= _PLANNED_CLEAR_M
+    status = masts["trang_thai"].to_numpy().copy()
+    status[planned["mast"].to_numpy()[:_N_BUILT[0]]] = _BUILDING
+    status[_take(far, _N_UNPLANNED, free, rng)] = _BUILDING
+    table = _faulty_rows(masts.assign(trang_thai=status, toa_do_x=masts["y"],
+                                      toa_do_y=masts["x"]), communes, free, rng)
+    pool = far & free  # masts that may anchor a close group
+
+    found = _zone_breaches(ctx, zones, features, rng)
+    rows = [_new_mast(ctx, e, _operators(1, rng)[0], rng) for e in found]
+    rows += _close_masts(ctx, masts, pool, rng)
+    added = pd.DataFrame(rows)
+    added = added.assign(xa_phuong=communes["ten_xa"].to_numpy()[added["commune"]],
+                         toa_do_x=added["y"], toa_do_y=added["x"])
+    table = pd.concat([table, added], ignore_index=True)
+    table = table.iloc[np.lexsort((table["x"], table["commune"]))]
+    bts = pd.DataFrame({
+        "ma_tram": [f"TG-{k:04d}" for k in range(1, len(table) + 1)],
+        **{c: table[c].to_numpy() for c in ("nha_mang", "cong_nghe", "loai_cot", "do_cao_m",
+                                           "trang_thai", "xa_phuong", "toa_do_x", "toa_do_y")},
+        "ghi_chu": SYNTHETIC_LABEL,
+    })
+
+    unbuilt = _unbuilt_sites(ctx, communes, _N_PLANNED - len(planned), rng)
+    planned = pd.concat([planned, unbuilt], ignore_index=True)
+    ctx = ctx._replace(planned=planned[["x", "y"]].to_numpy())
+    proposals = _proposals(ctx, zones, masts, planned, rng)
+    planned = planned.iloc[np.lexsort((planned["x"], planned["commune"]))]
+    return bts, pd.DataFrame({
+        "ma_quy_hoach": [f"QH{k:04d}" for k in range(1, len(planned) + 1)],
+        "loai_cot": planned["loai_cot"].to_numpy(),
+        "nha_mang": planned["nha_mang"].to_numpy(),
+        "ban_kinh_m": planned["ban_kinh_m"].to_numpy(),
+        "toa_do_x": planned["y"].to_numpy(),
+        "toa_do_y": planned["x"].to_numpy(),
+        "ghi_chu": SYNTHETIC_LABEL,
+    }), proposals
+
+
+def _built_sites(
+    ctx: _Context, masts: pd.DataFrame, free: np.ndarray, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Planned sites at existing masts, well inside their deviation radius.
+
+    The masts are 400 m apart. The first ``_N_BUILT[0]`` will be under construction; the
+    first ``_N_CLASS_MISMATCH`` of those 100 m clear of A1-only areas get another planned
+    class (A1b for an A2 mast, A2a for an A1 mast).
+    """
+    x, y = masts["x"].to_numpy(), masts["y"].to_numpy()
+    built = _spread(x, y, sum(_N_BUILT), 2 * _PLANNED_SPACING_M, rng)
+    free[built] = False
+    mast_urban = masts["urban"].to_numpy()[built]
+    offset = _polar(rng.uniform(0, _PLANNED_OFFSET, len(built)) * _deviation(mast_urban),
+                    rng.uniform(0, 2 * np.pi, len(built)))
+    planned_class = masts["loai_cot"].to_numpy()[built]
+    away = ~shapely.dwithin(ctx.rules.a1, shapely.points(x[built], y[built]), 100.0)
+    swap = np.flatnonzero(away[:_N_BUILT[0]])[:_N_CLASS_MISMATCH]
+    planned_class[swap] = np.where(np.isin(planned_class[swap], _A1_CLASSES), "A2a", "A1b")
+    return pd.DataFrame({
+        "loai_cot": planned_class,
+        "nha_mang": masts["nha_mang"].to_numpy()[built],
+        "ban_kinh_m": np.nan,
+        "x": np.round(x[built] + offset[:, 0], 2),
+        "y": np.round(y[built] + offset[:, 1], 2),
+        "commune": masts["commune"].to_numpy()[built],
+        "mast": built,
+    })
+
+
+def _spread(x: np.ndarray, y: np.ndarray, n: int, spacing: float,
+            rng: np.random.Generator) -> np.ndarray:
+    """``n`` random indices of points at least ``spacing`` apart (greedy, in random order)."""
+    chosen = np.empty(n, dtype=np.int64)
+    count = 0
+    for k in rng.permutation(len(x)):
+        if np.all(np.hypot(x[chosen[:count]] - x[k], y[chosen[:count]] - y[k]) >= spacing):
+            chosen[count] = k
+            count += 1
+            if count == n:
+                return chosen
+    msg = f"demo siting: found only {count} of {n} points {spacing} m apart"
+    raise RuntimeError(msg)
+
+
+def _take(pool: np.ndarray, n: int, free: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``n`` random indices where ``pool`` and ``free`` hold, then marked taken in ``free``."""
+    chosen = np.sort(rng.choice(np.flatnonzero(pool & free), n, replace=False))
+    free[chosen] = False
+    return chosen
+
+
+def _planned_distance(ctx: _Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Distance (m) from each point to the nearest planned site placed so far."""
+    nearest = shapely.STRtree(shapely.points(ctx.planned)).query_nearest(
+        shapely.points(x, y), all_matches=False)[1]
+    return np.hypot(ctx.planned[nearest, 0] - x, ctx.planned[nearest, 1] - y)
+
+
+def _faulty_rows(
+    table: pd.DataFrame, communes: gpd.GeoDataFrame, free: np.ndarray, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Rows with coordinates far outside, with a neighbour's commune name, or entered twice.
+
+    Outside: easting and northing swapped; northing 100 km too large (a mistyped digit);
+    easting without its leading 5. The wrong communes are of the same kind (urban or rural)
+    and district. The duplicates are appended, the same in every column.
+    """
+    table = table.copy()
+    outside = _take(np.ones(len(table), dtype=bool), _N_OUTSIDE, free, rng)
+    x, y = table["x"].to_numpy()[outside], table["y"].to_numpy()[outside]
+    table.loc[outside, "toa_do_x"] = np.round([x[0], y[1] + 100_000, y[2]], 2)
+    table.loc[outside, "toa_do_y"] = np.round([y[0], x[1], x[2] - 500_000], 2)
+
+    geoms, row = communes.geometry.to_numpy(), table["commune"].to_numpy()
+    depth = shapely.distance(shapely.points(table["x"], table["y"]), shapely.boundary(geoms[row]))
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="touches")
+    kind, district = communes["loai"].to_numpy(), communes["huyen"].to_numpy()
+    alike = ((kind[left] == "xa") == (kind[right] == "xa")) & (district[left] == district[right])
+    wrong = _take((depth >= 200) & np.isin(row, left[alike]), _N_WRONG_COMMUNE, free, rng)
+    twin = [rng.choice(right[alike & (left == r)]) for r in row[wrong]]
+    table.loc[wrong, "xa_phuong"] = communes["ten_xa"].to_numpy()[twin]
+
+    twice = _take(np.ones(len(table), dtype=bool), _N_DUPLICATE, free, rng)
+    return pd.concat([table, table.loc[twice]], ignore_index=True)
+
+
+def _zone_breaches(
+    ctx: _Context, zones: gpd.GeoDataFrame, features: gpd.GeoDataFrame,
+    rng: np.random.Generator,
+) -> list[_Example]:
+    """Masts that each break exactly one zone rule, :data:`_MARGIN_M` inside its area."""
+    zone_geoms, zone_class = zones.geometry.to_numpy(), zones["loai_vung"].to_numpy()
+    buffers = shapely.buffer(features.geometry.to_numpy(),
+                             features["ban_kinh_m"].to_numpy(float), quad_segs=16)
+    feature_class = features["loai_vung"].to_numpy()
+    a1_zones = shapely.buffer(shapely.union_all(zone_geoms[zone_class == _A1_ONLY]), _MARGIN_M)
+    a1_only_buffers = shapely.difference(buffers[feature_class == _A1_ONLY], a1_zones)
+    a1_only_buffers = a1_only_buffers[shapely.area(shapely.buffer(a1_only_buffers, -_MARGIN_M))
+                                      > 2_000]
+    fringe = [z for z, a in zip(ctx.rules.listed, ctx.rules.allowed, strict=True)
+              if "A2c" not in a]
+    listed = [shapely.difference(z, shapely.buffer(ctx.rules.a1, _MARGIN_M)) for z in fringe]
+    airspace = ctx.rules.limited[ctx.rules.limit == _AIRSPACE_MAX_M]
+    n_zone, n_buffer = _N_IN_PROHIBITED
+    n_a1_zone, n_a1_buffer = _N_A2_IN_A1
+    categories = [  # (regions, how many, breach column, class, height range)
+        (zone_geoms[zone_class == _PROHIBITED], n_zone, 0, None, None),
+        (buffers[feature_class == _PROHIBITED], n_buffer, 0, None, None),
+        (zone_geoms[zone_class == _A1_ONLY], n_a1_zone, 1, "A2a", (8.0, 25.0)),
+        (a1_only_buffers, n_a1_buffer, 1, "A2a", (8.0, 25.0)),
+        (listed, _N_NOT_LISTED, 2, "A2c", (20.0, 28.0)),
+        (airspace, _N_TOO_TALL, 3, "A2b", (_AIRSPACE_MAX_M + 1, _AIRSPACE_MAX_M + 4.5)),
+    ]
+    found = []
+    for regions, n, breach, mast, heights in categories:
+        found += _in_regions(ctx, regions, n, rng, breach=breach, mast=mast, heights=heights)
+    return found
+
+
+def _in_regions(
+    ctx: _Context, regions: np.ndarray | list, n: int, rng: np.random.Generator, *,
+    breach: int, mast: str | None, heights: tuple[float, float] | None, record: bool = True,
+) -> list[_Example]:
+    """``n`` examples that break zone rule ``breach``, :data:`_MARGIN_M` inside the regions.
+
+    The regions take turns, in random order; see :func:`_fit` for the other conditions.
+    With ``record`` each example is recorded as a mast as soon as it is placed.
+    """
+    inner = shapely.buffer(np.asarray(regions, dtype=object), -_MARGIN_M)
+    inner = inner[~shapely.is_empty(inner)]
+    order = rng.permutation(len(inner))
+    found: list[_Example] = []
+    for attempt in range(8 * n * len(order)):
+        x, y = _random_points_in(np.full(64, inner[order[attempt % len(order)]], dtype=object),
+                                 rng)
+        example = _fit(ctx, x, y, rng, mast=mast, heights=heights, breach=breach)
+        if example is not None:
+            found.append(example)
+            if record:
+                _record(ctx, example)
+            if len(found) == n:
+                return found
+    msg = f"demo siting: placed only {len(found)} of {n} examples breaking zone rule {breach}"
+    raise RuntimeError(msg)
+
+
+def _fit(
+    ctx: _Context, x: np.ndarray, y: np.ndarray, rng: np.random.Generator, *,
+    mast: str | None = None, heights: tuple[float, float] | None = None,
+    breach: int | None = None, commune: int | None = None, skip: tuple[int, ...] = (),
+    planned_clear: float = _PLANNED_CLEAR_M,
+) -> _Example | None:
+    """The first candidate that is a good example, or None.
+
+    A good example is 10 m inside a commune (``commune`` if given), clear of every mast
+    but ``skip`` and of the planned sites, and breaks zone rule ``breach`` (a column of
+    :func:`_breaches`) and no other, with a margin. Without ``mast`` its class is the one the
+    zones allow (A2a in towns, A2b in xã); without ``heights`` its height is in the class
+    range, under its zones' limits and under the aviation height.
+    """
+    row, depth = _locate(ctx.geoms, x, y)
+    urban = ctx.urban[row]
+    if mast is None:
+        cls = _conform_classes(ctx.rules, x, y, np.where(urban, "A2a", "A2b"), rng)
+    else:
+        cls = np.full(len(x), mast)
+    if heights is None:
+        height = _example_heights(cls, _height_limit(ctx.rules, shapely.points(x, y),
+                                                     _MARGIN_M), rng)
+    else:
+        height = np.round(rng.uniform(*heights, len(x)), 1)
+    want = np.arange(4) == breach
+    ok = (row >= 0) & (depth >= 10) & (row == (row if commune is None else commune))
+    ok &= (_breaches(ctx.rules, x, y, cls, height) == want).all(axis=1)
+    ok &= ctx.masts.clear(x, y, _min_spacing(cls, urban), skip=skip)
+    ok &= _planned_distance(ctx, x, y) >= planned_clear
+    if not ok.any():
+        return None
+    k = int(np.argmax(ok))
+    return _Example(float(x[k]), float(y[k]), str(cls[k]), float(height[k]), int(row[k]))
+
+
+def _locate(geoms: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Commune row of each point (-1: none) and its distance (m) to that commune's edge."""
+    points = shapely.points(x, y)
+    point, commune = shapely.STRtree(geoms).query(points, predicate="within")
+    row = np.full(len(points), -1)
+    row[point] = commune
+    depth = shapely.distance(points, shapely.boundary(geoms[row]))
+    return row, np.where(row >= 0, depth, 0.0)
+
+
+def _record(ctx: _Context, example: _Example) -> None:
+    """Add an example mast to ``ctx.masts``, so that later examples keep clear of it."""
+    urban = np.array([ctx.urban[example.commune]])
+    ctx.masts.add(example.x, example.y, _min_spacing(np.array([example.mast]), urban)[0])
+
+
+def _new_mast(ctx: _Context, example: _Example, operators: str,
+              rng: np.random.Generator) -> dict:
+    """Row of the working BTS table for an example mast."""
+    urban = ctx.urban[example.commune]
+    return {
+        "nha_mang": operators, "cong_nghe": _technologies(1, rng)[0], "loai_cot": example.mast,
+        "do_cao_m": example.height, "trang_thai": _OPERATING, "x": round(example.x, 2),
+        "y": round(example.y, 2), "commune": example.commune, "urban": urban,
+    }
+
+
+def _close_masts(
+    ctx: _Context, masts: pd.DataFrame, pool: np.ndarray, rng: np.random.Generator
+) -> list[dict]:
+    """New single-operator masts closer than d_min to one (pairs) or two (triples) masts.
+
+    Each group's anchor is an existing single-operator mast in ``pool``; every member has
+    operators of its own, and the members are 40-75% of the smallest d_min apart.
+    """
+    single = ~masts["nha_mang"].str.contains(";").to_numpy()
+    rows = []
+    for size, count in ((2, _N_CLOSE_PAIRS), (3, _N_CLOSE_TRIPLES)):
+        for k in range(count):
+            anchors = np.flatnonzero(pool & single & (masts["urban"].to_numpy() == (k % 2 == 0)))
+            for anchor in rng.permutation(anchors)[:40]:
+                group = _close_group(ctx, masts, int(anchor), size, rng)
+                if group is not None:
+                    pool[anchor] = False
+                    for example, operators in group:
+                        _record(ctx, example)
+                        rows.append(_new_mast(ctx, example, operators, rng))
+                    break
+            else:
+                msg = f"demo siting: could not place a group of {size} close masts"
+                raise RuntimeError(msg)
+    return rows
+
+
+def _close_group(
+    ctx: _Context, masts: pd.DataFrame, anchor: int, size: int, rng: np.random.Generator
+) -> list[tuple[_Example, str]] | None:
+    """``size`` - 1 masts close to ``anchor`` and to each other (see :func:`_close_masts`)."""
+    row = int(masts["commune"].iloc[anchor])
+    reach = _min_spacing(_MAST_CLASSES, np.full(len(_MAST_CLASSES), ctx.urban[row])).min()
+    members = [(float(ctx.masts.x[anchor]), float(ctx.masts.y[anchor]))]
+    taken = str(masts["nha_mang"].iloc[anchor])
+    group = []
+    for _ in range(size - 1):
+        xy = members[0] + _polar(rng.uniform(*_CLOSE, 64) * reach, rng.uniform(0, 2 * np.pi, 64))
+        gaps = np.hypot(*(xy[:, None, :] - np.array(members)[None]).transpose(2, 0, 1))
+        xy = xy[((gaps >= _CLOSE[0] * reach) & (gaps <= _CLOSE[1] * reach)).all(axis=1)]
+        found = _fit(ctx, xy[:, 0], xy[:, 1], rng, commune=row, skip=(anchor,)) if len(xy) else None
+        if found is None:
+            return None
+        operator = _other_operator(taken, rng)
+        taken += ";" + operator
+        members.append((found.x, found.y))
+        group.append((found, operator))
+    return group
+
+
+def _unbuilt_sites(
+    ctx: _Context, communes: gpd.GeoDataFrame, n: int, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Planned sites without a mast, by population and area, outside the prohibited areas.
+
+    Each is at least max(d_min of either, 200 m) + 50 m from every mast and 220 m from the
+    other planned sites; its class is drawn as for a mast and fits its zones.
+    """
+    geoms = ctx.geoms
+    pop, area = communes["dan_so"].to_numpy(float), shapely.area(geoms)
+    rows = rng.choice(len(geoms), 10 * n, p=0.5 * pop / pop.sum() + 0.5 * area / area.sum())
+    inner = shapely.difference(shapely.buffer(geoms, -50.0),
+                               shapely.buffer(ctx.rules.prohibited, _MARGIN_M))
+    shapely.prepare(inner)
+    x, y = _random_points_in(inner[rows], rng)
+    mast = _conform_classes(ctx.rules, x, y, _mast_classes(communes["loai"].to_numpy()[rows], rng),
+                            rng)
+    d_min = np.maximum(_min_spacing(mast, ctx.urban[rows]), _PLANNED_SPACING_M)
+    candidates = np.flatnonzero(ctx.masts.clear(x, y, d_min, margin=50.0))
+    px, py = np.r_[ctx.planned[:, 0], np.empty(n)], np.r_[ctx.planned[:, 1], np.empty(n)]
+    count, chosen = len(ctx.planned), []
+    for k in candidates:
+        if np.all(np.hypot(px[:count] - x[k], py[:count] - y[k])
+                  >= _PLANNED_SPACING_M + _MARGIN_M):
+            px[count], py[count] = x[k], y[k]
+            count += 1
+            chosen.append(k)
+            if len(chosen) == n:
+                break
+    else:
+        msg = f"demo siting: placed only {len(chosen)} of {n} planned sites"
+        raise RuntimeError(msg)
+    chosen = np.array(chosen)
+    radius = np.full(n, np.nan)
+    custom = rng.choice(n, round(_CUSTOM_RADIUS_SHARE * _N_PLANNED), replace=False)
+    radius[custom] = rng.choice(_CUSTOM_RADIUS_M, len(custom))
+    operators = _operators(n, rng)
+    operators[rng.random(n) < _NO_OPERATOR_SHARE] = ""
+    return pd.DataFrame({
+        "loai_cot": mast[chosen], "nha_mang": operators, "ban_kinh_m": radius,
+        "x": x[chosen], "y": y[chosen], "commune": rows[chosen], "mast": -1,
+    })
+
+
+def _proposals(
+    ctx: _Context, zones: gpd.GeoDataFrame, masts: pd.DataFrame, planned: pd.DataFrame,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """Proposed new masts, one operator each, in random order.
+
+    - 4 at planned sites without a mast, far from every mast (to approve);
+    - 3 at planned sites where another operator's mast already stands, so closer than d_min
+      to it (co-location), 2 in xã, 1 in a town;
+    - 3 that break a zone rule (in a prohibited zone; A2a in an A1-only zone; A2c in a zone
+      that does not list it);
+    - 1 without coordinates, 1 60 km north of the province.
+    """
+    found: list[tuple[_Example, str]] = []
+    unbuilt = planned[planned["mast"] < 0]
+    for k in rng.permutation(len(unbuilt)):
+        site = unbuilt.iloc[k]
+        if any(np.hypot(e.x - site["x"], e.y - site["y"]) < _PROPOSAL_SPACING_M for e, _ in found):
+            continue
+        radius = site["ban_kinh_m"]
+        radius = _deviation(ctx.urban[[site["commune"]]])[0] if np.isnan(radius) else radius
+        xy = np.array([[site["x"], site["y"]]]) + _polar(
+            rng.uniform(0, min(0.4 * radius, 20.0), 64), rng.uniform(0, 2 * np.pi, 64))
+        example = _fit(ctx, xy[:, 0], xy[:, 1], rng, mast=site["loai_cot"], planned_clear=0.0)
+        if example is not None:
+            planned_ops = [o for o in site["nha_mang"].split(";") if o]
+            operator = rng.choice(planned_ops) if planned_ops else _other_operator("", rng)
+            found.append((example, str(operator)))
+            if len(found) == _N_TO_APPROVE:
+                break
+    else:
+        msg = "demo siting: could not place the proposals to approve"
+        raise RuntimeError(msg)
+    operating = planned.iloc[_N_BUILT[0]:sum(_N_BUILT)]  # planned sites with a working mast
+    operating = operating.iloc[rng.permutation(len(operating))]
+    site_urban = ctx.urban[operating["commune"].to_numpy()]
+    used = np.zeros(len(operating), dtype=bool)
+    for in_town in _COLOCATION_IN_TOWN:
+        for k in np.flatnonzero((site_urban == in_town) & ~used):
+            site, mast = operating.iloc[k], int(operating["mast"].iloc[k])
+            xy = np.array([[site["x"], site["y"]]]) + _polar(
+                rng.uniform(0, _PLANNED_OFFSET, 64) * _deviation(site_urban[[k]]),
+                rng.uniform(0, 2 * np.pi, 64))
+            xy = xy[np.hypot(*(xy - [ctx.masts.x[mast], ctx.masts.y[mast]]).T) >= 30]
+            example = _fit(ctx, xy[:, 0], xy[:, 1], rng, commune=int(site["commune"]),
+                           skip=(mast,), planned_clear=0.0) if len(xy) else None
+            if example is not None:
+                used[k] = True
+                found.append((example, _other_operator(masts["nha_mang"].iloc[mast], rng)))
+                break
+        else:
+            msg = "demo siting: could not place a co-location proposal"
+            raise RuntimeError(msg)
+    zone_geoms, zone_class = zones.geometry.to_numpy(), zones["loai_vung"].to_numpy()
+    fringe = [z for z, a in zip(ctx.rules.listed, ctx.rules.allowed, strict=True)
+              if "A2c" not in a]
+    listed = [shapely.difference(z, shapely.buffer(ctx.rules.a1, _MARGIN_M)) for z in fringe]
+    for regions, breach, mast, heights in [
+        (zone_geoms[zone_class == _PROHIBITED], 0, None, None),
+        (zone_geoms[zone_class == _A1_ONLY], 1, "A2a", (8.0, 25.0)),
+        (listed, 2, "A2c", (20.0, 28.0)),
+    ]:
+        example = _in_regions(ctx, regions, 1, rng, breach=breach, mast=mast, heights=heights,
+                              record=False)[0]
+        found.append((example, _other_operator("", rng)))
+    x = np.array([e.x for e, _ in found] + [np.nan, ctx.masts.x.mean()])
+    y = np.array([e.y for e, _ in found] + [np.nan, ctx.masts.y.max() + 60_000])
+    mast = [e.mast for e, _ in found] + ["A2b", "A2b"]
+    height = [e.height for e, _ in found] + [40.0, 42.0]
+    operators = [o for _, o in found] + [_other_operator("", rng), _other_operator("", rng)]
+    lon, lat = _vn2000_to_wgs84().transform(x, y)
+    order = rng.permutation(len(x))
+    return pd.DataFrame({
+        "ma_de_xuat": [f"DX{k:03d}" for k in range(1, len(x) + 1)],
+        "nha_mang": np.array(operators)[order],
+        "loai_cot": np.array(mast)[order],
+        "do_cao_m": np.array(height)[order],
+        "kinh_do": _lonlat_text(lon)[order],
+        "vi_do": _lonlat_text(lat)[order],
+        "ghi_chu": SYNTHETIC_LABEL,
+    })
+
+
+def _lonlat_text(values: np.ndarray) -> np.ndarray:
+    """Decimal degrees with :data:`_LONLAT_DECIMALS` decimals; empty for NaN."""
+    text = np.char.mod(f"%.{_LONLAT_DECIMALS}f", np.round(values, _LONLAT_DECIMALS))
+    return np.where(np.isnan(values), "", text).astype(object)
 
 
 # --------------------------------------------------------------------------- subscribers

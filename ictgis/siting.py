@@ -196,7 +196,7 @@ def _findings(rows: Mapping[str, object]) -> pd.DataFrame:
             value = np.full(n, np.nan) if col in {"value", "threshold", "x", "y", "ox", "oy"} \
                 else np.full(n, "", dtype=object)
         elif np.isscalar(value):
-            value = np.full(n, value, dtype=object)
+            value = np.full(n, value, dtype=float if isinstance(value, int | float) else object)
         data[col] = np.asarray(value)
     if "severity" not in rows and "rule" in rows:
         data["severity"] = np.array([RULES[r].severity for r in data["rule"]], dtype=object)
@@ -219,29 +219,36 @@ def _is_a1(classes: pd.Series, settings: SitingConfig) -> np.ndarray:
 def spacing_thresholds(classes: pd.Series, urban: pd.Series, settings: SitingConfig) -> np.ndarray:
     """Minimum spacing d_min(mast class, urban/rural) of every site, in metres."""
     default = settings.min_spacing_m["default"]
-    pairs = classes.map(lambda c: settings.min_spacing_m.get(c, default)
-                        if isinstance(c, str) else default)
-    urban_m = np.array([p[0] for p in pairs], dtype=float)
-    rural_m = np.array([p[1] for p in pairs], dtype=float)
-    return np.where(urban.to_numpy(bool), urban_m, rural_m)
+    table = {c: settings.min_spacing_m.get(c, default) for c in pd.unique(classes.dropna())}
+    urban_m = classes.map({c: p[0] for c, p in table.items()}).fillna(default[0])
+    rural_m = classes.map({c: p[1] for c, p in table.items()}).fillna(default[1])
+    return np.where(urban.to_numpy(bool), urban_m.to_numpy(float), rural_m.to_numpy(float))
 
 
 def operator_masks(operators: pd.Series, names: list[str] | None = None) -> np.ndarray:
     """One bit per operator, so that disjoint operator sets are ``a & b == 0``."""
-    names = names or sorted({o for ops in operators for o in ops})
+    codes, tuples = pd.factorize(operators)
+    names = names or sorted({o for ops in tuples for o in ops})
     bit = {name: 1 << i for i, name in enumerate(names)}
-    return np.array([sum(bit.get(o, 0) for o in ops) for ops in operators], dtype=np.int64)
+    masks = np.array([sum(bit.get(o, 0) for o in ops) for ops in tuples], dtype=np.int64)
+    return masks[codes]
 
 
-def _pairs_within(points: np.ndarray, distance: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Index pairs i < j of points within ``distance`` of each other, and their distances."""
-    if len(points) < 2 or distance <= 0:
+def _pairs_within(points: np.ndarray, distance: float | np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Index pairs i < j of points within ``distance`` (one, or one per point i) of each other.
+
+    With a distance per point, a pair is found when it lies within the distance of either.
+    """
+    distance = np.broadcast_to(np.asarray(distance, dtype=float), (len(points),))
+    if len(points) < 2 or not (distance > 0).any():
         empty = np.array([], dtype=np.int64)
         return empty, empty, np.array([], dtype=float)
     tree = shapely.STRtree(points)
     i, j = tree.query(points, predicate="dwithin", distance=distance)
-    keep = i < j
-    i, j = i[keep], j[keep]
+    i, j = np.minimum(i, j), np.maximum(i, j)
+    pairs = np.unique(np.column_stack([i, j])[i < j], axis=0)
+    i, j = pairs[:, 0], pairs[:, 1]
     return i, j, shapely.distance(points[i], points[j])
 
 
@@ -286,10 +293,10 @@ def zone_hits(sites: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, settings: Siting
     """
     if zones.empty or sites.empty:
         return empty_findings()
-    polygons = zones.geometry.array
-    shapely.prepare(polygons)
-    tree = shapely.STRtree(sites.geometry.array)
-    z, s = tree.query(polygons, predicate="intersects")
+    tree = shapely.STRtree(zones.geometry.array)
+    s, z = tree.query(sites.geometry.array, predicate="intersects")
+    order = np.lexsort((z, s))  # per site, zones in the order of the layer
+    s, z = s[order], z[order]
     cls = sites["mast_class"].to_numpy(dtype=object)[s]
     known = pd.notna(cls)
     zone_cls = zones["zone_class"].to_numpy(dtype=object)[z]
@@ -298,7 +305,8 @@ def zone_hits(sites: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, settings: Siting
                                                                                          np.nan)
     max_height = zones["max_height"].to_numpy(dtype=float)[z]
     is_a1 = _is_a1(pd.Series(cls), settings)
-    in_allowed = np.array([(not a) or (c in a) for a, c in zip(allowed, cls, strict=True)], bool)
+    in_allowed = np.array([(not a) or (isinstance(c, str) and c in a)
+                           for a, c in zip(allowed, cls, strict=True)], bool)
     rules = {
         "zone.prohibited": zone_cls == "prohibited",
         "zone.a1_only": (zone_cls == "restricted_a1") & known & ~is_a1,
@@ -333,7 +341,18 @@ def check_zones(ctx: SitingContext) -> pd.DataFrame:
     return zone_hits(ctx.sites, ctx.zones, ctx.settings)
 
 
-def plan_matches(sites: gpd.GeoDataFrame, planned: gpd.GeoDataFrame) -> pd.DataFrame:
+def _plan_pairs(sites: gpd.GeoDataFrame, planned: gpd.GeoDataFrame
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(site, planned site, distance) for every site within a planned site's radius."""
+    radius = planned["radius"].to_numpy(dtype=float)
+    tree = shapely.STRtree(planned.geometry.array)
+    s, p = tree.query(sites.geometry.array, predicate="dwithin", distance=float(radius.max()))
+    d = shapely.distance(sites.geometry.array[s], planned.geometry.array[p])
+    keep = d <= radius[p]
+    return s[keep], p[keep], d[keep]
+
+
+def plan_matches(sites: gpd.GeoDataFrame, planned: gpd.GeoDataFrame | None) -> pd.DataFrame:
     """For every site, the nearest planned site whose deviation radius it lies within.
 
     Returns
@@ -345,15 +364,12 @@ def plan_matches(sites: gpd.GeoDataFrame, planned: gpd.GeoDataFrame) -> pd.DataF
     out = pd.DataFrame({"planned": -1, "distance": np.nan}, index=sites.index)
     if planned is None or planned.empty or sites.empty:
         return out
-    radius = planned["radius"].to_numpy(dtype=float)
-    tree = shapely.STRtree(planned.geometry.array)
-    s, p = tree.query(sites.geometry.array, predicate="dwithin", distance=float(radius.max()))
-    d = shapely.distance(sites.geometry.array[s], planned.geometry.array[p])
-    keep = d <= radius[p]
-    pairs = pd.DataFrame({"s": s[keep], "p": p[keep], "d": d[keep]}).sort_values(["s", "d", "p"])
-    best = pairs.drop_duplicates("s")
-    out.iloc[best["s"].to_numpy(), 0] = best["p"].to_numpy()
-    out.iloc[best["s"].to_numpy(), 1] = best["d"].to_numpy()
+    s, p, d = _plan_pairs(sites, planned)
+    order = np.lexsort((p, d, s))
+    s, p, d = s[order], p[order], d[order]
+    first = np.unique(s, return_index=True)[1]
+    out.iloc[s[first], 0] = p[first]
+    out.iloc[s[first], 1] = d[first]
     return out
 
 
@@ -395,8 +411,8 @@ def check_plan(ctx: SitingContext) -> pd.DataFrame:
                                                        strict=True)],
             "x": x[differs], "y": y[differs], "ox": px[q], "oy": py[q]}))
 
-    built = np.zeros(len(planned), bool)
-    built[p[p >= 0]] = True
+    built = np.zeros(len(planned), bool)  # any mast within the radius builds the site
+    built[_plan_pairs(sites, planned)[1]] = True
     if (~built).any():
         parts.append(_findings({
             "site_id": pids[~built], "rule": "plan.not_built",
@@ -424,7 +440,7 @@ def conflict_pairs(ctx: SitingContext) -> pd.DataFrame:
     sites = ctx.sites
     dmin = spacing_thresholds(sites["mast_class"], sites["urban"], ctx.settings)
     geoms = np.asarray(sites.geometry.array)
-    i, j, d = _pairs_within(geoms, float(dmin.max()) if len(dmin) else 0.0)
+    i, j, d = _pairs_within(geoms, dmin)
     masks = operator_masks(sites["operators"])
     threshold = np.maximum(dmin[i], dmin[j])
     conflict = (d < threshold) & ((masks[i] & masks[j]) == 0)
@@ -611,8 +627,10 @@ def judge_proposals(proposals: gpd.GeoDataFrame, ctx: SitingContext, *, lang: st
 
     A proposal is refused when it breaks a zone rule (prohibited zone, A2 in an A1-only zone,
     class or height not allowed) or, with ``proposals_require_plan``, lies away from every
-    planned position; otherwise it must co-locate when an existing mast is closer than
-    d_min(its class, urban/rural); otherwise it is approved.
+    planned position. Otherwise it must co-locate when a mast stands closer than the spacing
+    rule allows (the larger d_min of the two, whatever the operators: the proposer's own mast
+    included) — an existing mast, or an earlier proposal of the same file that is approved.
+    Otherwise it is approved.
 
     Parameters
     ----------
@@ -630,85 +648,112 @@ def judge_proposals(proposals: gpd.GeoDataFrame, ctx: SitingContext, *, lang: st
     -------
     pandas.DataFrame
         One row per proposal: ``id``, ``verdict``, ``reasons``, ``colocate_with``,
-        ``colocate_distance_m``, ``planned_site``, ``planned_distance_m``, ``rules``, ``x``,
-        ``y``.
+        ``colocate_distance_m``, ``planned_site``, ``planned_distance_m``, ``rules``, the
+        proposal's attributes, ``x``, ``y``.
     """
     settings = ctx.settings
+    n = len(proposals)
     zone = zone_hits(proposals, ctx.zones, settings)
     zone = zone.assign(message=messages(zone, lang))
-    zone_text = zone.groupby("site_id")["message"].agg("; ".join)
-    zone_rules = zone.groupby("site_id")["rule"].agg(", ".join)
-    ids = proposals["id"].astype(str)
+    ids = proposals["id"].astype(str).to_numpy(dtype=object)
+    reasons = [[] for _ in range(n)]
+    rules = [[] for _ in range(n)]
+    position = {pid: k for k, pid in enumerate(ids)}
+    for pid, rule, text in zip(zone["site_id"], zone["rule"], zone["message"], strict=True):
+        reasons[position[pid]].append(text)
+        rules[position[pid]].append(rule)
 
-    matches = plan_matches(proposals, ctx.planned) if ctx.planned is not None else None
-    planned_pos = matches["planned"].to_numpy() if matches is not None else np.full(
-        len(proposals), -1)
-    planned_ids = ctx.planned["id"].to_numpy(dtype=object) if ctx.planned is not None else None
-    unplanned = (planned_pos < 0) & (ctx.planned is not None)
+    planned = ctx.planned
+    matches = plan_matches(proposals, planned)
+    if planned is not None and not planned.empty and settings.proposals_require_plan:
+        away = np.flatnonzero(matches["planned"].to_numpy() < 0)
+        if len(away):
+            nearest, dist = _nearest(proposals.geometry.array[away], planned.geometry.array)
+            unplanned = _findings({"site_id": ids[away], "rule": "plan.unplanned",
+                                   "value": dist, "other_id": planned["id"].to_numpy(
+                                       dtype=object)[nearest],
+                                   "threshold": planned["radius"].to_numpy(float)[nearest]})
+            for k, text in zip(away, messages(unplanned, lang), strict=True):
+                reasons[k].append(text)
+                rules[k].append("plan.unplanned")
+    refused = np.array([bool(r) for r in rules], dtype=bool)
 
-    dmin = spacing_thresholds(proposals["mast_class"], proposals["urban"], settings)
-    existing = ctx.sites
-    near_idx, near_d = (_nearest(proposals.geometry.array, existing.geometry.array)
-                        if len(existing) and len(proposals) else
-                        (np.zeros(len(proposals), int), np.full(len(proposals), np.inf)))
-    colocate = near_d < dmin
-    existing_ids = existing["id"].to_numpy(dtype=object)
-
-    rows = []
-    for k, pid in enumerate(ids):
-        reasons, rules = [], []
-        if pid in zone_text.index:
-            reasons.append(zone_text[pid])
-            rules.append(zone_rules[pid])
-        if unplanned[k]:
-            rule = RULES["plan.unplanned"]
-            nearest_p, nearest_d = _nearest(proposals.geometry.array[k:k + 1],
-                                            ctx.planned.geometry.array)
-            text = getattr(rule, lang).format(
-                value=nearest_d[0], threshold=ctx.planned["radius"].iloc[nearest_p[0]],
-                other=planned_ids[nearest_p[0]], detail="")
-            if settings.proposals_require_plan:
-                reasons.append(text)
-                rules.append("plan.unplanned")
-        refuse = bool(rules)
-        if refuse:
-            verdict = "refuse"
-        elif colocate[k]:
-            verdict = "co-locate"
-            reasons.append(_VERDICT_TEXT[lang]["co-locate"].format(
-                other=existing_ids[near_idx[k]], d=near_d[k]))
-            rules.append("spacing.colocate")
-        else:
-            verdict = "approve"
-        rows.append({
-            "id": pid, "verdict": verdict,
-            "reasons": "; ".join(reasons) if reasons else _VERDICT_TEXT[lang]["approve"],
-            "colocate_with": existing_ids[near_idx[k]] if colocate[k] else "",
-            "colocate_distance_m": float(near_d[k]) if colocate[k] else np.nan,
-            "planned_site": planned_ids[planned_pos[k]] if planned_pos[k] >= 0 else "",
-            "planned_distance_m": matches["distance"].iloc[k] if matches is not None else np.nan,
-            "rules": ", ".join(rules),
-        })
-    out = pd.DataFrame(rows, columns=["id", "verdict", "reasons", "colocate_with",
-                                      "colocate_distance_m", "planned_site",
-                                      "planned_distance_m", "rules"])
-    base = proposals.drop(columns=["geometry", "id"], errors="ignore").reset_index(drop=True)
-    keep = [c for c in ("operators", "mast_class", "height", "commune") if c in base]
-    out = pd.concat([out, base[keep]], axis=1)
-    out["operators"] = out["operators"].map("; ".join) if "operators" in out else ""
-    x, y = _xy(proposals.geometry.array)
-    out["x"], out["y"] = x, y
+    partner, distance = _colocation(proposals, ctx.sites, refused, settings)
+    verdict = np.where(refused, "refuse", np.where(partner != "", "co-locate", "approve"))
+    for k in np.flatnonzero(verdict == "co-locate"):
+        reasons[k].append(_VERDICT_TEXT[lang]["co-locate"].format(other=partner[k],
+                                                                  d=distance[k]))
+        rules[k].append("spacing.colocate")
+    planned_ids = planned["id"].to_numpy(dtype=object) if planned is not None else np.array([])
+    p = matches["planned"].to_numpy()
+    out = pd.DataFrame({
+        "id": ids, "verdict": verdict,
+        "reasons": ["; ".join(r) if r else _VERDICT_TEXT[lang]["approve"] for r in reasons],
+        "colocate_with": partner,
+        "colocate_distance_m": np.where(partner != "", distance, np.nan),
+        "planned_site": np.where(p >= 0, planned_ids[np.maximum(p, 0)] if len(planned_ids)
+                                 else "", ""),
+        "planned_distance_m": matches["distance"].to_numpy(),
+        "rules": [", ".join(r) for r in rules],
+    })
+    for col in ("operators", "mast_class", "height", "commune"):
+        if col in proposals:
+            values = proposals[col].to_numpy(dtype=object)
+            out[col] = [("; ".join(v) if isinstance(v, tuple) else v) for v in values]
+    out["x"], out["y"] = _xy(proposals.geometry.array)
+    if "_where" in proposals:
+        out["where"] = proposals["_where"].to_numpy(dtype=object)
     if rejected is not None and not rejected.empty:
+        outside = rejected["code"].isin(["outside", "swapped"]).to_numpy()
         bad = pd.DataFrame({
             "id": rejected["id"].astype(str).to_numpy(),
-            "verdict": np.where(rejected["code"].isin(["outside", "swapped"]), "refuse",
-                                "invalid"),
+            "verdict": np.where(outside, "refuse", "invalid"),
             "reasons": (rejected["where"] + ": " + rejected["problem"]).to_numpy(),
-            "rules": np.where(rejected["code"].isin(["outside", "swapped"]), "validity.outside",
-                              "validity.data"),
+            "rules": np.where(outside, "validity.outside", "validity.data"),
         })
+        bad["where"] = rejected["where"].to_numpy()
         out = pd.concat([out, bad], ignore_index=True)
+    if "where" in out:  # back in the order of the file
+        row = pd.to_numeric(out["where"].astype(str).str.extract(r"(\d+)")[0], errors="coerce")
+        out = out.iloc[np.argsort(row.to_numpy(), kind="stable")].reset_index(drop=True)
     return out
+
+
+def _colocation(proposals: gpd.GeoDataFrame, existing: gpd.GeoDataFrame, refused: np.ndarray,
+                settings: SitingConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The mast each proposal must co-locate with ("" when none), and its distance.
+
+    The nearest existing mast closer than the pair's spacing threshold; failing that, the
+    nearest earlier proposal in the file that is itself approved.
+    """
+    n = len(proposals)
+    partner = np.full(n, "", dtype=object)
+    distance = np.full(n, np.nan)
+    if n == 0:
+        return partner, distance
+    d_new = spacing_thresholds(proposals["mast_class"], proposals["urban"], settings)
+    if len(existing):
+        d_old = spacing_thresholds(existing["mast_class"], existing["urban"], settings)
+        tree = shapely.STRtree(existing.geometry.array)
+        k, e = tree.query(proposals.geometry.array, predicate="dwithin",
+                          distance=np.maximum(d_new, d_old.max()))
+        d = shapely.distance(proposals.geometry.array[k], existing.geometry.array[e])
+        close = d < np.maximum(d_new[k], d_old[e])
+        k, e, d = k[close], e[close], d[close]
+        order = np.lexsort((e, d, k))
+        k, e, d = k[order], e[order], d[order]
+        first = np.unique(k, return_index=True)[1]
+        partner[k[first]] = existing["id"].astype(str).to_numpy(dtype=object)[e[first]]
+        distance[k[first]] = d[first]
+    points = np.asarray(proposals.geometry.array)
+    ids = proposals["id"].astype(str).to_numpy(dtype=object)
+    i, j, d = _pairs_within(points, d_new)
+    for a, b, dist in sorted(zip(i, j, d, strict=True), key=lambda t: (t[1], t[2])):
+        limit = max(d_new[a], d_new[b])
+        if dist < limit and not refused[a] and partner[a] == "" and partner[b] == "" \
+                and not refused[b]:
+            partner[b], distance[b] = ids[a], dist
+    return partner, distance
 
 
 def rule_counts(findings: pd.DataFrame) -> pd.DataFrame:

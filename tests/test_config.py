@@ -70,7 +70,8 @@ def test_example_regions(example):
 def test_example_layers(example, tmp_path):
     root = tmp_path.resolve()
     layers = example.layers
-    assert set(layers) == {"communes", "post_offices", "bts", "subscribers"}
+    assert set(layers) == {"communes", "post_offices", "bts", "subscribers", "zones",
+                           "plan_features", "planned_sites", "proposals"}
     assert all(isinstance(layer, LayerConfig) for layer in layers.values())
     assert {name: layer.name for name, layer in layers.items()} == {n: n for n in layers}
 
@@ -93,12 +94,17 @@ def test_example_layers(example, tmp_path):
     # VN-2000 surveyors' Y is the easting and X the northing
     assert (bts.fields["easting"], bts.fields["northing"]) == ("toa_do_y", "toa_do_x")
     assert set(bts.fields) == {"id", "operators", "technologies", "mast_class", "height",
-                               "status", "easting", "northing"}
+                               "status", "commune", "easting", "northing"}
 
     subs = layers["subscribers"]
     assert subs.by == "commune"
     assert subs.fields["commune"] == "ma_xa"
     assert subs.fields["internet_mobile"] == "internet_di_dong"
+
+    siting = example.siting
+    assert siting.spacing("A2b", True) == 300 and siting.spacing("A1a", False) == 400
+    assert (siting.aviation_height_m, siting.sharing_target_pct) == (45, 30)
+    assert layers["planned_sites"].fields["easting"] == "toa_do_y"
 
 
 def test_paths_resolve_against_the_file_not_the_working_directory(tmp_path, monkeypatch):

@@ -9,6 +9,7 @@ import tomllib
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import pytest
 import shapely
 from pyproj.transformer import TransformerGroup
@@ -41,15 +42,25 @@ COLUMNS = {
     "post_offices": ["ma_diem", "ten_diem", "loai_diem", "xa_phuong", "kinh_do", "vi_do",
                      "ghi_chu"],
     "bts": ["ma_tram", "nha_mang", "cong_nghe", "loai_cot", "do_cao_m", "trang_thai",
-            "toa_do_x", "toa_do_y", "ghi_chu"],
+            "xa_phuong", "toa_do_x", "toa_do_y", "ghi_chu"],
     "subscribers": ["ma_xa", "co_dinh", "di_dong_tra_sau", "di_dong_tra_truoc",
                     "internet_co_dinh", "internet_di_dong", "ghi_chu"],
+    "zones": ["ma_vung", "ten_vung", "loai_vung", "cot_cho_phep", "chieu_cao_toi_da_m",
+              "ghi_chu", "geometry"],
+    "plan_features": ["ma", "ten", "loai_vung", "ban_kinh_m", "ghi_chu", "geometry"],
+    "planned_sites": ["ma_quy_hoach", "loai_cot", "nha_mang", "ban_kinh_m", "toa_do_x",
+                      "toa_do_y", "ghi_chu"],
+    "proposals": ["ma_de_xuat", "nha_mang", "loai_cot", "do_cao_m", "kinh_do", "vi_do",
+                  "ghi_chu"],
 }
 COUNTED_TYPES = {"Bưu cục cấp 1", "Bưu cục cấp 2", "Bưu cục cấp 3", "Bưu cục phát",
                  "Điểm BĐ-VHX", "Đại lý bưu chính", "Thùng thư công cộng"}
 COURIER = "Văn phòng chuyển phát tư nhân"
 OPERATORS = {"Viettel": 0.40, "VinaPhone": 0.25, "MobiFone": 0.25, "Vietnamobile": 0.10}
 MAST_HEIGHTS = {"A1a": (3, 15), "A1b": (3, 15), "A2a": (6, 25), "A2b": (30, 60), "A2c": (20, 40)}
+A1_CLASSES = {"A1a", "A1b"}
+PROHIBITED, A1_ONLY, PERMITTED = "Khu vực cấm", "Khu vực chỉ lắp cột A1", "Khu vực được phép"
+SITING = tomllib.loads(DEMO_CONFIG)["siting"]
 PREFIX = {"phuong": "Phường ", "thi_tran": "Thị trấn ", "xa": "Xã "}
 DMS = re.compile(r"""^(\d+)°(\d+)'(\d+(?:\.\d+)?)"([NSEW])$""")
 
@@ -140,9 +151,12 @@ def test_frozen(demo):
 def test_config_matches_frames(demo):
     config = tomllib.loads(DEMO_CONFIG)
     layers = config["layers"]
-    for layer in ("communes", "post_offices", "bts", "subscribers"):
+    assert set(layers) == {f.name for f in dataclasses.fields(demo)}
+    for layer in layers:
         missing = set(layers[layer]["fields"].values()) - set(getattr(demo, layer).columns)
         assert not missing, layer
+    assert config["siting"]["mast_classes"] == sorted(MAST_HEIGHTS)
+    assert set(config["siting"]["a1_classes"]) == A1_CLASSES
     districts = [d for members in config["regions"].values() for d in members]
     assert sorted(districts) == sorted(set(demo.communes["huyen"]))
     assert demo.communes.crs.to_epsg() == int(config["province"]["crs"].split(":")[1])
@@ -168,6 +182,9 @@ def test_other_seed_other_frames(demo):
     assert not demo.bts[["toa_do_x", "toa_do_y"]].equals(other.bts[["toa_do_x", "toa_do_y"]])
     assert not demo.post_offices["kinh_do"].equals(other.post_offices["kinh_do"])
     assert not demo.subscribers.equals(other.subscribers)
+    assert not demo.zones.geometry.geom_equals(other.zones.geometry).all()
+    assert not demo.planned_sites["toa_do_x"].equals(other.planned_sites["toa_do_x"])
+    assert not demo.proposals["kinh_do"].equals(other.proposals["kinh_do"])
 
 
 # --------------------------------------------------------------------------- communes
@@ -360,16 +377,17 @@ def test_bts_attributes(demo):
 def test_bts_inside_province_and_spaced(demo):
     points = bts_points(demo)
     row = containing_commune(points, demo.communes)
-    assert (row >= 0).all()
-    tree = shapely.STRtree(points)
-    left, right = tree.query(points, predicate="dwithin", distance=30.0)
-    assert (left == right).all()
+    assert (row < 0).sum() == 3  # the rows with broken coordinates
+    left, right = shapely.STRtree(points).query(points, predicate="dwithin", distance=30.0)
+    close = left < right
+    assert close.sum() == 4  # the duplicated rows only
+    assert (shapely.distance(points[left[close]], points[right[close]]) == 0).all()
 
 
 def test_bts_northing_is_x(demo):
     # VN-2000 northings in Tiền Giang are ~1.13-1.17 million m, eastings ~0.5-0.62 million m
-    assert demo.bts["toa_do_x"].between(1.1e6, 1.2e6).all()
-    assert demo.bts["toa_do_y"].between(4.5e5, 6.5e5).all()
+    ok = demo.bts["toa_do_x"].between(1.1e6, 1.2e6) & demo.bts["toa_do_y"].between(4.5e5, 6.5e5)
+    assert (~ok).sum() == 3  # swapped, mistyped northing, easting without its leading digit
 
 
 def test_bts_denser_in_towns(demo):
@@ -407,3 +425,254 @@ def test_subscriber_rows(demo):
 def test_subscriber_densities(demo, cols, only_xa, expected):
     got = density(demo.subscribers, demo.communes, cols, only_xa=only_xa)
     assert got == pytest.approx(expected, abs=0.05)
+
+
+# --------------------------------------------------------------------------- plan
+
+
+def province_of(demo: DemoProvince) -> shapely.Geometry:
+    return shapely.union_all(demo.communes.geometry.to_numpy())
+
+
+def d_min(mast: np.ndarray, urban: np.ndarray) -> np.ndarray:
+    table = SITING["min_spacing_m"]
+    return np.array([table.get(m, table["default"])["urban" if u else "rural"]
+                     for m, u in zip(mast, urban, strict=True)], dtype=float)
+
+
+def any_pair(n: int, rows: np.ndarray) -> np.ndarray:
+    return np.bincount(rows, minlength=n) > 0
+
+
+def zone_hits(demo: DemoProvince, points: np.ndarray, mast: np.ndarray,
+              height: np.ndarray) -> pd.DataFrame:
+    """Zone rules broken by masts at ``points`` (a slow-but-simple oracle, no margins)."""
+    zones, features = demo.zones, demo.plan_features
+    p, z = zones.sindex.query(points, predicate="intersects")
+    zone_class = zones["loai_vung"].to_numpy()[z]
+    fp, f = features.sindex.query(points, predicate="dwithin", distance=200.0)
+    inside_buffer = (shapely.distance(points[fp], features.geometry.to_numpy()[f])
+                     < features["ban_kinh_m"].to_numpy()[f])
+    feature_class = features["loai_vung"].to_numpy()[f]
+    n = len(points)
+    allowed = zones["cot_cho_phep"].to_numpy()[z]
+    unlisted = np.array([m not in a.split(";") for m, a in zip(mast[p], allowed, strict=True)],
+                        dtype=bool)
+    a1 = (any_pair(n, p[zone_class == A1_ONLY])
+          | any_pair(n, fp[inside_buffer & (feature_class == A1_ONLY)]))
+    return pd.DataFrame({
+        "prohibited": any_pair(n, p[zone_class == PROHIBITED])
+        | any_pair(n, fp[inside_buffer & (feature_class == PROHIBITED)]),
+        "a2_in_a1": a1 & ~np.isin(mast, list(A1_CLASSES)),
+        "not_listed": any_pair(n, p[(zone_class == PERMITTED) & (allowed != "") & unlisted]),
+        "too_tall": any_pair(n, p[height[p] > zones["chieu_cao_toi_da_m"].to_numpy()[z]]),
+    })
+
+
+def planned_xy(demo: DemoProvince) -> np.ndarray:
+    return shapely.points(demo.planned_sites["toa_do_y"], demo.planned_sites["toa_do_x"])
+
+
+def planned_radius(demo: DemoProvince) -> np.ndarray:
+    row = containing_commune(planned_xy(demo), demo.communes)
+    urban = (demo.communes["loai"] != "xa").to_numpy()[row]
+    default = np.where(urban, SITING["deviation_urban_m"], SITING["deviation_rural_m"])
+    return demo.planned_sites["ban_kinh_m"].fillna(pd.Series(default)).to_numpy()
+
+
+@pytest.fixture(scope="module")
+def findings(demo) -> pd.DataFrame:
+    """One row per mast: every rule it breaks, recomputed from the frames."""
+    bts, c = demo.bts, demo.communes
+    points = bts_points(demo)
+    row = containing_commune(points, c)
+    inside = row >= 0
+    urban = np.where(inside, (c["loai"] != "xa").to_numpy()[row], False)
+    mast, height = bts["loai_cot"].to_numpy(), bts["do_cao_m"].to_numpy()
+    flags = zone_hits(demo, points, mast, height)
+    flags["outside"] = ~inside
+    flags["duplicate"] = bts.duplicated(["toa_do_x", "toa_do_y"], keep=False).to_numpy()
+    flags["wrong_commune"] = inside & (c["ten_xa"].to_numpy()[row] != bts["xa_phuong"].to_numpy())
+    flags["aviation"] = height >= SITING["aviation_height_m"]
+    # spacing: disjoint operator sets closer than d_min (the smaller and the larger of the pair)
+    dm = d_min(mast, urban)
+    ok = np.flatnonzero(inside)
+    left, right = shapely.STRtree(points[ok]).query(points[ok], predicate="dwithin",
+                                                     distance=dm.max())
+    left, right = ok[left[left < right]], ok[right[left < right]]
+    ops = operator_sets(bts).map(set).to_numpy()
+    disjoint = np.array([not ops[a] & ops[b] for a, b in zip(left, right, strict=True)], dtype=bool)
+    gap = shapely.distance(points[left], points[right])
+    close = disjoint & (gap < np.minimum(dm[left], dm[right]))
+    close_max = disjoint & (gap < np.maximum(dm[left], dm[right]))
+    assert (close == close_max).all()  # no pair depends on how d_min of a pair is read
+    flags["spacing"] = any_pair(len(bts), np.r_[left[close], right[close]])
+    flags.attrs["close_pairs"] = list(zip(left[close], right[close], strict=True))
+    # plan: masts under construction against the planned sites
+    sites = planned_xy(demo)
+    radius = planned_radius(demo)
+    m, s = shapely.STRtree(sites).query(points, predicate="dwithin", distance=radius.max())
+    near = shapely.distance(points[m], sites[s]) <= radius[s]
+    building = (bts["trang_thai"] == "dang_xay_dung").to_numpy()
+    flags["unplanned"] = building & ~any_pair(len(bts), m[near])
+    other_class = near & (mast[m] != demo.planned_sites["loai_cot"].to_numpy()[s])
+    flags["class_mismatch"] = building & any_pair(len(bts), m[other_class])
+    flags.attrs["built_sites"] = any_pair(len(sites), s[near & inside[m]])
+    return flags
+
+
+def test_zone_attributes(demo):
+    zones = demo.zones
+    assert zones["ma_vung"].is_unique
+    assert zones["ma_vung"].str.fullmatch(r"VQ\d{3}").all()
+    assert set(zones["loai_vung"]) == {PROHIBITED, A1_ONLY, PERMITTED}
+    listed = zones["cot_cho_phep"].str.split(";").explode()
+    assert set(listed) <= set(MAST_HEIGHTS) | {""}
+    a1 = zones[zones["loai_vung"] == A1_ONLY]
+    assert a1["cot_cho_phep"].map(lambda t: set(t.split(";")) <= A1_CLASSES).all()
+    top = zones["chieu_cao_toi_da_m"]
+    assert ((top > 0) | top.isna()).all()
+    assert top.notna().sum() >= 2
+    counts = zones["loai_vung"].value_counts()
+    assert 3 <= counts[PROHIBITED] <= 10
+    assert counts[A1_ONLY] >= 3
+
+
+def test_zone_geometry(demo):
+    zones = demo.zones
+    geoms = zones.geometry.to_numpy()
+    assert zones.crs.to_epsg() == 9210
+    assert shapely.is_valid(geoms).all()
+    assert set(shapely.get_type_id(geoms)) <= {shapely.GeometryType.POLYGON,
+                                               shapely.GeometryType.MULTIPOLYGON}
+    province = province_of(demo)
+    assert shapely.covered_by(geoms, shapely.buffer(province, 0.05)).all()
+    km2 = pd.Series(shapely.area(geoms) / 1e6)
+    kind = zones["loai_vung"].reset_index(drop=True)
+    assert km2[kind == PROHIBITED].between(0.05, 1.0).all()
+    assert km2[kind == A1_ONLY].between(0.2, 4.0).all()
+    assert km2[kind == A1_ONLY].max() >= 1.0  # the cores of the city and towns
+    permitted = shapely.union_all(geoms[(kind == PERMITTED).to_numpy()])
+    assert permitted.area == pytest.approx(province.area, rel=1e-6)  # every place has a rule
+
+
+def test_plan_features(demo):
+    f = demo.plan_features
+    assert f.crs.to_epsg() == 9210
+    assert f["ma"].is_unique
+    kinds = f.geom_type.value_counts().to_dict()
+    assert 10 <= kinds["Point"] <= 20
+    assert 2 <= kinds["LineString"] <= 5
+    assert set(f["loai_vung"]) == {PROHIBITED, A1_ONLY}
+    by_kind = f.groupby([f.geom_type, "loai_vung"])["ban_kinh_m"].agg(set).to_dict()
+    assert by_kind == {("Point", A1_ONLY): {200}, ("Point", PROHIBITED): {100},
+                       ("LineString", A1_ONLY): {30}}
+    assert f["ten"].str.startswith("Trụ sở").sum() >= 11  # province + every district
+    assert shapely.covered_by(f.geometry.to_numpy(), province_of(demo)).all()
+
+
+def test_plan_layers_write_as_geopackage(demo, tmp_path):
+    for name in ("zones", "plan_features"):
+        path = tmp_path / f"{name}.gpkg"
+        pyogrio.write_dataframe(getattr(demo, name), path, layer=name, driver="GPKG")
+        back = pyogrio.read_dataframe(path)
+        assert back.geom_type.tolist() == getattr(demo, name).geom_type.tolist()
+        assert back["loai_vung"].tolist() == getattr(demo, name)["loai_vung"].tolist()
+
+
+def test_planned_sites(demo):
+    ps = demo.planned_sites
+    assert 590 <= len(ps) <= 610
+    assert ps["ma_quy_hoach"].is_unique
+    assert ps["ma_quy_hoach"].str.fullmatch(r"QH\d{4}").all()
+    assert set(ps["loai_cot"]) <= set(MAST_HEIGHTS)
+    named = ps["nha_mang"][ps["nha_mang"] != ""].str.split(";")
+    assert named.map(lambda ops: set(ops) <= set(OPERATORS) and len(set(ops)) == len(ops)).all()
+    assert 0.1 <= (ps["nha_mang"] == "").mean() <= 0.5
+    custom = ps["ban_kinh_m"].dropna()
+    assert 0.02 <= len(custom) / len(ps) <= 0.1
+    assert (custom > 0).all()
+    assert ps["toa_do_x"].between(1.1e6, 1.2e6).all()
+    assert ps["toa_do_y"].between(4.5e5, 6.5e5).all()
+    xy = ps[["toa_do_x", "toa_do_y"]]
+    assert (xy == xy.round(2)).all().all()
+
+
+def test_planned_sites_placement(demo):
+    sites = planned_xy(demo)
+    assert (containing_commune(sites, demo.communes) >= 0).all()
+    left, right = shapely.STRtree(sites).query(sites, predicate="dwithin", distance=200.0)
+    assert (left == right).all()
+    mast = demo.planned_sites["loai_cot"].to_numpy()
+    hits = zone_hits(demo, sites, mast, np.zeros(len(mast)))
+    assert not hits.any().any()  # outside prohibited areas, and a class each zone allows
+
+
+def test_planned_sites_mostly_not_built(findings):
+    built = findings.attrs["built_sites"]
+    assert (~built).mean() == pytest.approx(0.85, abs=0.03)
+
+
+def test_deliberate_errors_and_breaches(findings):
+    counts = findings.sum().to_dict()
+    aviation = counts.pop("aviation")
+    assert counts == {
+        "prohibited": 6, "a2_in_a1": 5, "not_listed": 4, "too_tall": 4,
+        "outside": 3, "duplicate": 8, "wrong_commune": 5,
+        "spacing": 18, "unplanned": 6, "class_mismatch": 4,
+    }
+    assert 0 < aviation < 0.12 * len(findings)
+    assert len(findings.attrs["close_pairs"]) == 6 + 2 * 3  # 6 pairs and 2 triples
+    # each deliberate row shows one problem only (aviation aside)
+    assert (findings.drop(columns="aviation").sum(axis=1) <= 1).all()
+
+
+def test_most_masts_comply(findings):
+    assert (~findings.any(axis=1)).mean() >= 0.85  # aviation marking counted as a finding
+    assert (~findings.drop(columns="aviation").any(axis=1)).mean() >= 0.95
+
+
+def test_masts_under_construction(demo, findings):
+    building = (demo.bts["trang_thai"] == "dang_xay_dung").to_numpy()
+    assert 50 <= building.sum() <= 70
+    assert (building & ~findings["unplanned"]).sum() >= 0.85 * building.sum()
+
+
+def test_proposals(demo, to_wgs84):
+    pr = demo.proposals
+    assert 10 <= len(pr) <= 15
+    assert pr["ma_de_xuat"].is_unique
+    assert pr["ma_de_xuat"].str.fullmatch(r"DX\d{3}").all()
+    assert pr["nha_mang"].isin(list(OPERATORS)).all()
+    assert set(pr["loai_cot"]) <= set(MAST_HEIGHTS)
+    blank = (pr["kinh_do"] == "") & (pr["vi_do"] == "")
+    assert blank.sum() == 1
+    lon = pd.to_numeric(pr["kinh_do"].where(~blank)).to_numpy()
+    lat = pd.to_numeric(pr["vi_do"].where(~blank)).to_numpy()
+    assert pr.loc[~blank, "kinh_do"].str.fullmatch(r"\d{3}\.\d{7}").all()
+    x, y = to_wgs84.transform(lon, lat, direction="INVERSE")
+    points = shapely.points(x, y)
+    row = containing_commune(points, demo.communes)
+    outside = ~blank.to_numpy() & (row < 0)
+    assert outside.sum() == 1
+
+    ok = row >= 0
+    mast = pr["loai_cot"].to_numpy()
+    zone = np.zeros(len(pr), dtype=bool)
+    zone[ok] = zone_hits(demo, points[ok], mast[ok],
+                         pr["do_cao_m"].to_numpy()[ok]).any(axis=1).to_numpy()
+    urban = (demo.communes["loai"] != "xa").to_numpy()[row]
+    masts = bts_points(demo)
+    ops = operator_sets(demo.bts).map(set).to_numpy()
+    spacing = d_min(mast, urban)
+    co_locate = np.zeros(len(pr), dtype=bool)
+    for k in np.flatnonzero(ok):
+        close = shapely.distance(masts, points[k]) < spacing[k]
+        co_locate[k] = any(pr["nha_mang"].iloc[k] not in ops[j] for j in np.flatnonzero(close))
+    radius = planned_radius(demo)
+    at_site = np.array([ok[k] and bool((shapely.distance(planned_xy(demo), points[k])
+                                        <= radius).any()) for k in range(len(pr))])
+    approve = ok & ~zone & ~co_locate & at_site
+    assert approve.sum() == 4
+    assert (co_locate & ~zone & at_site).sum() == 3  # at a planned site another operator built
+    assert (zone & ~co_locate).sum() == 3

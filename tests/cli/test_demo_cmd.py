@@ -8,11 +8,13 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
 from ictgis.cli.main import main
 from ictgis.demo import SYNTHETIC_LABEL
+from ictgis.siting import RULES
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_FILES = ["ictgis.toml", "layers/post_offices.csv", "layers/bts.csv",
@@ -64,3 +66,15 @@ def test_installed_command_runs_on_a_fresh_demo(tmp_path: Path) -> None:
         assert "SYNTHETIC" in table.read_text(encoding="utf-8-sig"), table.name
     layers = gpd.read_file(stats / "stats.gpkg", layer="districts")
     assert layers["synthetic"].str.contains("SYNTHETIC").all()
+
+    # siting: every rule fires on the demo (its masts all have a surveyed class, so the
+    # no-class warning cannot), and the summary counts are the rows of findings.csv
+    siting_dir = tmp_path / "ws" / "outputs" / "siting"
+    findings = pd.read_csv(siting_dir / "findings.csv", encoding="utf-8-sig")
+    assert set(findings["rule"]) == set(RULES) - {"validity.no_class"}
+    summary = pd.read_excel(siting_dir / "summary.xlsx", sheet_name="rules", skiprows=2)
+    assert dict(zip(summary["rule"], summary["findings"], strict=True)) == {
+        rule: int((findings["rule"] == rule).sum()) for rule in RULES}
+    verdicts = pd.read_csv(siting_dir / "proposals.csv", encoding="utf-8-sig")
+    assert set(verdicts["verdict"]) == {"approve", "co-locate", "refuse", "invalid"}
+    assert verdicts["id"].tolist() == sorted(verdicts["id"])  # in the order of the file
