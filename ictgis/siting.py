@@ -40,6 +40,17 @@ FINDING_COLUMNS = ("site_id", "rule", "severity", "value", "threshold", "other_i
 
 SEVERITIES = ("violation", "warning", "info")
 
+#: Vietnamese headers of the siting tables (the summary workbook).
+HEADERS: Mapping[str, str] = {
+    "site_id": "Mã trạm / vị trí", "rule": "Quy tắc", "severity": "Mức độ",
+    "value": "Giá trị đo", "threshold": "Ngưỡng", "other_id": "Đối tượng liên quan",
+    "detail": "Chi tiết", "message": "Nội dung", "findings": "Số phát hiện",
+    "sites": "Số trạm", "operator": "Doanh nghiệp", "masts": "Số cột",
+    "compliant": "Cột không vi phạm", "violating": "Cột vi phạm",
+    "compliance_pct": "Tỷ lệ tuân thủ (%)", "target_pct": "Mục tiêu dùng chung (%)",
+    "meets_target": "Đạt mục tiêu", "x": "Tọa độ Y (VN-2000)", "y": "Tọa độ X (VN-2000)",
+}
+
 
 @dataclass(frozen=True)
 class Rule:

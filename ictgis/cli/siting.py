@@ -24,6 +24,7 @@ def write_siting(ws: Workspace, outputs: Path, console: Console, *, lang: str = 
                  proposals: Path | None = None) -> pd.DataFrame:
     """Check every mast against the plan (and judge proposals); write OUTPUTS/siting/."""
     from ictgis import io, siting
+    from ictgis.stats import NUMBER_FORMATS, headers
     from ictgis.workspace import load_proposals, siting_context
 
     ctx = siting_context(ws)
@@ -38,7 +39,13 @@ def write_siting(ws: Workspace, outputs: Path, console: Console, *, lang: str = 
     with io.staged_dir(outputs / "siting") as tmp:
         io.write_csv(findings, tmp / "findings.csv")
         io.write_layers(siting.finding_layers(findings, ws.config.crs), tmp / "findings.gpkg")
-        io.write_xlsx(tables, tmp / "summary.xlsx", title=title)
+        io.write_xlsx(tables, tmp / "summary.xlsx", title=title,
+                      headers={**headers(c for t in tables.values() for c in t.columns),
+                               **siting.HEADERS},
+                      formats={**NUMBER_FORMATS, "compliance_pct": "0.0"})
+        not_built = findings[findings["rule"] == "plan.not_built"]
+        io.write_csv(not_built.drop(columns=["ox", "oy", "other_id", "value"]),
+                     tmp / "planned_not_built.csv")
         if verdicts is not None:
             io.write_csv(verdicts, tmp / "proposals.csv")
             io.write_xlsx({"de_xuat": verdicts}, tmp / "proposals.xlsx", headers=VERDICT_HEADERS,

@@ -72,7 +72,8 @@ def test_installed_command_runs_on_a_fresh_demo(tmp_path: Path) -> None:
     siting_dir = tmp_path / "ws" / "outputs" / "siting"
     findings = pd.read_csv(siting_dir / "findings.csv", encoding="utf-8-sig")
     assert set(findings["rule"]) == set(RULES) - {"validity.no_class"}
-    summary = pd.read_excel(siting_dir / "summary.xlsx", sheet_name="rules", skiprows=2)
+    summary = pd.read_excel(siting_dir / "summary.xlsx", sheet_name="rules", skiprows=2).rename(
+        columns={"Quy tắc": "rule", "Số phát hiện": "findings"})
     assert dict(zip(summary["rule"], summary["findings"], strict=True)) == {
         rule: int((findings["rule"] == rule).sum()) for rule in RULES}
     verdicts = pd.read_csv(siting_dir / "proposals.csv", encoding="utf-8-sig")

@@ -80,7 +80,8 @@ def test_siting_outputs_and_counts(runner, siting_ws: Path) -> None:
         "zone.a1_only": ["B1"],                 # A2b inside the A1-only zone
         "zone.class": ["B3", "B4"],             # A2b not in A1a;A1b;A2a
     }
-    summary = pd.read_excel(out / "summary.xlsx", sheet_name="rules", skiprows=2)
+    summary = pd.read_excel(out / "summary.xlsx", sheet_name="rules", skiprows=2).rename(
+        columns={"Quy tắc": "rule", "Số phát hiện": "findings"})
     assert summary.set_index("rule")["findings"].to_dict() == {
         r: int((findings["rule"] == r).sum()) for r in summary["rule"]}
     assert summary["findings"].sum() == len(findings)
@@ -92,7 +93,9 @@ def test_siting_outputs_and_counts(runner, siting_ws: Path) -> None:
     assert sorted(links.geometry.length.round(3)) == [50.0, 300.0, 300.0]
     compliance = pd.read_excel(out / "summary.xlsx", sheet_name="compliance_province",
                                skiprows=2)
-    assert compliance[["masts", "compliant"]].iloc[0].tolist() == [4, 1]  # only B2
+    assert compliance[["Số cột", "Cột không vi phạm"]].iloc[0].tolist() == [4, 1]  # only B2
+    not_built = pd.read_csv(out / "planned_not_built.csv", encoding="utf-8-sig")
+    assert not_built["site_id"].tolist() == ["QH2"]
     assert "Cột nằm trong" not in result.output  # the console shows counts, not every finding
     assert "spacing.colocate" in result.output
 
