@@ -10,8 +10,7 @@ What it measures
      sizes (Gaussian clusters, ~12 masts/km² at every centre), the rural rest half
      around ~4,000 small towns and half spread evenly; 1-3 operators per mast, classes
      A1a-A2c by urban/rural mix, heights by class, ~3 % under construction
-     (``dang_xay_dung``), 0.1 % of them duplicate positions, 0.3 % with no class (given
-     class A2b, with a printed warning, while ``zone_hits`` cannot handle a missing class);
+     (``dang_xay_dung``), 0.1 % of them duplicate positions, 0.3 % with no class;
    * 20,000 plan zones: prohibited (circles and rectangles, 0.05-5 km²), A1-only
      (200 m circles round administrative centres, buffered streets), permitted (with
      allowed classes and height limits, 0.05-5 km², 6 % of them larger: 20-300 km²);
@@ -23,8 +22,6 @@ What it measures
    "spacing", "height"))`` end to end (the ``sharing`` group needs communes and is
    skipped), best of ``--repeat`` runs (every run shown, the first is cold), then every
    ``CHECKS[group]`` on its own, then ``judge_proposals`` on the proposals.
-   ``zone_hits`` prepares the zone polygons in place: they are un-prepared before each
-   timed run so that every run pays for it, as a real run does.
 
 3. A naive baseline in the same run, with no spatial index (numpy vectorised over the
    "all" side, a Python loop over the other side; fair, not a straw man):
@@ -35,7 +32,8 @@ What it measures
    * zone: for each zone, ``shapely.intersects`` (polygon prepared) against every mast;
    * plan: for each new mast, the distance to every planned site (matched, unplanned,
      class); for each planned site, the distance to every mast (built or not);
-   * proposals: for each proposal, every zone, planned site and mast.
+   * proposals: for each proposal in file order, every zone, planned site and mast (the
+     pair's larger d_min), then every earlier approved proposal.
 
    When a loop would take longer than ``--naive-limit`` seconds it runs on a random
    subsample for about ``--naive-budget`` seconds and is EXTRAPOLATED linearly; the
@@ -658,11 +656,16 @@ def naive_proposals(synth: Synthetic, limit: float, budget: float) -> NaivePart:
     allowed = zones["allowed_classes"].tolist()
     max_height = zones["max_height"].to_numpy(float)
     x, y = _site_xy(sites)
+    d_old = np.array([SETTINGS.spacing(c if isinstance(c, str) else "default", u) for c, u in
+                      zip(sites["mast_class"].tolist(), sites["urban"].tolist(), strict=True)])
+    site_ids = sites["id"].to_numpy(dtype=object)
+    q_ids = props["id"].to_numpy(dtype=object)
     px, py = _site_xy(planned)
     radius = planned["radius"].to_numpy(float)
+    approved: list[int] = []  # earlier proposals of the file that were approved
     setup = time.perf_counter() - start
 
-    def step(k: int) -> tuple[str, int, int]:
+    def step(k: int) -> tuple[str, str, int]:
         c = q_cls[k]
         known, a1 = isinstance(c, str), c in SETTINGS.a1_classes
         zone_bad = False
@@ -674,15 +677,19 @@ def naive_proposals(synth: Synthetic, limit: float, budget: float) -> NaivePart:
         dp = np.sqrt((px - qx[k]) ** 2 + (py - qy[k]) ** 2)
         within = np.flatnonzero(dp <= radius)
         plan = int(within[np.argmin(dp[within])]) if len(within) else -1
-        ds = np.sqrt((x - qx[k]) ** 2 + (y - qy[k]) ** 2)
-        near = int(np.argmin(ds))
         if zone_bad or (plan < 0 and SETTINGS.proposals_require_plan):
-            verdict = "refuse"
-        elif ds[near] < q_dmin[k]:
-            verdict = "co-locate"
-        else:
-            verdict = "approve"
-        return verdict, near, plan
+            return "refuse", "", plan
+        ds = np.sqrt((x - qx[k]) ** 2 + (y - qy[k]) ** 2)
+        close = np.flatnonzero(ds < np.maximum(q_dmin[k], d_old))  # the pair's larger d_min
+        if len(close):
+            return "co-locate", site_ids[close[np.argmin(ds[close])]], plan
+        earlier = [a for a in approved if np.hypot(qx[a] - qx[k], qy[a] - qy[k])
+                   < max(q_dmin[a], q_dmin[k])]
+        if earlier:
+            nearest = min(earlier, key=lambda a: np.hypot(qx[a] - qx[k], qy[a] - qy[k]))
+            return "co-locate", q_ids[nearest], plan
+        approved.append(k)
+        return "approve", "", plan
 
     return budgeted("proposals", "proposals", setup, np.arange(len(props)), step,
                     limit=limit, budget=budget)
@@ -817,13 +824,12 @@ def check_plan_same(sites_part: NaivePart, built_part: NaivePart, synth: Synthet
 
 def check_proposals_same(part: NaivePart, synth: Synthetic, verdicts: pd.DataFrame) -> list[str]:
     """Verdict, co-location partner and planned site of the proposals the loop measured."""
-    ids = synth.sites["id"].to_numpy(dtype=object)
     pids = synth.planned["id"].to_numpy(dtype=object)
     got = verdicts.reset_index(drop=True)
     bad = []
-    for k, (verdict, near, plan) in part.results.items():
+    for k, (verdict, partner, plan) in part.results.items():
         row = got.iloc[k]
-        if (row["verdict"] != verdict or (verdict == "co-locate" and row["colocate_with"] != ids[near])
+        if (row["verdict"] != verdict or (verdict == "co-locate" and row["colocate_with"] != partner)
                 or row["planned_site"] != (pids[plan] if plan >= 0 else "")):
             bad.append((row["id"], row["verdict"], verdict))
     assert not bad, f"judge_proposals differs on {len(bad)} proposals: {bad[:5]}"
