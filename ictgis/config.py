@@ -84,7 +84,7 @@ LAYER_SCHEMAS: Mapping[str, dict[str, tuple[str, ...]]] = MappingProxyType(
 
 REQUIRED_LAYERS = ("communes", "post_offices")
 _LAYER_KEYS = {"path", "layer", "crs", "encoding", "fields", "by"}
-_TOP_KEYS = {"province", "admin", "regions", "postal", "layers", "siting"}
+_TOP_KEYS = {"province", "admin", "regions", "postal", "layers", "siting", "coverage"}
 
 #: Mast classes and their group: A1 = không cồng kềnh, A2 = cồng kềnh (TTLT 15/2016; DOMAIN §2.3).
 DEFAULT_MAST_CLASSES = ("A1a", "A1b", "A2a", "A2b", "A2c")
@@ -178,6 +178,94 @@ class SitingConfig:
 
 
 @dataclass(frozen=True)
+class TechnologyConfig:
+    """Radio parameters of one technology (``[coverage.technologies.<name>]``).
+
+    Attributes
+    ----------
+    frequency_mhz
+        Carrier frequency; it picks the model (Okumura-Hata up to 1500 MHz, COST-231 Hata
+        above).
+    eirp_dbm
+        EIRP of the measured signal at the antenna boresight: BCCH for 2G, CPICH for 3G (RSCP),
+        one reference-signal resource element for 4G (RSRP).
+    threshold_dbm
+        Level from which a place counts as covered (after the margin).
+    margin_db
+        Shadowing (and body) margin subtracted from the median level.
+    mobile_height_m
+        Height of the receiving antenna.
+    classes_dbm
+        Lower limits of the signal classes, best first (DOMAIN.md §4.5).
+    """
+
+    frequency_mhz: float
+    eirp_dbm: float
+    threshold_dbm: float
+    margin_db: float = 5.0
+    mobile_height_m: float = 1.5
+    classes_dbm: tuple[float, ...] = (-65.0, -75.0, -85.0, -95.0, -105.0)
+
+
+#: Default technologies [assumptions, DOMAIN.md §4]: bands of 2018, typical EIRPs of the
+#: measured channel, thresholds of the VNPT legend (2G/3G) and common LTE practice.
+DEFAULT_TECHNOLOGIES: Mapping[str, TechnologyConfig] = MappingProxyType({
+    "2G": TechnologyConfig(frequency_mhz=900, eirp_dbm=55, threshold_dbm=-95),
+    "3G": TechnologyConfig(frequency_mhz=2100, eirp_dbm=45, threshold_dbm=-95),
+    "4G": TechnologyConfig(frequency_mhz=1800, eirp_dbm=27, threshold_dbm=-110,
+                           classes_dbm=(-80.0, -90.0, -100.0, -110.0, -120.0)),
+})
+
+#: Default antenna height by mast class, for masts with no surveyed height [assumption].
+DEFAULT_HEIGHTS_M: Mapping[str, float] = MappingProxyType(
+    {"A1a": 12.0, "A1b": 15.0, "A2a": 25.0, "A2b": 40.0, "A2c": 30.0, "default": 30.0})
+
+ENVIRONMENTS = ("urban_large", "urban", "suburban", "open")
+
+
+@dataclass(frozen=True)
+class CoverageConfig:
+    """Parameters of the coverage model (``[coverage]``).
+
+    Attributes
+    ----------
+    resolution_m
+        Pixel size of the rasters, in the working CRS.
+    max_range_km
+        No site is evaluated farther than this (Hata is fitted up to 20 km).
+    min_distance_km
+        Distances below this are evaluated at this distance (the models start at 1 km).
+    floor_dbm
+        Levels below this are left as nodata.
+    height_step_m
+        Antenna heights are rounded to this step, so that sites share loss kernels.
+    tile_px
+        Rasters are computed in square tiles of this many pixels (bounded memory).
+    environment
+        Commune kind -> environment of the model (urban_large, urban, suburban, open).
+    default_height_m
+        Mast class (or ``default``) -> antenna height when the mast has none.
+    sector_front_back_db
+        Maximum attenuation of the sector antenna pattern (3GPP-style, 12 (θ/θ3dB)²).
+    technologies
+        Name -> :class:`TechnologyConfig`.
+    """
+
+    resolution_m: float = 50.0
+    max_range_km: float = 15.0
+    min_distance_km: float = 1.0
+    floor_dbm: float = -125.0
+    height_step_m: float = 1.0
+    tile_px: int = 1024
+    environment: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(
+        {"phuong": "urban", "thi_tran": "suburban", "xa": "open"}))
+    default_height_m: Mapping[str, float] = field(default_factory=lambda: DEFAULT_HEIGHTS_M)
+    sector_front_back_db: float = 20.0
+    technologies: Mapping[str, TechnologyConfig] = field(
+        default_factory=lambda: DEFAULT_TECHNOLOGIES)
+
+
+@dataclass(frozen=True)
 class Config:
     """A workspace configuration. Build it with :func:`load_config` or :func:`parse_config`."""
 
@@ -194,6 +282,7 @@ class Config:
     count_types: tuple[str, ...] = DEFAULT_COUNT_TYPES
     type_aliases: Mapping[str, str] = field(default_factory=dict)
     siting: SitingConfig = field(default_factory=SitingConfig)
+    coverage: CoverageConfig = field(default_factory=CoverageConfig)
 
     @property
     def root(self) -> Path:
@@ -330,6 +419,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path) -> Config:
 
     return Config(
         siting=_parse_siting(top.sub("siting")),
+        coverage=_parse_coverage(top.sub("coverage")),
         path=path,
         province=province.get("name", str),
         layers=MappingProxyType(layers),
@@ -389,6 +479,71 @@ def _parse_siting(reader: _Reader) -> SitingConfig:
         sharing_target_pct=None if target is None else float(target),
         proposals_require_plan=reader.get("proposals_require_plan", bool,
                                           base.proposals_require_plan),
+    )
+
+
+def _parse_coverage(reader: _Reader) -> CoverageConfig:
+    reader.check_keys({
+        "resolution_m", "max_range_km", "min_distance_km", "floor_dbm", "height_step_m",
+        "tile_px", "environment", "default_height_m", "sector_front_back_db", "technologies",
+    })
+    base = CoverageConfig()
+    env_reader = reader.sub("environment")
+    env_reader.check_keys(set(KINDS))
+    environment = dict(base.environment)
+    for kind in env_reader.table:
+        value = env_reader.get(kind, str)
+        if value not in ENVIRONMENTS:
+            raise env_reader.fail(kind, f"must be one of {', '.join(ENVIRONMENTS)}, got {value!r}")
+        environment[kind] = value
+    heights_reader = reader.sub("default_height_m")
+    heights = dict(base.default_height_m)
+    heights.update({k: _positive(heights_reader, k, ...) for k in heights_reader.table})
+    tech_reader = reader.sub("technologies")
+    technologies = dict(base.technologies) if not tech_reader.table else {}
+    for name in tech_reader.table:
+        tech = tech_reader.sub(name, required=True)
+        tech.check_keys({"frequency_mhz", "eirp_dbm", "threshold_dbm", "margin_db",
+                         "mobile_height_m", "classes_dbm"})
+        default = base.technologies.get(name)
+        classes = tech.get("classes_dbm", list, list(default.classes_dbm) if default else
+                           list(TechnologyConfig.classes_dbm))
+        if not all(isinstance(c, int | float) for c in classes) or sorted(classes,
+                                                                         reverse=True) != classes:
+            raise tech.fail("classes_dbm", "must be numbers from the best class down")
+        margin = tech.get("margin_db", (int, float), default.margin_db if default else 5.0)
+        if margin < 0:
+            raise tech.fail("margin_db", f"must be >= 0, got {margin}")
+
+        def _from(key: str, tech: _Reader = tech, default: TechnologyConfig | None = default
+                  ) -> float:
+            fallback = getattr(default, key) if default else ...
+            return float(tech.get(key, (int, float), fallback))
+
+        technologies[name] = TechnologyConfig(
+            frequency_mhz=_positive(tech, "frequency_mhz",
+                                    default.frequency_mhz if default else ...),
+            eirp_dbm=_from("eirp_dbm"), threshold_dbm=_from("threshold_dbm"),
+            margin_db=float(margin),
+            mobile_height_m=_positive(tech, "mobile_height_m",
+                                      default.mobile_height_m if default else 1.5),
+            classes_dbm=tuple(float(c) for c in classes),
+        )
+    tile = reader.get("tile_px", int, base.tile_px)
+    if tile < 64:
+        raise reader.fail("tile_px", f"must be >= 64, got {tile}")
+    return CoverageConfig(
+        resolution_m=_positive(reader, "resolution_m", base.resolution_m),
+        max_range_km=_positive(reader, "max_range_km", base.max_range_km),
+        min_distance_km=_positive(reader, "min_distance_km", base.min_distance_km),
+        floor_dbm=float(reader.get("floor_dbm", (int, float), base.floor_dbm)),
+        height_step_m=_positive(reader, "height_step_m", base.height_step_m),
+        tile_px=tile,
+        environment=MappingProxyType(environment),
+        default_height_m=MappingProxyType(heights),
+        sector_front_back_db=_positive(reader, "sector_front_back_db",
+                                       base.sector_front_back_db),
+        technologies=MappingProxyType(technologies),
     )
 
 
