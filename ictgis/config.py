@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -241,6 +242,8 @@ class CoverageConfig:
         Antenna heights are rounded to this step, so that sites share loss kernels.
     tile_px
         Rasters are computed in square tiles of this many pixels (bounded memory).
+    threads
+        Tiles computed at once (numpy releases the GIL while stamping); default: the cores.
     environment
         Commune kind -> environment of the model (urban_large, urban, suburban, open).
     default_height_m
@@ -256,7 +259,8 @@ class CoverageConfig:
     min_distance_km: float = 1.0
     floor_dbm: float = -125.0
     height_step_m: float = 1.0
-    tile_px: int = 1024
+    tile_px: int = 512
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1)
     environment: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(
         {"phuong": "urban", "thi_tran": "suburban", "xa": "open"}))
     default_height_m: Mapping[str, float] = field(default_factory=lambda: DEFAULT_HEIGHTS_M)
@@ -485,7 +489,8 @@ def _parse_siting(reader: _Reader) -> SitingConfig:
 def _parse_coverage(reader: _Reader) -> CoverageConfig:
     reader.check_keys({
         "resolution_m", "max_range_km", "min_distance_km", "floor_dbm", "height_step_m",
-        "tile_px", "environment", "default_height_m", "sector_front_back_db", "technologies",
+        "tile_px", "threads", "environment", "default_height_m", "sector_front_back_db",
+        "technologies",
     })
     base = CoverageConfig()
     env_reader = reader.sub("environment")
@@ -532,7 +537,11 @@ def _parse_coverage(reader: _Reader) -> CoverageConfig:
     tile = reader.get("tile_px", int, base.tile_px)
     if tile < 64:
         raise reader.fail("tile_px", f"must be >= 64, got {tile}")
+    threads = reader.get("threads", int, base.threads)
+    if threads < 1:
+        raise reader.fail("threads", f"must be >= 1, got {threads}")
     return CoverageConfig(
+        threads=threads,
         resolution_m=_positive(reader, "resolution_m", base.resolution_m),
         max_range_km=_positive(reader, "max_range_km", base.max_range_km),
         min_distance_km=_positive(reader, "min_distance_km", base.min_distance_km),

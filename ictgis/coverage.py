@@ -1,0 +1,601 @@
+"""Radio coverage: path-loss models, best-server rasters by kernel stamping, population coverage.
+
+The models (DOMAIN.md §4) are Okumura-Hata (150-1500 MHz), COST-231 Hata (1500-2000 MHz,
+used with a warning slightly beyond, e.g. 2100 MHz) and free space. In the Hata family the
+environment (urban large/small city, suburban, open) changes the loss by a constant that does
+not depend on distance, so a received level is::
+
+    level(pixel) = max over sites [EIRP_s + G_s(θ) - L_urban(d; f, h_b)] - E_env(pixel)
+
+The bracket depends only on a site's parameters and on the offset to the pixel: it is computed
+once per group of sites sharing frequency, antenna height and EIRP (a *kernel*) and stamped
+with ``numpy.maximum`` into the raster, tile by tile; the environment correction is applied
+once per pixel afterwards. Site positions are quantized to the centre of their pixel (at most
+res/√2 away) and antenna heights to ``height_step_m``, so that sites share kernels; the naive
+reference in the tests makes the same choices and agrees to 0.01 dB.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from affine import Affine
+
+from ictgis.config import CoverageConfig, TechnologyConfig
+
+logger = logging.getLogger(__name__)
+
+#: Validity of the models (DOMAIN.md §4.1-4.2): f in MHz, heights in m, d in km.
+HATA_RANGE_MHZ = (150.0, 1500.0)
+COST231_RANGE_MHZ = (1500.0, 2000.0)
+#: COST-231 is used, with a warning, up to this frequency (2100 MHz 3G is common practice).
+COST231_EXTRAPOLATE_MHZ = 2200.0
+BASE_HEIGHT_RANGE_M = (30.0, 200.0)
+MOBILE_HEIGHT_RANGE_M = (1.0, 10.0)
+DISTANCE_RANGE_KM = (1.0, 20.0)
+
+ENV_CODES: Mapping[str, int] = {"urban_large": 0, "urban": 1, "suburban": 2, "open": 3}
+NODATA = -9999.0
+
+
+class ModelRangeWarning(UserWarning):
+    """A model is used outside the parameter range it was fitted on."""
+
+
+# --------------------------------------------------------------------------------- models
+
+
+def model_name(frequency_mhz: float) -> str:
+    """The model used at a frequency: ``hata`` or ``cost231``.
+
+    Raises
+    ------
+    ValueError
+        Below 150 MHz or above 2200 MHz (use ``free_space_loss`` there).
+    """
+    if HATA_RANGE_MHZ[0] <= frequency_mhz <= HATA_RANGE_MHZ[1]:
+        return "hata"
+    if COST231_RANGE_MHZ[0] < frequency_mhz <= COST231_EXTRAPOLATE_MHZ:
+        if frequency_mhz > COST231_RANGE_MHZ[1]:
+            warnings.warn(f"COST-231 Hata is fitted up to 2000 MHz; used at {frequency_mhz:g} "
+                          "MHz by extrapolation", ModelRangeWarning, stacklevel=2)
+        return "cost231"
+    msg = (f"no Hata-family model for {frequency_mhz:g} MHz (Okumura-Hata 150-1500 MHz, "
+           f"COST-231 1500-{COST231_EXTRAPOLATE_MHZ:g} MHz)")
+    raise ValueError(msg)
+
+
+def mobile_correction(frequency_mhz: float, mobile_height_m: float, *, large_city: bool = False
+                      ) -> float:
+    """a(h_m) in dB: small/medium city, or large city (8.29/3.2 forms by frequency)."""
+    lf = np.log10(frequency_mhz)
+    if not large_city:
+        return float((1.1 * lf - 0.7) * mobile_height_m - (1.56 * lf - 0.8))
+    if frequency_mhz <= 200:
+        return float(8.29 * np.log10(1.54 * mobile_height_m) ** 2 - 1.1)
+    return float(3.2 * np.log10(11.75 * mobile_height_m) ** 2 - 4.97)
+
+
+def environment_correction(frequency_mhz: float, mobile_height_m: float, environment: str
+                           ) -> float:
+    """E_env in dB: the environment's loss minus the urban (small/medium city) loss.
+
+    Suburban and open use the Hata conversions (also for COST-231, DOMAIN.md §4.2); a large
+    city uses the large-city a(h_m), plus C_m = 3 dB under COST-231.
+    """
+    lf = np.log10(frequency_mhz)
+    if environment == "urban":
+        return 0.0
+    if environment == "urban_large":
+        extra = 3.0 if frequency_mhz > HATA_RANGE_MHZ[1] else 0.0
+        return (mobile_correction(frequency_mhz, mobile_height_m)
+                - mobile_correction(frequency_mhz, mobile_height_m, large_city=True) + extra)
+    if environment == "suburban":
+        return float(-2 * np.log10(frequency_mhz / 28) ** 2 - 5.4)
+    if environment == "open":
+        return float(-4.78 * lf ** 2 + 18.33 * lf - 40.94)
+    msg = f"unknown environment {environment!r}; use one of {', '.join(ENV_CODES)}"
+    raise ValueError(msg)
+
+
+def hata_coefficients(frequency_mhz: float, base_height_m: float, mobile_height_m: float
+                      ) -> tuple[float, float]:
+    """(A, B) with L_urban(d) = A + B log10(d km), small/medium city, for the frequency's model."""
+    lf, lh = np.log10(frequency_mhz), np.log10(base_height_m)
+    a_hm = mobile_correction(frequency_mhz, mobile_height_m)
+    if model_name(frequency_mhz) == "hata":
+        a = 69.55 + 26.16 * lf - 13.82 * lh - a_hm
+    else:
+        a = 46.3 + 33.9 * lf - 13.82 * lh - a_hm
+    return float(a), float(44.9 - 6.55 * lh)
+
+
+def path_loss(distance_km: np.ndarray | float, *, frequency_mhz: float, base_height_m: float,
+              mobile_height_m: float = 1.5, environment: str = "urban") -> np.ndarray:
+    """Median path loss in dB of the Hata family (Okumura-Hata or COST-231 by frequency).
+
+    Parameters
+    ----------
+    distance_km
+        Distance(s) in km; outside 1-20 km the formula is extrapolated (with a warning).
+    frequency_mhz
+        150-1500 MHz: Okumura-Hata; 1500-2000 MHz: COST-231 (to 2200 MHz with a warning).
+    base_height_m, mobile_height_m
+        Antenna heights; outside 30-200 m and 1-10 m with a warning.
+    environment
+        ``urban_large``, ``urban`` (small/medium city), ``suburban`` or ``open``.
+
+    Examples
+    --------
+    >>> round(float(path_loss(1.0, frequency_mhz=900, base_height_m=30)), 2)
+    126.4
+    """
+    check_ranges(base_height_m, mobile_height_m, distance_km)
+    a, b = hata_coefficients(frequency_mhz, base_height_m, mobile_height_m)
+    d = np.asarray(distance_km, dtype=float)
+    return a + b * np.log10(d) + environment_correction(frequency_mhz, mobile_height_m,
+                                                         environment)
+
+
+def free_space_loss(distance_km: np.ndarray | float, frequency_mhz: float) -> np.ndarray:
+    """Free-space path loss 32.45 + 20 log f(MHz) + 20 log d(km), in dB."""
+    d = np.asarray(distance_km, dtype=float)
+    return 32.45 + 20 * np.log10(frequency_mhz) + 20 * np.log10(d)
+
+
+def check_ranges(base_height_m: float, mobile_height_m: float,
+                 distance_km: np.ndarray | float | None = None) -> None:
+    """Warn (:class:`ModelRangeWarning`) for parameters outside the models' fitted ranges."""
+    checks = [("base station height", base_height_m, BASE_HEIGHT_RANGE_M, "m"),
+              ("mobile height", mobile_height_m, MOBILE_HEIGHT_RANGE_M, "m")]
+    if distance_km is not None:
+        d = np.asarray(distance_km, dtype=float)
+        if d.size:
+            checks += [("distance", float(d.min()), DISTANCE_RANGE_KM, "km"),
+                       ("distance", float(d.max()), DISTANCE_RANGE_KM, "km")]
+    for what, value, (low, high), unit in checks:
+        if not low <= value <= high:
+            warnings.warn(f"{what} {value:g} {unit} is outside the fitted {low:g}-{high:g} {unit}",
+                          ModelRangeWarning, stacklevel=3)
+
+
+def sector_gain(angle_deg: np.ndarray, azimuth_deg: float, beamwidth_deg: float,
+                front_back_db: float) -> np.ndarray:
+    """Horizontal pattern relative to boresight: -min(12 (Δθ/θ3dB)², A_m) dB.
+
+    ``angle_deg`` is the bearing from the site (clockwise from north).
+    """
+    delta = (np.asarray(angle_deg) - azimuth_deg + 180.0) % 360.0 - 180.0
+    return -np.minimum(12.0 * (delta / beamwidth_deg) ** 2, front_back_db)
+
+
+# ---------------------------------------------------------------------------------- grid
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A raster grid in a metric CRS: ``transform`` maps (col, row) to the upper-left corner."""
+
+    transform: Affine
+    width: int
+    height: int
+    crs: object
+
+    @property
+    def resolution(self) -> float:
+        """Pixel size (m)."""
+        return float(self.transform.a)
+
+    @classmethod
+    def covering(cls, bounds: tuple[float, float, float, float], resolution: float,
+                 crs: object) -> Grid:
+        """The grid of ``resolution`` aligned on multiples of it that covers ``bounds``."""
+        x0 = np.floor(bounds[0] / resolution) * resolution
+        y1 = np.ceil(bounds[3] / resolution) * resolution
+        width = int(np.ceil((bounds[2] - x0) / resolution))
+        height = int(np.ceil((y1 - bounds[1]) / resolution))
+        return cls(Affine(resolution, 0, x0, 0, -resolution, y1), width, height, crs)
+
+    def pixel_of(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, col) of the pixel containing each point (may be outside the grid)."""
+        col = np.floor((np.asarray(x) - self.transform.c) / self.resolution).astype(np.int64)
+        row = np.floor((self.transform.f - np.asarray(y)) / self.resolution).astype(np.int64)
+        return row, col
+
+    def tiles(self, size: int) -> Iterator[tuple[int, int, int, int]]:
+        """(row0, row1, col0, col1) of square tiles covering the grid."""
+        for r0 in range(0, self.height, size):
+            for c0 in range(0, self.width, size):
+                yield r0, min(r0 + size, self.height), c0, min(c0 + size, self.width)
+
+
+# ------------------------------------------------------------------------------- kernels
+
+
+@dataclass(frozen=True)
+class Transmitters:
+    """Sites of one operator and technology, ready for stamping.
+
+    Attributes
+    ----------
+    row, col
+        Pixel of each site.
+    group
+        Kernel group of each site (index into ``params``).
+    params
+        Per group: (frequency MHz, antenna height m, EIRP dBm, mobile height m).
+    azimuth, beamwidth
+        Sector azimuth and beamwidth in degrees (NaN: omnidirectional).
+    """
+
+    row: np.ndarray
+    col: np.ndarray
+    group: np.ndarray
+    params: list[tuple[float, float, float, float]]
+    azimuth: np.ndarray
+    beamwidth: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+
+class KernelCache:
+    """Loss kernels, one per (parameters, sector), computed once and reused by every site.
+
+    A kernel holds ``EIRP + G(θ) - L_urban(d)`` (float32) on the pixel offsets within the
+    range radius (``-inf`` outside), with distances below ``min_distance_km`` evaluated there.
+    """
+
+    def __init__(self, settings: CoverageConfig, resolution: float) -> None:
+        self.settings = settings
+        self.resolution = resolution
+        self._get = lru_cache(maxsize=512)(self._compute)
+
+    def radius_px(self, params: tuple[float, float, float, float]) -> int:
+        """Pixels from the site to the farthest pixel that can reach the floor."""
+        freq, height, eirp, mobile = params
+        a, b = hata_coefficients(freq, height, mobile)
+        best_env = min(environment_correction(freq, mobile, e) for e in ENV_CODES)
+        budget = eirp - a - best_env - self.settings.floor_dbm
+        reach_km = 10 ** (budget / b) if b > 0 else self.settings.max_range_km
+        reach_km = min(max(reach_km, self.settings.min_distance_km), self.settings.max_range_km)
+        return int(np.ceil(reach_km * 1000 / self.resolution))
+
+    def kernel(self, params: tuple[float, float, float, float], azimuth: float = np.nan,
+               beamwidth: float = np.nan) -> np.ndarray:
+        """The kernel of a parameter group (and sector, azimuth rounded to whole degrees)."""
+        if np.isnan(azimuth) or np.isnan(beamwidth):
+            return self._get(params, None, None)
+        return self._get(params, float(round(azimuth)) % 360.0, float(beamwidth))
+
+    def _compute(self, params: tuple[float, float, float, float], azimuth: float | None,
+                 beamwidth: float | None) -> np.ndarray:
+        freq, height, eirp, mobile = params
+        radius = self.radius_px(params)
+        a, b = hata_coefficients(freq, height, mobile)
+        log_d, bearing = self._geometry(radius)
+        level = np.float32(eirp - a) - np.float32(b) * log_d  # -inf beyond the range
+        if azimuth is not None:
+            level = level + sector_gain(bearing, azimuth, beamwidth,
+                                        self.settings.sector_front_back_db).astype(np.float32)
+        level.flags.writeable = False
+        return level
+
+    @lru_cache(maxsize=64)  # noqa: B019 - one cache per KernelCache, which lives for a run
+    def _geometry(self, radius: int) -> tuple[np.ndarray, np.ndarray]:
+        """log10(distance km), clamped below and +inf beyond the range; bearing (degrees)."""
+        offsets = np.arange(-radius, radius + 1, dtype=np.float64) * self.resolution
+        dx, dy = offsets[None, :], -offsets[:, None]  # rows grow southwards
+        dist_km = np.hypot(dx, dy) / 1000.0
+        log_d = np.log10(np.maximum(dist_km, self.settings.min_distance_km))
+        log_d[dist_km > self.settings.max_range_km] = np.inf
+        bearing = np.degrees(np.arctan2(dx, dy)).astype(np.float32)
+        return log_d.astype(np.float32), bearing
+
+
+def stamp_tile(tx: Transmitters, kernels: KernelCache, window: tuple[int, int, int, int],
+               out: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """Best-server ``EIRP + G - L_urban`` over one tile (before the environment correction).
+
+    Parameters
+    ----------
+    tx
+        The transmitters.
+    kernels
+        Kernel cache.
+    window
+        (row0, row1, col0, col1) of the tile in the grid.
+    out
+        Array to update in place (``np.maximum``), e.g. another operator's best server.
+
+    Returns
+    -------
+    tuple
+        The tile (float32, ``-inf`` where no site reaches) and the number of pixel-site
+        evaluations done.
+    """
+    r0, r1, c0, c1 = window
+    if out is None:
+        out = np.full((r1 - r0, c1 - c0), -np.inf, dtype=np.float32)
+    radii = np.array([kernels.radius_px(p) for p in tx.params], dtype=np.int64)
+    rad = radii[tx.group] if len(tx) else np.zeros(0, np.int64)
+    near = ((tx.row + rad >= r0) & (tx.row - rad < r1) & (tx.col + rad >= c0)
+            & (tx.col - rad < c1))
+    evaluations = 0
+    for k in np.flatnonzero(near):
+        kernel = kernels.kernel(tx.params[tx.group[k]], tx.azimuth[k], tx.beamwidth[k])
+        radius = rad[k]
+        top, left = tx.row[k] - radius, tx.col[k] - radius
+        a0, a1 = max(r0, top), min(r1, top + 2 * radius + 1)
+        b0, b1 = max(c0, left), min(c1, left + 2 * radius + 1)
+        target = out[a0 - r0:a1 - r0, b0 - c0:b1 - c0]
+        np.maximum(target, kernel[a0 - top:a1 - top, b0 - left:b1 - left], out=target)
+        evaluations += target.size
+    return out, evaluations
+
+
+def environment_tile(env_codes: np.ndarray, tech: TechnologyConfig) -> np.ndarray:
+    """E_env of every pixel (float32) from environment codes (-1 = outside: NaN)."""
+    table = np.array([environment_correction(tech.frequency_mhz, tech.mobile_height_m, e)
+                      for e in ENV_CODES], dtype=np.float32)
+    out = np.full(env_codes.shape, np.nan, dtype=np.float32)
+    inside = env_codes >= 0
+    out[inside] = table[env_codes[inside]]
+    return out
+
+
+def received_level(stamped: np.ndarray, env_correction: np.ndarray, floor_dbm: float
+                   ) -> np.ndarray:
+    """Received level (dBm, float32): stamped minus E_env; NODATA outside or below the floor."""
+    level = stamped - env_correction
+    bad = ~np.isfinite(level) | (level < floor_dbm)
+    level[bad] = NODATA
+    return level
+
+
+def classify(level: np.ndarray, classes_dbm: tuple[float, ...]) -> np.ndarray:
+    """Signal class (1 = best ... len+1 = below the last limit; 0 = nodata), uint8."""
+    limits = np.asarray(classes_dbm, dtype=np.float32)
+    out = (np.searchsorted(-limits, -level, side="right") + 1).astype(np.uint8)
+    out[level == NODATA] = 0
+    return out
+
+
+# ---------------------------------------------------------------------------- transmitters
+
+
+def transmitters(sites: gpd.GeoDataFrame, grid: Grid, tech: str, settings: CoverageConfig,
+                 *, operator: str | None = None) -> Transmitters:
+    """The sites of one technology (and operator) as :class:`Transmitters` on ``grid``.
+
+    Parameters
+    ----------
+    sites
+        Masts in the grid's CRS: ``operators`` and ``technologies`` (tuples), ``height``
+        (m, may be NaN: the class default applies), ``mast_class``, optional ``azimuth`` and
+        ``beamwidth`` (degrees) for sectors.
+    grid
+        The raster grid.
+    tech
+        Technology name, a key of ``settings.technologies``.
+    settings
+        Coverage settings.
+    operator
+        Only this operator's masts (all operators when None).
+    """
+    params_of = settings.technologies[tech]
+    mask = sites["technologies"].map(lambda t: tech in t).to_numpy(bool, copy=True)
+    if operator is not None:
+        mask = mask & sites["operators"].map(lambda o: operator in o).to_numpy(bool)
+    chosen = sites.loc[mask]
+    heights = antenna_heights(chosen, settings)
+    row, col = grid.pixel_of(chosen.geometry.x.to_numpy(), chosen.geometry.y.to_numpy())
+    keys = list(zip(np.full(len(chosen), params_of.frequency_mhz), heights,
+                    np.full(len(chosen), params_of.eirp_dbm),
+                    np.full(len(chosen), params_of.mobile_height_m), strict=True))
+    codes, uniques = pd.factorize(pd.Series(keys, dtype=object))
+    nan = np.full(len(chosen), np.nan)
+    azimuth = chosen["azimuth"].to_numpy(float) if "azimuth" in chosen else nan
+    beamwidth = chosen["beamwidth"].to_numpy(float) if "beamwidth" in chosen else nan
+    return Transmitters(row=row, col=col, group=codes.astype(np.int64),
+                        params=[tuple(map(float, u)) for u in uniques], azimuth=azimuth,
+                        beamwidth=beamwidth)
+
+
+def antenna_heights(sites: pd.DataFrame, settings: CoverageConfig) -> np.ndarray:
+    """Antenna height of every site: surveyed, else its class default; rounded to the step."""
+    default = settings.default_height_m.get("default", 30.0)
+    by_class = sites["mast_class"].map(lambda c: settings.default_height_m.get(c, default)
+                                       if isinstance(c, str) else default) if (
+        "mast_class" in sites) else pd.Series(default, index=sites.index)
+    height = sites["height"].astype(float) if "height" in sites else pd.Series(
+        np.nan, index=sites.index)
+    height = height.fillna(by_class.astype(float)).to_numpy(float)
+    step = settings.height_step_m
+    return np.maximum(np.round(height / step) * step, step)
+
+
+# ---------------------------------------------------------------------------- population
+
+
+def rasterize_communes(communes: gpd.GeoDataFrame, grid: Grid, settings: CoverageConfig
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Commune index (-1 outside) and environment code (-1 outside) of every pixel centre."""
+    from rasterio import features
+
+    index = features.rasterize(
+        ((geom, i) for i, geom in enumerate(communes.geometry.array)),
+        out_shape=(grid.height, grid.width), transform=grid.transform, fill=-1,
+        dtype="int32")
+    env_of = communes["kind"].map(lambda k: ENV_CODES[settings.environment.get(k, "open")])
+    env = np.full(index.shape, -1, dtype=np.int8)
+    inside = index >= 0
+    env[inside] = env_of.to_numpy(np.int8)[index[inside]]
+    return index, env
+
+
+def spread_population(communes: pd.DataFrame, index: np.ndarray,
+                      raster: np.ndarray | None = None) -> np.ndarray:
+    """Population per pixel, summing to each commune's population.
+
+    Without a population raster, each commune's population is spread evenly over its pixels;
+    with one (on the same grid), it is rescaled inside each commune so that the commune total
+    is kept (a commune where the raster is empty falls back to an even spread).
+    """
+    n = len(communes)
+    inside = index >= 0
+    idx = index[inside]
+    totals = communes["population"].to_numpy(float)
+    if raster is None:
+        weight = np.ones(idx.shape, dtype=np.float64)
+    else:
+        weight = np.nan_to_num(raster[inside].astype(np.float64), nan=0.0).clip(min=0)
+        raw = np.bincount(idx, weights=weight, minlength=n)
+        empty = raw[idx] <= 0
+        weight[empty] = 1.0
+    sums = np.bincount(idx, weights=weight, minlength=n)
+    scale = np.divide(totals, sums, out=np.zeros(n), where=sums > 0)
+    out = np.zeros(index.shape, dtype=np.float64)
+    out[inside] = weight * scale[idx]
+    return out
+
+
+# ---------------------------------------------------------------------------------- runs
+
+
+@dataclass
+class CoverageResult:
+    """What :func:`compute_coverage` produces.
+
+    Attributes
+    ----------
+    grid
+        The raster grid.
+    layers
+        (operator or ``"any"``, technology) -> received level (float32, NODATA outside).
+    covered
+        Per commune: population and pixels covered by (operator/any, technology).
+    evaluations
+        Pixel-site evaluations done (for throughput figures).
+    """
+
+    grid: Grid
+    layers: dict[tuple[str, str], np.ndarray]
+    covered: pd.DataFrame
+    evaluations: int
+
+
+def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
+                     settings: CoverageConfig, *, population: np.ndarray | None = None,
+                     progress: Callable[[str], None] | None = None,
+                     keep_layers: bool = True) -> CoverageResult:
+    """Best-server rasters per operator and technology, their union, and covered population.
+
+    Parameters
+    ----------
+    sites
+        Masts in the communes' metric CRS (see :func:`transmitters`).
+    communes
+        Commune polygons with ``code``, ``kind`` and ``population``.
+    settings
+        Coverage settings.
+    population
+        Optional population raster on the same grid (rescaled to the commune totals).
+    progress
+        Called with a short text per tile.
+    keep_layers
+        Keep the full rasters in memory (False: only the per-commune sums are returned).
+
+    Returns
+    -------
+    CoverageResult
+    """
+    grid = Grid.covering(tuple(communes.total_bounds), settings.resolution_m, communes.crs)
+    index, env = rasterize_communes(communes, grid, settings)
+    people = spread_population(communes, index, population)
+    kernels = KernelCache(settings, grid.resolution)
+    operators = sorted({o for ops in sites["operators"] for o in ops})
+    combos = [(op, tech) for tech in settings.technologies for op in operators]
+    txs = {c: transmitters(sites, grid, c[1], settings, operator=c[0]) for c in combos}
+    layers = {}
+    if keep_layers:
+        for op, tech in [*combos, *(("any", t) for t in settings.technologies)]:
+            layers[(op, tech)] = np.full((grid.height, grid.width), NODATA, np.float32)
+    n = len(communes)
+
+    def tile_job(window: tuple[int, int, int, int]) -> tuple[dict, int]:
+        r0, r1, c0, c1 = window
+        idx = index[r0:r1, c0:c1]
+        inside = idx >= 0
+        pop = people[r0:r1, c0:c1][inside]
+        comm = idx[inside]
+        sums: dict[tuple[str, str], list[np.ndarray]] = {}
+        evaluations = 0
+        for tech, tech_cfg in settings.technologies.items():
+            correction = environment_tile(env[r0:r1, c0:c1], tech_cfg)
+            union = np.full((r1 - r0, c1 - c0), -np.inf, np.float32)
+            for op in operators:
+                stamped, count = stamp_tile(txs[(op, tech)], kernels, window)
+                evaluations += count
+                np.maximum(union, stamped, out=union)
+                _accumulate(sums, (op, tech), stamped, correction, tech_cfg, settings, inside,
+                            comm, pop, n, layers, window)
+            _accumulate(sums, ("any", tech), union, correction, tech_cfg, settings, inside, comm,
+                        pop, n, layers, window)
+        return sums, evaluations
+
+    totals: dict[tuple[str, str], list[np.ndarray]] = {}
+    evaluations = 0
+    windows = list(grid.tiles(settings.tile_px))
+    with ThreadPoolExecutor(max_workers=min(settings.threads, len(windows)) or 1) as pool:
+        for done, (sums, count) in enumerate(pool.map(tile_job, windows), 1):
+            evaluations += count
+            for key, (people_sum, pixel_sum) in sums.items():
+                if key in totals:
+                    totals[key][0] += people_sum
+                    totals[key][1] += pixel_sum
+                else:
+                    totals[key] = [people_sum, pixel_sum]
+            if progress:
+                progress(f"tile {done}/{len(windows)}")
+    covered = _covered_table(communes, totals, index, grid)
+    return CoverageResult(grid=grid, layers=layers, covered=covered, evaluations=evaluations)
+
+
+def _accumulate(sums: dict, key: tuple[str, str], stamped: np.ndarray, correction: np.ndarray,
+                tech: TechnologyConfig, settings: CoverageConfig, inside: np.ndarray,
+                comm: np.ndarray, pop: np.ndarray, n: int, layers: dict,
+                window: tuple[int, int, int, int]) -> None:
+    level = received_level(stamped, correction, settings.floor_dbm)
+    covered = (level != NODATA) & (level - tech.margin_db >= tech.threshold_dbm)
+    hit = covered[inside]
+    people = np.bincount(comm[hit], weights=pop[hit], minlength=n)
+    pixels = np.bincount(comm[hit], minlength=n).astype(np.float64)
+    if key in sums:
+        sums[key][0] += people
+        sums[key][1] += pixels
+    else:
+        sums[key] = [people, pixels]
+    if key in layers:
+        r0, r1, c0, c1 = window
+        layers[key][r0:r1, c0:c1] = level
+
+
+def _covered_table(communes: gpd.GeoDataFrame, sums: dict, index: np.ndarray, grid: Grid
+                   ) -> pd.DataFrame:
+    pixels = np.bincount(index[index >= 0], minlength=len(communes)).astype(np.float64)
+    table = pd.DataFrame({"code": communes["code"].to_numpy(), "pixels": pixels,
+                          "pixel_km2": grid.resolution ** 2 / 1e6})
+    for (op, tech), (people, covered_px) in sums.items():
+        slug = op.lower().replace(" ", "_")
+        table[f"pop_covered_{slug}_{tech.lower()}"] = people
+        table[f"px_covered_{slug}_{tech.lower()}"] = covered_px
+    return table
