@@ -235,13 +235,17 @@ class CoverageConfig:
     max_range_km
         No site is evaluated farther than this (Hata is fitted up to 20 km).
     min_distance_km
-        Distances below this are evaluated at this distance (the models start at 1 km).
+        Distances below this are evaluated at this distance. The models are fitted from 1 km;
+        they are extrapolated down to it (100 m: small urban cells reach a few hundred metres).
     floor_dbm
         Levels below this are left as nodata.
     height_step_m
         Antenna heights are rounded to this step, so that sites share loss kernels.
     tile_px
         Rasters are computed in square tiles of this many pixels (bounded memory).
+    population_raster
+        Optional population raster (path relative to the workspace), resampled to the grid
+        by sums and rescaled to the communes' populations.
     threads
         Tiles computed at once (numpy releases the GIL while stamping); default: the cores.
     environment
@@ -256,10 +260,11 @@ class CoverageConfig:
 
     resolution_m: float = 50.0
     max_range_km: float = 15.0
-    min_distance_km: float = 1.0
+    min_distance_km: float = 0.1
     floor_dbm: float = -125.0
     height_step_m: float = 1.0
     tile_px: int = 512
+    population_raster: str | None = None
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)
     environment: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(
         {"phuong": "urban", "thi_tran": "suburban", "xa": "open"}))
@@ -489,8 +494,8 @@ def _parse_siting(reader: _Reader) -> SitingConfig:
 def _parse_coverage(reader: _Reader) -> CoverageConfig:
     reader.check_keys({
         "resolution_m", "max_range_km", "min_distance_km", "floor_dbm", "height_step_m",
-        "tile_px", "threads", "environment", "default_height_m", "sector_front_back_db",
-        "technologies",
+        "tile_px", "threads", "population_raster", "environment", "default_height_m",
+        "sector_front_back_db", "technologies",
     })
     base = CoverageConfig()
     env_reader = reader.sub("environment")
@@ -542,6 +547,7 @@ def _parse_coverage(reader: _Reader) -> CoverageConfig:
         raise reader.fail("threads", f"must be >= 1, got {threads}")
     return CoverageConfig(
         threads=threads,
+        population_raster=reader.get("population_raster", str, None),
         resolution_m=_positive(reader, "resolution_m", base.resolution_m),
         max_range_km=_positive(reader, "max_range_km", base.max_range_km),
         min_distance_km=_positive(reader, "min_distance_km", base.min_distance_km),

@@ -71,9 +71,9 @@ def output_dir(workspace: Path, out: Path | None) -> Path:
 
 
 def _register() -> None:
-    from ictgis.cli import demo, run, siting, stats, validate
+    from ictgis.cli import coverage, demo, run, siting, stats, validate
 
-    for module in (demo, validate, stats, siting, run):
+    for module in (demo, validate, stats, siting, coverage, run):
         main.add_command(module.command)
 
 
