@@ -1,0 +1,88 @@
+"""`ictgis coverage` on a toy workspace: GeoTIFFs, union = max, tables at every level."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+
+from ictgis.cli.main import main
+from tests.conftest import CONFIG
+
+COVERAGE = """
+[coverage]
+resolution_m = 200
+tile_px = 64
+max_range_km = 8
+[coverage.technologies.2G]
+frequency_mhz = 900
+eirp_dbm = 55
+threshold_dbm = -80
+[coverage.technologies.4G]
+frequency_mhz = 1800
+eirp_dbm = 27
+threshold_dbm = -100
+"""
+
+
+@pytest.fixture
+def outputs(runner, make_workspace) -> Path:
+    root = make_workspace(config=CONFIG + COVERAGE)
+    result = runner.invoke(main, ["coverage", "-w", str(root)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "population covered (%)" in result.output
+    return root / "outputs" / "coverage"
+
+
+def test_rasters_are_georeferenced_with_metadata(outputs: Path) -> None:
+    names = sorted(p.name for p in outputs.glob("*.tif"))
+    operators = ["mobifone", "vietnamobile", "viettel", "vinaphone"]
+    assert names == sorted([f"level_{op}_{t}.tif" for op in [*operators, "any"]
+                            for t in ("2g", "4g")] + ["class_any_2g.tif", "class_any_4g.tif"])
+    with rasterio.open(outputs / "level_any_2g.tif") as src:
+        assert src.crs.to_epsg() == 9210
+        assert (src.transform.a, src.transform.e) == (200.0, -200.0)
+        assert src.transform.c % 200 == 0 and src.transform.f % 200 == 0
+        assert src.nodata == -9999.0 and src.dtypes[0] == "float32"
+        assert src.profile["tiled"] and src.compression.name.lower() == "zstd"
+        assert src.overviews(1)  # overviews built
+        tags = src.tags()
+        assert tags["frequency_mhz"] == "900.0" and tags["threshold_dbm"] == "-80.0"
+        assert tags["model"] == "hata" and tags["operator"] == "any"
+        # the toy province spans 30 km x 10 km: 150 x 50 pixels
+        assert (src.width, src.height) == (150, 50)
+    with rasterio.open(outputs / "class_any_4g.tif") as src:
+        classes = src.read(1)
+        assert src.nodata == 0 and set(np.unique(classes)) <= set(range(7))
+
+
+def test_union_is_the_max_of_the_operators(outputs: Path) -> None:
+    def read(name: str) -> np.ndarray:
+        with rasterio.open(outputs / name) as src:
+            return src.read(1)
+
+    for tech in ("2g", "4g"):
+        stack = np.stack([read(f"level_{op}_{tech}.tif") for op in
+                          ("mobifone", "vietnamobile", "viettel", "vinaphone")])
+        union = read(f"level_any_{tech}.tif")
+        assert np.array_equal(union, stack.max(axis=0))
+
+
+def test_tables_at_every_level(outputs: Path) -> None:
+    province = pd.read_csv(outputs / "province.csv", encoding="utf-8-sig").iloc[0]
+    zone = pd.read_csv(outputs / "zone.csv", encoding="utf-8-sig").set_index("zone")
+    communes = pd.read_csv(outputs / "commune.csv", encoding="utf-8-sig")
+    assert province["population"] == 35_000
+    for key in ("any_2g", "viettel_2g", "any_4g"):
+        assert province[f"pop_covered_{key}"] == pytest.approx(
+            communes[f"pop_covered_{key}"].sum())
+        assert province[f"pop_pct_{key}"] == pytest.approx(
+            province[f"pop_covered_{key}"] / 35_000 * 100)
+        assert 0 <= province[f"area_pct_{key}"] <= 100
+    # any operator covers at least what each operator covers
+    assert (communes["pop_covered_any_2g"] >= communes["pop_covered_viettel_2g"] - 1e-6).all()
+    assert zone.loc["Nông thôn", "population"] == 20_000
+    assert (outputs / "uncovered_areas.csv").is_file()
