@@ -46,7 +46,8 @@ LAYER_SCHEMAS: Mapping[str, dict[str, tuple[str, ...]]] = MappingProxyType(
         "bts": {
             "required": ("id", "operators"),
             "optional": (
-                "technologies", "mast_class", "height", "status", "commune", *_COORD_FIELDS,
+                "technologies", "mast_class", "height", "status", "commune", "azimuth",
+                "beamwidth", *_COORD_FIELDS,
             ),
             "by": (),
         },
@@ -246,6 +247,9 @@ class CoverageConfig:
     population_raster
         Optional population raster (path relative to the workspace), resampled to the grid
         by sums and rescaled to the communes' populations.
+    landcover_raster, landcover_classes
+        Optional land-cover raster and value -> environment; where it has a listed value it
+        sets the pixel's environment instead of the commune kind.
     threads
         Tiles computed at once (numpy releases the GIL while stamping); default: the cores.
     environment
@@ -265,6 +269,8 @@ class CoverageConfig:
     height_step_m: float = 1.0
     tile_px: int = 512
     population_raster: str | None = None
+    landcover_raster: str | None = None
+    landcover_classes: Mapping[int, str] = field(default_factory=dict)
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)
     environment: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(
         {"phuong": "urban", "thi_tran": "suburban", "xa": "open"}))
@@ -494,7 +500,8 @@ def _parse_siting(reader: _Reader) -> SitingConfig:
 def _parse_coverage(reader: _Reader) -> CoverageConfig:
     reader.check_keys({
         "resolution_m", "max_range_km", "min_distance_km", "floor_dbm", "height_step_m",
-        "tile_px", "threads", "population_raster", "environment", "default_height_m",
+        "tile_px", "threads", "population_raster", "landcover_raster", "landcover_classes",
+        "environment", "default_height_m",
         "sector_front_back_db", "technologies",
     })
     base = CoverageConfig()
@@ -545,7 +552,17 @@ def _parse_coverage(reader: _Reader) -> CoverageConfig:
     threads = reader.get("threads", int, base.threads)
     if threads < 1:
         raise reader.fail("threads", f"must be >= 1, got {threads}")
+    lc_reader = reader.sub("landcover_classes")
+    landcover: dict[int, str] = {}
+    for key in lc_reader.table:
+        value = lc_reader.get(key, str)
+        if not key.lstrip("-").isdigit() or value not in ENVIRONMENTS:
+            raise lc_reader.fail(key, "must map a whole-number class to one of "
+                                 f"{', '.join(ENVIRONMENTS)}")
+        landcover[int(key)] = value
     return CoverageConfig(
+        landcover_raster=reader.get("landcover_raster", str, None),
+        landcover_classes=MappingProxyType(landcover),
         threads=threads,
         population_raster=reader.get("population_raster", str, None),
         resolution_m=_positive(reader, "resolution_m", base.resolution_m),

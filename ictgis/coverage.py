@@ -396,6 +396,8 @@ def transmitters(sites: gpd.GeoDataFrame, grid: Grid, tech: str, settings: Cover
     if operator is not None:
         mask = mask & sites["operators"].map(lambda o: operator in o).to_numpy(bool)
     chosen = sites.loc[mask]
+    if "azimuth" in chosen:  # one transmitter per sector ("0;120;240")
+        chosen = _sectors(chosen)
     heights = antenna_heights(chosen, settings)
     row, col = grid.pixel_of(chosen.geometry.x.to_numpy(), chosen.geometry.y.to_numpy())
     keys = list(zip(np.full(len(chosen), params_of.frequency_mhz), heights,
@@ -408,6 +410,25 @@ def transmitters(sites: gpd.GeoDataFrame, grid: Grid, tech: str, settings: Cover
     return Transmitters(row=row, col=col, group=codes.astype(np.int64),
                         params=[tuple(map(float, u)) for u in uniques], azimuth=azimuth,
                         beamwidth=beamwidth)
+
+
+def _sectors(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One row per sector, from azimuth tuples.
+
+    The beamwidth follows its sector (or the site's single beamwidth, else 65°); sites with
+    no azimuth stay omnidirectional (NaN).
+    """
+    azimuth = sites["azimuth"].map(lambda a: a if isinstance(a, tuple) and a else (np.nan,))
+    width = sites["beamwidth"] if "beamwidth" in sites else pd.Series(
+        [()] * len(sites), index=sites.index)
+    width = [w if isinstance(w, tuple) and len(w) == len(a) else
+             (w[0] if isinstance(w, tuple) and w else 65.0,) * len(a)
+             for a, w in zip(azimuth, width, strict=True)]
+    out = sites.assign(azimuth=azimuth, beamwidth=width)
+    out = out.explode(["azimuth", "beamwidth"])
+    out["azimuth"] = out["azimuth"].astype(float)
+    out["beamwidth"] = out["beamwidth"].astype(float).where(out["azimuth"].notna())
+    return gpd.GeoDataFrame(out, geometry=sites.geometry.name, crs=sites.crs)
 
 
 def antenna_heights(sites: pd.DataFrame, settings: CoverageConfig) -> np.ndarray:
@@ -426,9 +447,14 @@ def antenna_heights(sites: pd.DataFrame, settings: CoverageConfig) -> np.ndarray
 # ---------------------------------------------------------------------------- population
 
 
-def rasterize_communes(communes: gpd.GeoDataFrame, grid: Grid, settings: CoverageConfig
-                       ) -> tuple[np.ndarray, np.ndarray]:
-    """Commune index (-1 outside) and environment code (-1 outside) of every pixel centre."""
+def rasterize_communes(communes: gpd.GeoDataFrame, grid: Grid, settings: CoverageConfig,
+                       landcover: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Commune index (-1 outside) and environment code (-1 outside) of every pixel centre.
+
+    The environment comes from the commune kind (``settings.environment``), or, where a
+    land-cover raster on the same grid has a class listed in ``settings.landcover_classes``,
+    from that class.
+    """
     from rasterio import features
 
     index = features.rasterize(
@@ -446,6 +472,9 @@ def rasterize_communes(communes: gpd.GeoDataFrame, grid: Grid, settings: Coverag
     env = np.full(index.shape, -1, dtype=np.int8)
     inside = index >= 0
     env[inside] = env_of.to_numpy(np.int8)[index[inside]]
+    if landcover is not None:
+        for value, environment in settings.landcover_classes.items():
+            env[inside & (landcover == value)] = ENV_CODES[environment]
     return index, env
 
 
@@ -508,6 +537,7 @@ class CoverageResult:
 
 def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
                      settings: CoverageConfig, *, population: np.ndarray | None = None,
+                     landcover: np.ndarray | None = None,
                      progress: Callable[[str], None] | None = None,
                      keep_layers: bool = True) -> CoverageResult:
     """Best-server rasters per operator and technology, their union, and covered population.
@@ -522,6 +552,8 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
         Coverage settings.
     population
         Optional population raster on the same grid (rescaled to the commune totals).
+    landcover
+        Optional land-cover class raster on the same grid (see :func:`rasterize_communes`).
     progress
         Called with a short text per tile.
     keep_layers
@@ -532,7 +564,7 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
     CoverageResult
     """
     grid = Grid.covering(tuple(communes.total_bounds), settings.resolution_m, communes.crs)
-    index, env = rasterize_communes(communes, grid, settings)
+    index, env = rasterize_communes(communes, grid, settings, landcover)
     people = spread_population(communes, index, population)
     kernels = KernelCache(settings, grid.resolution)
     operators = sorted({o for ops in sites["operators"] for o in ops})
@@ -591,7 +623,7 @@ def _accumulate(sums: dict, key: tuple[str, str], stamped: np.ndarray, correctio
     level = received_level(stamped, correction, settings.floor_dbm)
     covered = (level != NODATA) & (level - tech.margin_db >= tech.threshold_dbm)
     hit = covered[inside]
-    people = np.bincount(comm[hit], weights=pop[hit], minlength=n)
+    people = np.bincount(comm[hit], weights=pop[hit], minlength=n).astype(np.float64)
     pixels = np.bincount(comm[hit], minlength=n).astype(np.float64)
     if key in sums:
         sums[key][0] += people

@@ -540,8 +540,12 @@ def read_raster(path: Path) -> tuple[np.ndarray, object, object]:
 
 
 def read_raster_on_grid(path: Path, transform: object, width: int, height: int,
-                        crs: object) -> np.ndarray:
-    """Read a count raster (e.g. population) resampled to a grid, keeping sums (float64)."""
+                        crs: object, *, resampling: str = "sum") -> np.ndarray:
+    """Read a raster resampled to a grid (float64).
+
+    ``resampling="sum"`` keeps totals (counts such as population); ``"nearest"`` keeps
+    class values (land cover).
+    """
     import rasterio
     from rasterio.warp import Resampling, reproject
 
@@ -553,6 +557,6 @@ def read_raster_on_grid(path: Path, transform: object, width: int, height: int,
         values[source == nodata] = 0.0
     out = np.zeros((height, width), dtype=np.float64)
     reproject(values, out, src_transform=src_transform, src_crs=src_crs,
-              dst_transform=transform, dst_crs=crs, resampling=Resampling.sum, src_nodata=None,
-              dst_nodata=0.0)
+              dst_transform=transform, dst_crs=crs, resampling=Resampling[resampling],
+              src_nodata=None, dst_nodata=0.0)
     return out

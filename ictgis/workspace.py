@@ -14,6 +14,7 @@ import pandas as pd
 import shapely
 
 from ictgis import admin, io, postal, siting, telecom, validate
+from ictgis.admin import map_unique
 from ictgis.config import Config, LayerConfig
 from ictgis.crs import to_crs
 from ictgis.errors import DataError
@@ -459,8 +460,17 @@ def prepare_masts(bts: gpd.GeoDataFrame, cfg: LayerConfig, communes: gpd.GeoData
             problem="height " + out["height"].astype("string") + " is not a positive number; "
             "left empty", code="bad_height"))
         out["height"] = height.where(~bad)
+    for column in ("azimuth", "beamwidth"):
+        if column in out:  # "0;120;240": one value per sector
+            out[column] = map_unique(out[column].astype("string"), _numbers)
     rejected = _reject_rows(out, no_ops, pd.Series("no operator", index=out.index))
     return out.loc[~no_ops], validate.concat(problems), rejected
+
+
+def _numbers(cell: object) -> tuple[float, ...]:
+    parts = [p for p in str(cell).replace(",", ";").replace("/", ";").split(";") if p.strip()]
+    values = pd.to_numeric(pd.Series(parts, dtype="string").str.strip(), errors="coerce")
+    return tuple(float(v) for v in values.dropna())
 
 
 # ------------------------------------------------------------------------------- the plan

@@ -26,15 +26,17 @@ def write_coverage(ws: Workspace, outputs: Path, formats: tuple[str, ...] | list
         raise click.ClickException(msg)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", coverage.ModelRangeWarning)
-        population = None
-        if settings.population_raster:
-            grid = coverage.Grid.covering(tuple(ws.communes.total_bounds),
-                                          settings.resolution_m, ws.communes.crs)
-            population = io.read_raster_on_grid(ws.config.root / settings.population_raster,
-                                                grid.transform, grid.width, grid.height,
-                                                grid.crs)
-        result = coverage.compute_coverage(ws.bts, ws.communes, settings, population=population,
-                                           progress=console.progress())
+        grid = coverage.Grid.covering(tuple(ws.communes.total_bounds), settings.resolution_m,
+                                      ws.communes.crs)
+        rasters = {}
+        for key, path, resampling in (("population", settings.population_raster, "sum"),
+                                      ("landcover", settings.landcover_raster, "nearest")):
+            if path:
+                rasters[key] = io.read_raster_on_grid(
+                    ws.config.root / path, grid.transform, grid.width, grid.height, grid.crs,
+                    resampling=resampling)
+        result = coverage.compute_coverage(ws.bts, ws.communes, settings,
+                                           progress=console.progress(), **rasters)
     for message in sorted({str(w.message) for w in caught}):
         console.warn(f"warning: {message}")
     tables = coverage.coverage_levels(ws.communes, result.covered)

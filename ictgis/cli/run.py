@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
+from ictgis.cli.coverage import write_coverage
 from ictgis.cli.main import Console, load_checked, output_dir, report_rejects
 from ictgis.cli.options import format_opt, lang_opt, out_opt, quiet_opt, strict_opt, workspace_opt
-from ictgis.cli.coverage import write_coverage
 from ictgis.cli.siting import write_siting
 from ictgis.cli.stats import write_stats
 

@@ -86,3 +86,66 @@ def test_tables_at_every_level(outputs: Path) -> None:
     assert (communes["pop_covered_any_2g"] >= communes["pop_covered_viettel_2g"] - 1e-6).all()
     assert zone.loc["Nông thôn", "population"] == 20_000
     assert (outputs / "uncovered_areas.csv").is_file()
+
+
+def _run(runner, root: Path) -> pd.DataFrame:
+    result = runner.invoke(main, ["coverage", "-w", str(root), "-q"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return pd.read_csv(root / "outputs" / "coverage" / "commune.csv",
+                       encoding="utf-8-sig").set_index("code")
+
+
+def test_population_raster_is_rescaled_to_commune_totals(runner, make_workspace) -> None:
+    from tests.conftest import X0, Y0
+
+    # everyone of commune 002 (x 10-20 km) lives in its eastern 2 km, far from its masts
+    # (at 11 and 12 km): coverage of 002 then depends on the raster, totals do not
+    short = CONFIG + COVERAGE.replace("max_range_km = 8", "max_range_km = 3")
+    even = _run(runner, make_workspace(config=short))
+    root = make_workspace(config=short.replace("tile_px = 64\n",
+                                               'tile_px = 64\npopulation_raster = "pop.tif"\n'))
+    grid = np.zeros((10, 30), dtype=np.float32)  # 1 km pixels over the toy province
+    grid[:, 18:20] = 7.0
+    grid[:, :10] = 1.0
+    with rasterio.open(root / "pop.tif", "w", driver="GTiff", width=30, height=10, count=1,
+                       dtype="float32", crs="EPSG:9210",
+                       transform=rasterio.Affine(1000, 0, X0, 0, -1000, Y0 + 10_000)) as dst:
+        dst.write(grid, 1)
+    weighted = _run(runner, root)
+    assert weighted.loc[2, "population"] == even.loc[2, "population"] == 20_000
+    assert weighted.loc[2, "pop_pct_any_2g"] < even.loc[2, "pop_pct_any_2g"]
+    assert weighted.loc[2, "area_pct_any_2g"] == even.loc[2, "area_pct_any_2g"]
+
+
+def test_landcover_sets_the_environment(runner, make_workspace) -> None:
+    from tests.conftest import X0, Y0
+
+    base = CONFIG + COVERAGE
+    open_area = _run(runner, make_workspace(config=base))
+    urban = base.replace("tile_px = 64\n", 'tile_px = 64\nlandcover_raster = "lc.tif"\n') + (
+        '[coverage.landcover_classes]\n"7" = "urban_large"\n')
+    root = make_workspace(config=urban)
+    with rasterio.open(root / "lc.tif", "w", driver="GTiff", width=3, height=1, count=1,
+                       dtype="uint8", crs="EPSG:9210",
+                       transform=rasterio.Affine(10_000, 0, X0, 0, -10_000, Y0 + 10_000)) as dst:
+        dst.write(np.array([[0, 7, 0]], dtype=np.uint8), 1)
+    built_up = _run(runner, root)
+    # commune 002 (the xã, open by its kind) becomes a large city: less covered
+    assert built_up.loc[2, "area_pct_any_2g"] < open_area.loc[2, "area_pct_any_2g"]
+    assert built_up.loc[1, "area_pct_any_2g"] == open_area.loc[1, "area_pct_any_2g"]
+
+
+def test_sectors_point_where_they_should(runner, make_workspace, bts_df) -> None:
+    from tests.conftest import X0
+
+    fields = 'technologies = "tech"\nazimuth = "az"\nbeamwidth = "bw"\n'
+    config = CONFIG.replace('technologies = "tech"\n', fields) + COVERAGE
+    # one VinaPhone mast 2 km inside the xã (x 10-20 km), its single sector facing east
+    # (into the xã) or west (towards the urban phường, where the signal carries less far)
+    bts = bts_df.iloc[[1]].assign(x=X0 + 12_000, az="90", bw="65", tech="2G")
+    east = _run(runner, make_workspace(bts=bts, config=config))
+    west = _run(runner, make_workspace(bts=bts.assign(az="270"), config=config))
+    three = _run(runner, make_workspace(bts=bts.assign(az="0;120;240"), config=config))
+    column = "area_pct_vinaphone_2g"
+    assert east.loc[2, column] > west.loc[2, column] > 0
+    assert three.loc[2, column] > west.loc[2, column]
