@@ -284,8 +284,8 @@ class KernelCache:
         log_d, bearing = self._geometry(radius)
         level = np.float32(eirp - a) - np.float32(b) * log_d  # -inf beyond the range
         if azimuth is not None:
-            level = level + sector_gain(bearing, azimuth, beamwidth,
-                                        self.settings.sector_front_back_db).astype(np.float32)
+            gain = sector_gain(bearing, azimuth, beamwidth, self.settings.sector_front_back_db)
+            level = level + np.nan_to_num(gain, nan=0.0).astype(np.float32)  # site: boresight
         level.flags.writeable = False
         return level
 
@@ -293,11 +293,12 @@ class KernelCache:
     def _geometry(self, radius: int) -> tuple[np.ndarray, np.ndarray]:
         """log10(distance km), clamped below and +inf beyond the range; bearing (degrees)."""
         offsets = np.arange(-radius, radius + 1, dtype=np.float64) * self.resolution
-        dx, dy = offsets[None, :], -offsets[:, None]  # rows grow southwards
+        dx, dy = offsets[None, :], 0.0 - offsets[:, None]  # rows grow southwards (no -0.0)
         dist_km = np.hypot(dx, dy) / 1000.0
         log_d = np.log10(np.maximum(dist_km, self.settings.min_distance_km))
         log_d[dist_km > self.settings.max_range_km] = np.inf
         bearing = np.degrees(np.arctan2(dx, dy)).astype(np.float32)
+        bearing[radius, radius] = np.nan  # the site's own pixel has no bearing
         return log_d.astype(np.float32), bearing
 
 
@@ -364,7 +365,7 @@ def received_level(stamped: np.ndarray, env_correction: np.ndarray, floor_dbm: f
 def classify(level: np.ndarray, classes_dbm: tuple[float, ...]) -> np.ndarray:
     """Signal class (1 = best ... len+1 = below the last limit; 0 = nodata), uint8."""
     limits = np.asarray(classes_dbm, dtype=np.float32)
-    out = (np.searchsorted(-limits, -level, side="right") + 1).astype(np.uint8)
+    out = (np.searchsorted(-limits, -level, side="left") + 1).astype(np.uint8)
     out[level == NODATA] = 0
     return out
 
@@ -418,8 +419,14 @@ def _sectors(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     The beamwidth follows its sector (or the site's single beamwidth, else 65°); sites with
     no azimuth stay omnidirectional (NaN).
     """
-    azimuth = sites["azimuth"].map(lambda a: a if isinstance(a, tuple) and a else (np.nan,))
-    width = sites["beamwidth"] if "beamwidth" in sites else pd.Series(
+    def _tuple(value: object) -> tuple[float, ...]:
+        if isinstance(value, tuple):
+            return value
+        number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+        return () if pd.isna(number) else (float(number),)
+
+    azimuth = sites["azimuth"].map(_tuple).map(lambda a: a or (np.nan,))
+    width = sites["beamwidth"].map(_tuple) if "beamwidth" in sites else pd.Series(
         [()] * len(sites), index=sites.index)
     width = [w if isinstance(w, tuple) and len(w) == len(a) else
              (w[0] if isinstance(w, tuple) and w else 65.0,) * len(a)
