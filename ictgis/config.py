@@ -86,7 +86,8 @@ LAYER_SCHEMAS: Mapping[str, dict[str, tuple[str, ...]]] = MappingProxyType(
 
 REQUIRED_LAYERS = ("communes", "post_offices")
 _LAYER_KEYS = {"path", "layer", "crs", "encoding", "fields", "by"}
-_TOP_KEYS = {"province", "admin", "regions", "postal", "layers", "siting", "coverage"}
+_TOP_KEYS = {"province", "admin", "regions", "postal", "layers", "siting", "coverage",
+             "targets", "indicators"}
 
 #: Mast classes and their group: A1 = không cồng kềnh, A2 = cồng kềnh (TTLT 15/2016; DOMAIN §2.3).
 DEFAULT_MAST_CLASSES = ("A1a", "A1b", "A2a", "A2b", "A2c")
@@ -298,6 +299,8 @@ class Config:
     type_aliases: Mapping[str, str] = field(default_factory=dict)
     siting: SitingConfig = field(default_factory=SitingConfig)
     coverage: CoverageConfig = field(default_factory=CoverageConfig)
+    targets: Mapping[str, float] = field(default_factory=dict)
+    indicators: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -435,6 +438,8 @@ def parse_config(data: Mapping[str, Any], *, path: Path) -> Config:
     return Config(
         siting=_parse_siting(top.sub("siting")),
         coverage=_parse_coverage(top.sub("coverage")),
+        targets=_numbers(top.sub("targets")),
+        indicators=_numbers(top.sub("indicators")),
         path=path,
         province=province.get("name", str),
         layers=MappingProxyType(layers),
@@ -495,6 +500,11 @@ def _parse_siting(reader: _Reader) -> SitingConfig:
         proposals_require_plan=reader.get("proposals_require_plan", bool,
                                           base.proposals_require_plan),
     )
+
+
+def _numbers(reader: _Reader) -> Mapping[str, float]:
+    """A table of indicator id -> number ([targets], [indicators])."""
+    return MappingProxyType({k: float(reader.get(k, (int, float))) for k in reader.table})
 
 
 def _parse_coverage(reader: _Reader) -> CoverageConfig:

@@ -235,8 +235,8 @@ BROKEN = {
         _edit('name = "Tiền Giang"', "name = 84"), F + r"\[province\] name must be a string, got 84"),
     "unknown top-level key": (
         MINIMAL + "\n[extras]\nfoo = 1\n",
-        F + r" ?extras is not a known key \(known: admin, coverage, layers, postal, province, "
-            r"regions, siting\)"),
+        F + r" ?extras is not a known key \(known: admin, coverage, indicators, layers, postal, "
+            r"province, regions, siting, targets\)"),
     "unknown key in [province]": (
         _edit('crs = "EPSG:9210"\n\n', 'crs = "EPSG:9210"\narea = 2510\n\n'),
         F + r"\[province\] area is not a known key"),

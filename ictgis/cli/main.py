@@ -42,6 +42,11 @@ class Console:
         if not self.quiet:
             click.echo(text, err=True)
 
+    def progress_step(self, name: str) -> None:
+        """Say which step of a run starts (on a terminal, unless quiet)."""
+        if not self.quiet and sys.stderr.isatty():
+            click.echo(f"» {name}", err=True)
+
     def progress(self) -> Callable[[str], None] | None:
         """A step callback that shows progress on a terminal, or None."""
         if self.quiet or not sys.stderr.isatty():
@@ -71,9 +76,9 @@ def output_dir(workspace: Path, out: Path | None) -> Path:
 
 
 def _register() -> None:
-    from ictgis.cli import coverage, demo, run, siting, stats, validate
+    from ictgis.cli import coverage, demo, report, run, siting, stats, validate
 
-    for module in (demo, validate, stats, siting, coverage, run):
+    for module in (demo, validate, stats, siting, coverage, report, run):
         main.add_command(module.command)
 
 

@@ -43,6 +43,8 @@ def write_siting(ws: Workspace, outputs: Path, console: Console, *, lang: str = 
                       headers={**headers(c for t in tables.values() for c in t.columns),
                                **siting.HEADERS},
                       formats={**NUMBER_FORMATS, "compliance_pct": "0.0"})
+        for name, table in tables.items():
+            io.write_csv(table, tmp / f"summary_{name}.csv")
         not_built = findings[findings["rule"] == "plan.not_built"]
         io.write_csv(not_built.drop(columns=["ox", "oy", "other_id", "value"]),
                      tmp / "planned_not_built.csv")
