@@ -234,6 +234,9 @@ def staged_dir(target: Path) -> Iterator[Path]:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; outputs are shared like any folder
     try:
         yield tmp
     except BaseException:
@@ -559,4 +562,33 @@ def read_raster_on_grid(path: Path, transform: object, width: int, height: int,
     reproject(values, out, src_transform=src_transform, src_crs=src_crs,
               dst_transform=transform, dst_crs=crs, resampling=Resampling[resampling],
               src_nodata=None, dst_nodata=0.0)
+    return out
+
+
+def sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of ictgis and the libraries its results depend on."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("ictgis", "geopandas", "shapely", "pyproj", "pyogrio", "rasterio", "numpy",
+                 "pandas", "scipy", "folium"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    out["gdal"] = pyogrio.__gdal_version_string__
+    import pyproj
+
+    out["proj"] = pyproj.proj_version_str
     return out
