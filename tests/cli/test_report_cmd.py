@@ -1,0 +1,152 @@
+"""`ictgis run` and `ictgis report` on a fresh demo: manifest, sections, numbers, targets."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from ictgis.cli.main import main
+from ictgis.report import fmt
+
+# the 2019 targets of the province's 2018 report (seed/report-2018-tien-giang.txt)
+TARGETS = """
+[coverage]
+resolution_m = 250
+
+[targets]
+phone_per_100 = 6.39
+phone_per_100_incl_prepaid = 102.86
+internet_fixed_per_100 = 11.50
+revenue_bn_vnd = 2400
+
+[indicators]
+revenue_bn_vnd = 2430
+"""
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("report") / "ws"
+    runner = CliRunner()
+    assert runner.invoke(main, ["demo", str(root)]).exit_code == 0
+    config = root / "ictgis.toml"
+    config.write_text(config.read_text(encoding="utf-8") + TARGETS, encoding="utf-8")
+    result = runner.invoke(main, ["run", "-w", str(root)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "manifest:" in result.stdout
+    return root
+
+
+def test_manifest_lists_outputs_that_exist(demo: Path) -> None:
+    outputs = demo / "outputs"
+    manifest = json.loads((outputs / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["synthetic"] is True
+    assert set(manifest["timings_s"]) == {"validate", "stats", "siting", "coverage", "report"}
+    for name in manifest["outputs"]:
+        assert (outputs / name).is_file(), name
+    for expected in ("report.html", "report.xlsx", "stats/province.csv", "siting/findings.csv",
+                     "coverage/level_any_4g.tif"):
+        assert expected in manifest["outputs"]
+    bts = next(i for i in manifest["inputs"] if i["path"].endswith("bts.csv"))
+    import hashlib
+
+    assert bts["sha256"] == hashlib.sha256(Path(bts["path"]).read_bytes()).hexdigest()
+    assert manifest["packages"]["geopandas"]
+
+
+def _headline(html: str) -> dict[str, tuple[float, list[str]]]:
+    rows = re.findall(r'<tr data-id="([^"]+)">(.*?)</tr>', html, flags=re.S)
+    out = {}
+    for ident, body in rows:
+        value = float(re.search(r'data-value="([^"]+)"', body).group(1))
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", body, flags=re.S)
+        out[ident] = (value, cells)
+    return out
+
+
+def test_report_sections_and_numbers_equal_the_outputs(demo: Path) -> None:
+    outputs = demo / "outputs"
+    html = (outputs / "report.html").read_text(encoding="utf-8")
+    for section in ("headline", "by_region", "by_district", "by_zone", "charts", "siting",
+                    "coverage_province", "quality", "assumptions", "synthetic"):
+        assert f'id="{section}"' in html, section
+    assert "http://" not in html and "https://" not in html  # self-contained
+    province = pd.read_csv(outputs / "stats" / "province.csv", encoding="utf-8-sig").iloc[0]
+    zone = pd.read_csv(outputs / "stats" / "zone.csv", encoding="utf-8-sig").set_index("zone")
+    coverage = pd.read_csv(outputs / "coverage" / "province.csv", encoding="utf-8-sig").iloc[0]
+    compliance = pd.read_csv(outputs / "siting" / "summary_compliance_province.csv",
+                             encoding="utf-8-sig").iloc[0]
+    expected = {
+        "radius_km": province["radius_km"], "pop_per_point": province["pop_per_point"],
+        "radius_km_rural": zone.loc["Nông thôn", "radius_km"],
+        "phone_per_100": province["phone_per_100"],
+        "phone_per_100_rural": zone.loc["Nông thôn", "phone_per_100"],
+        "internet_fixed_per_100_rural": zone.loc["Nông thôn", "internet_fixed_per_100"],
+        "pop_pct_any_4g": coverage["pop_pct_any_4g"],
+        "compliance_pct": compliance["compliance_pct"],
+        "revenue_bn_vnd": 2430.0,
+    }
+    headline = _headline(html)
+    for ident, value in expected.items():
+        assert headline[ident][0] == pytest.approx(value, rel=1e-12), ident
+    # table cells are the CSV values, formatted
+    region = pd.read_csv(outputs / "stats" / "region.csv", encoding="utf-8-sig")
+    section = html.split('id="by_region"')[1].split("</section>")[0]
+    for _, row in region.iterrows():
+        assert f">{fmt(row['radius_km'], 2)}</td>" in section
+        assert f">{fmt(row['population'], 0)}</td>" in section
+    assert html.count("data:image/png;base64,") >= 4  # bar charts by region and district
+
+
+def test_targets_and_percent_achieved(demo: Path) -> None:
+    html = (demo / "outputs" / "report.html").read_text(encoding="utf-8")
+    headline = _headline(html)
+    value, cells = headline["phone_per_100"]
+    assert cells[3] == "6.39" and cells[4] == fmt(value / 6.39 * 100, 1)
+    value, cells = headline["revenue_bn_vnd"]
+    assert (value, cells[3], cells[4]) == (2430.0, "2,400", "101.2")
+    assert headline["radius_km"][1][3] == ""  # no target: no percentage
+
+
+def test_bieu_so_1_workbook_has_numbers(demo: Path) -> None:
+    book = openpyxl.load_workbook(demo / "outputs" / "report.xlsx")
+    assert "Bieu so 1" in book.sheetnames and "stats_region" in book.sheetnames
+    sheet = book["Bieu so 1"]
+    header = [c.value for c in sheet[3]]
+    assert header == ["id", "Chỉ tiêu", "Đơn vị", "Thực hiện năm nay", "Kế hoạch năm sau",
+                      "% đạt so với kế hoạch"]
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=4, values_only=True)}
+    revenue = rows["revenue_bn_vnd"]
+    assert revenue[3:6] == (2430, 2400, pytest.approx(101.25))
+    assert all(isinstance(r[3], float | int) for r in rows.values())
+
+
+def test_compare_and_english(demo: Path, tmp_path: Path) -> None:
+    previous = tmp_path / "2017"
+    shutil.copytree(demo / "outputs", previous)
+    province = pd.read_csv(previous / "stats" / "province.csv", encoding="utf-8-sig")
+    province["radius_km"] = 2.5
+    province.to_csv(previous / "stats" / "province.csv", index=False, encoding="utf-8-sig")
+    out = tmp_path / "out"
+    shutil.copytree(demo / "outputs", out)
+    result = CliRunner().invoke(main, ["report", "-w", str(demo), "--out", str(out), "--lang",
+                                       "en", "--compare", str(previous), "-q"])
+    assert result.exit_code == 0, result.output
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Headline indicators" in html and "Previous year" in html
+    value, cells = _headline(html)["radius_km"]
+    assert cells[3] == "2.50" and cells[4] == fmt(value - 2.5, 2)
+
+
+def test_report_needs_stats(tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["demo", str(tmp_path / "ws")]).exit_code == 0
+    result = runner.invoke(main, ["report", "-w", str(tmp_path / "ws")])
+    assert result.exit_code == 1 and "no statistics yet" in result.stderr
