@@ -120,11 +120,12 @@ def _sections(tables: dict[str, dict[str, pd.DataFrame]], text: dict[str, str], 
     for lvl in ("province", "region", "zone"):
         if lvl in coverage:
             table = coverage[lvl]
-            cov_cols = {lvl: columns.get(lvl, ("", None)),
+            cov_cols = {lvl: columns.get(lvl, ("Tỉnh" if vi else "Province", None)),
                         **{c: (c.removeprefix("pop_pct_any_").upper() + " (%)", 1)
                            for c in table.columns if c.startswith("pop_pct_any_")}}
-            sections.append(report.table_section(f"coverage_{lvl}", f"{text['coverage']} – "
-                                                 f"{lvl}", table, cov_cols))
+            where = text.get(f"by_{lvl}", "")
+            title = f"{text['coverage']} – {where}" if where else text["coverage"]
+            sections.append(report.table_section(f"coverage_{lvl}", title, table, cov_cols))
     return sections
 
 
