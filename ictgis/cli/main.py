@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
 import sys
 from collections.abc import Callable
@@ -14,9 +16,26 @@ import click
 from ictgis import __version__
 from ictgis.errors import IctgisError
 
+#: Command name -> module defining ``command``; imported only when used (fast start, and
+#: command modules can import from this one without an import cycle).
+COMMANDS: dict[str, str] = {
+    name: f"ictgis.cli.{name}"
+    for name in ("demo", "validate", "stats", "siting", "coverage", "map", "report", "run")
+}
+
 
 class IctgisGroup(click.Group):
-    """A group that turns ictgis errors into one clear message and exit status 1."""
+    """A group of lazily imported commands that turns ictgis errors into one clear message."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """The commands, in the order of a run."""
+        return [name for name in COMMANDS if _importable(COMMANDS[name])]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Import the command's module on first use."""
+        if cmd_name not in COMMANDS or not _importable(COMMANDS[cmd_name]):
+            return None
+        return importlib.import_module(COMMANDS[cmd_name]).command
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; :class:`IctgisError` becomes ``Error: ...`` and exit 1."""
@@ -75,14 +94,6 @@ def output_dir(workspace: Path, out: Path | None) -> Path:
     return root / "outputs"
 
 
-def _register() -> None:
-    from ictgis.cli import coverage, demo, report, run, siting, stats, validate
-
-    for module in (demo, validate, stats, siting, coverage, report, run):
-        main.add_command(module.command)
-
-
-
 def load_checked(workspace: Path, console: Console, *, strict: bool = False):  # noqa: ANN201
     """Load and validate a workspace, printing its problems (the first few) to stderr.
 
@@ -139,4 +150,6 @@ def save_rejects(ws: Any, out: Path) -> Path:
     return out / "rejects"
 
 
-_register()
+
+def _importable(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
