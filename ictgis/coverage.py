@@ -44,6 +44,10 @@ DISTANCE_RANGE_KM = (1.0, 20.0)
 
 ENV_CODES: Mapping[str, int] = {"urban_large": 0, "urban": 1, "suburban": 2, "open": 3}
 NODATA = -9999.0
+#: Kernels and stamped tiles hold levels in hundredths of a dB (int16: half the memory traffic
+#: of float32, ±327 dB of range, 0.005 dB rounding); EMPTY marks "no site reaches".
+CENTI_DB = 100.0
+EMPTY = np.int16(-32768)
 
 
 class ModelRangeWarning(UserWarning):
@@ -250,16 +254,19 @@ class Transmitters:
 class KernelCache:
     """Loss kernels, one per (parameters, sector), computed once and reused by every site.
 
-    A kernel holds ``EIRP + G(θ) - L_urban(d)`` (float32) on the pixel offsets within the
-    range radius (``-inf`` outside), with distances below ``min_distance_km`` evaluated there.
+    A kernel holds ``EIRP + G(θ) - L_urban(d)`` in hundredths of a dB (int16, see
+    :data:`CENTI_DB`) on the pixel offsets within the range radius (:data:`EMPTY` outside),
+    with distances below ``min_distance_km`` evaluated there.
     """
 
     def __init__(self, settings: CoverageConfig, resolution: float) -> None:
         self.settings = settings
         self.resolution = resolution
         self._get = lru_cache(maxsize=512)(self._compute)
+        self._geometry = lru_cache(maxsize=64)(self._distances)
+        self.radius_px = lru_cache(maxsize=4096)(self._radius)
 
-    def radius_px(self, params: tuple[float, float, float, float]) -> int:
+    def _radius(self, params: tuple[float, float, float, float]) -> int:
         """Pixels from the site to the farthest pixel that can reach the floor."""
         freq, height, eirp, mobile = params
         a, b = hata_coefficients(freq, height, mobile)
@@ -282,15 +289,17 @@ class KernelCache:
         radius = self.radius_px(params)
         a, b = hata_coefficients(freq, height, mobile)
         log_d, bearing = self._geometry(radius)
-        level = np.float32(eirp - a) - np.float32(b) * log_d  # -inf beyond the range
+        level = (eirp - a) - b * log_d.astype(np.float64)  # -inf beyond the range
         if azimuth is not None:
             gain = sector_gain(bearing, azimuth, beamwidth, self.settings.sector_front_back_db)
-            level = level + np.nan_to_num(gain, nan=0.0).astype(np.float32)  # site: boresight
-        level.flags.writeable = False
-        return level
+            level = level + np.nan_to_num(gain, nan=0.0)  # the site's own pixel: boresight
+        kernel = np.full(level.shape, EMPTY, dtype=np.int16)
+        inside = np.isfinite(level)
+        kernel[inside] = np.clip(np.round(level[inside] * CENTI_DB), -32767, 32767)
+        kernel.flags.writeable = False
+        return kernel
 
-    @lru_cache(maxsize=64)  # noqa: B019 - one cache per KernelCache, which lives for a run
-    def _geometry(self, radius: int) -> tuple[np.ndarray, np.ndarray]:
+    def _distances(self, radius: int) -> tuple[np.ndarray, np.ndarray]:
         """log10(distance km), clamped below and +inf beyond the range; bearing (degrees)."""
         offsets = np.arange(-radius, radius + 1, dtype=np.float64) * self.resolution
         dx, dy = offsets[None, :], 0.0 - offsets[:, None]  # rows grow southwards (no -0.0)
@@ -320,12 +329,12 @@ def stamp_tile(tx: Transmitters, kernels: KernelCache, window: tuple[int, int, i
     Returns
     -------
     tuple
-        The tile (float32, ``-inf`` where no site reaches) and the number of pixel-site
-        evaluations done.
+        The tile (int16 hundredths of a dB, :data:`EMPTY` where no site reaches; see
+        :func:`to_db`) and the number of pixel-site evaluations done.
     """
     r0, r1, c0, c1 = window
     if out is None:
-        out = np.full((r1 - r0, c1 - c0), -np.inf, dtype=np.float32)
+        out = np.full((r1 - r0, c1 - c0), EMPTY, dtype=np.int16)
     radii = np.array([kernels.radius_px(p) for p in tx.params], dtype=np.int64)
     rad = radii[tx.group] if len(tx) else np.zeros(0, np.int64)
     near = ((tx.row + rad >= r0) & (tx.row - rad < r1) & (tx.col + rad >= c0)
@@ -353,10 +362,17 @@ def environment_tile(env_codes: np.ndarray, tech: TechnologyConfig) -> np.ndarra
     return out
 
 
+def to_db(stamped: np.ndarray) -> np.ndarray:
+    """A stamped tile in dB (float32), ``-inf`` where no site reaches."""
+    out = stamped.astype(np.float32) / np.float32(CENTI_DB)
+    out[stamped == EMPTY] = -np.inf
+    return out
+
+
 def received_level(stamped: np.ndarray, env_correction: np.ndarray, floor_dbm: float
                    ) -> np.ndarray:
     """Received level (dBm, float32): stamped minus E_env; NODATA outside or below the floor."""
-    level = stamped - env_correction
+    level = to_db(stamped) - env_correction
     bad = ~np.isfinite(level) | (level < floor_dbm)
     level[bad] = NODATA
     return level
@@ -593,7 +609,7 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
         evaluations = 0
         for tech, tech_cfg in settings.technologies.items():
             correction = environment_tile(env[r0:r1, c0:c1], tech_cfg)
-            union = np.full((r1 - r0, c1 - c0), -np.inf, np.float32)
+            union = np.full((r1 - r0, c1 - c0), EMPTY, np.int16)
             for op in operators:
                 stamped, count = stamp_tile(txs[(op, tech)], kernels, window)
                 evaluations += count
@@ -607,8 +623,10 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
     totals: dict[tuple[str, str], list[np.ndarray]] = {}
     evaluations = 0
     windows = list(grid.tiles(settings.tile_px))
-    with ThreadPoolExecutor(max_workers=min(settings.threads, len(windows)) or 1) as pool:
-        for done, (sums, count) in enumerate(pool.map(tile_job, windows), 1):
+    workers = min(settings.threads, len(windows))
+    with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
+        jobs = pool.map(tile_job, windows) if workers > 1 else map(tile_job, windows)
+        for done, (sums, count) in enumerate(jobs, 1):
             evaluations += count
             for key, (people_sum, pixel_sum) in sums.items():
                 if key in totals:

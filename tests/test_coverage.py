@@ -15,6 +15,7 @@ from shapely.geometry import Point, box
 
 from ictgis.config import CoverageConfig, TechnologyConfig
 from ictgis.coverage import (
+    EMPTY,
     NODATA,
     Grid,
     KernelCache,
@@ -28,6 +29,7 @@ from ictgis.coverage import (
     sector_gain,
     spread_population,
     stamp_tile,
+    to_db,
     transmitters,
 )
 
@@ -521,8 +523,13 @@ def test_stamped_raster_equals_naive_reference(case):
     # pixels outside every commune
     assert 0.1 < nodata_ref.mean() < 0.9
     assert (nodata_ref & (codes >= 0)).any() == (settings.floor_dbm > -100)
-    np.testing.assert_array_equal(nodata_fast, nodata_ref)
-    compared = ~nodata_ref  # every pixel, the sector sites' own pixels included
+    # levels are kept to 0.01 dB: only a pixel within that of the floor may fall either side
+    flipped = nodata_fast != nodata_ref
+    assert flipped.sum() <= 2
+    with np.errstate(invalid="ignore"):
+        near_floor = np.abs(np.where(nodata_ref, fast, reference) - settings.floor_dbm) < 0.01
+    assert near_floor[flipped].all()
+    compared = ~nodata_ref & ~nodata_fast  # every pixel, the sector sites' own pixels included
     assert compared.sum() > 0.5 * compared.size
     diff = np.abs(fast[compared].astype(np.float64) - reference[compared])
     assert diff.max() < 0.01
@@ -542,7 +549,7 @@ def test_sector_site_own_pixel_is_not_attenuated(azimuth):
     assert (tx.row.tolist(), tx.col.tolist()) == ([20], [20])
     tile, _ = stamp_tile(tx, KernelCache(settings, 50.0), (0, 40, 0, 40))
     boresight = 45.0 - hand_loss(900.0, 30.0, 1.5, settings.min_distance_km, "urban")
-    assert tile[20, 20] == pytest.approx(boresight, abs=0.01)
+    assert to_db(tile)[20, 20] == pytest.approx(boresight, abs=0.01)
 
 
 def test_stamp_tile_without_sites_is_empty():
@@ -551,7 +558,7 @@ def test_stamp_tile_without_sites_is_empty():
     tx = transmitters(raster_site_frame(), grid, "T1", settings, operator="nobody")
     tile, evaluations = stamp_tile(tx, KernelCache(settings, 50.0), (0, 64, 0, 64))
     assert evaluations == 0
-    assert tile.shape == (64, 64) and np.all(tile == -np.inf)
+    assert tile.shape == (64, 64) and np.all(tile == EMPTY)
 
 
 # ------------------------------------------------------------------------- signal classes
