@@ -377,6 +377,7 @@ def check_agreement(ws: object, settings: CoverageConfig, rng: np.random.Generat
                 tx = coverage.transmitters(sample, grid, tech, settings,
                                            operator=None if op == "any" else op)
             stamped, _ = coverage.stamp_tile(tx, kernels, (0, grid.height, 0, grid.width))
+            stamped = coverage.to_db(stamped)  # int16 hundredths of a dB -> dB
             mine = np.isfinite(stamped)
             assert np.isfinite(naive[mine]).all(), f"{op} {tech}: ictgis reaches beyond the range"
             diff = np.abs(stamped[mine] - naive[mine])
