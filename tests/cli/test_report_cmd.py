@@ -150,3 +150,40 @@ def test_report_needs_stats(tmp_path: Path) -> None:
     assert runner.invoke(main, ["demo", str(tmp_path / "ws")]).exit_code == 0
     result = runner.invoke(main, ["report", "-w", str(tmp_path / "ws")])
     assert result.exit_code == 1 and "no statistics yet" in result.stderr
+
+
+CHROMIUM = shutil.which("chromium")
+
+
+@pytest.mark.skipif(CHROMIUM is None and not __import__("os").environ.get("CI"),
+                    reason="headless chromium is not installed (apt-get install chromium); "
+                           "CI installs it and then this test must run")
+def test_report_opens_offline_in_a_real_browser(demo: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM, "CI=true but chromium is missing: .ci/run must install it"
+    errors, outside = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run"])
+        page = browser.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+
+        def block(route) -> None:
+            if route.request.url.startswith(("file://", "data:")):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", block)
+        page.goto((demo / "outputs" / "report.html").as_uri())
+        images = page.eval_on_selector_all(
+            "img", "els => els.map(e => [e.complete, e.naturalWidth])")
+        title = page.title()
+        browser.close()
+    assert errors == [] and outside == []
+    assert len(images) >= 4 and all(done and width > 0 for done, width in images)
+    assert "Báo cáo" in title
