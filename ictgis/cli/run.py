@@ -11,6 +11,7 @@ import click
 
 from ictgis.cli.coverage import write_coverage
 from ictgis.cli.main import Console, load_checked, output_dir, report_rejects
+from ictgis.cli.map import write_maps
 from ictgis.cli.options import format_opt, lang_opt, out_opt, quiet_opt, strict_opt, workspace_opt
 from ictgis.cli.report import write_report
 from ictgis.cli.siting import write_siting
@@ -22,6 +23,7 @@ STEPS: dict[str, tuple[bool, Callable[..., object]]] = {
     "stats": (False, lambda ws, out, con, o: write_stats(ws, out, o["formats"], con)),
     "siting": (True, lambda ws, out, con, o: write_siting(ws, out, con, lang=o["lang"])),
     "coverage": (True, lambda ws, out, con, o: write_coverage(ws, out, o["formats"], con)),
+    "maps": (False, lambda ws, out, con, o: write_maps(ws, out, con)),
     "report": (False, lambda ws, out, con, o: write_report(ws, out, con, lang=o["lang"])),
 }
 
@@ -37,7 +39,7 @@ STEPS: dict[str, tuple[bool, Callable[..., object]]] = {
 @quiet_opt
 def command(workspace: Path, out: Path | None, formats: tuple[str, ...], lang: str,
             skip: tuple[str, ...], strict: bool, quiet: bool) -> None:
-    """Run every step for a workspace: validate, stats, siting, coverage, report.
+    """Run every step for a workspace: validate, stats, siting, coverage, maps, report.
 
     Siting and coverage run when the workspace has a BTS layer. OUT/manifest.json lists the
     input files with their checksums, the configuration, package versions, the time of each

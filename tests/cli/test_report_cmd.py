@@ -48,11 +48,12 @@ def test_manifest_lists_outputs_that_exist(demo: Path) -> None:
     outputs = demo / "outputs"
     manifest = json.loads((outputs / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["synthetic"] is True
-    assert set(manifest["timings_s"]) == {"validate", "stats", "siting", "coverage", "report"}
+    assert set(manifest["timings_s"]) == {"validate", "stats", "siting", "coverage", "maps",
+                                          "report"}
     for name in manifest["outputs"]:
         assert (outputs / name).is_file(), name
     for expected in ("report.html", "report.xlsx", "stats/province.csv", "siting/findings.csv",
-                     "coverage/level_any_4g.tif"):
+                     "coverage/level_any_4g.tif", "maps/index.html", "maps/static_radius.png"):
         assert expected in manifest["outputs"]
     bts = next(i for i in manifest["inputs"] if i["path"].endswith("bts.csv"))
     import hashlib
@@ -74,8 +75,8 @@ def _headline(html: str) -> dict[str, tuple[float, list[str]]]:
 def test_report_sections_and_numbers_equal_the_outputs(demo: Path) -> None:
     outputs = demo / "outputs"
     html = (outputs / "report.html").read_text(encoding="utf-8")
-    for section in ("headline", "by_region", "by_district", "by_zone", "charts", "siting",
-                    "coverage_province", "quality", "assumptions", "synthetic"):
+    for section in ("headline", "by_region", "by_district", "by_zone", "charts", "maps",
+                    "siting", "coverage_province", "quality", "assumptions", "synthetic"):
         assert f'id="{section}"' in html, section
     assert "http://" not in html and "https://" not in html  # self-contained
     province = pd.read_csv(outputs / "stats" / "province.csv", encoding="utf-8-sig").iloc[0]
@@ -102,7 +103,8 @@ def test_report_sections_and_numbers_equal_the_outputs(demo: Path) -> None:
     for _, row in region.iterrows():
         assert f">{fmt(row['radius_km'], 2)}</td>" in section
         assert f">{fmt(row['population'], 0)}</td>" in section
-    assert html.count("data:image/png;base64,") >= 4  # bar charts by region and district
+    # bar charts by region and district, and the static maps of R and of coverage
+    assert html.count("data:image/png;base64,") >= 6
 
 
 def test_targets_and_percent_achieved(demo: Path) -> None:

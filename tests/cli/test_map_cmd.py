@@ -1,0 +1,341 @@
+"""`ictgis map` on the demo province, checked in a real headless browser with no network.
+
+The browser tests need Debian's chromium (``.ci/run`` installs it) and the playwright package.
+They skip when chromium is absent, unless CI is set: then a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from ictgis import maps
+from ictgis.cli.main import main
+
+IN_CI = os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+#: Names from hostile input files: they must show as text and run nothing.
+XSS_COMMUNE = 'Xã <script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">'
+XSS_SITE = "<img src=x onerror=window.__xss=3>TG-X"
+XSS_POST = "<b onmouseover=window.__xss=4>Bưu cục độc</b>"
+
+
+def _run(runner: CliRunner, *args: str) -> None:
+    result = runner.invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo province with hostile names, after stats, siting, coverage (200 m) and map."""
+    runner = CliRunner()
+    root = tmp_path_factory.mktemp("map") / "demo"
+    _run(runner, "demo", str(root))
+    communes = gpd.read_file(root / "boundaries" / "communes.gpkg")
+    communes.loc[5, "ten_xa"] = XSS_COMMUNE
+    communes.to_file(root / "boundaries" / "communes.gpkg")
+    for name, column, value in (("bts.csv", "ma_tram", XSS_SITE),
+                                ("post_offices.csv", "ten_diem", XSS_POST)):
+        table = pd.read_csv(root / "layers" / name, dtype=str, keep_default_na=False)
+        table.loc[0, column] = value
+        table.to_csv(root / "layers" / name, index=False)
+    config = root / "ictgis.toml"
+    text = config.read_text(encoding="utf-8")
+    if "coverage" in tomllib.loads(text):
+        text = text.replace("[coverage]\n", "[coverage]\nresolution_m = 200\n", 1)
+    else:
+        text += "\n[coverage]\nresolution_m = 200\n"
+    config.write_text(text, encoding="utf-8")
+    for step in ("stats", "siting", "coverage", "map"):
+        _run(runner, step, "-w", str(root), "-q")
+    return root
+
+
+@pytest.fixture(scope="module")
+def ws(demo: Path):  # noqa: ANN201
+    from ictgis.config import load_config
+    from ictgis.workspace import load_workspace
+
+    return load_workspace(load_config(demo))
+
+
+# ---------------------------------------------------------------- files, without a browser
+
+
+def test_map_writes_the_province_the_regions_and_static_maps(demo: Path) -> None:
+    folder = demo / "outputs" / "maps"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "index.html", "region_vung_phia_dong.html", "region_vung_phia_tay.html",
+        "region_vung_trung_tam.html", "static_coverage.png", "static_radius.png"]
+    for png in folder.glob("*.png"):
+        assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert len(page.encode()) < 8_000_000
+    assert maps.SYNTHETIC_LABEL in page
+    assert not re.search(r"<(?:script|link|img)\b[^>]*\b(?:src|href)\s*=", page)
+    assert XSS_COMMUNE not in page and XSS_SITE not in page  # only as escaped JSON text
+
+
+def test_summary_and_options(demo: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["map", "-w", str(demo), "--out", str(tmp_path / "o"),
+                                  "--indicator", "pop_pct_any_4g", "--scheme", "natural_breaks"])
+    # the coverage step has not run in this --out folder
+    assert result.exit_code == 1
+    assert "needs the results of `ictgis coverage`" in result.output
+    assert not (tmp_path / "o" / "maps").exists()
+    result = runner.invoke(main, ["map", "-w", str(demo), "--tiles", "bing"])
+    assert result.exit_code == 2
+    assert "Invalid value for --tiles: tiles 'bing'" in result.output
+    result = runner.invoke(main, ["map", "-w", str(demo), "--indicator", "nope"])
+    assert result.exit_code == 2
+    result = runner.invoke(main, ["map", "--help"])
+    assert result.exit_code == 0 and "Examples" in result.output
+
+
+def test_map_of_a_workspace_before_any_step(make_workspace, runner) -> None:
+    root = make_workspace()
+    result = runner.invoke(main, ["map", "-w", str(root)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "communes only" not in result.output and "BTS" in result.output
+    folder = root / "outputs" / "maps"
+    assert sorted(p.name for p in folder.glob("*.png")) == ["static_radius.png"]
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    overlays = re.search(r"overlays :  \{(.*?)\},", page, re.S).group(1)
+    assert "BTS sites (4, clustered)" in overlays
+    assert "Coverage" not in overlays and "Siting findings" not in overlays
+
+
+# --------------------------------------------------------------------------- in a browser
+
+
+@dataclass
+class Page:
+    """A loaded page, with what it tried to fetch and what went wrong."""
+
+    page: object
+    external: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+    def eval(self, script: str, arg: object = None) -> object:
+        return self.page.evaluate(script, arg)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if IN_CI:
+            pytest.fail("CI: the playwright package is missing (pip install -e '.[test]')")
+        pytest.skip("playwright is not installed")
+    if CHROMIUM is None:
+        if IN_CI:
+            pytest.fail("CI: chromium is missing; .ci/run installs it with apt-get")
+        pytest.skip("chromium is not installed (apt-get install chromium); CI=true makes this "
+                    "an error")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def open_map(browser) -> Iterator[object]:
+    pages = []
+
+    def _open(path: Path) -> Page:
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        loaded = Page(page)
+
+        def route(request_route) -> None:  # noqa: ANN001
+            url = request_route.request.url
+            if url.startswith(("file://", "data:")):
+                request_route.continue_()
+            else:
+                loaded.external.append(url)
+                request_route.abort()
+
+        page.route("**/*", route)
+        page.on("console", lambda m: m.type == "error" and loaded.console_errors.append(m.text))
+        page.on("pageerror", lambda e: loaded.page_errors.append(str(e)))
+        page.goto(path.as_uri())
+        page.wait_for_function("window.ictgis && ictgis.sitesLoaded", timeout=20_000)
+        pages.append(page)
+        return loaded
+
+    yield _open
+    for page in pages:
+        page.close()
+
+
+@pytest.fixture(scope="module")
+def index(demo: Path, open_map) -> Page:
+    return open_map(demo / "outputs" / "maps" / "index.html")
+
+
+def test_loads_offline_with_no_error_and_no_request(index: Page) -> None:
+    assert index.eval("typeof L") == "object"
+    assert index.eval("L.version") == "1.9.3"
+    assert index.external == []
+    assert index.console_errors == []
+    assert index.page_errors == []
+    assert index.eval("typeof window.__xss") == "undefined"
+    for control in (".leaflet-control-scale", ".leaflet-control-zoom-fullscreen",
+                    ".leaflet-control-search", ".leaflet-control-layers", ".ictgis-legend"):
+        assert index.page.locator(control).count() == 1, control
+
+
+def test_layer_control_lists_the_layers(index: Page) -> None:
+    names = index.eval("Array.from(document.querySelectorAll("
+                       "'.leaflet-control-layers-overlays label')).map(l => l.textContent.trim())")
+    assert names == [
+        "Communes: R, service radius per postal point (km)", "Plan zones", "District outlines",
+        "Region outlines", "Postal points: Bưu cục", "Postal points: Bưu cục phát",
+        "Postal points: Điểm Bưu điện - Văn hóa xã", "Postal points: Đại lý bưu chính",
+        "Postal points: Thùng thư công cộng", "Postal points: Văn phòng chuyển phát",
+        "Planned sites (600)", names[11], names[12],
+        "Coverage 2G (any operator)", "Coverage 3G (any operator)", "Coverage 4G (any operator)"]
+    assert names[11].startswith("Siting findings (")
+    assert names[12].startswith("BTS sites (")
+    # switching a layer off removes it from the map
+    assert index.eval("ictgis.map.hasLayer(ictgis.layers.bts)")
+    index.page.locator(".leaflet-control-layers-overlays label", has_text="BTS sites").click()
+    assert not index.eval("ictgis.map.hasLayer(ictgis.layers.bts)")
+    index.page.locator(".leaflet-control-layers-overlays label", has_text="BTS sites").click()
+    assert index.eval("ictgis.map.hasLayer(ictgis.layers.bts)")
+
+
+def test_clusters_hold_every_bts(index: Page, ws) -> None:
+    assert index.eval("ictgis.layers.bts.getLayers().length") == len(ws.bts)
+    assert index.eval("ictgis.siteData.id.length") == len(ws.bts)
+    # the clusters shown at the start add up to every site
+    shown = index.eval("""(() => { let n = 0; ictgis.layers.bts._featureGroup.eachLayer(
+        l => { n += l.getChildCount ? l.getChildCount() : 1; }); return n; })()""")
+    assert shown == len(ws.bts)
+
+
+def _click_site(index: Page, site_id: str) -> str:
+    """Zoom until the site's marker shows, click it like a user, return the popup text."""
+    index.eval("""id => Promise.race([ictgis.showSite(id).then(() => true), new Promise(
+        (_, fail) => setTimeout(() => fail(new Error("site not shown")), 8000))])""", site_id)
+    box = index.page.locator(".leaflet-container").bounding_box()
+    x, y = index.eval("""id => { const p = ictgis.map.latLngToContainerPoint(
+        ictgis.findSite(id).getLatLng()); return [p.x, p.y]; }""", site_id)
+    index.page.mouse.click(box["x"] + x, box["y"] + y)
+    index.page.wait_for_function("id => ictgis.findSite(id).isPopupOpen()", arg=site_id,
+                                 timeout=5_000)
+    return index.eval("id => ictgis.findSite(id).getPopup().getElement().innerText", site_id)
+
+
+def test_popup_of_a_known_site(index: Page, ws, demo: Path) -> None:
+    findings = gpd.read_file(demo / "outputs" / "siting" / "findings.gpkg", layer="findings")
+    site = ws.bts.set_index("id").loc["TG-0002"]
+    text = _click_site(index, "TG-0002")
+    assert text.startswith("TG-0002")
+    assert "MobiFone, Viettel, VinaPhone" in text
+    assert ", ".join(site["technologies"]) in text
+    assert site["mast_class"] in text and f"{site['height']:g} m" in text
+    own = findings[findings["site_id"] == "TG-0002"]
+    for message in own["message"]:
+        assert message in text
+    if own.empty:
+        assert "Siting findings\tnone" in text
+    # a site with findings lists each of them
+    flagged = findings[findings["site_id"].isin(ws.bts["id"])]["site_id"].iloc[0]
+    text = _click_site(index, flagged)
+    for message in findings[findings["site_id"] == flagged]["message"]:
+        assert message in text
+
+
+def test_legend_shows_the_class_limits(index: Page, ws) -> None:
+    from ictgis.stats import compute_stats
+
+    radius = compute_stats(ws)["commune"]["radius_km"]
+    classes = maps.choropleth_classes(radius, "radius_km")
+    legend = index.eval("document.querySelector('.ictgis-legend').innerText")
+    assert "R, service radius per postal point (km)" in legend
+    assert len(classes.labels) == 5
+    for label in classes.labels:
+        assert label in legend
+    assert "no data (N = 0: no counted postal point)" in legend
+    assert maps.SYNTHETIC_LABEL in legend
+    # a coverage section shows with its layer
+    assert "Signal 4G" not in index.eval("document.querySelector('.ictgis-legend').innerText")
+    index.page.locator(".leaflet-control-layers-overlays label", has_text="Coverage 4G").click()
+    legend = index.eval("document.querySelector('.ictgis-legend').innerText")
+    assert "Signal 4G (any operator)" in legend and "≥ -80 dBm" in legend
+    assert index.eval("document.querySelectorAll('img.ictgis-coverage').length") == 1
+    index.page.locator(".leaflet-control-layers-overlays label", has_text="Coverage 4G").click()
+
+
+def test_hostile_names_show_as_text(index: Page, ws) -> None:
+    code = ws.communes.loc[ws.communes["name"] == XSS_COMMUNE, "code"].iloc[0]
+    text = index.eval("""code => { let out = null; ictgis.layers.communes.eachLayer(l => {
+        if (l.feature.properties.code === code) {
+            l.openPopup(); out = l.getPopup().getElement().innerText; } }); return out; }""", code)
+    assert text.startswith(XSS_COMMUNE)
+    assert XSS_SITE in _click_site(index, XSS_SITE)
+    # the search lists the name as text
+    index.page.locator(".search-button").click()
+    index.page.locator("input.search-input").press_sequentially("script", delay=20)
+    tip = index.page.locator(".search-tip").first
+    tip.wait_for(timeout=5_000)
+    assert tip.inner_text().startswith(XSS_COMMUNE)
+    tip.click()
+    index.page.wait_for_function("() => ictgis.map._popup && ictgis.map._popup.isOpen()")
+    assert index.eval("ictgis.map._popup.getElement().innerText").startswith(XSS_COMMUNE)
+    assert index.eval("typeof window.__xss") == "undefined"
+    assert index.eval("document.querySelectorAll('img[src=\"x\"], b[onmouseover]').length") == 0
+    assert index.external == [] and index.page_errors == []
+
+
+def test_search_ignores_diacritics(index: Page) -> None:
+    search = index.page.locator("input.search-input")
+    if not search.is_visible():
+        index.page.locator(".search-button").click()
+    search.fill("")
+    search.press_sequentially("tan phuoc", delay=20)
+    tips = index.page.locator(".search-tip")
+    tips.first.wait_for(timeout=5_000)
+    assert any("Tân Phước" in t for t in tips.all_inner_texts())
+
+
+def test_region_map(demo: Path, open_map, ws) -> None:
+    region = "Vùng phía Tây"
+    page = open_map(demo / "outputs" / "maps" / f"region_{maps.region_slug(region)}.html")
+    codes = set(ws.communes.loc[ws.communes["region"] == region, "code"])
+    assert page.eval("ictgis.layers.bts.getLayers().length") == int(ws.bts["commune"].isin(codes)
+                                                                     .sum())
+    assert page.eval("ictgis.layers.communes.getLayers().length") == len(codes)
+    assert page.external == [] and page.console_errors == [] and page.page_errors == []
+    assert region in page.eval("document.querySelector('.ictgis-title').innerText")
+
+
+def test_with_tiles_the_map_still_works_when_they_fail(demo: Path, open_map, ws,
+                                                        tmp_path_factory) -> None:
+    out = tmp_path_factory.mktemp("tiles")
+    shutil.copytree(demo / "outputs", out, dirs_exist_ok=True)
+    result = CliRunner().invoke(main, ["map", "-w", str(demo), "--out", str(out), "--tiles",
+                                       "osm", "-q"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    page = open_map(out / "maps" / "index.html")
+    assert page.eval("typeof L") == "object"
+    assert page.eval("ictgis.layers.bts.getLayers().length") == len(ws.bts)
+    assert page.external and all(u.startswith("https://tile.openstreetmap.org/")
+                                 for u in page.external)
+    assert page.page_errors == []

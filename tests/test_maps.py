@@ -1,0 +1,287 @@
+"""Map building blocks: classes and legend limits by hand, escaping, offline assets, layers."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import folium
+import numpy as np
+import pytest
+from affine import Affine
+
+from ictgis import maps
+from ictgis.config import load_config
+from ictgis.crs import transform_xy
+from ictgis.errors import ConfigError, DataError, IctgisError
+from ictgis.stats import compute_stats
+from ictgis.workspace import load_workspace
+
+# ---------------------------------------------------------------------------- classes
+
+
+def test_quantile_breaks_by_hand() -> None:
+    assert maps.quantile_breaks(range(1, 11), 5).tolist() == [2, 4, 6, 8, 10]
+    assert maps.quantile_breaks([4, 1, 3, 2, np.nan], 2).tolist() == [2, 4]
+    # fewer distinct values than classes: one class per value
+    assert maps.quantile_breaks([1, 1, 2], 5).tolist() == [1, 2]
+    assert maps.quantile_breaks([np.nan], 5).tolist() == []
+
+
+def test_a_value_repeated_in_many_communes_is_a_class_of_its_own() -> None:
+    # 0 masts in 6 of 10 communes: class {0}, the 4 others share 2 classes
+    assert maps.quantile_breaks([0] * 6 + [1, 2, 3, 4], 3).tolist() == [0, 2, 4]
+    # 100 % covered in most communes
+    values = [100.0] * 12 + [50, 60, 70, 80, 90, 95]
+    assert maps.quantile_breaks(values, 4).tolist() == [60, 80, 95, 100]
+
+
+def test_natural_breaks_by_hand() -> None:
+    values = [1, 2, 3, 10, 11, 12, 20, 21, 22]
+    assert maps.natural_breaks(values, 3).tolist() == [3, 12, 22]
+    assert maps.natural_breaks([5, 1, 30, 2, 31], 2).tolist() == [5, 31]
+    assert maps.natural_breaks([1, 1, 2], 4).tolist() == [1, 2]
+
+
+def test_natural_breaks_minimise_the_squared_deviations() -> None:
+    rng = np.random.default_rng(3)
+    values = np.sort(np.concatenate([rng.normal(m, 1, 15) for m in (0, 10, 30)]))
+    breaks = maps.natural_breaks(values, 3)
+
+    def ssd(limits: np.ndarray) -> float:
+        idx = maps.classify(values, limits)
+        return sum(((values[idx == c] - values[idx == c].mean()) ** 2).sum()
+                   for c in range(len(limits)))
+
+    best = ssd(breaks)
+    # slow oracle: every pair of split points
+    for i in range(1, len(values) - 1):
+        for j in range(i + 1, len(values)):
+            assert best <= ssd(np.array([values[i - 1], values[j - 1], values[-1]])) + 1e-9
+
+
+def test_classify_puts_limits_in_the_class_they_close() -> None:
+    idx = maps.classify([1.0, 2.0, 2.5, 4.0, np.nan, 5.0], [2.0, 4.0, 5.0])
+    assert idx.tolist() == [0, 0, 1, 1, -1, 2]
+
+
+def test_legend_labels_state_the_class_limits() -> None:
+    assert maps.class_labels([2.0, 4.5], 1.0, decimals=1, units="km") == [
+        "1.0 – 2.0 km", "2.0 – 4.5 km"]
+    assert maps.class_labels([1500, 10236], 800, decimals=0, units="people") == [
+        "800 – 1,500 people", "1,500 – 10,236 people"]
+    # limits that would print alike get one more decimal
+    assert maps.class_labels([99.94, 99.96, 100.0], 90.0, decimals=1, units="%") == [
+        "90.00 – 99.94 %", "99.94 – 99.96 %", "99.96 – 100.00 %"]
+    classes = maps.choropleth_classes([0.5, 1.0, 1.5, 2.0, np.nan], "radius_km", k=2)
+    assert classes.breaks == (1.0, 2.0)
+    assert classes.labels == ("0.50 – 1.00 km", "1.00 – 2.00 km")
+    assert len(classes.colors) == 2
+    assert classes.index([0.7, 1.9, np.nan]).tolist() == [0, 1, -1]
+
+
+def test_unknown_indicator_or_scheme() -> None:
+    with pytest.raises(ConfigError, match="unknown indicator 'bogus'"):
+        maps.choropleth_classes([1.0], "bogus")
+    with pytest.raises(ConfigError, match="unknown classification 'jenks'"):
+        maps.choropleth_classes([1.0], "radius_km", scheme="jenks")
+
+
+def test_coverage_labels() -> None:
+    assert maps.coverage_labels([-80, -90, -100]) == [
+        "≥ -80 dBm", "-90 to -80 dBm", "-100 to -90 dBm", "< -100 dBm"]
+    assert len(maps.coverage_colors(4)) == 4
+
+
+def test_region_slug() -> None:
+    assert maps.region_slug("Vùng phía Đông") == "vung_phia_dong"
+    assert maps.region_slug("<script>") == "script"
+    assert maps.region_slug("***") == "region"
+
+
+def test_cli_choices_match_the_registries() -> None:
+    from ictgis.cli.map import INDICATOR_CHOICES, SCHEME_CHOICES
+
+    assert set(INDICATOR_CHOICES) == set(maps.INDICATORS)
+    assert set(SCHEME_CHOICES) == set(maps.CLASSIFIERS)
+
+
+# ------------------------------------------------------------------ escaping and offline
+
+
+def test_json_in_a_script_cannot_close_it() -> None:
+    text = maps.js_json({"name": "</script><script>alert(1)</script>&"})
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert text == ('{"name": "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)'
+                    '\\u003c/script\\u003e\\u0026"}')
+
+
+def test_inlining_fails_loudly_for_an_unknown_url() -> None:
+    page = '<head><script src="https://cdn.example.org/lib.js"></script></head>'
+    with pytest.raises(IctgisError, match="no offline copy of https://cdn.example.org/lib.js"):
+        maps.inline_assets(page, {})
+
+
+def test_inlining_replaces_links_and_checks_stylesheet_urls() -> None:
+    assets = {"https://a/x.js": "var x = '</script>';", "https://a/x.css": ".a{background:"
+              "url(data:image/png;base64,AA)} .b{background:url('../images/loader.gif')}"}
+    page = ('<script src="https://a/x.js"></script>'
+            '<link rel="stylesheet" href="https://a/x.css"/>')
+    out = maps.inline_assets(page, assets)
+    assert out == ("<script>var x = '<\\/script>';</script><style>.a{background:"
+                   "url(data:image/png;base64,AA)} .b{background:none}</style>")
+    bad = {"https://a/y.css": ".c{background:url(images/icon.png)}"}
+    with pytest.raises(IctgisError, match="refers to 'images/icon.png', which has no offline"):
+        maps.inline_assets('<link rel="stylesheet" href="https://a/y.css"/>', bad)
+    with pytest.raises(IctgisError, match="still links an external resource"):
+        maps.inline_assets('<img src="https://tile.example.org/1.png">', {})
+
+
+def test_every_folium_asset_used_has_an_offline_copy() -> None:
+    from folium.plugins import Fullscreen, MarkerCluster, Search
+
+    store = maps.asset_store()
+    for element in (MarkerCluster, Fullscreen, Search):
+        for _, url in (*element.default_js, *element.default_css):
+            assert url in store
+    assert folium.Map.default_js[0][1] in store
+
+
+# ------------------------------------------------------------------------ the map itself
+
+
+@pytest.fixture
+def toy(make_workspace) -> maps.MapData:
+    ws = load_workspace(load_config(make_workspace()))
+    return maps.map_data(ws, stats=compute_stats(ws)["commune"])
+
+
+def _overlay_names(page: str) -> list[str]:
+    block = re.search(r"overlays :  \{(.*?)\},", page, re.S).group(1)
+    return [json.loads(name) for name in re.findall(r'("[^"]+") :', block)]
+
+
+def test_map_is_one_self_contained_page(toy: maps.MapData) -> None:
+    page = maps.render_html(maps.build_map(toy))
+    assert not re.search(r"<script[^>]*\bsrc=", page)
+    assert not re.search(r"<link[^>]*\bhref=", page)
+    assert "L.markerClusterGroup" in page  # inlined Leaflet.markercluster
+    # no layer without data: no coverage, findings, zones or planned sites in the toy
+    assert _overlay_names(page) == [
+        "Communes: R, service radius per postal point (km)", "District outlines",
+        "Region outlines", "Postal points: Bưu cục", "Postal points: Điểm Bưu điện - Văn hóa xã",
+        "Postal points: Đại lý bưu chính", "Postal points: Thùng thư công cộng",
+        "Postal points: Văn phòng chuyển phát", "BTS sites (4, clustered)"]
+    assert "SYNTHETIC" not in page
+
+
+def test_synthetic_data_is_labelled(toy: maps.MapData) -> None:
+    import dataclasses
+
+    page = maps.render_html(maps.build_map(dataclasses.replace(toy, synthetic=True)))
+    assert maps.SYNTHETIC_LABEL in page
+
+
+def test_site_columns_and_findings(toy: maps.MapData) -> None:
+    import geopandas as gpd
+
+    bts = toy.bts
+    findings = gpd.GeoDataFrame(
+        {"site_id": ["B3", "B3", "X9"], "rule": ["zone.class", "height.aviation", "x"],
+         "severity": ["violation", "warning", "info"], "message": ["m1", "m2", "m3"]},
+        geometry=list(bts.geometry.iloc[[2, 2, 0]]), crs=bts.crs)
+    cols = maps.site_columns(bts, findings=findings, commune_names={"001": "Phường 1"})
+    assert cols["idPrefix"] == "B" and cols["id"] == ["1", "2", "3", "4"]
+    assert cols["ops"][cols["op"][0]] == "MobiFone, Viettel"
+    assert cols["opColors"][cols["op"][0]] == maps.SHARED_COLOR
+    assert cols["opColors"][cols["op"][1]] == maps.OPERATOR_COLORS["VinaPhone"]
+    assert cols["techs"][cols["tech"][2]] == "2G, 4G"
+    assert cols["communes"][cols["cm"][0]] == "Phường 1"
+    assert cols["height10"] == [None] * 4
+    assert cols["lines"] == ["violation · zone.class: m1", "warning · height.aviation: m2",
+                             "info · x: m3"]
+    assert cols["findings"] == {"2": [0, 1]}
+    lon, lat = transform_xy(bts.geometry.x, bts.geometry.y, "EPSG:9210", "EPSG:4326")
+    assert [cols["lon0"] + d / 1e5 for d in cols["dlon"]] == pytest.approx(list(lon), abs=1e-5)
+    assert [cols["lat0"] + d / 1e5 for d in cols["dlat"]] == pytest.approx(list(lat), abs=1e-5)
+    assert min(cols["dlat"]) == 0 and all(isinstance(d, int) for d in cols["dlat"])
+
+
+def test_indicator_of_a_step_that_has_not_run(toy: maps.MapData) -> None:
+    with pytest.raises(DataError, match="needs the results of `ictgis coverage`"):
+        maps.build_map(toy, indicator="pop_pct_any_4g")
+
+
+def test_tiles_values(toy: maps.MapData) -> None:
+    assert maps.check_tiles("none") == "none"
+    assert maps.check_tiles("https://t.example.org/{z}/{x}/{y}.png")
+    with pytest.raises(ConfigError, match="tiles 'google'"):
+        maps.check_tiles("google")
+    page = maps.render_html(maps.build_map(toy, tiles="osm"))
+    assert "tile.openstreetmap.org" in page  # a tile URL template, not a script
+
+
+def test_region_maps_use_the_province_classes(toy: maps.MapData) -> None:
+    pages = maps.map_pages(toy)
+    assert set(pages) == {"index.html", "region_trung_tam.html", "region_tay.html"}
+    west = maps.region_data(toy, "Tây")
+    assert sorted(west.communes["code"]) == ["002", "003"]
+    assert sorted(west.bts["id"]) == ["B3", "B4"]
+    assert sorted(west.post_offices["id"]) == ["P2", "P3", "P4", "P5"]
+    legend = maps.choropleth_classes(toy.communes["radius_km"], "radius_km").labels
+    for label in legend:
+        assert label in pages["region_tay.html"]
+
+
+def test_overlay_image_is_warped_to_web_mercator() -> None:
+    # 30 km x 10 km in EPSG:9210, 200 m pixels: class 1 in the west half, 3 in the east
+    classes = np.zeros((50, 150), dtype=np.uint8)
+    classes[:, :75], classes[:, 75:] = 1, 3
+    transform = Affine(200.0, 0.0, 590_000.0, 0.0, -200.0, 1_150_000.0)
+    raster = maps.CoverageRaster(classes, transform, "EPSG:9210", (-80.0, -90.0, -100.0))
+    rgba, bounds = maps.overlay_image(raster)
+    (south, west), (north, east) = bounds
+    lon, lat = transform_xy([590_000, 620_000], [1_140_000, 1_150_000], "EPSG:9210", "EPSG:4326")
+    pixel_deg = 200 / 111_000
+    assert west == pytest.approx(lon[0], abs=2 * pixel_deg)
+    assert east == pytest.approx(lon[1], abs=2 * pixel_deg)
+    assert south == pytest.approx(lat[0], abs=2 * pixel_deg)
+    assert north == pytest.approx(lat[1], abs=2 * pixel_deg)
+    colors = maps.coverage_colors(4)
+    ny, nx, _ = rgba.shape
+    assert abs(nx - 150) <= 3 and abs(ny - 50) <= 3
+
+    def hex_of(pixel: np.ndarray) -> str:
+        return "#" + "".join(f"{v:02x}" for v in pixel[:3])
+
+    assert hex_of(rgba[ny // 2, nx // 4]) == colors[0]
+    assert hex_of(rgba[ny // 2, 3 * nx // 4]) == colors[2]
+    assert rgba[ny // 2, nx // 4, 3] == 255
+    # cropped to a box outside the raster: nothing to show
+    assert maps.overlay_image(raster, bbox=(100.0, 20.0, 101.0, 21.0)) is None
+
+
+def test_static_maps_are_png(toy: maps.MapData) -> None:
+    images = maps.static_maps(toy)
+    assert list(images) == ["static_radius.png"]  # no coverage yet
+    assert images["static_radius.png"].startswith(b"\x89PNG\r\n\x1a\n")
+    covered = toy.communes.assign(pop_pct_any_2g=[100.0, 80.0, 95.5],
+                                  pop_pct_any_4g=[90.0, 50.0, 99.0])
+    import dataclasses
+
+    images = maps.static_maps(dataclasses.replace(toy, communes=covered))
+    assert sorted(images) == ["static_coverage.png", "static_radius.png"]
+
+
+def test_natural_breaks_equal_mapclassify_fisher_jenks() -> None:
+    # mapclassify is the field's reference implementation (too slow without numba to use)
+    import warnings
+
+    import mapclassify
+
+    values = np.random.default_rng(3).gamma(2.0, 1.0, 250)
+    for k in (3, 5, 7):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "Numba not installed"
+            expected = mapclassify.FisherJenks(values, k=k).bins
+        np.testing.assert_allclose(maps.natural_breaks(values, k), expected)
