@@ -99,8 +99,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from _synthetic import HEIGHTS, OPERATOR_SETS, RURAL_CLASSES, TECH_SETS, URBAN_CLASSES, pick
 
-import ictgis.cli.main  # noqa: F401 - first: importing ictgis.cli.coverage alone is circular
 from ictgis import coverage
 from ictgis.cli.coverage import write_coverage
 from ictgis.cli.main import Console
@@ -116,20 +116,6 @@ TARGET_NATIONAL_S = 30.0
 TARGET_MEMORY_B = 4e9  # 4 GB (10^9 bytes: the stricter reading)
 TARGET_RATIO = 100.0
 BAND_ROWS = 1_024  # the naive loop works on row bands of this many rows (bounded memory)
-
-OPERATOR_SETS = (
-    (("Viettel",), 0.30), (("VinaPhone",), 0.20), (("MobiFone",), 0.17),
-    (("Vietnamobile",), 0.03), (("Viettel", "MobiFone"), 0.10), (("Viettel", "VinaPhone"), 0.08),
-    (("VinaPhone", "MobiFone"), 0.07), (("Viettel", "VinaPhone", "MobiFone"), 0.04),
-    (("VinaPhone", "MobiFone", "Vietnamobile"), 0.01),
-)
-TECH_SETS = ((("2G", "3G", "4G"), 0.45), (("4G",), 0.20), (("3G", "4G"), 0.15), (("2G",), 0.05),
-             (("2G", "3G"), 0.05), (("4G", "5G"), 0.07), (("2G", "3G", "4G", "5G"), 0.03))
-URBAN_CLASSES = (("A1a", 0.20), ("A1b", 0.15), ("A2a", 0.45), ("A2c", 0.10), ("A2b", 0.10))
-RURAL_CLASSES = (("A2b", 0.85), ("A2a", 0.05), ("A2c", 0.03), ("A1b", 0.05), ("A1a", 0.02))
-#: Height by class: mean, standard deviation, lowest, highest (m).
-HEIGHTS = {"A1a": (12, 3, 6, 18), "A1b": (16, 4, 8, 25), "A2a": (21, 5, 12, 35),
-           "A2b": (36, 5.5, 20, 60), "A2c": (30, 6, 18, 50)}
 
 
 # ------------------------------------------------------------------------------------ timing
@@ -444,11 +430,6 @@ def run_demo(args: argparse.Namespace) -> tuple[DemoRun, object]:
 # ---------------------------------------------------------------------- national synthetic
 
 
-def _pick(rng: np.random.Generator, table: tuple[tuple[object, float], ...], n: int) -> np.ndarray:
-    labels = np.empty(len(table), dtype=object)
-    labels[:] = [label for label, _ in table]
-    p = np.array([w for _, w in table])
-    return labels[rng.choice(len(labels), size=n, p=p / p.sum())]
 
 
 @dataclass
@@ -513,14 +494,14 @@ def build_national(args: argparse.Namespace) -> National:
     urban = np.concatenate([np.ones(n_urban, bool), np.zeros(n_rural, bool)])
     order = rng.permutation(n)
     x, y, urban = x[order], y[order], urban[order]
-    cls = np.where(urban, _pick(rng, URBAN_CLASSES, n), _pick(rng, RURAL_CLASSES, n)).astype(object)
+    cls = np.where(urban, pick(rng, URBAN_CLASSES, n), pick(rng, RURAL_CLASSES, n)).astype(object)
     mean, sd, low, high = np.array([HEIGHTS[c] for c in cls], float).T
     height = np.round(np.clip(rng.normal(mean, sd), low, high), 1)
     height[rng.random(n) < 0.005] = np.nan  # the class default applies
     sites = gpd.GeoDataFrame({
         "id": np.array([f"S{i:06d}" for i in range(1, n + 1)], dtype=object),
-        "operators": _pick(rng, OPERATOR_SETS, n),
-        "technologies": _pick(rng, TECH_SETS, n),
+        "operators": pick(rng, OPERATOR_SETS, n),
+        "technologies": pick(rng, TECH_SETS, n),
         "mast_class": cls,
         "height": height,
     }, geometry=gpd.GeoSeries(shapely.points(x, y), crs=WORK_CRS), crs=WORK_CRS)

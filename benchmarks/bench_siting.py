@@ -74,6 +74,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from _synthetic import HEIGHTS, OPERATOR_SETS, RURAL_CLASSES, URBAN_CLASSES, pick
 
 from ictgis import siting
 from ictgis.config import SitingConfig
@@ -88,18 +89,6 @@ NEW = "dang_xay_dung"
 #: Illustrative thresholds (DOMAIN.md §2.4: Hải Dương 100/400 m, Quảng Nam class-dependent).
 SETTINGS = SitingConfig(min_spacing_m=MappingProxyType({
     "default": (100.0, 400.0), "A2a": (150.0, 350.0), "A2b": (300.0, 400.0)}))
-
-OPERATOR_SETS = (
-    (("Viettel",), 0.30), (("VinaPhone",), 0.20), (("MobiFone",), 0.17),
-    (("Vietnamobile",), 0.03), (("Viettel", "MobiFone"), 0.10), (("Viettel", "VinaPhone"), 0.08),
-    (("VinaPhone", "MobiFone"), 0.07), (("Viettel", "VinaPhone", "MobiFone"), 0.04),
-    (("VinaPhone", "MobiFone", "Vietnamobile"), 0.01),
-)
-URBAN_CLASSES = (("A1a", 0.20), ("A1b", 0.15), ("A2a", 0.45), ("A2c", 0.10), ("A2b", 0.10))
-RURAL_CLASSES = (("A2b", 0.85), ("A2a", 0.05), ("A2c", 0.03), ("A1b", 0.05), ("A1a", 0.02))
-#: Height by class: mean, standard deviation, lowest, highest (m); ~5 % of A2b reach 45 m.
-HEIGHTS = {"A1a": (12, 3, 6, 18), "A1b": (16, 4, 8, 25), "A2a": (21, 5, 12, 35),
-           "A2b": (36, 5.5, 20, 60), "A2c": (30, 6, 18, 50)}
 
 
 # ------------------------------------------------------------------------------ synthetic data
@@ -118,11 +107,6 @@ class Synthetic:
     notes: list[str] = field(default_factory=list)
 
 
-def _pick(rng: np.random.Generator, table: tuple[tuple[object, float], ...], n: int) -> np.ndarray:
-    labels = np.empty(len(table), dtype=object)
-    labels[:] = [label for label, _ in table]
-    p = np.array([w for _, w in table])
-    return labels[rng.choice(len(labels), size=n, p=p / p.sum())]
 
 
 def _outside(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -148,8 +132,8 @@ def _uniform(rng: np.random.Generator, n: int, margin: float = 0.0) -> tuple[np.
 
 
 def _classes(rng: np.random.Generator, urban: np.ndarray, na_share: float) -> np.ndarray:
-    cls = np.where(urban, _pick(rng, URBAN_CLASSES, len(urban)),
-                   _pick(rng, RURAL_CLASSES, len(urban))).astype(object)
+    cls = np.where(urban, pick(rng, URBAN_CLASSES, len(urban)),
+                   pick(rng, RURAL_CLASSES, len(urban))).astype(object)
     cls[rng.random(len(urban)) < na_share] = None
     return cls
 
@@ -201,7 +185,7 @@ def build_sites(rng: np.random.Generator, n: int, no_class: float
     status = np.where(rng.random(n) < 0.03, NEW, "dang_hoat_dong").astype(object)
     sites = gpd.GeoDataFrame({
         "id": np.array([f"S{i:06d}" for i in range(1, n + 1)], dtype=object),
-        "operators": _pick(rng, OPERATOR_SETS, n),
+        "operators": pick(rng, OPERATOR_SETS, n),
         "mast_class": pd.array(cls, dtype="string"),
         "height": _heights(rng, cls, 0.005),
         "status": status,
@@ -310,7 +294,7 @@ def build_zones(rng: np.random.Generator, n: int, sites: gpd.GeoDataFrame
                                        rng.uniform(0, np.pi, n_per)),
                           _blobs(rng, cx, cy, area)))
     kinds.append(np.full(n_per, "permitted", dtype=object))
-    allowed += list(_pick(rng, (((), 0.5), (("A1a", "A1b", "A2a"), 0.3), (("A1a", "A1b"), 0.2)),
+    allowed += list(pick(rng, (((), 0.5), (("A1a", "A1b", "A2a"), 0.3), (("A1a", "A1b"), 0.2)),
                           n_per))
     max_height.append(np.where(rng.random(n_per) < 0.4,
                                rng.choice([25.0, 30.0, 40.0, 50.0], n_per), np.nan))
@@ -405,7 +389,7 @@ def build_proposals(rng: np.random.Generator, n: int, sites: gpd.GeoDataFrame,
     cls = _classes(rng, urban, 0.0)
     return gpd.GeoDataFrame({
         "id": np.array([f"DX{i:05d}" for i in range(1, n + 1)], dtype=object),
-        "operators": _pick(rng, OPERATOR_SETS[:4], n),
+        "operators": pick(rng, OPERATOR_SETS[:4], n),
         "mast_class": pd.array(cls, dtype="string"),
         "height": _heights(rng, cls, 0.0),
         "status": "de_xuat",

@@ -59,6 +59,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from _synthetic import pick
 
 from ictgis import admin, io, postal, telecom
 from ictgis.config import DEFAULT_COUNT_TYPES, load_config
@@ -158,10 +159,6 @@ class Synthetic:
     notes: list[str] = field(default_factory=list)
 
 
-def _pick(rng: np.random.Generator, table: tuple[tuple[str, float], ...], n: int) -> np.ndarray:
-    labels = np.array([label for label, _ in table], dtype=object)
-    p = np.array([w for _, w in table])
-    return labels[rng.choice(len(labels), size=n, p=p / p.sum())]
 
 
 def _names(rng: np.random.Generator, n: int, *, unique: bool) -> list[str]:
@@ -327,7 +324,7 @@ def build_workspace(root: Path, args: argparse.Namespace) -> Synthetic:
     extra = rng.choice(n, size=args.points - len(base), p=_weights(pop))
     post_commune = np.concatenate([base, extra])
     base_label = np.where(communes["loai"].to_numpy()[base] == "Xã", "Điểm BĐ-VHX", "Bưu cục cấp 3")
-    extra_label = _pick(rng, tuple((k, w) for k, (_, w) in POSTAL_LABELS.items()), len(extra))
+    extra_label = pick(rng, tuple((k, w) for k, (_, w) in POSTAL_LABELS.items()), len(extra))
     labels = np.concatenate([base_label.astype(object), extra_label])
     x, y = points_in(rng, polys, post_commune)
     perm = rng.permutation(len(post_commune))
@@ -360,8 +357,8 @@ def build_workspace(root: Path, args: argparse.Namespace) -> Synthetic:
     bts_commune = np.where(swapped, -1, bts_commune)
     bts = pd.DataFrame({
         "ma_tram": [f"BTS{i:06d}" for i in range(1, args.bts + 1)],
-        "nha_mang": _pick(rng, OPERATOR_SETS, args.bts),
-        "cong_nghe": _pick(rng, TECH_SETS, args.bts),
+        "nha_mang": pick(rng, OPERATOR_SETS, args.bts),
+        "cong_nghe": pick(rng, TECH_SETS, args.bts),
         "loai_cot": rng.choice(["Cột tự đứng", "Cột dây co", "Cột trên nhà"], args.bts),
         "do_cao_m": np.char.mod("%.1f", rng.uniform(15, 60, args.bts)),
         "trang_thai": "Đang hoạt động",
