@@ -29,8 +29,12 @@ def command(workspace: Path, out: Path | None, strict: bool, quiet: bool) -> Non
     ictgis validate
     ictgis validate -w ../dong_thap --strict
     """
+    from ictgis.workspace import siting_context
+
     console = Console(quiet)
     ws = load_checked(workspace, console, strict=strict)
+    if ws.bts is not None:
+        siting_context(ws)  # mast classes must be known to the [siting] rules
     where = save_rejects(ws, output_dir(workspace, out))
     counts = ws.problems["severity"].value_counts()
     console.echo(f"{ws.config.province}: {len(ws.communes)} communes, "

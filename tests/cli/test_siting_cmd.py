@@ -158,3 +158,12 @@ def test_unknown_mast_class_stops_with_one_clear_line(runner, siting_ws: Path) -
     assert ("bts.csv: row 4: mast class 'Cột dây co' is not in [siting] mast_classes"
             in result.stderr)
     assert "Traceback" not in result.output
+
+
+def test_validate_reports_unknown_mast_classes_too(runner, siting_ws: Path) -> None:
+    bts = pd.read_csv(siting_ws / "bts.csv", dtype=str)
+    bts.loc[0, "cls"] = "A3"
+    bts.to_csv(siting_ws / "bts.csv", index=False)
+    result = runner.invoke(main, ["validate", "-w", str(siting_ws)])
+    assert result.exit_code == 1
+    assert "bts.csv: row 2: mast class 'A3' is not in [siting] mast_classes" in result.stderr
