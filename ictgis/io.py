@@ -450,7 +450,8 @@ def _parse_separated(text: pd.Series, *, integer: bool) -> pd.Series:
     cleaned = cleaned.where(thousands, cleaned.str.replace(",", ".", regex=False))
     # both separators: the last one is the decimal mark ("1.234,5" and "1,234.5")
     both = text.str.fullmatch(r"[-+]?\d{1,3}(?:([.,\s])\d{3})*[.,]\d+").fillna(False) & (
-        text.str.contains(".", regex=False) & text.str.contains(",", regex=False))
+        text.str.contains(",", regex=False)
+        & (text.str.contains(".", regex=False) | text.str.contains(" ", regex=False)))
     decimal_comma = text.str.rfind(",") > text.str.rfind(".")
     mixed = text.where(decimal_comma, text.str.replace(",", "", regex=False))
     mixed = mixed.where(~decimal_comma, mixed.str.replace(".", "", regex=False)

@@ -732,7 +732,8 @@ def test_parse_number(text, as_float, as_integer):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("1.234,5", 1234.5), ("1.234.567,89", 1234567.89), ("1,234.5", 1234.5)],
+    [("1.234,5", 1234.5), ("1.234.567,89", 1234567.89), ("1,234.5", 1234.5),
+     ("1 234,5", 1234.5)],
 )
 def test_parse_number_thousands_and_decimals_together(text, expected):
     # Vietnamese "1.234,5" and English "1,234.5" (docstring: both conventions accepted).
