@@ -10,6 +10,10 @@ a URL without an offline copy is an error, never a silent network request. Attri
 the input files travels as JSON data and is put into the page with ``textContent`` only, so a
 name holding HTML or ``<script>`` shows as text and runs nothing.
 
+Languages: every label (layer names, legends, units, popup fields, title, search, notes, the
+synthetic-data label, static-map titles) comes from :data:`LABELS`, Vietnamese by default
+(``lang="vi"``) or English (``lang="en"``); values from the input files are shown as they are.
+
 Scale: BTS sites are sent as compact columns (coordinates, ids, dictionary-coded attributes)
 and become canvas circle markers clustered in the browser (Leaflet.markercluster); 100,000
 sites make an HTML of about 5 MB (``benchmarks/bench_map.py``).
@@ -49,8 +53,143 @@ logger = logging.getLogger(__name__)
 #: Colour of communes (and static-map polygons) without a value.
 NODATA_COLOR = "#d9d9d9"
 
-#: Label of synthetic data, shown in the title and the legend of every map made from it.
-SYNTHETIC_LABEL = "SYNTHETIC demo data — not real figures"
+#: Labels of the maps in both languages (``ictgis map --lang``), used by the Python that builds
+#: the page and by its script (those in ``_JS_LABELS``, sent to the browser as ``ictgis.t``).
+#: Keys with ``{...}`` are ``str.format`` templates.
+LABELS: Mapping[str, Mapping[str, str]] = {
+    "vi": {
+        "synthetic": "DỮ LIỆU TỔNG HỢP (demo) — không phải số liệu thật",
+        "ind_radius_km": "R, bán kính phục vụ của một điểm phục vụ bưu chính",
+        "ind_pop_per_point": "Dp, số dân phục vụ của một điểm phục vụ bưu chính",
+        "ind_masts_per_100km2": "Mật độ cột BTS",
+        "ind_pop_pct_any": "Tỷ lệ dân số được phủ sóng {tech} (mọi doanh nghiệp)",
+        "units_radius_km": "km", "units_pop_per_point": "người",
+        "units_masts_per_100km2": "cột/100 km²", "units_pop_pct_any": "%",
+        "nodata_radius_km": "N = 0: không có điểm phục vụ bưu chính được tính",
+        "nodata_pop_per_point": "N = 0: không có điểm phục vụ bưu chính được tính",
+        "nodata_masts_per_100km2": "không có giá trị",
+        "nodata_pop_pct_any": "không có kết quả vùng phủ sóng",
+        "scheme_quantiles": "phân vị", "scheme_natural_breaks": "ngắt tự nhiên",
+        "no_data": "không có số liệu ({why})",
+        "classes_note": "{scheme}, {n} lớp; giới hạn trên thuộc lớp",
+        "province": "Toàn tỉnh", "by_commune": "{label} theo xã, phường",
+        "communes_layer": "Xã, phường: {label} ({units})",
+        "search": "Xã, phường…", "not_found": "Không tìm thấy",
+        "code": "Mã", "kind": "Loại", "district": "Huyện", "region": "Vùng",
+        "population": "Dân số", "area": "Diện tích", "n_points": "Số điểm phục vụ N",
+        "people_per_point": "người/điểm", "masts": "Số cột BTS", "density": "Mật độ cột BTS",
+        "per_100km2": "cột/100 km²", "covered_tech": "Dân số được phủ sóng {tech}",
+        "district_outlines": "Ranh giới huyện", "region_outlines": "Ranh giới vùng",
+        "postal_points": "Điểm phục vụ bưu chính", "postal_layer": "Điểm bưu chính: {type}",
+        "id": "Mã", "type": "Loại", "counted": "Tính vào N", "commune": "Xã, phường",
+        "yes": "có", "no": "không", "unknown": "không rõ",
+        "bts_layer": "Trạm BTS ({n}, gom cụm)", "shared": "dùng chung (2+ doanh nghiệp)",
+        "bts_legend": "Trạm BTS theo doanh nghiệp",
+        "bts_note": "Số trên cụm là số trạm trong cụm; bấm vào một trạm để xem thuộc tính và "
+                    "các phát hiện kiểm tra quy hoạch.",
+        "operators": "Doanh nghiệp", "technologies": "Công nghệ", "mast_class": "Loại cột",
+        "height": "Chiều cao", "status": "Trạng thái",
+        "site_findings": "Phát hiện kiểm tra quy hoạch", "none": "không có",
+        "zones": "Khu vực quy hoạch", "zone": "khu vực", "zone_class": "Loại khu vực",
+        "zone_prohibited": "Khu vực cấm", "zone_restricted_a1": "Khu vực chỉ lắp cột A1",
+        "zone_permitted": "Khu vực được phép",
+        "allowed": "Loại cột được phép", "max_height": "Chiều cao tối đa",
+        "planned": "Vị trí quy hoạch", "planned_layer": "Vị trí quy hoạch ({n})",
+        "planned_class": "Loại cột quy hoạch", "deviation": "Sai lệch cho phép",
+        "planned_position": "vị trí quy hoạch",
+        "findings_layer": "Phát hiện kiểm tra quy hoạch ({n})",
+        "findings_legend": "Phát hiện kiểm tra quy hoạch (mức nặng nhất mỗi trạm)",
+        "findings_note": "Đường nét đứt nối một cột với cột mà nó xung đột.",
+        "worst": "Mức nặng nhất", "findings": "Phát hiện", "conflicts": "xung đột với {other}",
+        "coverage_layer": "Vùng phủ sóng {tech} (mọi doanh nghiệp)",
+        "signal_legend": "Mức tín hiệu {tech} (mọi doanh nghiệp)",
+        "signal_class": "lớp {i}: {label}", "dbm_range": "từ {low:g} đến {high:g} dBm",
+        "signal_note": "Mức tín hiệu của trạm phục vụ tốt nhất, mọi doanh nghiệp (mô phỏng).",
+        "threshold_note": " Được phủ sóng nơi mức tín hiệu từ {dbm:g} dBm trở lên "
+                          "(ngưỡng + dự phòng).",
+        "base_tiles": "Bản đồ nền",
+        "covered_any": "Tỷ lệ dân số được phủ sóng (mọi doanh nghiệp)",
+        "static_radius": "{province}: bán kính phục vụ R của một điểm phục vụ bưu chính, "
+                         "theo xã, phường",
+        "static_coverage": "{province}: tỷ lệ dân số được phủ sóng (mọi doanh nghiệp), "
+                           "theo xã, phường",
+    },
+    "en": {
+        "synthetic": "SYNTHETIC demo data — not real figures",
+        "ind_radius_km": "R, service radius per postal point",
+        "ind_pop_per_point": "Dp, people per postal point",
+        "ind_masts_per_100km2": "BTS density",
+        "ind_pop_pct_any": "Population covered by {tech} (any operator)",
+        "units_radius_km": "km", "units_pop_per_point": "people",
+        "units_masts_per_100km2": "masts per 100 km²", "units_pop_pct_any": "%",
+        "nodata_radius_km": "N = 0: no counted postal point",
+        "nodata_pop_per_point": "N = 0: no counted postal point",
+        "nodata_masts_per_100km2": "no value", "nodata_pop_pct_any": "no coverage result",
+        "scheme_quantiles": "quantiles", "scheme_natural_breaks": "natural breaks",
+        "no_data": "no data ({why})",
+        "classes_note": "{scheme}, {n} classes; upper limits included",
+        "province": "Province", "by_commune": "{label} by commune",
+        "communes_layer": "Communes: {label} ({units})",
+        "search": "Commune…", "not_found": "Not found",
+        "code": "Code", "kind": "Kind", "district": "District", "region": "Region",
+        "population": "Population", "area": "Area", "n_points": "Postal points N",
+        "people_per_point": "people/point", "masts": "BTS masts", "density": "BTS density",
+        "per_100km2": "per 100 km²", "covered_tech": "Population covered, {tech}",
+        "district_outlines": "District outlines", "region_outlines": "Region outlines",
+        "postal_points": "Postal service points", "postal_layer": "Postal points: {type}",
+        "id": "Id", "type": "Type", "counted": "Counted in N", "commune": "Commune",
+        "yes": "yes", "no": "no", "unknown": "unknown",
+        "bts_layer": "BTS sites ({n}, clustered)", "shared": "shared (2+ operators)",
+        "bts_legend": "BTS sites by operator",
+        "bts_note": "Numbers on clusters count the sites inside; click a site for its "
+                    "attributes and siting findings.",
+        "operators": "Operator(s)", "technologies": "Technologies", "mast_class": "Mast class",
+        "height": "Height", "status": "Status",
+        "site_findings": "Siting findings", "none": "none",
+        "zones": "Plan zones", "zone": "zone", "zone_class": "Zone class",
+        "zone_prohibited": "prohibited", "zone_restricted_a1": "restricted_a1",
+        "zone_permitted": "permitted",
+        "allowed": "Allowed mast classes", "max_height": "Maximum height",
+        "planned": "Planned sites", "planned_layer": "Planned sites ({n})",
+        "planned_class": "Planned class", "deviation": "Allowed deviation",
+        "planned_position": "planned position",
+        "findings_layer": "Siting findings ({n})",
+        "findings_legend": "Siting findings (worst per site)",
+        "findings_note": "Dashed lines join a mast to the mast it conflicts with.",
+        "worst": "Worst severity", "findings": "Findings", "conflicts": "conflicts with {other}",
+        "coverage_layer": "Coverage {tech} (any operator)",
+        "signal_legend": "Signal {tech} (any operator)",
+        "signal_class": "class {i}: {label}", "dbm_range": "{low:g} to {high:g} dBm",
+        "signal_note": "Best-server level, any operator (modelled).",
+        "threshold_note": " Covered where the level is at least {dbm:g} dBm "
+                          "(threshold + margin).",
+        "base_tiles": "Base tiles",
+        "covered_any": "Population covered (any operator)",
+        "static_radius": "{province}: service radius R per postal point, by commune",
+        "static_coverage": "{province}: population covered (any operator), by commune",
+    },
+}
+
+#: Languages of the maps; the first is the default.
+LANGUAGES = tuple(LABELS)
+
+#: The labels that the page script uses (site popups, search), sent with each page.
+_JS_LABELS = ("operators", "technologies", "mast_class", "height", "status", "commune",
+              "site_findings", "none", "search", "not_found")
+
+
+def labels_for(lang: str = "vi") -> Mapping[str, str]:
+    """The labels of one language (:data:`LABELS`).
+
+    Raises
+    ------
+    ConfigError
+        For a language that is not in :data:`LABELS`.
+    """
+    if lang not in LABELS:
+        msg = f"unknown language {lang!r}; use one of {', '.join(LABELS)}"
+        raise ConfigError(msg)
+    return LABELS[lang]
 
 
 @dataclass(frozen=True)
@@ -59,39 +198,52 @@ class Indicator:
 
     Attributes
     ----------
-    label
-        What it is, for the layer control and the legend.
-    units
-        Units of the values (shown in the legend and the popups).
     source
         ``"stats"`` (``ictgis stats``) or ``"coverage"`` (``ictgis coverage``).
     cmap
         Matplotlib colour map of the classes (low to high values).
     decimals
         Decimals of the class limits and popup values.
-    nodata
-        Why a commune can have no value.
+    label, units, nodata
+        What it is (layer control, legend), the units of its values (legend, popups) and why
+        a commune can have no value, in one language: :func:`get_indicator` fills them from
+        :data:`LABELS`; empty in :data:`INDICATORS`.
     """
 
-    label: str
-    units: str
     source: str
     cmap: str
     decimals: int
-    nodata: str = "no value"
+    label: str = ""
+    units: str = ""
+    nodata: str = ""
 
 
-#: Indicators of the commune choropleth (``ictgis map --indicator``).
+#: Indicators of the commune choropleth (``ictgis map --indicator``); their texts are in
+#: :data:`LABELS` (:func:`get_indicator`).
 INDICATORS: Mapping[str, Indicator] = {
-    "radius_km": Indicator("R, service radius per postal point", "km", "stats", "YlOrRd", 2,
-                           "N = 0: no counted postal point"),
-    "pop_per_point": Indicator("Dp, people per postal point", "people", "stats", "YlOrRd", 0,
-                               "N = 0: no counted postal point"),
-    "masts_per_100km2": Indicator("BTS density", "masts per 100 km²", "stats", "YlGnBu", 1),
-    **{f"pop_pct_any_{tech.lower()}": Indicator(
-        f"Population covered by {tech} (any operator)", "%", "coverage", "RdYlGn", 1,
-        "no coverage result") for tech in ("2G", "3G", "4G")},
+    "radius_km": Indicator("stats", "YlOrRd", 2),
+    "pop_per_point": Indicator("stats", "YlOrRd", 0),
+    "masts_per_100km2": Indicator("stats", "YlGnBu", 1),
+    **{f"pop_pct_any_{tech}": Indicator("coverage", "RdYlGn", 1) for tech in ("2g", "3g", "4g")},
 }
+
+
+def get_indicator(column: str, lang: str = "vi") -> Indicator:
+    """The indicator ``column`` with its label, units and no-data reason in ``lang``.
+
+    Examples
+    --------
+    >>> get_indicator("pop_pct_any_4g", "en").label
+    'Population covered by 4G (any operator)'
+    """
+    if column not in INDICATORS:
+        msg = f"unknown indicator {column!r}; use one of {', '.join(INDICATORS)}"
+        raise ConfigError(msg)
+    t = labels_for(lang)
+    key = "pop_pct_any" if column.startswith("pop_pct_any_") else column
+    tech = column.removeprefix("pop_pct_any_").upper()
+    return dataclasses.replace(INDICATORS[column], label=t[f"ind_{key}"].format(tech=tech),
+                               units=t[f"units_{key}"], nodata=t[f"nodata_{key}"])
 
 #: Operator -> marker colour; masts shared by 2+ operators use ``SHARED_COLOR``.
 OPERATOR_COLORS: Mapping[str, str] = {
@@ -305,6 +457,7 @@ class Classes:
     minimum: float
     colors: tuple[str, ...]
     labels: tuple[str, ...]
+    lang: str = "vi"
 
     def index(self, values: Iterable[float]) -> np.ndarray:
         """Class of each value (-1: no data), on values rounded as they were classified."""
@@ -313,7 +466,7 @@ class Classes:
 
 
 def choropleth_classes(values: Iterable[float], column: str, *, scheme: str = "quantiles",
-                       k: int = 5) -> Classes:
+                       k: int = 5, lang: str = "vi") -> Classes:
     """Classify an indicator's values for a map.
 
     Parameters
@@ -326,26 +479,25 @@ def choropleth_classes(values: Iterable[float], column: str, *, scheme: str = "q
         A key of :data:`CLASSIFIERS`.
     k
         Number of classes (fewer when values repeat).
+    lang
+        Language of the indicator's label and units (a key of :data:`LABELS`).
 
     Raises
     ------
     ConfigError
-        For an unknown indicator or scheme.
+        For an unknown indicator, scheme or language.
     """
-    if column not in INDICATORS:
-        msg = f"unknown indicator {column!r}; use one of {', '.join(INDICATORS)}"
-        raise ConfigError(msg)
+    ind = get_indicator(column, lang)
     if scheme not in CLASSIFIERS:
         msg = f"unknown classification {scheme!r}; use one of {', '.join(CLASSIFIERS)}"
         raise ConfigError(msg)
-    indicator = INDICATORS[column]
     # rounded so that floating-point noise (99.99999 %) makes no class of its own
-    x = np.round(_finite(values), indicator.decimals + 1)
+    x = np.round(_finite(values), ind.decimals + 1)
     breaks = CLASSIFIERS[scheme](x, k)
     minimum = float(x.min()) if x.size else float("nan")
-    labels = class_labels(breaks, minimum, decimals=indicator.decimals, units=indicator.units)
-    return Classes(column, indicator, scheme, tuple(float(b) for b in breaks), minimum,
-                   tuple(_colors(indicator.cmap, len(breaks))), tuple(labels))
+    limits = class_labels(breaks, minimum, decimals=ind.decimals, units=ind.units)
+    return Classes(column, ind, scheme, tuple(float(b) for b in breaks), minimum,
+                   tuple(_colors(ind.cmap, len(breaks))), tuple(limits), lang)
 
 
 # ---------------------------------------------------------------------------- map inputs
@@ -669,9 +821,10 @@ _JS = r"""
     return fields.map(function (f) { return [f[1], p[f[0]]]; });
   }
 
-  I.init = function (map, meta) {
+  I.init = function (map, meta, text) {
     I.map = map;
     I.meta = meta;
+    I.t = text;  // the labels of the page's language (maps.LABELS)
     // popups pan clear of the title box
     L.Popup.prototype.options.autoPanPaddingTopLeft = L.point(60, 110);
     L.control.scale({imperial: false, maxWidth: 150}).addTo(map);
@@ -781,11 +934,12 @@ _JS = r"""
 
   I.site = function (i) {
     var d = I.siteData, f = d.findings[String(i)], h = d.height10[i];
+    var t = I.t;
     return I.card(d.idPrefix + d.id[i], [
-      ["Operator(s)", d.ops[d.op[i]]], ["Technologies", d.techs[d.tech[i]]],
-      ["Mast class", d.classes[d.cls[i]]], ["Height", h === null ? null : h / 10 + " m"],
-      ["Status", d.statuses[d.st[i]]], ["Commune", d.communes[d.cm[i]]],
-      ["Siting findings", f ? f.map(function (k) { return d.lines[k]; }) : "none"]]);
+      [t.operators, d.ops[d.op[i]]], [t.technologies, d.techs[d.tech[i]]],
+      [t.mast_class, d.classes[d.cls[i]]], [t.height, h === null ? null : h / 10 + " m"],
+      [t.status, d.statuses[d.st[i]]], [t.commune, d.communes[d.cm[i]]],
+      [t.site_findings, f ? f.map(function (k) { return d.lines[k]; }) : t.none]]);
   };
 
   I.findSite = function (id) {
@@ -819,8 +973,8 @@ _JS = r"""
   I.search = function (map, layer, o) {
     var control = new L.Control.Search({
       layer: layer, propertyName: o.property, marker: false, initial: false,
-      collapsed: true, position: "topleft", textPlaceholder: o.placeholder,
-      textErr: "Not found", autoCollapse: true,
+      collapsed: true, position: "topleft", textPlaceholder: I.t.search,
+      textErr: I.t.not_found, autoCollapse: true,
       buildTip: function (text) { return el("li", text); },
       filterData: function (text, records) {
         var q = fold(text), out = {};
@@ -882,16 +1036,17 @@ class _Helpers(MacroElement):
             <script>{{ this.js }}</script>
         {% endmacro %}
         {% macro script(this, kwargs) %}
-            ictgis.init({{ this._parent.get_name() }}, {{ this.meta_js }});
+            ictgis.init({{ this._parent.get_name() }}, {{ this.meta_js }}, {{ this.text_js }});
         {% endmacro %}
     """)
 
-    def __init__(self, meta: Mapping[str, Any]) -> None:
+    def __init__(self, meta: Mapping[str, Any], text: Mapping[str, str]) -> None:
         super().__init__()
         self._name = "IctgisHelpers"
         self.css = _CSS
         self.js = _JS
         self.meta_js = js_json(dict(meta))
+        self.text_js = js_json({key: text[key] for key in _JS_LABELS})
 
 
 class _DataLayer(JSCSSMixin, Layer):
@@ -924,13 +1079,13 @@ class _Search(JSCSSMixin, MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, layer: Layer, *, property_name: str, placeholder: str) -> None:
+    def __init__(self, layer: Layer, *, property_name: str) -> None:
         from folium.plugins import Search
 
         super().__init__()
         self._name = "IctgisSearch"
         self.layer = layer
-        self.options_js = js_json({"property": property_name, "placeholder": placeholder})
+        self.options_js = js_json({"property": property_name})
         self.default_js, self.default_css = list(Search.default_js), list(Search.default_css)
 
 
@@ -984,6 +1139,7 @@ def _section(sid: str, title: str, rows: Iterable[str], note: str = "") -> str:
 
 def _commune_layer(communes: gpd.GeoDataFrame, classes: Classes, *, tiles: bool
                    ) -> tuple[_DataLayer, str]:
+    t = labels_for(classes.lang)
     ind = classes.indicator
     c = communes
     names = _text(c["name"])
@@ -1000,13 +1156,13 @@ def _commune_layer(communes: gpd.GeoDataFrame, classes: Classes, *, tiles: bool
         "_c": classes.index(c[classes.column]).tolist(),
         "_label": [f"{n} — {d}" if d else n for n, d in zip(names, districts, strict=True)],
     }
-    fields = [("value", ind.label), ("code", "Code"), ("kind", "Kind"), ("district", "District"),
-              ("region", "Region"), ("population", "Population"), ("area", "Area")]
-    extra = [("n_points", "Postal points N", 0, ""), ("radius_km", "R", 2, "km"),
-             ("pop_per_point", "Dp", 0, "people/point"), ("masts", "BTS masts", 0, ""),
-             ("masts_per_100km2", "BTS density", 1, "per 100 km²")]
-    extra += [(col, f"Population covered, {col.removeprefix('pop_pct_any_').upper()}", 1, "%")
-              for col in c.columns if str(col).startswith("pop_pct_any_")]
+    fields = [("value", ind.label), *((key, t[key]) for key in (
+        "code", "kind", "district", "region", "population", "area"))]
+    extra = [("n_points", t["n_points"], 0, ""), ("radius_km", "R", 2, "km"),
+             ("pop_per_point", "Dp", 0, t["people_per_point"]), ("masts", t["masts"], 0, ""),
+             ("masts_per_100km2", t["density"], 1, t["per_100km2"])]
+    extra += [(col, t["covered_tech"].format(tech=col.removeprefix("pop_pct_any_").upper()),
+               1, "%") for col in c.columns if str(col).startswith("pop_pct_any_")]
     for col, label, decimals, units in extra:
         if col in c.columns and col != classes.column:
             props[col] = _numbers(c[col], decimals, units)
@@ -1014,14 +1170,13 @@ def _commune_layer(communes: gpd.GeoDataFrame, classes: Classes, *, tiles: bool
     options = {"key": "communes", "title": "name", "tooltip": "_label", "fields": fields,
                "colors": list(classes.colors), "nodata": NODATA_COLOR, "stroke": "#666666",
                "weight": 0.6, "fillOpacity": 0.55 if tiles else 0.75}
-    name = f"Communes: {ind.label} ({ind.units})"
+    name = t["communes_layer"].format(label=ind.label, units=ind.units)
     layer = _DataLayer("polygons", _feature_collection(c, props), options, name=name)
     rows = [_swatch(col, label) for col, label in zip(classes.colors, classes.labels, strict=True)]
     if c[classes.column].isna().any():
-        rows.append(_swatch(NODATA_COLOR, f"no data ({ind.nodata})"))
-    scheme = classes.scheme.replace("_", " ")
-    legend = _section("{sid}", f"{ind.label} ({ind.units})", rows,
-                      f"{scheme}, {len(classes.breaks)} classes; upper limits included")
+        rows.append(_swatch(NODATA_COLOR, t["no_data"].format(why=ind.nodata)))
+    note = t["classes_note"].format(scheme=t[f"scheme_{classes.scheme}"], n=len(classes.breaks))
+    legend = _section("{sid}", f"{ind.label} ({ind.units})", rows, note)
     return layer, legend
 
 
@@ -1039,8 +1194,8 @@ def _outline_layer(communes: gpd.GeoDataFrame, level: str, *, name: str, stroke:
                       show=show)
 
 
-def _post_layers(posts: gpd.GeoDataFrame, commune_names: Mapping[str, str]
-                 ) -> list[tuple[_DataLayer, str]]:
+def _post_layers(posts: gpd.GeoDataFrame, commune_names: Mapping[str, str],
+                 t: Mapping[str, str]) -> list[tuple[_DataLayer, str]]:
     from ictgis.postal import POINT_TYPES
 
     out = []
@@ -1050,7 +1205,7 @@ def _post_layers(posts: gpd.GeoDataFrame, commune_names: Mapping[str, str]
         part = posts[(types == kind).to_numpy(bool)]
         label = POINT_TYPES[kind][0] if kind in POINT_TYPES else kind
         color = POST_COLORS.get(kind, "#636363")
-        counted = (part["counted"].map({True: "yes", False: "no"}) if "counted" in part
+        counted = (part["counted"].map({True: t["yes"], False: t["no"]}) if "counted" in part
                    else pd.Series([None] * len(part)))
         props = {
             "id": _text(part["id"]),
@@ -1061,10 +1216,9 @@ def _post_layers(posts: gpd.GeoDataFrame, commune_names: Mapping[str, str]
         props["_title"] = [n or i for n, i in zip(props["name"], props["id"], strict=True)]
         options = {"key": f"post_{kind}", "title": "_title", "radius": 5, "stroke": "#ffffff",
                    "fill": color,
-                   "fields": [["id", "Id"], ["type", "Type"], ["counted", "Counted in N"],
-                              ["commune", "Commune"]]}
+                   "fields": [[key, t[key]] for key in ("id", "type", "counted", "commune")]}
         layer = _DataLayer("points", _feature_collection(part, props), options,
-                           name=f"Postal points: {label.split(' (')[0]}")
+                           name=t["postal_layer"].format(type=label.split(" (")[0]))
         out.append((layer, _swatch(color, f"{label} ({len(part):,})", dot=True)))
     return out
 
@@ -1132,25 +1286,24 @@ def site_columns(bts: gpd.GeoDataFrame, *, findings: gpd.GeoDataFrame | None = N
 
 
 def _site_layer(bts: gpd.GeoDataFrame, findings: gpd.GeoDataFrame | None,
-                commune_names: Mapping[str, str]) -> tuple[_DataLayer, str]:
+                commune_names: Mapping[str, str], t: Mapping[str, str]
+                ) -> tuple[_DataLayer, str]:
     from folium.plugins import MarkerCluster
 
     columns = site_columns(bts, findings=findings, commune_names=commune_names)
     layer = _DataLayer("sites", js_json(columns), {"key": "bts"},
-                       name=f"BTS sites ({len(bts):,}, clustered)",
+                       name=t["bts_layer"].format(n=f"{len(bts):,}"),
                        assets=(MarkerCluster.default_js, MarkerCluster.default_css))
     counts = pd.Series(columns["op"]).value_counts()
     totals: dict[tuple[str, str], int] = {}
     for idx, (key, color) in enumerate(zip(columns["ops"], columns["opColors"], strict=True)):
-        label = "shared (2+ operators)" if color == SHARED_COLOR else (key or "unknown")
+        label = t["shared"] if color == SHARED_COLOR else (key or t["unknown"])
         totals[(label, color)] = totals.get((label, color), 0) + int(counts.get(idx, 0))
     rows = [_swatch(color, f"{label} ({n:,})", dot=True) for (label, color), n in totals.items()]
-    return layer, _section("{sid}", "BTS sites by operator", rows,
-                           "Numbers on clusters count the sites inside; click a site for "
-                           "its attributes and siting findings.")
+    return layer, _section("{sid}", t["bts_legend"], rows, t["bts_note"])
 
 
-def _zone_layer(zones: gpd.GeoDataFrame) -> tuple[_DataLayer, str]:
+def _zone_layer(zones: gpd.GeoDataFrame, t: Mapping[str, str]) -> tuple[_DataLayer, str]:
     z = zones
     props = {
         "id": _text(z["id"]) if "id" in z else [None] * len(z),
@@ -1159,20 +1312,22 @@ def _zone_layer(zones: gpd.GeoDataFrame) -> tuple[_DataLayer, str]:
         "allowed": _text(z["allowed_classes"]) if "allowed_classes" in z else [None] * len(z),
         "max_height": _numbers(z["max_height"], 1, "m") if "max_height" in z else [None] * len(z),
     }
-    props["_title"] = [n or i or "zone" for n, i in zip(props["name"], props["id"], strict=True)]
+    props["_title"] = [n or i or t["zone"] for n, i in zip(props["name"], props["id"], strict=True)]
     options = {"key": "zones", "title": "_title", "palette": dict(ZONE_COLORS),
                "colorBy": "zone_class", "fill": "#bbbbbb", "stroke": "#444444", "weight": 1,
                "fillOpacity": 0.35,
-               "fields": [["id", "Id"], ["zone_class", "Zone class"],
-                          ["allowed", "Allowed mast classes"], ["max_height", "Maximum height"]]}
+               "fields": [[key, t[key]] for key in ("id", "zone_class", "allowed",
+                                                     "max_height")]}
     layer = _DataLayer("polygons", _feature_collection(_simplify(z), props), options,
-                       name="Plan zones", show=False)
+                       name=t["zones"], show=False)
     present = set(props["zone_class"])
-    rows = [_swatch(color, name) for name, color in ZONE_COLORS.items() if name in present]
-    return layer, _section("{sid}", "Plan zones", rows)
+    rows = [_swatch(color, t[f"zone_{name}"]) for name, color in ZONE_COLORS.items()
+            if name in present]
+    return layer, _section("{sid}", t["zones"], rows)
 
 
-def _planned_layer(planned: gpd.GeoDataFrame) -> tuple[_DataLayer, str]:
+def _planned_layer(planned: gpd.GeoDataFrame, t: Mapping[str, str]
+                   ) -> tuple[_DataLayer, str]:
     p = planned
     props = {
         "id": _text(p["id"]),
@@ -1182,16 +1337,16 @@ def _planned_layer(planned: gpd.GeoDataFrame) -> tuple[_DataLayer, str]:
     }
     options = {"key": "planned", "title": "id", "radius": 4, "stroke": "#000000",
                "fill": "#ffffff",
-               "fields": [["mast_class", "Planned class"], ["operators", "Operators"],
-                          ["radius", "Allowed deviation"]]}
+               "fields": [["mast_class", t["planned_class"]], ["operators", t["operators"]],
+                          ["radius", t["deviation"]]]}
     layer = _DataLayer("points", _feature_collection(p, props), options,
-                       name=f"Planned sites ({len(p):,})", show=False)
-    return layer, _section("{sid}", "Planned sites", [_swatch("#ffffff", "planned position",
-                                                               dot=True)])
+                       name=t["planned_layer"].format(n=f"{len(p):,}"), show=False)
+    return layer, _section("{sid}", t["planned"], [_swatch("#ffffff", t["planned_position"],
+                                                            dot=True)])
 
 
-def _findings_layer(findings: gpd.GeoDataFrame, links: gpd.GeoDataFrame | None
-                    ) -> tuple[_DataLayer, str]:
+def _findings_layer(findings: gpd.GeoDataFrame, links: gpd.GeoDataFrame | None,
+                    t: Mapping[str, str]) -> tuple[_DataLayer, str]:
     order = {s: i for i, s in enumerate(SEVERITY_COLORS)}
     f = findings[~findings.geometry.is_empty & findings.geometry.notna()].copy()
     f["_rank"] = f["severity"].map(order).fillna(len(order))
@@ -1209,20 +1364,19 @@ def _findings_layer(findings: gpd.GeoDataFrame, links: gpd.GeoDataFrame | None
         parts.append(links[["geometry"]])
         props["site"] += _text(links["site_id"])
         props["severity"] += _text(links["severity"])
-        props["lines"] += [[f"conflicts with {o}"] if o else [] for o in
+        props["lines"] += [[t["conflicts"].format(other=o)] if o else [] for o in
                            _text(links.get("other_id", pd.Series([None] * len(links))))]
     shapes = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry",
                               crs=findings.crs)
     options = {"key": "findings", "title": "site", "radius": 5, "stroke": "#000000",
                "palette": dict(SEVERITY_COLORS), "colorBy": "severity", "fill": "#999999",
-               "fields": [["severity", "Worst severity"], ["lines", "Findings"]]}
+               "fields": [["severity", t["worst"]], ["lines", t["findings"]]]}
     layer = _DataLayer("points", _feature_collection(shapes, props), options,
-                       name=f"Siting findings ({len(f):,})", show=False)
+                       name=t["findings_layer"].format(n=f"{len(f):,}"), show=False)
     counts = f["severity"].value_counts()
     rows = [_swatch(color, f"{sev} ({int(counts.get(sev, 0)):,})", dot=True)
             for sev, color in SEVERITY_COLORS.items() if sev in counts]
-    return layer, _section("{sid}", "Siting findings (worst per site)", rows,
-                           "Dashed lines join a mast to the mast it conflicts with.")
+    return layer, _section("{sid}", t["findings_legend"], rows, t["findings_note"])
 
 
 def coverage_colors(n_classes: int) -> list[str]:
@@ -1230,17 +1384,21 @@ def coverage_colors(n_classes: int) -> list[str]:
     return _colors("RdYlGn", n_classes)[::-1]
 
 
-def coverage_labels(classes_dbm: Sequence[float]) -> list[str]:
+def coverage_labels(classes_dbm: Sequence[float], lang: str = "vi") -> list[str]:
     """Legend labels of signal classes 1 .. len+1 from their lower limits (best first).
 
     Examples
     --------
-    >>> coverage_labels([-80, -90])
+    >>> coverage_labels([-80, -90], "en")
     ['≥ -80 dBm', '-90 to -80 dBm', '< -90 dBm']
+    >>> coverage_labels([-80, -90])
+    ['≥ -80 dBm', 'từ -90 đến -80 dBm', '< -90 dBm']
     """
     limits = [float(v) for v in classes_dbm]
+    between = labels_for(lang)["dbm_range"]
     labels = [f"≥ {limits[0]:g} dBm"]
-    labels += [f"{low:g} to {high:g} dBm" for high, low in zip(limits, limits[1:], strict=False)]
+    labels += [between.format(low=low, high=high)
+               for high, low in zip(limits, limits[1:], strict=False)]
     labels.append(f"< {limits[-1]:g} dBm")
     return labels
 
@@ -1308,8 +1466,9 @@ def overlay_image(raster: CoverageRaster, *, bbox: tuple[float, float, float, fl
     return rgba, [[float(s_deg), float(w_deg)], [float(n_deg), float(e_deg)]]
 
 
-def _coverage_layers(coverage: Mapping[str, CoverageRaster], bbox: tuple[float, ...] | None
-                     ) -> list[tuple[Layer, str]]:
+def _coverage_layers(coverage: Mapping[str, CoverageRaster], bbox: tuple[float, ...] | None,
+                     lang: str) -> list[tuple[Layer, str]]:
+    t = labels_for(lang)
     out = []
     for tech, raster in coverage.items():
         image = overlay_image(raster, bbox=bbox)
@@ -1317,18 +1476,18 @@ def _coverage_layers(coverage: Mapping[str, CoverageRaster], bbox: tuple[float, 
             continue
         rgba, bounds = image
         layer = folium.raster_layers.ImageOverlay(
-            image=rgba, bounds=bounds, name=html.escape(f"Coverage {tech} (any operator)"),
+            image=rgba, bounds=bounds, name=html.escape(t["coverage_layer"].format(tech=tech)),
             opacity=0.65, show=False, overlay=True, pixelated=True,
             class_name="ictgis-coverage", interactive=False)
         colors = coverage_colors(len(raster.classes_dbm) + 1)
-        labels = coverage_labels(raster.classes_dbm)
-        rows = [_swatch(c, f"class {i}: {label}")
+        labels = coverage_labels(raster.classes_dbm, lang)
+        rows = [_swatch(c, t["signal_class"].format(i=i, label=label))
                 for i, (c, label) in enumerate(zip(colors, labels, strict=True), start=1)]
-        note = "Best-server level, any operator (modelled)."
+        note = t["signal_note"]
         if raster.threshold_dbm is not None:
-            note += (f" Covered where the level is at least {raster.threshold_dbm:g} dBm "
-                     "(threshold + margin).")
-        out.append((layer, _section("{sid}", f"Signal {tech} (any operator)", rows, note)))
+            note += t["threshold_note"].format(dbm=raster.threshold_dbm)
+        out.append((layer, _section("{sid}", t["signal_legend"].format(tech=tech), rows,
+                                    note)))
     return out
 
 
@@ -1344,7 +1503,7 @@ def check_tiles(tiles: str) -> str:
     return tiles
 
 
-def _tile_layer(tiles: str) -> folium.TileLayer | None:
+def _tile_layer(tiles: str, lang: str = "vi") -> folium.TileLayer | None:
     """The base tile layer for ``--tiles``: none, osm, or a URL template."""
     if tiles in TILES:
         spec = TILES[tiles]
@@ -1353,7 +1512,7 @@ def _tile_layer(tiles: str) -> folium.TileLayer | None:
         url, attribution = spec
         name = "OpenStreetMap"
     elif re.match(r"^(https?|file)://", tiles) and all(k in tiles for k in ("{z}", "{x}", "{y}")):
-        url, name = tiles, "Base tiles"
+        url, name = tiles, labels_for(lang)["base_tiles"]
         attribution = html.escape(re.sub(r"^\w+://([^/]*).*$", r"\1", tiles)) or "tiles"
     else:
         msg = (f"tiles {tiles!r}: use none, osm or a URL template with {{z}}, {{x}} and {{y}} "
@@ -1366,11 +1525,12 @@ def _tile_layer(tiles: str) -> folium.TileLayer | None:
 
 
 def _title_html(data: MapData, classes: Classes, nav: Sequence[tuple[str, str]]) -> str:
+    t = labels_for(classes.lang)
     where = f"{data.province} — {data.region}" if data.region else data.province
-    parts = [f'<div class="name">{html.escape(where)}</div>',
-             f"<div>{html.escape(classes.indicator.label)} by commune</div>"]
+    what = t["by_commune"].format(label=classes.indicator.label)
+    parts = [f'<div class="name">{html.escape(where)}</div>', f"<div>{html.escape(what)}</div>"]
     if data.synthetic:
-        parts.append(f'<div class="ictgis-synthetic">{html.escape(SYNTHETIC_LABEL)}</div>')
+        parts.append(f'<div class="ictgis-synthetic">{html.escape(t["synthetic"])}</div>')
     if nav:
         links = " · ".join(f'<a href="{html.escape(href, quote=True)}">{html.escape(label)}</a>'
                            for label, href in nav)
@@ -1390,7 +1550,7 @@ def _require_indicator(data: MapData, indicator: str) -> None:
 
 def build_map(data: MapData, *, indicator: str = "radius_km", scheme: str = "quantiles",
               k: int = 5, tiles: str = "none", classes: Classes | None = None,
-              nav: Sequence[tuple[str, str]] = ()) -> folium.Map:
+              nav: Sequence[tuple[str, str]] = (), lang: str = "vi") -> folium.Map:
     """Build the interactive map of a province (or of one region).
 
     Layers, each in the layer control, left out when their data is absent: the commune
@@ -1413,20 +1573,24 @@ def build_map(data: MapData, *, indicator: str = "radius_km", scheme: str = "qua
         Classes to use instead of classifying ``data`` (e.g. the province's, on a region).
     nav
         (label, relative link) pairs shown in the title (the other maps).
+    lang
+        Language of every label (a key of :data:`LABELS`); ``classes`` carry their own.
 
     Raises
     ------
     DataError
         When the indicator's column is absent (its step has not run).
     ConfigError
-        For an unknown indicator, scheme or tiles value.
+        For an unknown indicator, scheme, tiles value or language.
     """
     from folium.plugins import Fullscreen
 
     _require_indicator(data, indicator)
+    t = labels_for(lang)
     if classes is None:
-        classes = choropleth_classes(data.communes[indicator], indicator, scheme=scheme, k=k)
-    tile_layer = _tile_layer(tiles)
+        classes = choropleth_classes(data.communes[indicator], indicator, scheme=scheme, k=k,
+                                     lang=lang)
+    tile_layer = _tile_layer(tiles, lang)
     communes = _simplify(data.communes)
     west, south, east, north = _lonlat(communes[["geometry"]]).total_bounds
     m = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None,
@@ -1437,7 +1601,7 @@ def build_map(data: MapData, *, indicator: str = "radius_km", scheme: str = "qua
     m.get_root().title = title
     n_bts = 0 if data.bts is None else len(data.bts)
     m.add_child(_Helpers({"bts": n_bts, "indicator": indicator, "synthetic": data.synthetic,
-                          "region": data.region}))
+                          "region": data.region, "lang": lang}, t))
     m.fit_bounds([[south, west], [north, east]])  # before the clusters load (markercluster)
     if tile_layer is not None:
         m.add_child(tile_layer)
@@ -1451,31 +1615,31 @@ def build_map(data: MapData, *, indicator: str = "radius_km", scheme: str = "qua
     commune_layer, commune_legend = _commune_layer(communes, classes, tiles=tile_layer is not None)
     add(commune_layer, commune_legend)
     if data.zones is not None and len(data.zones):
-        add(*_zone_layer(data.zones))
-    for level, label, stroke, weight in (("district", "District outlines", "#333333", 1.6),
-                                         ("region", "Region outlines", "#000000", 3.0)):
+        add(*_zone_layer(data.zones, t))
+    for level, label, stroke, weight in (("district", t["district_outlines"], "#333333", 1.6),
+                                         ("region", t["region_outlines"], "#000000", 3.0)):
         if level in communes.columns and communes[level].notna().any():
             add(_outline_layer(communes, level, name=label, stroke=stroke, weight=weight), None)
     names = dict(zip(data.communes["code"].astype(str), data.communes["name"].astype(str),
                      strict=True))
     if data.post_offices is not None and len(data.post_offices):
-        posts = _post_layers(data.post_offices, names)
+        posts = _post_layers(data.post_offices, names, t)
         for layer, _ in posts:
             m.add_child(layer)
-        legend.append((_section(f"s{len(legend)}", "Postal service points",
+        legend.append((_section(f"s{len(legend)}", t["postal_points"],
                                 [row for _, row in posts]), None))
     if data.planned_sites is not None and len(data.planned_sites):
-        add(*_planned_layer(data.planned_sites))
+        add(*_planned_layer(data.planned_sites, t))
     if data.findings is not None and len(data.findings):
-        add(*_findings_layer(data.findings, data.links))
+        add(*_findings_layer(data.findings, data.links, t))
     if data.bts is not None and len(data.bts):
-        add(*_site_layer(data.bts, data.findings, names))
-    for layer, section in _coverage_layers(data.coverage, (west, south, east, north)):
+        add(*_site_layer(data.bts, data.findings, names, t))
+    for layer, section in _coverage_layers(data.coverage, (west, south, east, north), lang):
         add(layer, section)
     if data.synthetic:
-        legend.append((f'<div class="ictgis-synthetic note">{html.escape(SYNTHETIC_LABEL)}'
+        legend.append((f'<div class="ictgis-synthetic note">{html.escape(t["synthetic"])}'
                        "</div>", None))
-    m.add_child(_Search(commune_layer, property_name="_label", placeholder="Commune…"))
+    m.add_child(_Search(commune_layer, property_name="_label"))
     m.add_child(Fullscreen(position="topleft"))
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     m.add_child(_Legend(legend))
@@ -1570,28 +1734,30 @@ def render_html(m: folium.Map) -> str:
 
 
 def map_pages(data: MapData, *, indicator: str = "radius_km", scheme: str = "quantiles",
-              k: int = 5, tiles: str = "none",
+              k: int = 5, tiles: str = "none", lang: str = "vi",
               progress: Callable[[str], None] | None = None) -> dict[str, str]:
     """HTML of ``index.html`` (the province) and ``region_<slug>.html`` per region.
 
-    Region maps use the province's classes, so colours compare across maps.
+    Region maps use the province's classes, so colours compare across maps. ``lang``: the
+    language of the labels (a key of :data:`LABELS`).
     """
     _require_indicator(data, indicator)
-    classes = choropleth_classes(data.communes[indicator], indicator, scheme=scheme, k=k)
+    classes = choropleth_classes(data.communes[indicator], indicator, scheme=scheme, k=k,
+                                 lang=lang)
     names = regions(data)
     files = {name: f"region_{region_slug(name)}.html" for name in names}
-    nav = [("Province", "index.html"), *((name, files[name]) for name in names)]
+    nav = [(labels_for(lang)["province"], "index.html"), *((name, files[name]) for name in names)]
     pages = {}
     if progress:
         progress("map of the province")
     pages["index.html"] = render_html(build_map(data, indicator=indicator, tiles=tiles,
-                                                classes=classes, nav=nav))
+                                                classes=classes, nav=nav, lang=lang))
     for name in names:
         if progress:
             progress(f"map of {name}")
         part = region_data(data, name)
         pages[files[name]] = render_html(build_map(part, indicator=indicator, tiles=tiles,
-                                                   classes=classes, nav=nav))
+                                                   classes=classes, nav=nav, lang=lang))
     return pages
 
 
@@ -1612,6 +1778,7 @@ def static_map(communes: gpd.GeoDataFrame, panels: Sequence[tuple[str, str]], cl
         Classes and colours (:func:`choropleth_classes`).
     title
         Figure title; ``synthetic`` adds the synthetic-data label.
+    Labels are in the language of ``classes``.
 
     Returns
     -------
@@ -1623,6 +1790,7 @@ def static_map(communes: gpd.GeoDataFrame, panels: Sequence[tuple[str, str]], cl
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
+    t = labels_for(classes.lang)
     x0, y0, x1, y1 = communes.total_bounds
     aspect = (y1 - y0) / max(x1 - x0, 1.0)
     width = max(9.0, 5.5 * len(panels))
@@ -1658,15 +1826,15 @@ def static_map(communes: gpd.GeoDataFrame, panels: Sequence[tuple[str, str]], cl
                for c, label in zip(classes.colors, classes.labels, strict=True)]
     if communes[[c for c, _ in panels]].isna().to_numpy().any():
         handles.append(Patch(facecolor=NODATA_COLOR, edgecolor="#777777",
-                             label=f"no data ({classes.indicator.nodata})"))
+                             label=t["no_data"].format(why=classes.indicator.nodata)))
     ind = classes.indicator
     key = axes["legend"]
     key.set_axis_off()
     key.legend(handles=handles, loc="upper center", ncols=ncols,
-               fontsize=8, title=f"{ind.label} ({ind.units}), {classes.scheme.replace('_', ' ')}",
+               fontsize=8, title=f"{ind.label} ({ind.units}), {t[f'scheme_{classes.scheme}']}",
                title_fontsize=9, frameon=False)
     if synthetic:
-        key.text(0.5, 0.0, SYNTHETIC_LABEL, ha="center", va="bottom", color="#b00000",
+        key.text(0.5, 0.0, t["synthetic"], ha="center", va="bottom", color="#b00000",
                  fontsize=10, fontweight="bold", transform=key.transAxes)
     fig.suptitle(title, fontsize=13, fontweight="bold")
     buffer = BytesIO()
@@ -1674,28 +1842,30 @@ def static_map(communes: gpd.GeoDataFrame, panels: Sequence[tuple[str, str]], cl
     return buffer.getvalue()
 
 
-def static_maps(data: MapData, *, scheme: str = "quantiles", k: int = 5) -> dict[str, bytes]:
+def static_maps(data: MapData, *, scheme: str = "quantiles", k: int = 5, lang: str = "vi"
+                ) -> dict[str, bytes]:
     """``static_radius.png`` (R by commune) and, with coverage, ``static_coverage.png``.
 
-    The coverage figure has one panel per technology, all with the same classes.
+    The coverage figure has one panel per technology, all with the same classes. ``lang``: the
+    language of the titles and the legend (a key of :data:`LABELS`).
     """
+    t = labels_for(lang)
     out = {}
     c = data.communes
     province = data.province
     if "radius_km" in c.columns:
-        classes = choropleth_classes(c["radius_km"], "radius_km", scheme=scheme, k=k)
+        classes = choropleth_classes(c["radius_km"], "radius_km", scheme=scheme, k=k, lang=lang)
         out["static_radius.png"] = static_map(
             c, [("radius_km", "")], classes, synthetic=data.synthetic,
-            title=f"{province}: service radius R per postal point, by commune")
+            title=t["static_radius"].format(province=province))
     columns = [col for col in c.columns if str(col).startswith("pop_pct_any_")]
     if columns:
         values = pd.concat([c[col] for col in columns], ignore_index=True)
-        classes = dataclasses.replace(
-            choropleth_classes(values, "pop_pct_any_4g", scheme=scheme, k=k),
-            indicator=dataclasses.replace(INDICATORS["pop_pct_any_4g"],
-                                          label="Population covered (any operator)"))
+        classes = choropleth_classes(values, "pop_pct_any_4g", scheme=scheme, k=k, lang=lang)
+        classes = dataclasses.replace(classes, indicator=dataclasses.replace(
+            classes.indicator, label=t["covered_any"]))
         panels = [(col, col.removeprefix("pop_pct_any_").upper()) for col in columns]
         out["static_coverage.png"] = static_map(
             c, panels, classes, synthetic=data.synthetic,
-            title=f"{province}: population covered (any operator), by commune")
+            title=t["static_coverage"].format(province=province))
     return out

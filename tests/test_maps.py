@@ -88,9 +88,38 @@ def test_unknown_indicator_or_scheme() -> None:
 
 
 def test_coverage_labels() -> None:
-    assert maps.coverage_labels([-80, -90, -100]) == [
+    assert maps.coverage_labels([-80, -90, -100], "en") == [
         "≥ -80 dBm", "-90 to -80 dBm", "-100 to -90 dBm", "< -100 dBm"]
+    assert maps.coverage_labels([-80, -90, -100]) == [
+        "≥ -80 dBm", "từ -90 đến -80 dBm", "từ -100 đến -90 dBm", "< -100 dBm"]
     assert len(maps.coverage_colors(4)) == 4
+
+
+def test_both_languages_have_the_same_labels() -> None:
+    assert maps.LANGUAGES == ("vi", "en")
+    assert set(maps.LABELS["vi"]) == set(maps.LABELS["en"])
+    # the same {placeholders} in both languages
+    for key, en in maps.LABELS["en"].items():
+        assert re.findall(r"\{(\w+)", maps.LABELS["vi"][key]) == re.findall(r"\{(\w+)", en), key
+    assert maps.LABELS["vi"]["synthetic"] == "DỮ LIỆU TỔNG HỢP (demo) — không phải số liệu thật"
+    with pytest.raises(ConfigError, match="unknown language 'fr'"):
+        maps.labels_for("fr")
+
+
+def test_indicator_texts_in_both_languages() -> None:
+    for column in maps.INDICATORS:
+        vi, en = maps.get_indicator(column), maps.get_indicator(column, "en")
+        assert vi.label and vi.units and vi.nodata and vi.label != en.label
+        assert (vi.source, vi.cmap, vi.decimals) == (en.source, en.cmap, en.decimals)
+    assert maps.get_indicator("pop_per_point").units == "người"
+    assert maps.get_indicator("pop_pct_any_3g", "en").label == (
+        "Population covered by 3G (any operator)")
+    assert maps.get_indicator("pop_pct_any_3g").label == (
+        "Tỷ lệ dân số được phủ sóng 3G (mọi doanh nghiệp)")
+    classes = maps.choropleth_classes([1.0, 2.0, 3.0], "pop_per_point", k=2, lang="en")
+    assert classes.lang == "en" and classes.labels[-1].endswith(" people")
+    assert maps.choropleth_classes([1.0, 2.0, 3.0], "pop_per_point", k=2).labels[-1].endswith(
+        " người")
 
 
 def test_region_slug() -> None:
@@ -167,19 +196,27 @@ def test_map_is_one_self_contained_page(toy: maps.MapData) -> None:
     assert not re.search(r"<link[^>]*\bhref=", page)
     assert "L.markerClusterGroup" in page  # inlined Leaflet.markercluster
     # no layer without data: no coverage, findings, zones or planned sites in the toy
-    assert _overlay_names(page) == [
+    postal = ["Bưu cục", "Điểm Bưu điện - Văn hóa xã", "Đại lý bưu chính", "Thùng thư công cộng",
+              "Văn phòng chuyển phát"]
+    assert _overlay_names(maps.render_html(maps.build_map(toy, lang="en"))) == [
         "Communes: R, service radius per postal point (km)", "District outlines",
-        "Region outlines", "Postal points: Bưu cục", "Postal points: Điểm Bưu điện - Văn hóa xã",
-        "Postal points: Đại lý bưu chính", "Postal points: Thùng thư công cộng",
-        "Postal points: Văn phòng chuyển phát", "BTS sites (4, clustered)"]
-    assert "SYNTHETIC" not in page
+        "Region outlines", *(f"Postal points: {p}" for p in postal), "BTS sites (4, clustered)"]
+    # Vietnamese by default
+    assert _overlay_names(page) == [
+        "Xã, phường: R, bán kính phục vụ của một điểm phục vụ bưu chính (km)",
+        "Ranh giới huyện", "Ranh giới vùng", *(f"Điểm bưu chính: {p}" for p in postal),
+        "Trạm BTS (4, gom cụm)"]
+    assert "SYNTHETIC" not in page and maps.LABELS["vi"]["synthetic"] not in page
 
 
 def test_synthetic_data_is_labelled(toy: maps.MapData) -> None:
     import dataclasses
 
-    page = maps.render_html(maps.build_map(dataclasses.replace(toy, synthetic=True)))
-    assert maps.SYNTHETIC_LABEL in page
+    synthetic = dataclasses.replace(toy, synthetic=True)
+    assert maps.LABELS["vi"]["synthetic"] in maps.render_html(maps.build_map(synthetic))
+    page = maps.render_html(maps.build_map(synthetic, lang="en"))
+    assert maps.LABELS["en"]["synthetic"] in page
+    assert maps.LABELS["vi"]["synthetic"] not in page
 
 
 def test_site_columns_and_findings(toy: maps.MapData) -> None:
@@ -271,6 +308,9 @@ def test_static_maps_are_png(toy: maps.MapData) -> None:
 
     images = maps.static_maps(dataclasses.replace(toy, communes=covered))
     assert sorted(images) == ["static_coverage.png", "static_radius.png"]
+    english = maps.static_maps(dataclasses.replace(toy, communes=covered), lang="en")
+    assert sorted(english) == sorted(images)
+    assert english["static_radius.png"] != images["static_radius.png"]  # other titles
 
 
 def test_natural_breaks_equal_mapclassify_fisher_jenks() -> None:

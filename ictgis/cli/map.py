@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ictgis.cli.main import Console, load_checked, output_dir, report_rejects
-from ictgis.cli.options import out_opt, quiet_opt, strict_opt, workspace_opt
+from ictgis.cli.options import lang_opt, out_opt, quiet_opt, strict_opt, workspace_opt
 from ictgis.workspace import Workspace
 
 #: Indicators and classification schemes, as in :mod:`ictgis.maps` (kept here so that
@@ -44,17 +44,18 @@ def read_results(ws: Workspace, outputs: Path) -> dict:
 
 
 def write_maps(ws: Workspace, outputs: Path, console: Console, *, indicator: str = "radius_km",
-               tiles: str = "none", scheme: str = "quantiles") -> list[Path]:
+               tiles: str = "none", scheme: str = "quantiles", lang: str = "vi") -> list[Path]:
     """Write OUTPUTS/maps/: index.html, one map per region, static PNG maps.
 
     The layers of earlier steps (siting findings, coverage) are shown when OUTPUTS holds them.
+    Every label is in ``lang`` (``vi``, default, or ``en``; ``ictgis.maps.LABELS``).
     """
     from ictgis import io, maps
 
     data = maps.map_data(ws, **read_results(ws, outputs))
-    pages = maps.map_pages(data, indicator=indicator, scheme=scheme, tiles=tiles,
+    pages = maps.map_pages(data, indicator=indicator, scheme=scheme, tiles=tiles, lang=lang,
                            progress=console.progress())
-    images = maps.static_maps(data, scheme=scheme)
+    images = maps.static_maps(data, scheme=scheme, lang=lang)
     with io.staged_dir(outputs / "maps") as tmp:
         for name, text in pages.items():
             io.write_text(tmp / name, text)
@@ -91,10 +92,11 @@ def _tiles(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
               show_default=True, help="Classes of the choropleth.")
 @click.option("--tiles", default="none", show_default=True, callback=_tiles, metavar="none|osm|URL",
               help="Base tiles: none (works with no network), osm, or a {z}/{x}/{y} URL.")
+@lang_opt
 @strict_opt
 @quiet_opt
 def command(workspace: Path, out: Path | None, indicator: str, scheme: str, tiles: str,
-            strict: bool, quiet: bool) -> None:
+            lang: str, strict: bool, quiet: bool) -> None:
     """Write interactive maps of the province and of each region, and static PNG maps.
 
     OUT/maps/index.html (the province) and region_<name>.html: a choropleth of the indicator,
@@ -105,15 +107,20 @@ def command(workspace: Path, out: Path | None, indicator: str, scheme: str, tile
 
     static_radius.png and static_coverage.png are choropleths for reports.
 
+    Labels, legends and popups are in Vietnamese, or in English with --lang en; names and
+    other values from the input files are shown as they are.
+
     \b
     Examples
     --------
     ictgis map
     ictgis map --indicator pop_pct_any_4g --scheme natural_breaks
     ictgis map --tiles osm
+    ictgis map --lang en
     """
     console = Console(quiet)
     ws = load_checked(workspace, console, strict=strict)
     outputs = output_dir(workspace, out)
-    write_maps(ws, outputs, console, indicator=indicator, tiles=tiles, scheme=scheme)
+    write_maps(ws, outputs, console, indicator=indicator, tiles=tiles, scheme=scheme,
+               lang=lang)
     report_rejects(ws, outputs, console)

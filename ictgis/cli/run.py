@@ -23,7 +23,7 @@ STEPS: dict[str, tuple[bool, Callable[..., object]]] = {
     "stats": (False, lambda ws, out, con, o: write_stats(ws, out, o["formats"], con)),
     "siting": (True, lambda ws, out, con, o: write_siting(ws, out, con, lang=o["lang"])),
     "coverage": (True, lambda ws, out, con, o: write_coverage(ws, out, o["formats"], con)),
-    "maps": (False, lambda ws, out, con, o: write_maps(ws, out, con)),
+    "maps": (False, lambda ws, out, con, o: write_maps(ws, out, con, lang=o["lang"])),
     "report": (False, lambda ws, out, con, o: write_report(ws, out, con, lang=o["lang"])),
 }
 

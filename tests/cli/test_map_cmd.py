@@ -6,6 +6,7 @@ They skip when chromium is absent, unless CI is set: then a missing browser is a
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -21,6 +22,9 @@ from click.testing import CliRunner
 
 from ictgis import maps
 from ictgis.cli.main import main
+
+#: Labels of the default (Vietnamese) and of the English maps.
+VI, EN = maps.LABELS["vi"], maps.LABELS["en"]
 
 IN_CI = os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -63,6 +67,15 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def demo_en(demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The outputs of ``demo`` with the maps written again with ``--lang en``."""
+    out = tmp_path_factory.mktemp("en") / "outputs"
+    shutil.copytree(demo / "outputs", out)
+    _run(CliRunner(), "map", "-w", str(demo), "--out", str(out), "--lang", "en", "-q")
+    return out
+
+
+@pytest.fixture(scope="module")
 def ws(demo: Path):  # noqa: ANN201
     from ictgis.config import load_config
     from ictgis.workspace import load_workspace
@@ -82,7 +95,7 @@ def test_map_writes_the_province_the_regions_and_static_maps(demo: Path) -> None
         assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     page = (folder / "index.html").read_text(encoding="utf-8")
     assert len(page.encode()) < 8_000_000
-    assert maps.SYNTHETIC_LABEL in page
+    assert VI["synthetic"] in page and EN["synthetic"] not in page
     assert not re.search(r"<(?:script|link|img)\b[^>]*\b(?:src|href)\s*=", page)
     assert XSS_COMMUNE not in page and XSS_SITE not in page  # only as escaped JSON text
 
@@ -112,9 +125,11 @@ def test_map_of_a_workspace_before_any_step(make_workspace, runner) -> None:
     folder = root / "outputs" / "maps"
     assert sorted(p.name for p in folder.glob("*.png")) == ["static_radius.png"]
     page = (folder / "index.html").read_text(encoding="utf-8")
-    overlays = re.search(r"overlays :  \{(.*?)\},", page, re.S).group(1)
-    assert "BTS sites (4, clustered)" in overlays
-    assert "Coverage" not in overlays and "Siting findings" not in overlays
+    block = re.search(r"overlays :  \{(.*?)\},", page, re.S).group(1)
+    overlays = [json.loads(name) for name in re.findall(r'("[^"]+") :', block)]
+    assert VI["bts_layer"].format(n=4) in overlays
+    for key in ("coverage_layer", "findings_layer"):
+        assert not any(name.startswith(VI[key].split(" {")[0]) for name in overlays), key
 
 
 # --------------------------------------------------------------------------- in a browser
@@ -185,7 +200,21 @@ def open_map(browser) -> Iterator[object]:
 
 @pytest.fixture(scope="module")
 def index(demo: Path, open_map) -> Page:
+    """The province map in the default language, Vietnamese."""
     return open_map(demo / "outputs" / "maps" / "index.html")
+
+
+@pytest.fixture(scope="module")
+def index_en(demo_en: Path, open_map) -> Page:
+    """The province map written with ``--lang en``."""
+    return open_map(demo_en / "maps" / "index.html")
+
+
+@pytest.fixture(params=["vi", "en"])
+def lang_index(request: pytest.FixtureRequest) -> tuple[Page, dict]:
+    """Each language's province map, with its labels."""
+    page = request.getfixturevalue("index" if request.param == "vi" else "index_en")
+    return page, maps.LABELS[request.param]
 
 
 def test_loads_offline_with_no_error_and_no_request(index: Page) -> None:
@@ -200,23 +229,27 @@ def test_loads_offline_with_no_error_and_no_request(index: Page) -> None:
         assert index.page.locator(control).count() == 1, control
 
 
-def test_layer_control_lists_the_layers(index: Page) -> None:
+def test_layer_control_lists_the_layers(lang_index: tuple[Page, dict]) -> None:
+    index, t = lang_index
     names = index.eval("Array.from(document.querySelectorAll("
                        "'.leaflet-control-layers-overlays label')).map(l => l.textContent.trim())")
+    radius = maps.get_indicator("radius_km", index.eval("ictgis.meta.lang"))
+    postal = ["Bưu cục", "Bưu cục phát", "Điểm Bưu điện - Văn hóa xã", "Đại lý bưu chính",
+              "Thùng thư công cộng", "Văn phòng chuyển phát"]
     assert names == [
-        "Communes: R, service radius per postal point (km)", "Plan zones", "District outlines",
-        "Region outlines", "Postal points: Bưu cục", "Postal points: Bưu cục phát",
-        "Postal points: Điểm Bưu điện - Văn hóa xã", "Postal points: Đại lý bưu chính",
-        "Postal points: Thùng thư công cộng", "Postal points: Văn phòng chuyển phát",
-        "Planned sites (600)", names[11], names[12],
-        "Coverage 2G (any operator)", "Coverage 3G (any operator)", "Coverage 4G (any operator)"]
-    assert names[11].startswith("Siting findings (")
-    assert names[12].startswith("BTS sites (")
+        t["communes_layer"].format(label=radius.label, units=radius.units), t["zones"],
+        t["district_outlines"], t["region_outlines"],
+        *(t["postal_layer"].format(type=p) for p in postal),
+        t["planned_layer"].format(n=600), names[11], names[12],
+        *(t["coverage_layer"].format(tech=tech) for tech in ("2G", "3G", "4G"))]
+    assert names[11].startswith(t["findings_layer"].split("{")[0])
+    bts = t["bts_layer"].split("{")[0]
+    assert names[12].startswith(bts)
     # switching a layer off removes it from the map
     assert index.eval("ictgis.map.hasLayer(ictgis.layers.bts)")
-    index.page.locator(".leaflet-control-layers-overlays label", has_text="BTS sites").click()
+    index.page.locator(".leaflet-control-layers-overlays label", has_text=bts).click()
     assert not index.eval("ictgis.map.hasLayer(ictgis.layers.bts)")
-    index.page.locator(".leaflet-control-layers-overlays label", has_text="BTS sites").click()
+    index.page.locator(".leaflet-control-layers-overlays label", has_text=bts).click()
     assert index.eval("ictgis.map.hasLayer(ictgis.layers.bts)")
 
 
@@ -254,7 +287,7 @@ def test_popup_of_a_known_site(index: Page, ws, demo: Path) -> None:
     for message in own["message"]:
         assert message in text
     if own.empty:
-        assert "Siting findings\tnone" in text
+        assert f"{VI['site_findings']}\t{VI['none']}" in text
     # a site with findings lists each of them
     flagged = findings[findings["site_id"].isin(ws.bts["id"])]["site_id"].iloc[0]
     text = _click_site(index, flagged)
@@ -262,25 +295,68 @@ def test_popup_of_a_known_site(index: Page, ws, demo: Path) -> None:
         assert message in text
 
 
-def test_legend_shows_the_class_limits(index: Page, ws) -> None:
+def test_legend_shows_the_class_limits(lang_index: tuple[Page, dict], ws) -> None:
     from ictgis.stats import compute_stats
 
+    index, t = lang_index
+    lang = index.eval("ictgis.meta.lang")
     radius = compute_stats(ws)["commune"]["radius_km"]
-    classes = maps.choropleth_classes(radius, "radius_km")
+    classes = maps.choropleth_classes(radius, "radius_km", lang=lang)
+    ind = classes.indicator
     legend = index.eval("document.querySelector('.ictgis-legend').innerText")
-    assert "R, service radius per postal point (km)" in legend
+    assert f"{ind.label} ({ind.units})" in legend
     assert len(classes.labels) == 5
     for label in classes.labels:
         assert label in legend
-    assert "no data (N = 0: no counted postal point)" in legend
-    assert maps.SYNTHETIC_LABEL in legend
+    assert t["no_data"].format(why=ind.nodata) in legend
+    assert t["synthetic"] in legend
     # a coverage section shows with its layer
-    assert "Signal 4G" not in index.eval("document.querySelector('.ictgis-legend').innerText")
-    index.page.locator(".leaflet-control-layers-overlays label", has_text="Coverage 4G").click()
+    signal, coverage = t["signal_legend"].format(tech="4G"), t["coverage_layer"].format(tech="4G")
+    assert signal not in legend
+    index.page.locator(".leaflet-control-layers-overlays label", has_text=coverage).click()
     legend = index.eval("document.querySelector('.ictgis-legend').innerText")
-    assert "Signal 4G (any operator)" in legend and "≥ -80 dBm" in legend
+    assert signal in legend and "≥ -80 dBm" in legend
+    assert maps.coverage_labels([-80, -90], lang)[1] in legend
     assert index.eval("document.querySelectorAll('img.ictgis-coverage').length") == 1
-    index.page.locator(".leaflet-control-layers-overlays label", has_text="Coverage 4G").click()
+    index.page.locator(".leaflet-control-layers-overlays label", has_text=coverage).click()
+
+
+def _texts(page: Page) -> str:
+    """Every label a user sees: title, layer control, legend (all sections), search."""
+    return page.eval("""() => [
+        document.querySelector('.ictgis-title').innerText,
+        document.querySelector('.leaflet-control-layers').innerText,
+        document.querySelector('.ictgis-legend').textContent,
+        document.querySelector('input.search-input').placeholder].join('\\n')""")
+
+
+def test_default_page_is_vietnamese_and_lang_en_english(index: Page, index_en: Page,
+                                                        demo: Path, demo_en: Path) -> None:
+    vi, en = _texts(index), _texts(index_en)
+    assert index.eval("ictgis.meta.lang") == "vi" and index_en.eval("ictgis.meta.lang") == "en"
+    for key in ("synthetic", "province", "district_outlines", "region_outlines", "zones",
+                "postal_points", "bts_legend", "findings_legend", "search"):
+        assert VI[key] in vi and EN[key] not in vi, key
+        assert EN[key] in en and VI[key] not in en, key
+    assert VI["by_commune"].format(label=maps.get_indicator("radius_km").label) in vi
+    assert EN["by_commune"].format(label=maps.get_indicator("radius_km", "en").label) in en
+    for english in ("Communes", "Signal", "BTS sites", "Planned sites", "no data", "classes"):
+        assert english not in vi, english
+    # popups: a commune's field names and a site's
+    for page, t in ((index, VI), (index_en, EN)):
+        text = page.eval("""() => { const l = Object.values(ictgis.layers.communes._layers)[0];
+            l.openPopup(); return l.getPopup().getElement().innerText; }""")
+        for key in ("code", "district", "region", "population", "area"):
+            assert f"{t[key]}\t" in text, key
+        page.eval("() => { ictgis.map.closePopup(); }")
+        fields = page.eval("Array.from(ictgis.site(0).querySelectorAll('th'))"
+                           ".map(th => th.textContent)")
+        for key in ("operators", "technologies", "commune", "site_findings"):
+            assert t[key] in fields, key
+    # the static maps differ (titles and legends)
+    for name in ("static_radius.png", "static_coverage.png"):
+        assert (demo / "outputs" / "maps" / name).read_bytes() != (
+            demo_en / "maps" / name).read_bytes()
 
 
 def test_hostile_names_show_as_text(index: Page, ws) -> None:
