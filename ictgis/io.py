@@ -249,6 +249,29 @@ def staged_dir(target: Path) -> Iterator[Path]:
     shutil.rmtree(old, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def staged_copy(target: Path) -> Iterator[Path]:
+    """Update a folder as a whole: work in a copy, swap it in only when everything succeeded.
+
+    Yields a temporary folder beside ``target`` that starts as a copy of it (hard links, so
+    it costs no space and earlier results stay readable); when the block ends without error
+    the copy replaces ``target``. On error the copy is removed and ``target`` is untouched.
+    """
+    target = Path(target)
+    with staged_dir(target) as tmp:
+        if target.is_dir():
+            shutil.copytree(target, tmp, dirs_exist_ok=True, copy_function=_link_or_copy,
+                            ignore=shutil.ignore_patterns(".*.tmp-*", ".*.old-*"))
+        yield tmp
+
+
+def _link_or_copy(source: str, destination: str) -> None:
+    try:
+        os.link(source, destination)
+    except OSError:
+        shutil.copy2(source, destination)
+
+
 def write_text(path: Path, text: str) -> None:
     """Write a text file atomically (temporary file, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)

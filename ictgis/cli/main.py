@@ -7,7 +7,7 @@ import importlib.util
 import logging
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +50,14 @@ class Console:
     """Where commands print: quiet mode, and whether a progress display makes sense."""
 
     quiet: bool = False
+    #: Paths shown under another name (a run's staging folder is shown as the outputs).
+    aliases: dict[str, str] = field(default_factory=dict)
 
     def echo(self, text: str = "") -> None:
         """Print a line of the summary unless quiet."""
         if not self.quiet:
+            for path, shown in self.aliases.items():
+                text = text.replace(path, shown)
             click.echo(text)
 
     def warn(self, text: str) -> None:

@@ -51,23 +51,29 @@ def command(workspace: Path, out: Path | None, formats: tuple[str, ...], lang: s
     ictgis run
     ictgis run -w ../tien_giang --out /tmp/tg --skip coverage
     """
+    from ictgis import io
+
     console = Console(quiet)
     started = time.perf_counter()
     ws = load_checked(workspace, console, strict=strict)
     timings = {"validate": time.perf_counter() - started}
     outputs = output_dir(workspace, out)
-    report_rejects(ws, outputs, console)
     options = {"formats": formats, "lang": lang}
-    for name, (needs_bts, step) in STEPS.items():
-        if name in skip or (needs_bts and ws.bts is None):
-            continue
-        begin = time.perf_counter()
-        console.progress_step(name)
-        step(ws, outputs, console, options)
-        timings[name] = time.perf_counter() - begin
-    manifest = write_manifest(ws, outputs, timings)
+    # every step writes into a copy of the outputs, swapped in only when all have succeeded:
+    # a failed run leaves the previous outputs as they were
+    with io.staged_copy(outputs) as stage:
+        console.aliases[str(stage)] = str(outputs)
+        report_rejects(ws, stage, console)
+        for name, (needs_bts, step) in STEPS.items():
+            if name in skip or (needs_bts and ws.bts is None):
+                continue
+            begin = time.perf_counter()
+            console.progress_step(name)
+            step(ws, stage, console, options)
+            timings[name] = time.perf_counter() - begin
+        write_manifest(ws, stage, timings)
     console.echo("steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
-                 + f"; manifest: {manifest}")
+                 + f"; manifest: {outputs / 'manifest.json'}")
 
 
 def write_manifest(ws: Workspace, outputs: Path, timings: dict[str, float]) -> Path:

@@ -211,3 +211,23 @@ def test_interrupted_write_keeps_previous_outputs(runner, make_workspace, monkey
     assert after == before
     assert sorted(p.name for p in (root / "outputs").iterdir()) == ["rejects", "stats"]
     shutil.rmtree(root)
+
+
+def test_failed_run_leaves_previous_outputs_intact(runner, make_workspace, monkeypatch) -> None:
+    from ictgis.cli import run
+
+    root = make_workspace()
+    assert invoke(runner, "run", "-w", str(root), "--skip", "coverage", "-q").exit_code == 0
+    outputs = root / "outputs"
+    before = {p.relative_to(outputs): p.read_bytes() for p in outputs.rglob("*") if p.is_file()}
+
+    def broken(*_args) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setitem(run.STEPS, "report", (False, broken))  # fails after stats and maps
+    _rewrite_communes(lambda c: c.assign(dan=["11000", "20000", "5000"]))(root)  # new stats
+    result = runner.invoke(main, ["run", "-w", str(root), "--skip", "coverage", "-q"])
+    assert result.exit_code != 0
+    after = {p.relative_to(outputs): p.read_bytes() for p in outputs.rglob("*") if p.is_file()}
+    assert after == before
+    assert [p.name for p in root.iterdir() if p.name.startswith(".")] == []
