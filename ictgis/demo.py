@@ -51,7 +51,8 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Transformer
-from pyproj.transformer import TransformerGroup
+
+from ictgis.crs import transformer
 
 __all__ = [
     "DEMO_CONFIG", "DEMO_CRS", "DEMO_SEED", "SYNTHETIC_LABEL", "DemoProvince", "make_demo",
@@ -190,7 +191,6 @@ default = { urban = 100, rural = 400 }
 A2b = { urban = 300, rural = 400 }
 """  # noqa: E501
 
-_OFFICIAL_OPERATION = "VN-2000 to WGS 84 (2)"  # EPSG:6960, QĐ 05/2007/QĐ-BTNMT
 _GRID = 0.01  # m: precision of every projected coordinate
 _LONLAT_DECIMALS = 7
 _PROVINCE_AREA_M2 = 2_510e6
@@ -475,19 +475,9 @@ def workspace_files(province: DemoProvince) -> dict[str, pd.DataFrame | str]:
 # --------------------------------------------------------------------------- CRS
 
 
-@lru_cache(maxsize=1)
 def _vn2000_to_wgs84() -> Transformer:
-    """Transformer EPSG:9210 -> EPSG:4326 (x/y = easting/northing -> lon/lat) via EPSG:6960.
-
-    PROJ's default inside Tiền Giang is EPSG:5194, 0.8 m away from the official QĐ 05/2007
-    shift, so the operation is picked explicitly by name.
-    """
-    group = TransformerGroup(9210, 4326, always_xy=True)
-    found = [t for t in group.transformers if _OFFICIAL_OPERATION in t.description]
-    if not found:
-        msg = f"PROJ offers no '{_OFFICIAL_OPERATION}' (EPSG:6960) operation for EPSG:9210"
-        raise RuntimeError(msg)
-    return found[0]
+    """EPSG:9210 -> EPSG:4326 with the official EPSG:6960 shift (:func:`ictgis.crs.transformer`)."""
+    return transformer(DEMO_CRS, "EPSG:4326")
 
 
 # --------------------------------------------------------------------------- communes
