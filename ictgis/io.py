@@ -273,11 +273,8 @@ def _link_or_copy(source: str, destination: str) -> None:
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write a text file atomically (temporary file, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    """Write a UTF-8 text file atomically (temporary file, then rename)."""
+    write_bytes(path, text.encode("utf-8"))
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -642,7 +639,7 @@ def read_output_layer(path: Path, layer: str) -> gpd.GeoDataFrame | None:
 
 
 def write_bytes(path: Path, data: bytes) -> None:
-    """Write a binary file (a PNG image) atomically (temporary file, then rename)."""
+    """Write a file atomically (temporary file, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_bytes(data)
