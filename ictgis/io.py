@@ -644,3 +644,39 @@ def write_bytes(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_bytes(data)
     tmp.replace(path)
+
+
+def read_output_table(path: Path) -> pd.DataFrame | None:
+    """A CSV table an earlier step wrote, or None when it does not exist."""
+    return pd.read_csv(path, encoding="utf-8-sig") if Path(path).is_file() else None
+
+
+def read_output_tables(outputs: Path) -> dict[str, dict[str, pd.DataFrame]]:
+    """The tables earlier steps wrote, as far as they exist.
+
+    Returns
+    -------
+    dict
+        ``{"stats": {level: table}, "coverage": {level: table}, "siting": {level or "rules":
+        table}}`` for the levels province, zone, region and district.
+    """
+    levels = ("province", "zone", "region", "district")
+    names = {"stats": {lvl: f"stats/{lvl}.csv" for lvl in levels},
+             "coverage": {lvl: f"coverage/{lvl}.csv" for lvl in levels},
+             "siting": {**{lvl: f"siting/summary_compliance_{lvl}.csv" for lvl in levels},
+                        "rules": "siting/summary_rules.csv"}}
+    found = {}
+    for step, files in names.items():
+        tables = {key: read_output_table(outputs / name) for key, name in files.items()}
+        tables = {key: table for key, table in tables.items() if table is not None}
+        if tables:
+            found[step] = tables
+    return found
+
+
+def read_files(folder: Path, pattern: str) -> list[tuple[str, bytes]]:
+    """(stem, bytes) of the files of ``folder`` matching ``pattern``, sorted by name."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return [(p.stem, p.read_bytes()) for p in sorted(folder.glob(pattern))]

@@ -12,27 +12,6 @@ from ictgis.cli.main import Console, load_checked, output_dir
 from ictgis.cli.options import lang_opt, out_opt, quiet_opt, workspace_opt
 from ictgis.workspace import Workspace
 
-LEVELS = ("province", "zone", "region", "district")
-
-
-def read_outputs(outputs: Path) -> dict[str, dict[str, pd.DataFrame]]:
-    """The tables earlier steps wrote (stats, coverage, siting), as far as they exist."""
-    found: dict[str, dict[str, pd.DataFrame]] = {}
-    for step in ("stats", "coverage"):
-        tables = {lvl: pd.read_csv(outputs / step / f"{lvl}.csv", encoding="utf-8-sig")
-                  for lvl in LEVELS if (outputs / step / f"{lvl}.csv").is_file()}
-        if tables:
-            found[step] = tables
-    siting = {lvl: pd.read_csv(outputs / "siting" / f"summary_compliance_{lvl}.csv",
-                               encoding="utf-8-sig")
-              for lvl in LEVELS if (outputs / "siting" / f"summary_compliance_{lvl}.csv").is_file()}
-    if (outputs / "siting" / "summary_rules.csv").is_file():
-        siting["rules"] = pd.read_csv(outputs / "siting" / "summary_rules.csv",
-                                      encoding="utf-8-sig")
-    if siting:
-        found["siting"] = siting
-    return found
-
 
 def write_report(ws: Workspace, outputs: Path, console: Console, *, lang: str = "vi",
                  compare: Path | None = None) -> list[Path]:
@@ -40,14 +19,14 @@ def write_report(ws: Workspace, outputs: Path, console: Console, *, lang: str = 
     from ictgis import io, report
     from ictgis.cli.main import output_title
 
-    tables = read_outputs(outputs)
+    tables = io.read_output_tables(outputs)
     if "stats" not in tables:
         msg = f"{outputs / 'stats'}: no statistics yet; run `ictgis stats` (or `ictgis run`) first"
         raise click.ClickException(msg)
     config = ws.config
     previous = None
     if compare is not None:
-        before = read_outputs(compare)
+        before = io.read_output_tables(compare)
         if "stats" not in before:
             msg = f"{compare}: --compare needs an earlier outputs folder (with stats/)"
             raise click.ClickException(msg)
@@ -145,17 +124,17 @@ def _charts(stats: dict[str, pd.DataFrame], text: dict[str, str]) -> list[tuple[
 
 
 def _maps(outputs: Path) -> list[tuple[str, str]]:
-    images = sorted((outputs / "maps").glob("*.png")) if (outputs / "maps").is_dir() else []
-    return [("data:image/png;base64," + base64.b64encode(p.read_bytes()).decode("ascii"),
-             p.stem) for p in images]
+    from ictgis import io
+
+    return [("data:image/png;base64," + base64.b64encode(data).decode("ascii"), name)
+            for name, data in io.read_files(outputs / "maps", "*.png")]
 
 
 def _problems(outputs: Path) -> list[tuple[str, int]]:
-    path = outputs / "rejects" / "problems.csv"
-    if not path.is_file():
-        return []
-    problems = pd.read_csv(path, encoding="utf-8-sig")
-    if problems.empty:
+    from ictgis import io
+
+    problems = io.read_output_table(outputs / "rejects" / "problems.csv")
+    if problems is None or problems.empty:
         return []
     counts = problems.groupby(["layer", "severity"]).size()
     return [(f"{layer}: {severity}", int(n)) for (layer, severity), n in counts.items()]
