@@ -99,7 +99,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from _synthetic import HEIGHTS, OPERATOR_SETS, RURAL_CLASSES, TECH_SETS, URBAN_CLASSES, pick
+from _common import (
+    HEIGHTS,
+    OPERATOR_SETS,
+    RURAL_CLASSES,
+    TECH_SETS,
+    URBAN_CLASSES,
+    Timed,
+    best_of,
+    pick,
+)
 
 from ictgis import coverage
 from ictgis.cli.coverage import write_coverage
@@ -121,33 +130,6 @@ BAND_ROWS = 1_024  # the naive loop works on row bands of this many rows (bounde
 # ------------------------------------------------------------------------------------ timing
 
 
-@dataclass
-class Timed:
-    """Every run of one timed call, and the result of the last."""
-
-    runs: list[float]
-    result: object
-
-    @property
-    def best(self) -> float:
-        """The fastest run."""
-        return min(self.runs)
-
-    def every(self) -> str:
-        """The runs, in order (the first is cold)."""
-        return ", ".join(f"{t:.3f}" for t in self.runs)
-
-
-def best_of(fn: Callable[[], object], repeat: int, cap: float = 60.0) -> Timed:
-    """Run ``fn`` ``repeat`` times (fewer when one run exceeds ``cap`` s)."""
-    runs, result = [], None
-    for _ in range(max(1, repeat)):
-        start = time.perf_counter()
-        result = fn()
-        runs.append(time.perf_counter() - start)
-        if runs[-1] > cap:
-            break
-    return Timed(runs, result)
 
 
 def rss_now() -> float:

@@ -74,7 +74,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from _synthetic import HEIGHTS, OPERATOR_SETS, RURAL_CLASSES, URBAN_CLASSES, pick
+from _common import HEIGHTS, OPERATOR_SETS, RURAL_CLASSES, URBAN_CLASSES, Timed, best_of, pick
 
 from ictgis import siting
 from ictgis.config import SitingConfig
@@ -413,31 +413,6 @@ def build(args: argparse.Namespace) -> Synthetic:
 # ------------------------------------------------------------------------------------- ictgis
 
 
-@dataclass
-class Timed:
-    """Every run of one timed call, and the result of the last."""
-
-    runs: list[float]
-    result: object
-
-    @property
-    def best(self) -> float:
-        """The fastest run."""
-        return min(self.runs)
-
-
-def best_of(fn: Callable[[], object], repeat: int, reset: Callable[[], object],
-            cap: float = 30.0) -> Timed:
-    """Run ``fn`` ``repeat`` times (fewer when one run exceeds ``cap`` s); ``reset`` untimed."""
-    runs, result = [], None
-    for _ in range(max(1, repeat)):
-        reset()
-        start = time.perf_counter()
-        result = fn()
-        runs.append(time.perf_counter() - start)
-        if runs[-1] > cap:
-            break
-    return Timed(runs, result)
 
 
 @dataclass
@@ -451,15 +426,9 @@ class IctgisRun:
 
 def run_ictgis(synth: Synthetic, repeat: int) -> IctgisRun:
     ctx = synth.ctx
-    polygons = synth.zones.geometry.array
-
-    def reset() -> None:  # zone_hits prepares the caller's polygons in place
-        shapely.destroy_prepared(polygons)
-
-    total = best_of(lambda: siting.check_sites(ctx, groups=GROUPS), repeat, reset)
-    groups = {g: best_of(lambda g=g: siting.CHECKS[g](ctx), repeat, reset) for g in GROUPS}
-    proposals = best_of(lambda: siting.judge_proposals(synth.proposals, ctx), repeat, reset)
-    reset()
+    total = best_of(lambda: siting.check_sites(ctx, groups=GROUPS), repeat, cap=30.0)
+    groups = {g: best_of(lambda g=g: siting.CHECKS[g](ctx), repeat, cap=30.0) for g in GROUPS}
+    proposals = best_of(lambda: siting.judge_proposals(synth.proposals, ctx), repeat, cap=30.0)
     return IctgisRun(total, groups, proposals)
 
 
@@ -827,7 +796,6 @@ def check_proposals_same(part: NaivePart, synth: Synthetic, verdicts: pd.DataFra
 
 def profile_ictgis(synth: Synthetic, top: int) -> str:
     """Profile one check_sites and one judge_proposals: ictgis functions, then all by own time."""
-    shapely.destroy_prepared(synth.zones.geometry.array)
     profiler = cProfile.Profile()
     profiler.enable()
     siting.check_sites(synth.ctx, groups=GROUPS)

@@ -59,7 +59,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from _synthetic import pick
+from _common import pick
 
 from ictgis import admin, io, postal, telecom
 from ictgis.config import DEFAULT_COUNT_TYPES, load_config

@@ -1,10 +1,14 @@
-"""What the benchmarks' synthetic national networks share: category mixes and a weighted pick.
+"""What the benchmark scripts share: synthetic network mixes, a weighted pick, best-of timing.
 
-Imported by the benchmark scripts (run as ``python benchmarks/bench_*.py``, so this folder is
-on ``sys.path``); every number here is made up for load tests.
+Imported by the scripts (run as ``python benchmarks/bench_*.py``, so this folder is on
+``sys.path``); every number here is made up for load tests.
 """
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -32,3 +36,32 @@ def pick(rng: np.random.Generator, table: tuple[tuple[object, float], ...], n: i
     labels[:] = [label for label, _ in table]
     p = np.array([w for _, w in table])
     return labels[rng.choice(len(labels), size=n, p=p / p.sum())]
+
+
+@dataclass
+class Timed:
+    """Every run of one timed call, and the result of the last."""
+
+    runs: list[float]
+    result: object
+
+    @property
+    def best(self) -> float:
+        """The fastest run."""
+        return min(self.runs)
+
+    def every(self) -> str:
+        """The runs, in order (the first is cold)."""
+        return ", ".join(f"{t:.3f}" for t in self.runs)
+
+
+def best_of(fn: Callable[[], object], repeat: int, *, cap: float = 60.0) -> Timed:
+    """Run ``fn`` ``repeat`` times (fewer when one run exceeds ``cap`` s)."""
+    runs, result = [], None
+    for _ in range(max(1, repeat)):
+        start = time.perf_counter()
+        result = fn()
+        runs.append(time.perf_counter() - start)
+        if runs[-1] > cap:
+            break
+    return Timed(runs, result)
