@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from ictgis.cli.main import Console, load_checked, output_dir, output_title, report_rejects
+from ictgis.cli.main import Console, output_title, run_step
 from ictgis.cli.options import format_opt, out_opt, quiet_opt, strict_opt, workspace_opt
 from ictgis.workspace import Workspace
 
@@ -120,8 +120,5 @@ def command(workspace: Path, out: Path | None, formats: tuple[str, ...], strict:
     ictgis coverage
     ictgis coverage -w ../tien_giang --format csv
     """
-    console = Console(quiet)
-    ws = load_checked(workspace, console, strict=strict)
-    outputs = output_dir(workspace, out)
-    write_coverage(ws, outputs, formats, console)
-    report_rejects(ws, outputs, console)
+    run_step(workspace, out, quiet=quiet, strict=strict,
+             write=lambda ws, outputs, console: write_coverage(ws, outputs, formats, console))

@@ -128,6 +128,16 @@ def load_checked(workspace: Path, console: Console, *, strict: bool = False):  #
     return ws
 
 
+def run_step(workspace: Path, out: Path | None, *, quiet: bool, strict: bool,
+             write: Callable[[Any, Path, Console], object]) -> None:
+    """The body of a one-step command: load and check, ``write(ws, outputs, console)``, rejects."""
+    console = Console(quiet)
+    ws = load_checked(workspace, console, strict=strict)
+    outputs = output_dir(workspace, out)
+    write(ws, outputs, console)
+    report_rejects(ws, outputs, console)
+
+
 def output_title(ws: Any) -> str:
     """The line above every output: the province, and the synthetic-data label when it is."""
     if ws.config.synthetic:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ictgis.cli.main import Console, load_checked, output_dir, report_rejects
+from ictgis.cli.main import Console, run_step
 from ictgis.cli.options import lang_opt, out_opt, quiet_opt, strict_opt, workspace_opt
 from ictgis.workspace import Workspace
 
@@ -118,9 +118,7 @@ def command(workspace: Path, out: Path | None, indicator: str, scheme: str, tile
     ictgis map --tiles osm
     ictgis map --lang en
     """
-    console = Console(quiet)
-    ws = load_checked(workspace, console, strict=strict)
-    outputs = output_dir(workspace, out)
-    write_maps(ws, outputs, console, indicator=indicator, tiles=tiles, scheme=scheme,
-               lang=lang)
-    report_rejects(ws, outputs, console)
+    run_step(workspace, out, quiet=quiet, strict=strict,
+             write=lambda ws, outputs, console: write_maps(
+                 ws, outputs, console, indicator=indicator, tiles=tiles, scheme=scheme,
+                 lang=lang))

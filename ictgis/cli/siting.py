@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from ictgis.cli.main import Console, load_checked, output_dir, output_title, report_rejects
+from ictgis.cli.main import Console, output_title, run_step
 from ictgis.cli.options import lang_opt, out_opt, quiet_opt, strict_opt, workspace_opt
 from ictgis.workspace import Workspace
 
@@ -98,8 +98,6 @@ def command(workspace: Path, out: Path | None, proposals: Path | None, lang: str
     ictgis siting
     ictgis siting --proposals de_xuat_viettel.xlsx --lang en
     """
-    console = Console(quiet)
-    ws = load_checked(workspace, console, strict=strict)
-    outputs = output_dir(workspace, out)
-    write_siting(ws, outputs, console, lang=lang, proposals=proposals)
-    report_rejects(ws, outputs, console)
+    run_step(workspace, out, quiet=quiet, strict=strict,
+             write=lambda ws, outputs, console: write_siting(ws, outputs, console, lang=lang,
+                                                             proposals=proposals))
