@@ -65,9 +65,7 @@ def headers(columns: Iterable[str]) -> dict[str, str]:
         elif col.startswith("n_") and col[2:] in postal.POINT_TYPES:
             out[col] = f"Số điểm: {postal.POINT_TYPES[col[2:]][0]}"
         elif col.startswith("masts_op_"):
-            operator = col.removeprefix("masts_op_")
-            names = {telecom.slug(v): v for v in telecom.OPERATORS.values()}
-            out[col] = f"Cột có {names.get(operator, operator)}"
+            out[col] = f"Cột có {telecom.operator_name(col.removeprefix('masts_op_'))}"
         elif col.startswith("masts_"):
             out[col] = f"Cột có {col.removeprefix('masts_').upper()}"
     return out

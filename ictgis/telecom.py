@@ -38,6 +38,12 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", fold(name)).strip("_")
 
 
+def operator_name(column_slug: str) -> str:
+    """The operator a column slug stands for (``vinaphone`` -> ``VinaPhone``), else the slug."""
+    names = {slug(name): name for name in OPERATORS.values()}
+    return names.get(column_slug, column_slug)
+
+
 def split_values(raw: pd.Series, names: Mapping[str, str]) -> pd.Series:
     """Split multi-valued cells ("Viettel; MobiFone", "GSM/LTE") into sorted canonical tuples.
 

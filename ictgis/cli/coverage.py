@@ -79,17 +79,15 @@ def write_coverage(ws: Workspace, outputs: Path, formats: tuple[str, ...] | list
 
 def format_coverage(province: pd.DataFrame, gaps: pd.DataFrame, techs: list[str]) -> str:
     """Population coverage by technology (any operator, and each operator) as text."""
-    from ictgis.telecom import OPERATORS
-    from ictgis.telecom import slug as operator_slug
+    from ictgis.telecom import operator_name
 
-    names = {operator_slug(v): v for v in OPERATORS.values()}
     row = province.iloc[0]
     lines = ["population covered (%):"]
     for tech in techs:
         slug = tech.lower()
         ops = [c.removeprefix("pop_pct_").rsplit("_", 1)[0] for c in province.columns
                if c.startswith("pop_pct_") and c.endswith(f"_{slug}") and "any" not in c]
-        each = ", ".join(f"{names.get(op, op)} {row[f'pop_pct_{op}_{slug}']:.1f}" for op in ops)
+        each = ", ".join(f"{operator_name(op)} {row[f'pop_pct_{op}_{slug}']:.1f}" for op in ops)
         lines.append(f"  {tech}: any operator {row[f'pop_pct_any_{slug}']:.1f} ({each})")
     for tech in techs:
         top = gaps[gaps["technology"] == tech].head(3)

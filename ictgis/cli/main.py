@@ -9,12 +9,15 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ictgis import __version__
 from ictgis.errors import IctgisError
+
+if TYPE_CHECKING:
+    from ictgis.workspace import Workspace
 
 #: Command name -> module defining ``command``; imported only when used (fast start, and
 #: command modules can import from this one without an import cycle).
@@ -98,7 +101,7 @@ def output_dir(workspace: Path, out: Path | None) -> Path:
     return root / "outputs"
 
 
-def load_checked(workspace: Path, console: Console, *, strict: bool = False):  # noqa: ANN201
+def load_checked(workspace: Path, console: Console, *, strict: bool = False) -> Workspace:
     """Load and validate a workspace, printing its problems (the first few) to stderr.
 
     Raises
@@ -108,18 +111,14 @@ def load_checked(workspace: Path, console: Console, *, strict: bool = False):  #
     """
     from ictgis import validate
     from ictgis.config import load_config
-    from ictgis.errors import DataError
     from ictgis.workspace import load_workspace
 
     config = load_config(workspace)
     ws = load_workspace(config, progress=console.progress())
     found = ws.problems
-    if strict and (found["severity"] == "rejected").any():
-        rejected = found[found["severity"] == "rejected"]
-        try:
-            validate.raise_if_any(rejected, what="--strict: no row may be rejected")
-        except DataError as exc:
-            raise DataError(str(exc)) from None
+    if strict:
+        validate.raise_if_any(found[found["severity"] == "rejected"],
+                              what="--strict: no row may be rejected")
     shown = 10
     for _, row in found.head(shown).iterrows():
         console.warn(f"{row['severity']}: {validate.format_problem(row)}")
