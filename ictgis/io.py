@@ -362,7 +362,7 @@ def _plain(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path, *,
                headers: Mapping[str, str] | None = None,
                formats: Mapping[str, str] | None = None, title: str | None = None) -> None:
-    """Write tables as the sheets of one XLSX workbook.
+    """Write tables as the sheets of one XLSX workbook, atomically.
 
     Parameters
     ----------
@@ -382,7 +382,8 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path, *,
     headers = headers or {}
     formats = formats or {}
     start = 2 if title else 0
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")  # atomic, as all writes
+    with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             table = frame.drop(columns="geometry", errors="ignore")
             table = table.rename(columns={c: headers.get(c, c) for c in table.columns})
@@ -398,6 +399,7 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path, *,
                 if fmt:
                     for (cell,) in sheet.iter_rows(min_row=start + 2, min_col=j, max_col=j):
                         cell.number_format = fmt
+    tmp.replace(path)
 
 
 # ------------------------------------------------------------------------ parsing text cells

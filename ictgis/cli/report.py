@@ -53,12 +53,10 @@ def write_report(ws: Workspace, outputs: Path, console: Console, *, lang: str = 
     sheets = {"Bieu so 1": sheet, **{f"stats_{k}": v for k, v in tables["stats"].items()}}
     sheets.update({f"coverage_{k}": v for k, v in tables.get("coverage", {}).items()})
     io.write_text(outputs / "report.html", html)
-    tmp = outputs / ".report.xlsx.tmp.xlsx"
-    io.write_xlsx(sheets, tmp, title=output_title(ws),
+    io.write_xlsx(sheets, outputs / "report.xlsx", title=output_title(ws),
                   formats={text["value"]: "#,##0.00", text["target"]: "#,##0.00",
                            text["pct"]: "0.0", text["previous"]: "#,##0.00",
                            text["change"]: "#,##0.00"})
-    tmp.replace(outputs / "report.xlsx")
     console.echo(f"written: {outputs / 'report.html'}, {outputs / 'report.xlsx'}")
     return [outputs / "report.html", outputs / "report.xlsx"]
 
