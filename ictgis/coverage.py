@@ -558,6 +558,11 @@ class CoverageResult:
     people: np.ndarray
 
 
+def province_grid(communes: gpd.GeoDataFrame, settings: CoverageConfig) -> Grid:
+    """The coverage grid of a set of communes (their bounds at ``resolution_m``)."""
+    return Grid.covering(tuple(communes.total_bounds), settings.resolution_m, communes.crs)
+
+
 def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
                      settings: CoverageConfig, *, population: np.ndarray | None = None,
                      landcover: np.ndarray | None = None,
@@ -586,7 +591,7 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
     -------
     CoverageResult
     """
-    grid = Grid.covering(tuple(communes.total_bounds), settings.resolution_m, communes.crs)
+    grid = province_grid(communes, settings)
     index, env = rasterize_communes(communes, grid, settings, landcover)
     people = spread_population(communes, index, population)
     kernels = KernelCache(settings, grid.resolution)

@@ -26,8 +26,7 @@ def write_coverage(ws: Workspace, outputs: Path, formats: tuple[str, ...] | list
         raise click.ClickException(msg)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", coverage.ModelRangeWarning)
-        grid = coverage.Grid.covering(tuple(ws.communes.total_bounds), settings.resolution_m,
-                                      ws.communes.crs)
+        grid = coverage.province_grid(ws.communes, settings)
         rasters = {}
         for key, path, resampling in (("population", settings.population_raster, "sum"),
                                       ("landcover", settings.landcover_raster, "nearest")):
