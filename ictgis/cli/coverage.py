@@ -10,6 +10,7 @@ import pandas as pd
 
 from ictgis.cli.main import Console, output_title, run_step
 from ictgis.cli.options import format_opt, out_opt, quiet_opt, strict_opt, workspace_opt
+from ictgis.errors import DataError
 from ictgis.workspace import Workspace
 
 
@@ -23,7 +24,7 @@ def write_coverage(ws: Workspace, outputs: Path, formats: tuple[str, ...] | list
     settings = ws.config.coverage
     if ws.bts is None:
         msg = f"{ws.config.path.name}: coverage needs a BTS layer: set [layers.bts]"
-        raise click.ClickException(msg)
+        raise DataError(msg)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", coverage.ModelRangeWarning)
         grid = coverage.province_grid(ws.communes, settings)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ictgis.cli.main import Console, load_checked, output_dir
 from ictgis.cli.options import lang_opt, out_opt, quiet_opt, workspace_opt
+from ictgis.errors import ConfigError, DataError
 from ictgis.workspace import Workspace
 
 
@@ -22,21 +23,21 @@ def write_report(ws: Workspace, outputs: Path, console: Console, *, lang: str = 
     tables = io.read_output_tables(outputs)
     if "stats" not in tables:
         msg = f"{outputs / 'stats'}: no statistics yet; run `ictgis stats` (or `ictgis run`) first"
-        raise click.ClickException(msg)
+        raise DataError(msg)
     config = ws.config
     previous = None
     if compare is not None:
         before = io.read_output_tables(compare)
         if "stats" not in before:
             msg = f"{compare}: --compare needs an earlier outputs folder (with stats/)"
-            raise click.ClickException(msg)
+            raise DataError(msg)
         previous = report.values_by_id(report.headline(
             before, reported={}, targets={}, lang=lang))
     try:
         head = report.headline(tables, reported=config.indicators, targets=config.targets,
                                lang=lang, previous=previous)
     except ValueError as exc:
-        raise click.ClickException(f"{config.path.name}: {exc}") from None
+        raise ConfigError(f"{config.path.name}: {exc}") from None
     text = report.TEXT[lang]
     context = {
         "lang": lang, "t": text, "province": output_title(ws), "synthetic": config.synthetic,
