@@ -1,11 +1,8 @@
-"""Administrative model: commune kinds, urban/rural, districts and regions, name matching, levels."""
+"""Administrative model: commune kinds, urban/rural, districts and regions, levels."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -14,14 +11,8 @@ import shapely
 
 from ictgis.errors import ConfigError, DataError
 
-#: Name prefixes (folded, without diacritics) -> unit class. Longest first, so that
-#: "thi xa" (a district-level town) is never read as "xa" (a rural commune).
-PREFIXES: tuple[tuple[str, str], ...] = (
-    ("thanh pho", "thanh_pho"), ("thi tran", "thi_tran"), ("thi xa", "thi_xa"),
-    ("phuong", "phuong"), ("huyen", "huyen"), ("quan", "quan"), ("xa", "xa"),
-    ("tp", "thanh_pho"), ("tx", "thi_xa"), ("tt", "thi_tran"),
-    ("h", "huyen"), ("q", "quan"), ("p", "phuong"), ("x", "xa"),
-)
+# name matching lives in ictgis.text; kept importable from here for existing callers
+from ictgis.text import PREFIXES, NameMatcher, fold, map_unique, same_name, split_prefix  # noqa: F401
 
 #: Commune-level kind spellings (folded) -> canonical kind.
 KIND_ALIASES: Mapping[str, str] = {
@@ -43,96 +34,6 @@ LEVELS: Mapping[str, tuple[str, ...]] = {
     "region_zone": ("region", "zone"),
     "province": (),
 }
-
-_PREFIX_RE = re.compile(
-    r"^(?:" + "|".join(re.escape(p) for p, _ in PREFIXES) + r")(?=[\s.]|\d)[\s.]*"
-)
-
-
-def fold(text: object) -> str:
-    """Fold a name for comparison: no diacritics (đ -> d), lower case, single spaces."""
-    value = unicodedata.normalize("NFD", str(text)).replace("đ", "d").replace("Đ", "D")
-    value = "".join(c for c in value if not unicodedata.combining(c)).casefold()
-    value = re.sub(r"[^\w.]+", " ", value.replace("_", " "))
-    return re.sub(r"\s+", " ", value).strip()
-
-
-def split_prefix(name: object) -> tuple[str | None, str]:
-    """Split an administrative name into its unit class and its base name.
-
-    Examples
-    --------
-    >>> split_prefix("Thị xã Cai Lậy")
-    ('thi_xa', 'cai lay')
-    >>> split_prefix("H. Cai Lậy")
-    ('huyen', 'cai lay')
-    >>> split_prefix("Phường 5")
-    ('phuong', '5')
-    >>> split_prefix("Cai Lậy")
-    (None, 'cai lay')
-    """
-    folded = fold(name)
-    match = _PREFIX_RE.match(folded)
-    if not match or match.end() == len(folded):
-        return None, folded.replace(".", " ").strip()
-    cls = dict(PREFIXES)[folded[: match.end()].rstrip(" .")]
-    return cls, folded[match.end():].replace(".", " ").strip()
-
-
-class NameMatcher:
-    """Match administrative names regardless of diacritics, case and prefixes.
-
-    A name with a prefix only matches a target with the same unit class or with no prefix
-    (so "Thị xã Cai Lậy" never matches "Huyện Cai Lậy"); a name without a prefix matches a
-    base name when that base is unique among the targets.
-
-    Parameters
-    ----------
-    targets
-        The names to match against (e.g. the districts of the commune layer).
-    """
-
-    def __init__(self, targets: Iterable[str]) -> None:
-        self.targets = list(dict.fromkeys(targets))
-        self._by_base: dict[str, list[tuple[str | None, str]]] = {}
-        for target in self.targets:
-            cls, base = split_prefix(target)
-            self._by_base.setdefault(base, []).append((cls, target))
-
-    def candidates(self, name: str) -> list[str]:
-        """All targets ``name`` could mean."""
-        cls, base = split_prefix(name)
-        found = self._by_base.get(base, [])
-        if cls is not None:
-            found = [(c, t) for c, t in found if c in (cls, None)]
-        return [t for _, t in found]
-
-    def match(self, name: str) -> str | None:
-        """The one target ``name`` means, or ``None`` if there is none or several."""
-        found = self.candidates(name)
-        return found[0] if len(found) == 1 else None
-
-
-def map_unique(values: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
-    """``values.map(func)``, calling ``func`` once per distinct value (names repeat a lot)."""
-    uniques = pd.unique(values.dropna())
-    return values.map(dict(zip(uniques, map(func, uniques), strict=True)))
-
-
-def same_name(left: pd.Series, right: pd.Series) -> pd.Series:
-    """Whether two aligned columns of names name the same unit (see :class:`NameMatcher`)."""
-    lcls, lbase = _split_columns(left)
-    rcls, rbase = _split_columns(right)
-    classes_agree = lcls.isna() | rcls.isna() | (lcls == rcls)
-    return ((lbase == rbase) & classes_agree).fillna(False).astype(bool)
-
-
-def _split_columns(names: pd.Series) -> tuple[pd.Series, pd.Series]:
-    parts = map_unique(names, split_prefix)
-    cls = parts.map(lambda p: p[0] if isinstance(p, tuple) else None).astype("string")
-    base = parts.map(lambda p: p[1] if isinstance(p, tuple) else None).astype("string")
-    return cls, base
-
 
 def commune_kind(kind: pd.Series | None, names: pd.Series) -> pd.Series:
     """Canonical commune kind (``phuong``, ``thi_tran``, ``xa``) from a kind column or names.

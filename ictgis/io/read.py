@@ -1,0 +1,299 @@
+"""Read layers in any accepted format (tables, vector files, legacy encodings); map their fields."""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import warnings
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from ictgis.config import LayerConfig
+from ictgis.errors import DataError, LayerReadError
+from ictgis.text import fold, map_unique, nfc
+
+logger = logging.getLogger(__name__)
+
+#: File endings ictgis reads, and how: "table" (CSV/XLSX point lists) or "vector" (GDAL).
+FORMATS: Mapping[str, str] = {
+    ".csv": "table", ".txt": "table", ".xlsx": "table",
+    ".gpkg": "vector", ".shp": "vector", ".geojson": "vector", ".json": "vector",
+    ".kml": "vector", ".kmz": "vector", ".fgb": "vector", ".zip": "vector",
+}
+
+#: Column holding where each row came from ("row 7" in a table, "feature 7" in a vector layer).
+WHERE = "_where"
+
+
+def read_layer(cfg: LayerConfig) -> pd.DataFrame:
+    """Read a layer file as it is, before field mapping.
+
+    Parameters
+    ----------
+    cfg
+        The layer's configuration (path, layer/sheet, encoding, CRS).
+
+    Returns
+    -------
+    pandas.DataFrame or geopandas.GeoDataFrame
+        Tables (CSV/XLSX) as text columns; vector files as a GeoDataFrame in the file's CRS
+        (or ``cfg.crs`` when given, which overrides a missing or wrong ``.prj``). Both carry a
+        :data:`WHERE` column that locates each row for messages.
+
+    Raises
+    ------
+    LayerReadError
+        When the file is missing, of an unknown format or unreadable.
+    DataError
+        When the layer is empty or a vector layer has no CRS and none is configured.
+    """
+    path = cfg.path
+    if not path.exists():
+        msg = f"{path}: file not found (set [layers.{cfg.name}] path in ictgis.toml)"
+        raise LayerReadError(msg)
+    kind = FORMATS.get(path.suffix.lower())
+    if kind is None:
+        msg = f"{path.name}: unsupported format {path.suffix!r} (use one of {', '.join(FORMATS)})"
+        raise LayerReadError(msg)
+    frame = _read_table(cfg) if kind == "table" else _read_vector(cfg)
+    frame = _nfc(frame)
+    if frame.empty:
+        msg = "the layer has no rows"
+        raise DataError(msg, file=path.name)
+    return frame
+
+
+def _nfc(frame: pd.DataFrame) -> pd.DataFrame:
+    """Compose Vietnamese text (NFC): legacy code pages such as cp1258 give combining marks."""
+    frame.columns = [nfc(str(c)) for c in frame.columns]
+    for col in frame.columns:
+        values = frame[col]
+        if col == "geometry" or not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        text = values.astype("string")
+        todo = ~text.str.isascii().fillna(True)
+        if todo.any():
+            frame.loc[todo, col] = map_unique(values.loc[todo], nfc)
+    return frame
+
+
+def _read_table(cfg: LayerConfig) -> pd.DataFrame:
+    path = cfg.path
+    try:
+        if path.suffix.lower() == ".xlsx":
+            frame = pd.read_excel(path, sheet_name=cfg.layer or 0, dtype=str, engine="openpyxl")
+        else:
+            encoding = cfg.encoding or "utf-8-sig"
+            frame = pd.read_csv(
+                path, dtype=str, keep_default_na=False, sep=_sniff_separator(path, encoding),
+                encoding=encoding, skip_blank_lines=False,
+            )
+    except UnicodeDecodeError as exc:
+        msg = (f"{path.name}: text is not {cfg.encoding or 'UTF-8'} ({exc.reason} at byte "
+               f"{exc.start}); set [layers.{cfg.name}] encoding, e.g. \"cp1258\"")
+        raise LayerReadError(msg) from None
+    except (ValueError, OSError, pd.errors.ParserError, zipfile.BadZipFile, KeyError) as exc:
+        msg = f"{path.name}: cannot read the table: {exc}"
+        raise LayerReadError(msg) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.fillna("").astype(str).apply(lambda col: col.str.strip())
+    # spreadsheet row numbers: the header is row 1; blank rows count but are dropped
+    frame[WHERE] = [f"row {i}" for i in range(2, 2 + len(frame))]
+    blank_rows = (frame.drop(columns=WHERE) == "").all(axis=1)
+    return frame.loc[~blank_rows].reset_index(drop=True)
+
+
+def _sniff_separator(path: Path, encoding: str) -> str:
+    """Pick the CSV separator (``,`` ``;`` or tab) that the header line uses most."""
+    with path.open(encoding=encoding, errors="replace") as handle:
+        header = handle.readline()
+    return max((",", ";", "\t"), key=header.count)
+
+
+def _cpg_encoding(path: Path) -> str | None:
+    """The Python codec named by a Shapefile's ``.cpg`` (``1258``, ``CP1258``, ``UTF-8``...)."""
+    cpg = path.with_suffix(".cpg")
+    if path.suffix.lower() not in {".shp", ".dbf"} or not cpg.is_file():
+        return None
+    name = cpg.read_text(encoding="ascii", errors="ignore").strip().lower()
+    name = f"cp{name}" if name.isdigit() else name.removeprefix("ansi ")
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def _transcode(gdf: gpd.GeoDataFrame, cfg: LayerConfig, encoding: str) -> gpd.GeoDataFrame:
+    """Decode text read as latin-1 with the layer's legacy encoding."""
+
+    def _decode(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        try:
+            return value.encode("latin-1").decode(encoding)
+        except UnicodeError as exc:
+            msg = (f"{cfg.path.name}: text is not {encoding} ({exc}); "
+                   f"check [layers.{cfg.name}] encoding")
+            raise LayerReadError(msg) from None
+
+    gdf.columns = [_decode(c) if c != "geometry" else c for c in gdf.columns]
+    for col in gdf.columns:
+        if col != "geometry" and (gdf[col].dtype == object or pd.api.types.is_string_dtype(gdf[col])):
+            gdf[col] = gdf[col].map(_decode)
+    return gdf
+
+
+def _read_vector(cfg: LayerConfig) -> gpd.GeoDataFrame:
+    path = cfg.path
+    source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
+    encoding = cfg.encoding or _cpg_encoding(path)
+    legacy = encoding is not None and codecs.lookup(encoding).name != "utf-8"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            # GDAL's iconv recoding drops the last character of every cp1258 string, so legacy
+            # text is read byte for byte (latin-1) and decoded by Python's codec.
+            gdf = pyogrio.read_dataframe(source, layer=cfg.layer,
+                                         encoding="ISO-8859-1" if legacy else None)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        msg = f"{path.name}: cannot read the layer: {exc}"
+        raise LayerReadError(msg) from None
+    if legacy:
+        gdf = _transcode(gdf, cfg, encoding)
+    if cfg.crs is not None:
+        if gdf.crs is not None and not gdf.crs.equals(cfg.crs):
+            logger.info("%s: using the configured CRS %s instead of the file's %s",
+                        path.name, cfg.crs, gdf.crs.name)
+        gdf = gdf.set_crs(cfg.crs, allow_override=True)
+    elif gdf.crs is None and not gdf.empty:
+        msg = (f"the layer has no CRS (no .prj?); set [layers.{cfg.name}] crs in ictgis.toml, "
+               "e.g. \"EPSG:9210\" for VN-2000 / TM-3 105-45")
+        raise DataError(msg, file=path.name)
+    gdf[WHERE] = [f"feature {i}" for i in range(1, len(gdf) + 1)]
+    return gdf
+
+
+def map_fields(frame: pd.DataFrame, cfg: LayerConfig) -> pd.DataFrame:
+    """Rename the configured source columns to ictgis's canonical names.
+
+    Columns are found by exact name first, then ignoring case and diacritics. Unmapped
+    columns are kept under their own names.
+
+    Raises
+    ------
+    DataError
+        When a configured column is not in the file; the message lists the columns there are.
+    """
+    columns = [c for c in frame.columns if c not in (WHERE, "geometry")]
+    folded: dict[str, list[str]] = {}
+    for col in columns:
+        folded.setdefault(fold(col), []).append(col)
+    rename: dict[str, str] = {}
+    for canonical, source in cfg.fields.items():
+        if source in frame.columns:
+            rename[source] = canonical
+            continue
+        candidates = folded.get(fold(source), [])
+        if len(candidates) == 1:
+            rename[candidates[0]] = canonical
+            continue
+        msg = (f"column {source!r} (for {canonical}, [layers.{cfg.name}.fields]) is not in the "
+               f"file; its columns are: {', '.join(columns)}")
+        raise DataError(msg, file=cfg.label)
+    keep = [c for c in frame.columns if c not in rename.values() or c in rename]
+    return frame[keep].rename(columns=rename)
+
+
+def sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of ictgis and the libraries its results depend on."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("ictgis", "geopandas", "shapely", "pyproj", "pyogrio", "rasterio", "numpy",
+                 "pandas", "scipy", "folium"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    out["gdal"] = pyogrio.__gdal_version_string__
+    import pyproj
+
+    out["proj"] = pyproj.proj_version_str
+    return out
+
+
+# ---------------------------------------------------- earlier results (moving to ictgis.outputs)
+
+
+def read_output_layer(path: Path, layer: str) -> gpd.GeoDataFrame | None:
+    """Read one layer of an earlier step's GeoPackage (``OUT/stats/stats.gpkg``...).
+
+    Returns None when the file or the layer does not exist (the step has not run).
+
+    Raises
+    ------
+    LayerReadError
+        When the file exists but cannot be read.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        if layer not in {name for name, _ in pyogrio.list_layers(path)}:
+            return None
+        return pyogrio.read_dataframe(path, layer=layer)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
+        msg = f"{path.name}: cannot read layer {layer!r}: {exc}"
+        raise LayerReadError(msg) from None
+
+
+def read_output_table(path: Path) -> pd.DataFrame | None:
+    """A CSV table an earlier step wrote, or None when it does not exist."""
+    return pd.read_csv(path, encoding="utf-8-sig") if Path(path).is_file() else None
+
+
+def read_output_tables(outputs: Path) -> dict[str, dict[str, pd.DataFrame]]:
+    """The tables earlier steps wrote, as far as they exist.
+
+    Returns
+    -------
+    dict
+        ``{"stats": {level: table}, "coverage": {level: table}, "siting": {level or "rules":
+        table}}`` for the levels province, zone, region and district.
+    """
+    levels = ("province", "zone", "region", "district")
+    names = {"stats": {lvl: f"stats/{lvl}.csv" for lvl in levels},
+             "coverage": {lvl: f"coverage/{lvl}.csv" for lvl in levels},
+             "siting": {**{lvl: f"siting/summary_compliance_{lvl}.csv" for lvl in levels},
+                        "rules": "siting/summary_rules.csv"}}
+    found = {}
+    for step, files in names.items():
+        tables = {key: read_output_table(outputs / name) for key, name in files.items()}
+        tables = {key: table for key, table in tables.items() if table is not None}
+        if tables:
+            found[step] = tables
+    return found
+
+
+def read_files(folder: Path, pattern: str) -> list[tuple[str, bytes]]:
+    """(stem, bytes) of the files of ``folder`` matching ``pattern``, sorted by name."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return [(p.stem, p.read_bytes()) for p in sorted(folder.glob(pattern))]

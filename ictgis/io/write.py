@@ -1,0 +1,187 @@
+"""Write outputs and workspace files: text, CSV, XLSX, GeoPackage/GeoJSON layers, each atomically."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from ictgis.io.atomic import atomic_path
+
+#: Output formats of tables and layers, and their file endings.
+OUTPUT_FORMATS: Mapping[str, str] = {"csv": ".csv", "xlsx": ".xlsx", "gpkg": ".gpkg",
+                                     "geojson": ".geojson"}
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write a file atomically (temporary file, then rename)."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a UTF-8 text file atomically (temporary file, then rename)."""
+    write_bytes(path, text.encode("utf-8"))
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write a table as UTF-8 CSV with a byte-order mark (Excel opens it with its diacritics)."""
+    out = frame.drop(columns="geometry", errors="ignore")
+    with atomic_path(path) as tmp:
+        out.to_csv(tmp, index=False, encoding="utf-8-sig", float_format="%.10g")
+
+
+def write_tables(
+    directory: Path,
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    formats: Sequence[str],
+    layers: Mapping[str, gpd.GeoDataFrame] | None = None,
+    name: str = "tables",
+    headers: Mapping[str, str] | None = None,
+    number_formats: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> list[Path]:
+    """Write a set of tables (and map layers) in the requested formats into ``directory``.
+
+    Parameters
+    ----------
+    directory
+        An existing folder (usually from :func:`~ictgis.io.staged_dir`).
+    tables
+        Table name -> table: ``<table>.csv`` each, and one sheet each of ``<name>.xlsx``.
+    formats
+        Any of :data:`OUTPUT_FORMATS`.
+    layers
+        Layer name -> GeoDataFrame: layers of ``<name>.gpkg``, or ``<name>_<layer>.geojson``.
+    name
+        Stem of the workbook and the layer files.
+    headers, number_formats, title
+        Passed to :func:`write_xlsx`.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    # the writers as ``ictgis.io`` exports them, so that one replaced there (a test simulating
+    # a full disk) is the one used
+    from ictgis import io
+
+    written: list[Path] = []
+    if "csv" in formats:
+        for table_name, table in tables.items():
+            io.write_csv(table, directory / f"{table_name}.csv")
+            written.append(directory / f"{table_name}.csv")
+    if "xlsx" in formats:
+        io.write_xlsx(tables, directory / f"{name}.xlsx", headers=headers,
+                      formats=number_formats, title=title)
+        written.append(directory / f"{name}.xlsx")
+    for fmt in ("gpkg", "geojson"):
+        if fmt in formats and layers:
+            io.write_layers(layers, directory / f"{name}{OUTPUT_FORMATS[fmt]}")
+            written += sorted(directory.glob(f"{name}*{OUTPUT_FORMATS[fmt]}"))
+    return written
+
+
+def write_layers(layers: Mapping[str, gpd.GeoDataFrame], path: Path) -> None:
+    """Write GeoDataFrames as the layers of one GeoPackage, or as one GeoJSON file each.
+
+    GeoJSON files are reprojected to WGS 84 (RFC 7946) with the official VN-2000 shift and
+    named ``<stem>_<layer>.geojson``.
+    """
+    from ictgis.crs import to_crs
+
+    if not layers:
+        return
+    if path.suffix == ".geojson":
+        for name, gdf in layers.items():
+            out = path.with_name(f"{path.stem}_{name}.geojson")
+            with atomic_path(out) as tmp:
+                pyogrio.write_dataframe(_plain(to_crs(gdf, "EPSG:4326")), tmp, layer=out.stem,
+                                        driver="GeoJSON")
+    else:
+        with atomic_path(path) as tmp:
+            for name, gdf in layers.items():
+                pyogrio.write_dataframe(_plain(gdf), tmp, layer=name, driver="GPKG")
+
+
+def _plain(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Drop private columns and make object columns writable by GDAL."""
+    out = gdf.drop(columns=[c for c in gdf.columns if str(c).startswith("_")])
+    for col in out.columns:
+        if col != out.geometry.name and out[col].dtype == object:
+            out[col] = out[col].astype("string")
+        if out[col].dtype == bool:
+            out[col] = out[col].astype(np.int8)
+    return out
+
+
+def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path, *,
+               headers: Mapping[str, str] | None = None,
+               formats: Mapping[str, str] | None = None, title: str | None = None) -> None:
+    """Write tables as the sheets of one XLSX workbook, atomically.
+
+    Parameters
+    ----------
+    sheets
+        Sheet name -> table.
+    path
+        The workbook to write.
+    headers
+        Column -> header shown (e.g. Vietnamese with units); other columns keep their names.
+    formats
+        Column -> Excel number format (``"0.00"``, ``"#,##0"``).
+    title
+        A line written above each table (e.g. the synthetic-data label).
+    """
+    from openpyxl.utils import get_column_letter
+
+    headers = headers or {}
+    formats = formats or {}
+    start = 2 if title else 0
+    with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            table = frame.drop(columns="geometry", errors="ignore")
+            table = table.rename(columns={c: headers.get(c, c) for c in table.columns})
+            table.to_excel(writer, sheet_name=name[:31], index=False, startrow=start)
+            sheet = writer.sheets[name[:31]]
+            if title:
+                sheet.cell(row=1, column=1, value=title)
+            sheet.freeze_panes = sheet.cell(row=start + 2, column=1)
+            for j, col in enumerate(frame.drop(columns="geometry", errors="ignore").columns, 1):
+                letter = get_column_letter(j)
+                sheet.column_dimensions[letter].width = max(10, min(40, len(headers.get(col, col)) + 2))
+                fmt = formats.get(col)
+                if fmt:
+                    for (cell,) in sheet.iter_rows(min_row=start + 2, min_col=j, max_col=j):
+                        cell.number_format = fmt
+
+
+def write_workspace_files(directory: Path, files: Mapping[str, pd.DataFrame | str]) -> list[Path]:
+    """Write workspace files (text, CSV tables, GeoPackage layers), each atomically.
+
+    Parameters
+    ----------
+    directory
+        The workspace folder.
+    files
+        Relative path -> content: a string (written as is), a GeoDataFrame for ``.gpkg``
+        (written as the layer named after the file's stem) or a table for ``.csv``.
+    """
+    written = []
+    for relative, content in files.items():
+        path = directory / relative
+        with atomic_path(path) as tmp:
+            if isinstance(content, str):
+                tmp.write_text(content, encoding="utf-8")
+            elif path.suffix == ".gpkg":
+                pyogrio.write_dataframe(_plain(content), tmp, layer=path.stem, driver="GPKG")
+            else:
+                content.to_csv(tmp, index=False, encoding="utf-8")
+        written.append(path)
+    return written
