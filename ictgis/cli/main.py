@@ -6,8 +6,8 @@ import importlib
 import importlib.util
 import logging
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,7 @@ from ictgis import __version__
 from ictgis.errors import IctgisError
 
 if TYPE_CHECKING:
+    from ictgis.pipeline import RunResult
     from ictgis.workspace import Workspace
 
 #: Command name -> module defining ``command``; imported only when used (fast start, and
@@ -53,14 +54,10 @@ class Console:
     """Where commands print: quiet mode, and whether a progress display makes sense."""
 
     quiet: bool = False
-    #: Paths shown under another name (a run's staging folder is shown as the outputs).
-    aliases: dict[str, str] = field(default_factory=dict)
 
     def echo(self, text: str = "") -> None:
         """Print a line of the summary unless quiet."""
         if not self.quiet:
-            for path, shown in self.aliases.items():
-                text = text.replace(path, shown)
             click.echo(text)
 
     def warn(self, text: str) -> None:
@@ -68,16 +65,15 @@ class Console:
         if not self.quiet:
             click.echo(text, err=True)
 
-    def progress_step(self, name: str) -> None:
-        """Say which step of a run starts (on a terminal, unless quiet)."""
-        if not self.quiet and sys.stderr.isatty():
-            click.echo(f"» {name}", err=True)
-
-    def progress(self) -> Callable[[str], None] | None:
-        """A step callback that shows progress on a terminal, or None."""
+    def progress(self) -> Callable[[str, str], None] | None:
+        """A ``progress(step, detail)`` callback that shows progress on a terminal, or None."""
         if self.quiet or not sys.stderr.isatty():
             return None
-        return lambda step: click.echo(f"  … {step}", err=True)
+
+        def show(step: str, detail: str) -> None:
+            click.echo(f"» {step}" if not detail else f"  … {detail}", err=True)
+
+        return show
 
 
 @click.group(cls=IctgisGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -93,14 +89,6 @@ def main(verbose: int) -> None:
                         format="%(levelname)s %(name)s: %(message)s")
 
 
-def output_dir(workspace: Path, out: Path | None) -> Path:
-    """The output folder: ``--out`` or ``WORKSPACE/outputs``."""
-    if out is not None:
-        return out
-    root = workspace if workspace.is_dir() else workspace.parent
-    return root / "outputs"
-
-
 def load_checked(workspace: Path, console: Console, *, strict: bool = False) -> Workspace:
     """Load and validate a workspace, printing its problems (the first few) to stderr.
 
@@ -109,16 +97,12 @@ def load_checked(workspace: Path, console: Console, *, strict: bool = False) -> 
     DataError
         With ``strict``, when any row was rejected.
     """
-    from ictgis import validate
-    from ictgis.config import load_config
-    from ictgis.workspace import load_workspace
+    from ictgis import pipeline, validate
 
-    config = load_config(workspace)
-    ws = load_workspace(config, progress=console.progress())
+    show = console.progress()
+    ws = pipeline.load(workspace, strict=strict,
+                       progress=(lambda detail: show("validate", detail)) if show else None)
     found = ws.problems
-    if strict:
-        validate.raise_if_any(found[found["severity"] == "rejected"],
-                              what="--strict: no row may be rejected")
     shown = 10
     for _, row in found.head(shown).iterrows():
         console.warn(f"{row['severity']}: {validate.format_problem(row)}")
@@ -127,41 +111,24 @@ def load_checked(workspace: Path, console: Console, *, strict: bool = False) -> 
     return ws
 
 
-def run_step(workspace: Path, out: Path | None, *, quiet: bool, strict: bool,
-             write: Callable[[Any, Path, Console], object]) -> None:
-    """The body of a one-step command: load and check, ``write(ws, outputs, console)``, rejects."""
-    console = Console(quiet)
+def run_steps(workspace: Path, out: Path | None, steps: Sequence[str], console: Console, *,
+              strict: bool = False, **run_options: Any) -> RunResult:
+    """Load and check a workspace, then run ``steps`` through :func:`ictgis.pipeline.run`."""
+    from ictgis import pipeline
+
     ws = load_checked(workspace, console, strict=strict)
-    outputs = output_dir(workspace, out)
-    write(ws, outputs, console)
-    report_rejects(ws, outputs, console)
+    return pipeline.run(ws, steps=steps, out=pipeline.output_dir(workspace, out),
+                        progress=console.progress(), **run_options)
 
 
-def output_title(ws: Any) -> str:
-    """The line above every output: the province, and the synthetic-data label when it is."""
-    if ws.config.synthetic:
-        return f"{ws.config.province} — SYNTHETIC DATA (ictgis demo), not real figures"
-    return ws.config.province
+def echo_rejects(result: RunResult, console: Console) -> None:
+    """Say how many rows were rejected and where they are listed."""
+    from ictgis import outputs
 
-
-def report_rejects(ws: Any, out: Path, console: Console) -> None:
-    """Write the rejects folder and say how many rows were rejected."""
-    where = save_rejects(ws, out)
-    rejected = int((ws.problems["severity"] == "rejected").sum())
+    rejected = int((result.workspace.problems["severity"] == "rejected").sum())
     if rejected:
+        where = result.outputs / outputs.REJECTS
         console.echo(f"{rejected} rejected rows listed in {where}")
-
-
-def save_rejects(ws: Any, out: Path) -> Path:
-    """Write ``problems.csv`` and one file of rejected rows per layer to ``OUT/rejects``."""
-    from ictgis import io
-
-    with io.staged_dir(out / "rejects") as tmp:
-        io.write_csv(ws.problems, tmp / "problems.csv")
-        for layer, rows in ws.rejects.items():
-            io.write_csv(rows, tmp / f"{layer}.csv")
-    return out / "rejects"
-
 
 
 def _importable(module: str) -> bool:

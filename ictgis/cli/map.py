@@ -3,74 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ictgis.cli.main import Console, run_step
+from ictgis.cli.main import Console, echo_rejects, run_steps
 from ictgis.cli.options import lang_opt, out_opt, quiet_opt, strict_opt, workspace_opt
-from ictgis.workspace import Workspace
+from ictgis.steps.maps import INDICATORS, SCHEMES
 
-#: Indicators and classification schemes, as in :mod:`ictgis.maps` (kept here so that
-#: ``--help`` does not import folium).
-INDICATOR_CHOICES = ("radius_km", "pop_per_point", "masts_per_100km2", "pop_pct_any_2g",
-                     "pop_pct_any_3g", "pop_pct_any_4g")
-SCHEME_CHOICES = ("quantiles", "natural_breaks")
-
-
-def read_results(ws: Workspace, outputs: Path) -> dict:
-    """The results of earlier steps found in OUTPUTS, as arguments of ``maps.map_data``.
-
-    Statistics are computed when ``stats.gpkg`` is absent (they are instant); siting findings
-    and coverage are left out when their step has not run.
-    """
-    from ictgis import io, maps
-    from ictgis.stats import compute_stats
-
-    stats = io.read_output_layer(outputs / "stats" / "stats.gpkg", "communes")
-    if stats is None:
-        stats = compute_stats(ws)["commune"]
-    findings = io.read_output_layer(outputs / "siting" / "findings.gpkg", "findings")
-    links = io.read_output_layer(outputs / "siting" / "findings.gpkg", "links")
-    rasters = {}
-    for tech, cfg in ws.config.coverage.technologies.items():
-        path = outputs / "coverage" / f"class_any_{tech.lower()}.tif"
-        if path.is_file():
-            classes, transform, crs = io.read_raster(path)
-            rasters[tech] = maps.CoverageRaster(classes, transform, crs, cfg.classes_dbm,
-                                                cfg.threshold_dbm + cfg.margin_db)
-    return {"stats": stats,
-            "coverage": io.read_output_layer(outputs / "coverage" / "coverage.gpkg", "communes"),
-            "findings": findings, "links": links, "rasters": rasters}
-
-
-def write_maps(ws: Workspace, outputs: Path, console: Console, *, indicator: str = "radius_km",
-               tiles: str = "none", scheme: str = "quantiles", lang: str = "vi") -> list[Path]:
-    """Write OUTPUTS/maps/: index.html, one map per region, static PNG maps.
-
-    The layers of earlier steps (siting findings, coverage) are shown when OUTPUTS holds them.
-    Every label is in ``lang`` (``vi``, default, or ``en``; ``ictgis.maps.LABELS``).
-    """
-    from ictgis import io, maps
-
-    data = maps.map_data(ws, **read_results(ws, outputs))
-    pages = maps.map_pages(data, indicator=indicator, scheme=scheme, tiles=tiles, lang=lang,
-                           progress=console.progress())
-    images = maps.static_maps(data, scheme=scheme, lang=lang)
-    with io.staged_dir(outputs / "maps") as tmp:
-        for name, text in pages.items():
-            io.write_text(tmp / name, text)
-        for name, png in images.items():
-            io.write_bytes(tmp / name, png)
-    folder = outputs / "maps"
-    shown = [label for label, present in (
-        ("BTS", data.bts is not None), ("siting findings", data.findings is not None),
-        ("coverage " + "/".join(data.coverage), bool(data.coverage))) if present]
-    size = len(pages["index.html"].encode()) / 1e6
-    console.echo(f"maps: index.html ({size:.1f} MB; {', '.join(shown) or 'communes only'}), "
-                 f"{len(pages) - 1} region maps, {', '.join(images)}")
-    console.echo(f"written: {folder}")
-    return [folder / name for name in (*pages, *images)]
-
+if TYPE_CHECKING:
+    from ictgis.steps.maps import MapsResult
 
 def _tiles(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     from ictgis.errors import ConfigError
@@ -86,9 +28,9 @@ def _tiles(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
 @click.command("map", short_help="Offline HTML maps and static PNG maps.")
 @workspace_opt
 @out_opt
-@click.option("--indicator", type=click.Choice(INDICATOR_CHOICES), default="radius_km",
+@click.option("--indicator", type=click.Choice(INDICATORS), default="radius_km",
               show_default=True, help="Commune indicator of the choropleth.")
-@click.option("--scheme", type=click.Choice(SCHEME_CHOICES), default="quantiles",
+@click.option("--scheme", type=click.Choice(SCHEMES), default="quantiles",
               show_default=True, help="Classes of the choropleth.")
 @click.option("--tiles", default="none", show_default=True, callback=_tiles, metavar="none|osm|URL",
               help="Base tiles: none (works with no network), osm, or a {z}/{x}/{y} URL.")
@@ -118,7 +60,19 @@ def command(workspace: Path, out: Path | None, indicator: str, scheme: str, tile
     ictgis map --tiles osm
     ictgis map --lang en
     """
-    run_step(workspace, out, quiet=quiet, strict=strict,
-             write=lambda ws, outputs, console: write_maps(
-                 ws, outputs, console, indicator=indicator, tiles=tiles, scheme=scheme,
-                 lang=lang))
+    console = Console(quiet)
+    result = run_steps(workspace, out, ["maps"], console, strict=strict, lang=lang, options={
+        "maps": {"indicator": indicator, "tiles": tiles, "scheme": scheme}})
+    echo_maps(result.results["maps"], console)
+    console.echo(f"written: {result.outputs / 'maps'}")
+    echo_rejects(result, console)
+
+
+def echo_maps(maps: MapsResult, console: Console) -> None:
+    """Say which pages and images were made and what they show."""
+    shown = [label for label, present in (
+        ("BTS", maps.shown["bts"]), ("siting findings", maps.shown["findings"]),
+        ("coverage " + "/".join(maps.coverage), maps.shown["coverage"])) if present]
+    size = len(maps.pages["index.html"].encode()) / 1e6
+    console.echo(f"maps: index.html ({size:.1f} MB; {', '.join(shown) or 'communes only'}), "
+                 f"{len(maps.pages) - 1} region maps, {', '.join(maps.images)}")

@@ -2,38 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
-from ictgis.cli.main import Console, output_title, run_step
+from ictgis.cli.main import Console, echo_rejects, run_steps
 from ictgis.cli.options import format_opt, out_opt, quiet_opt, strict_opt, workspace_opt
-from ictgis.workspace import Workspace
 
-
-def write_stats(ws: Workspace, outputs: Path, formats: Sequence[str], console: Console
-                ) -> dict[str, pd.DataFrame]:
-    """Compute and write the statistics to ``OUTPUTS/stats``; print the summary."""
-    from ictgis import io
-    from ictgis.stats import NUMBER_FORMATS, compute_stats, headers, indicator_layers
-
-    tables = compute_stats(ws)
-    layers = indicator_layers(ws, tables)
-    title = output_title(ws)
-    with io.staged_dir(outputs / "stats") as tmp:
-        columns = {c for table in tables.values() for c in table.columns}
-        io.write_tables(tmp, tables, formats=formats, layers=layers, name="stats",
-                        headers=headers(columns), number_formats=NUMBER_FORMATS, title=title)
-    console.echo(title)
-    console.echo(format_summary(tables))
-    console.echo(f"written: {outputs / 'stats'}")
-    return dict(tables)
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def format_summary(tables: Mapping[str, pd.DataFrame]) -> str:
     """The province, its zones and its regions: S, P, N, R and Dp as a text table."""
+    import pandas as pd
+
     rows = [("Toàn tỉnh", tables["province"].iloc[0])]
     for level, key in (("zone", "zone"), ("region", "region")):
         if level in tables:
@@ -63,11 +48,15 @@ def command(workspace: Path, out: Path | None, formats: tuple[str, ...], strict:
     the sums at every level, with S, P and N beside them.
 
     \b
-
     Examples
     --------
     ictgis stats
     ictgis stats -w ../tien_giang --format csv,geojson
     """
-    run_step(workspace, out, quiet=quiet, strict=strict,
-             write=lambda ws, outputs, console: write_stats(ws, outputs, formats, console))
+    console = Console(quiet)
+    result = run_steps(workspace, out, ["stats"], console, strict=strict, formats=formats)
+    stats = result.results["stats"]
+    console.echo(stats.title)
+    console.echo(format_summary(stats.tables))
+    console.echo(f"written: {result.outputs / 'stats'}")
+    echo_rejects(result, console)

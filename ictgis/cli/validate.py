@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ictgis.cli.main import Console, load_checked, output_dir, save_rejects
+from ictgis.cli.main import Console, load_checked
 from ictgis.cli.options import out_opt, quiet_opt, strict_opt, workspace_opt
 
 
@@ -23,19 +23,20 @@ def command(workspace: Path, out: Path | None, strict: bool, quiet: bool) -> Non
     written to OUT/rejects/ with the reason.
 
     \b
-
     Examples
     --------
     ictgis validate
     ictgis validate -w ../dong_thap --strict
     """
+    from ictgis import outputs, pipeline
     from ictgis.workspace import siting_context
 
     console = Console(quiet)
     ws = load_checked(workspace, console, strict=strict)
     if ws.bts is not None:
         siting_context(ws)  # mast classes must be known to the [siting] rules
-    where = save_rejects(ws, output_dir(workspace, out))
+    result = pipeline.run(ws, steps=[], out=pipeline.output_dir(workspace, out))
+    where = result.outputs / outputs.REJECTS
     counts = ws.problems["severity"].value_counts()
     console.echo(f"{ws.config.province}: {len(ws.communes)} communes, "
                  f"{len(ws.post_offices)} postal points"

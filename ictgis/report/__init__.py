@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import io as _bytes_io
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -179,28 +177,6 @@ def values_by_id(table: pd.DataFrame) -> dict[str, float]:
     return dict(zip(table["id"], table["value"].astype(float), strict=True))
 
 
-def bar_chart(table: pd.DataFrame, label: str, value: str, title: str) -> str:
-    """A horizontal bar chart as a ``data:image/png;base64`` URI (matplotlib, no files)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    data = table[[label, value]].dropna()
-    fig, ax = plt.subplots(figsize=(7, 0.35 * len(data) + 1.2), dpi=100)
-    ax.barh(data[label].astype(str), data[value], color="#2b6cb0")
-    for y, v in enumerate(data[value]):
-        ax.text(v, y, f" {v:,.2f}", va="center", fontsize=8)
-    ax.set_title(title, fontsize=10)
-    ax.invert_yaxis()
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    buffer = _bytes_io.BytesIO()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
 def fmt(value: object, decimals: int = 2) -> str:
     """A number as the report shows it (thousands separated; empty for missing)."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
@@ -210,57 +186,18 @@ def fmt(value: object, decimals: int = 2) -> str:
     return str(value)
 
 
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="{{ lang }}"><head><meta charset="utf-8">
-<title>{{ t.title }} — {{ province }}</title>
-<style>
-body { font-family: "Segoe UI", Arial, sans-serif; margin: 2em auto; max-width: 1100px;
-       color: #1a202c; }
-h1 { font-size: 1.6em; } h2 { border-bottom: 2px solid #2b6cb0; padding-bottom: .2em; }
-table { border-collapse: collapse; margin: .5em 0 1.5em; font-size: .9em; }
-th, td { border: 1px solid #cbd5e0; padding: .25em .6em; }
-th { background: #ebf4ff; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
-.synthetic { background: #fed7d7; color: #9b2c2c; padding: .5em 1em; font-weight: bold; }
-img { max-width: 100%; border: 1px solid #e2e8f0; margin: .5em 0; }
-</style></head><body>
-<h1>{{ t.title }} — {{ province }}</h1>
-{% if synthetic %}<p class="synthetic" id="synthetic">{{ t.synthetic }}</p>{% endif %}
-<section id="headline"><h2>{{ t.headline }}</h2>
-<table><tr><th>{{ t.indicator }}</th><th>{{ t.unit }}</th><th>{{ t.value }}</th>
-{% if compare %}<th>{{ t.previous }}</th><th>{{ t.change }}</th>{% endif %}
-<th>{{ t.target }}</th><th>{{ t.pct }}</th></tr>
-{% for r in headline %}<tr data-id="{{ r.id }}"><td>{{ r.indicator }}</td><td>{{ r.unit }}</td>
-<td class="n" data-value="{{ r.value }}">{{ fmt(r.value, r.decimals) }}</td>
-{% if compare %}<td class="n">{{ fmt(r.previous, r.decimals) }}</td>
-<td class="n">{{ fmt(r.change, r.decimals) }}</td>{% endif %}
-<td class="n">{{ fmt(r.target, r.decimals) }}</td><td class="n">{{ fmt(r.pct_achieved, 1) }}</td></tr>
-{% endfor %}</table></section>
-{% for section in tables %}<section id="{{ section.id }}"><h2>{{ section.title }}</h2>
-<table><tr>{% for h in section.headers %}<th>{{ h }}</th>{% endfor %}</tr>
-{% for row in section.rows %}<tr>{% for cell, numeric in row %}
-<td{% if numeric %} class="n"{% endif %}>{{ cell }}</td>{% endfor %}</tr>
-{% endfor %}</table></section>
-{% endfor %}
-{% if charts %}<section id="charts"><h2>{{ t.charts }}</h2>
-{% for src, alt in charts %}<img src="{{ src }}" alt="{{ alt }}">{% endfor %}</section>{% endif %}
-{% if maps %}<section id="maps"><h2>{{ t.maps }}</h2>
-{% for src, alt in maps %}<img src="{{ src }}" alt="{{ alt }}">{% endfor %}</section>{% endif %}
-<section id="quality"><h2>{{ t.quality }}</h2>
-{% if problems %}<table><tr><th>{{ t.problems }}</th><th>{{ t.findings }}</th></tr>
-{% for kind, n in problems %}<tr><td>{{ kind }}</td><td class="n">{{ n }}</td></tr>{% endfor %}
-</table>{% else %}<p>{{ t.none }}</p>{% endif %}</section>
-<section id="assumptions"><h2>{{ t.assumptions }}</h2><ul>
-{% for a in assumptions %}<li>{{ a }}</li>{% endfor %}</ul></section>
-</body></html>
-"""
 
 
 def render_html(context: Mapping[str, object]) -> str:
-    """The report page (self-contained: styles inline, images as data URIs), text escaped."""
-    from jinja2 import Environment
+    """The report page (self-contained: styles inline, images as data URIs), text escaped.
 
-    env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
-    return env.from_string(_TEMPLATE).render(fmt=fmt, **context)
+    The template is ``ictgis/report/templates/report.html.j2``.
+    """
+    from jinja2 import Environment, PackageLoader
+
+    env = Environment(loader=PackageLoader("ictgis.report", "templates"), autoescape=True,
+                      trim_blocks=True, lstrip_blocks=True)
+    return env.get_template("report.html.j2").render(fmt=fmt, **context)
 
 
 def table_section(section_id: str, title: str, table: pd.DataFrame,

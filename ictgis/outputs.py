@@ -1,0 +1,190 @@
+"""The outputs folder's contract: every file name a step writes, and the readers later steps use.
+
+No other module spells a path inside the outputs folder. A step writes into
+``Outputs(stage).<folder>``; the maps, the report and ``--compare`` read earlier results with the
+readers below, which return ``None`` (or an empty mapping) for what has not been written yet.
+
+Layout::
+
+    OUT/
+      manifest.json                   inputs with checksums, config, versions, timings, outputs
+      rejects/problems.csv            every problem found while loading; <layer>.csv rejected rows
+      stats/<level>.csv               indicators per level; stats.xlsx; stats.gpkg (map layers)
+      siting/findings.csv|.gpkg       one row per finding; summary_<table>.csv; summary.xlsx;
+                                      planned_not_built.csv; proposals.csv|.xlsx
+      coverage/level_<op>_<tech>.tif  received level; class_any_<tech>.tif signal classes;
+                                      <level>.csv; coverage.xlsx; coverage.gpkg; uncovered_areas.csv
+      maps/index.html                 the province; region_<slug>.html; static_<name>.png
+      report.html, report.xlsx        the yearly report
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+
+MANIFEST = "manifest.json"
+REPORT_HTML = "report.html"
+REPORT_XLSX = "report.xlsx"
+
+#: The folder of each step, and the base name of its workbook and GeoPackage.
+STATS, SITING, COVERAGE, MAPS, REJECTS = "stats", "siting", "coverage", "maps", "rejects"
+
+PROBLEMS_CSV = "problems.csv"
+FINDINGS_CSV = "findings.csv"
+FINDINGS_GPKG = "findings.gpkg"
+SITING_SUMMARY_XLSX = "summary.xlsx"
+PLANNED_NOT_BUILT_CSV = "planned_not_built.csv"
+PROPOSALS_CSV = "proposals.csv"
+PROPOSALS_XLSX = "proposals.xlsx"
+UNCOVERED_AREAS = "uncovered_areas"
+MAP_INDEX = "index.html"
+
+#: The levels whose tables later steps read.
+READ_LEVELS = ("province", "zone", "region", "district")
+
+
+def rejected_rows_csv(layer: str) -> str:
+    """File name of the rejected rows of one layer, in ``rejects/``."""
+    return f"{layer}.csv"
+
+
+def level_csv(level: str) -> str:
+    """File name of one level's table (``stats/`` or ``coverage/``)."""
+    return f"{level}.csv"
+
+
+def siting_summary_csv(table: str) -> str:
+    """File name of one siting summary table (``rules``, ``compliance_region``, ...)."""
+    return f"summary_{table}.csv"
+
+
+def level_raster(operator: str, technology: str) -> str:
+    """File name of a best-server received-level GeoTIFF (``operator`` may be ``any``)."""
+    return f"level_{operator.lower()}_{technology.lower()}.tif"
+
+
+def class_raster(technology: str) -> str:
+    """File name of the classified signal raster of any operator."""
+    return f"class_any_{technology.lower()}.tif"
+
+
+def region_page(slug: str) -> str:
+    """File name of one region's map page."""
+    return f"region_{slug}.html"
+
+
+def static_map(name: str) -> str:
+    """File name of a static PNG map (``radius``, ``coverage``)."""
+    return f"static_{name}.png"
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """An outputs folder (the real one, or the staging copy a run writes into)."""
+
+    root: Path
+
+    def folder(self, step: str) -> Path:
+        """The folder of a step (``stats``, ``siting``, ``coverage``, ``maps``, ``rejects``)."""
+        return self.root / step
+
+    @property
+    def manifest(self) -> Path:
+        """``manifest.json``."""
+        return self.root / MANIFEST
+
+    @property
+    def report_html(self) -> Path:
+        """``report.html``."""
+        return self.root / REPORT_HTML
+
+    @property
+    def report_xlsx(self) -> Path:
+        """``report.xlsx``."""
+        return self.root / REPORT_XLSX
+
+    # ---------------------------------------------------------------- readers for later steps
+
+    def tables(self) -> dict[str, dict[str, pd.DataFrame]]:
+        """The tables earlier steps wrote, as far as they exist.
+
+        Returns
+        -------
+        dict
+            ``{"stats": {level: table}, "coverage": {level: table}, "siting": {level or
+            "rules": table}}`` for the levels of :data:`READ_LEVELS`; a step that has not run
+            is absent.
+        """
+        from ictgis import io
+
+        names = {
+            STATS: {lvl: f"{STATS}/{level_csv(lvl)}" for lvl in READ_LEVELS},
+            COVERAGE: {lvl: f"{COVERAGE}/{level_csv(lvl)}" for lvl in READ_LEVELS},
+            SITING: {**{lvl: f"{SITING}/{siting_summary_csv('compliance_' + lvl)}"
+                        for lvl in READ_LEVELS},
+                     "rules": f"{SITING}/{siting_summary_csv('rules')}"},
+        }
+        found = {}
+        for step, files in names.items():
+            tables = {key: io.read_output_table(self.root / name) for key, name in files.items()}
+            present = {key: table for key, table in tables.items() if table is not None}
+            if present:
+                found[step] = present
+        return found
+
+    def stats_communes(self) -> gpd.GeoDataFrame | None:
+        """The commune layer of ``stats.gpkg`` (None before ``ictgis stats``)."""
+        from ictgis import io
+
+        return io.read_output_layer(self.folder(STATS) / f"{STATS}.gpkg", "communes")
+
+    def coverage_communes(self) -> gpd.GeoDataFrame | None:
+        """The commune layer of ``coverage.gpkg`` (None before ``ictgis coverage``)."""
+        from ictgis import io
+
+        return io.read_output_layer(self.folder(COVERAGE) / f"{COVERAGE}.gpkg", "communes")
+
+    def findings(self, layer: str = "findings") -> gpd.GeoDataFrame | None:
+        """A layer of ``findings.gpkg``: ``findings`` or ``links`` (None before siting)."""
+        from ictgis import io
+
+        return io.read_output_layer(self.folder(SITING) / FINDINGS_GPKG, layer)
+
+    def class_rasters(self, technologies: Iterable[str]
+                      ) -> dict[str, tuple[np.ndarray, object, object]]:
+        """``{technology: (classes, transform, crs)}`` of the class rasters that exist."""
+        from ictgis import io
+
+        found = {}
+        for tech in technologies:
+            path = self.folder(COVERAGE) / class_raster(tech)
+            if path.is_file():
+                found[tech] = io.read_raster(path)
+        return found
+
+    def problems(self) -> pd.DataFrame | None:
+        """``rejects/problems.csv`` (None when no run has written it)."""
+        from ictgis import io
+
+        return io.read_output_table(self.folder(REJECTS) / PROBLEMS_CSV)
+
+    def static_maps(self) -> list[tuple[str, bytes]]:
+        """``(stem, PNG bytes)`` of the static maps, sorted by name."""
+        from ictgis import io
+
+        return io.read_files(self.folder(MAPS), static_map("*"))
+
+
+def files(root: Path, *, exclude: Mapping[str, None] | Iterable[str] = (MANIFEST,)) -> list[str]:
+    """Every output file below ``root`` (relative, sorted), hidden and excluded names left out."""
+    left_out = set(exclude)
+    return [str(p.relative_to(root)) for p in sorted(Path(root).rglob("*"))
+            if p.is_file() and not p.name.startswith(".") and p.name not in left_out]

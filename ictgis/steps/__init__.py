@@ -1,0 +1,90 @@
+"""The steps of a run, one module each: ``compute(ws, ctx, ...) -> Result``, ``write(result, ctx)``.
+
+A step computes from the loaded :class:`~ictgis.workspace.Workspace` (and, for the views, from
+what earlier steps wrote), returns a frozen result, and writes it into its folder of the outputs
+(:mod:`ictgis.outputs`). Steps never print: progress goes through ``ctx.progress``, warnings
+are returned in the result. :mod:`ictgis.pipeline` runs them in the order of :data:`STEPS`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ictgis.outputs import Outputs
+
+if TYPE_CHECKING:
+    from ictgis.config import Config
+    from ictgis.workspace import Workspace
+
+#: Formats of the tables when none are asked for.
+DEFAULT_FORMATS: tuple[str, ...] = ("csv", "xlsx", "gpkg")
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """What every step gets besides the workspace.
+
+    Attributes
+    ----------
+    outputs
+        The outputs folder being built: earlier results are read from it, new ones written.
+    lang
+        Language of the labels in the outputs: ``vi`` or ``en``.
+    formats
+        Table formats to write (``csv``, ``xlsx``, ``gpkg``, ``geojson``).
+    progress
+        Called with a short text as the work advances (None: silent).
+    """
+
+    outputs: Outputs
+    lang: str = "vi"
+    formats: tuple[str, ...] = DEFAULT_FORMATS
+    progress: Callable[[str], None] | None = None
+
+
+class StepModule(Protocol):
+    """What a step module provides."""
+
+    NAME: str
+    NEEDS_BTS: bool
+
+    def compute(self, ws: Workspace, ctx: StepContext, **options: Any) -> Any:
+        """Compute the step's result (no file written)."""
+
+    def write(self, result: Any, ctx: StepContext) -> list[Path]:
+        """Write the result into its folder of ``ctx.outputs``; return the files written."""
+
+
+#: The steps of a run, in order (``validate`` is the loading, done before any step).
+STEPS: tuple[str, ...] = ("stats", "siting", "coverage", "maps", "report")
+
+
+def step(name: str) -> StepModule:
+    """The module of a step, imported on first use.
+
+    Raises
+    ------
+    KeyError
+        When ``name`` is not one of :data:`STEPS`.
+    """
+    if name not in STEPS:
+        msg = f"{name!r} is not a step; steps: {', '.join(STEPS)}"
+        raise KeyError(msg)
+    module: Any = importlib.import_module(f"ictgis.steps.{name}")
+    return module  # type: ignore[no-any-return]
+
+
+def output_title(config: Config) -> str:
+    """The line above every output: the province, and the synthetic-data label when it is."""
+    if config.synthetic:
+        return f"{config.province} — SYNTHETIC DATA (ictgis demo), not real figures"
+    return config.province
+
+
+def ordered(names: Sequence[str]) -> list[str]:
+    """``names`` in the order of a run."""
+    return [name for name in STEPS if name in names]

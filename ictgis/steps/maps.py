@@ -1,0 +1,86 @@
+"""Step ``maps``: offline HTML maps of the province and its regions, static PNGs -> ``OUT/maps/``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ictgis import outputs
+from ictgis.steps import StepContext
+
+if TYPE_CHECKING:
+    from ictgis.workspace import Workspace
+
+NAME = outputs.MAPS
+NEEDS_BTS = False
+#: Indicators of the choropleth and classification schemes (as in :mod:`ictgis.maps`; kept
+#: here so that ``--help`` does not import folium).
+INDICATORS = ("radius_km", "pop_per_point", "masts_per_100km2", "pop_pct_any_2g",
+              "pop_pct_any_3g", "pop_pct_any_4g")
+SCHEMES = ("quantiles", "natural_breaks")
+
+
+@dataclass(frozen=True)
+class MapsResult:
+    """The pages (file name -> HTML), the static maps (file name -> PNG), what they show."""
+
+    pages: Mapping[str, str]
+    images: Mapping[str, bytes]
+    #: Layers of earlier steps on the map: ``bts``, ``findings``, ``coverage`` -> shown or not.
+    shown: Mapping[str, bool]
+    coverage: tuple[str, ...]
+
+
+def map_inputs(ws: Workspace, found: outputs.Outputs) -> dict[str, Any]:
+    """The results of earlier steps in ``found``, as arguments of ``maps.map_data``.
+
+    Statistics are computed when ``stats.gpkg`` is absent (they are instant); siting findings
+    and coverage are left out when their step has not run.
+    """
+    from ictgis import maps
+    from ictgis.stats import compute_stats
+
+    stats = found.stats_communes()
+    if stats is None:
+        stats = compute_stats(ws)["commune"]
+    technologies = ws.config.coverage.technologies
+    rasters = {tech: maps.CoverageRaster(classes, transform, crs, technologies[tech].classes_dbm,
+                                         technologies[tech].threshold_dbm
+                                         + technologies[tech].margin_db)
+               for tech, (classes, transform, crs) in found.class_rasters(technologies).items()}
+    return {"stats": stats, "coverage": found.coverage_communes(),
+            "findings": found.findings("findings"), "links": found.findings("links"),
+            "rasters": rasters}
+
+
+def compute(ws: Workspace, ctx: StepContext, *, indicator: str = "radius_km",
+            tiles: str = "none", scheme: str = "quantiles", **_options: Any) -> MapsResult:
+    """Build the map pages and static maps from the workspace and earlier results.
+
+    Every label is in ``ctx.lang``; siting findings and coverage are shown when
+    ``ctx.outputs`` holds them.
+    """
+    from ictgis import maps
+
+    data = maps.map_data(ws, **map_inputs(ws, ctx.outputs))
+    pages = maps.map_pages(data, indicator=indicator, scheme=scheme, tiles=tiles, lang=ctx.lang,
+                           progress=ctx.progress)
+    images = maps.static_maps(data, scheme=scheme, lang=ctx.lang)
+    shown = {"bts": data.bts is not None, "findings": data.findings is not None,
+             "coverage": bool(data.coverage)}
+    return MapsResult(pages, images, shown, tuple(data.coverage))
+
+
+def write(result: MapsResult, ctx: StepContext) -> list[Path]:
+    """Write ``maps/``: the pages and the PNGs."""
+    from ictgis import io
+
+    folder = ctx.outputs.folder(NAME)
+    with io.staged_dir(folder) as tmp:
+        for name, text in result.pages.items():
+            io.write_text(tmp / name, text)
+        for name, png in result.images.items():
+            io.write_bytes(tmp / name, png)
+    return [folder / name for name in (*result.pages, *result.images)]

@@ -1,0 +1,83 @@
+"""Step ``siting``: every mast (and proposal) against the plan -> ``OUT/siting/``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ictgis import outputs
+from ictgis.steps import StepContext, output_title
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ictgis.workspace import Workspace
+
+NAME = outputs.SITING
+NEEDS_BTS = True
+
+#: Headers of the proposals workbook.
+VERDICT_HEADERS = {
+    "id": "Mã đề xuất", "verdict": "Kết quả", "reasons": "Lý do", "colocate_with": "Dùng chung với cột",
+    "colocate_distance_m": "Khoảng cách tới cột (m)", "planned_site": "Vị trí quy hoạch",
+    "planned_distance_m": "Cách vị trí quy hoạch (m)", "rules": "Quy tắc", "operators": "Doanh nghiệp",
+    "mast_class": "Loại cột", "height": "Chiều cao (m)", "commune": "Mã xã",
+    "x": "Tọa độ Y (VN-2000)", "y": "Tọa độ X (VN-2000)",
+}
+
+
+@dataclass(frozen=True)
+class SitingResult:
+    """Findings, summary tables, the verdicts on proposals (None without proposals)."""
+
+    findings: pd.DataFrame
+    tables: Mapping[str, pd.DataFrame]
+    verdicts: pd.DataFrame | None
+    crs: str
+    title: str
+
+
+def compute(ws: Workspace, ctx: StepContext, *, proposals: Path | None = None,
+            **_options: Any) -> SitingResult:
+    """Check every mast against the plan; judge the proposals of ``proposals`` or the workspace."""
+    from ictgis import siting
+    from ictgis.workspace import load_proposals, siting_context
+
+    context = siting_context(ws)
+    findings = siting.check_sites(context, lang=ctx.lang)
+    tables = siting.summary_tables(context, findings)
+    verdicts = None
+    if proposals is not None or "proposals" in ws.config.layers:
+        candidates, problems = load_proposals(ws, proposals)
+        rejected = problems[problems["severity"] == "rejected"]
+        verdicts = siting.judge_proposals(candidates, context, lang=ctx.lang, rejected=rejected)
+    return SitingResult(findings, tables, verdicts, ws.config.crs, output_title(ws.config))
+
+
+def write(result: SitingResult, ctx: StepContext) -> list[Path]:
+    """Write ``siting/``: findings (CSV, GPKG), summaries (XLSX, CSV), not built, proposals."""
+    from ictgis import io, siting
+    from ictgis.stats import NUMBER_FORMATS, headers
+
+    folder = ctx.outputs.folder(NAME)
+    findings, tables = result.findings, result.tables
+    with io.staged_dir(folder) as tmp:
+        io.write_csv(findings, tmp / outputs.FINDINGS_CSV)
+        io.write_layers(siting.finding_layers(findings, result.crs), tmp / outputs.FINDINGS_GPKG)
+        io.write_xlsx(tables, tmp / outputs.SITING_SUMMARY_XLSX, title=result.title,
+                      headers={**headers(c for t in tables.values() for c in t.columns),
+                               **siting.HEADERS},
+                      formats={**NUMBER_FORMATS, "compliance_pct": "0.0"})
+        for name, table in tables.items():
+            io.write_csv(table, tmp / outputs.siting_summary_csv(name))
+        not_built = findings[findings["rule"] == "plan.not_built"]
+        io.write_csv(not_built.drop(columns=["ox", "oy", "other_id", "value"]),
+                     tmp / outputs.PLANNED_NOT_BUILT_CSV)
+        if result.verdicts is not None:
+            io.write_csv(result.verdicts, tmp / outputs.PROPOSALS_CSV)
+            io.write_xlsx({"de_xuat": result.verdicts}, tmp / outputs.PROPOSALS_XLSX,
+                          headers=VERDICT_HEADERS, title=result.title)
+        written = sorted(tmp.iterdir())
+    return [folder / p.name for p in written]

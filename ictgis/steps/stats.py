@@ -1,0 +1,51 @@
+"""Step ``stats``: postal and telecom indicators at every level -> ``OUT/stats/``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ictgis import outputs
+from ictgis.steps import StepContext, output_title
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+    from ictgis.workspace import Workspace
+
+NAME = outputs.STATS
+NEEDS_BTS = False
+
+
+@dataclass(frozen=True)
+class StatsResult:
+    """The indicator tables by level and the map layers made from them."""
+
+    tables: Mapping[str, pd.DataFrame]
+    layers: Mapping[str, gpd.GeoDataFrame]
+    title: str
+
+
+def compute(ws: Workspace, ctx: StepContext, **_options: Any) -> StatsResult:
+    """Indicators at every level (:func:`ictgis.stats.compute_stats`) and their map layers."""
+    from ictgis.stats import compute_stats, indicator_layers
+
+    tables = compute_stats(ws)
+    return StatsResult(tables, indicator_layers(ws, tables), output_title(ws.config))
+
+
+def write(result: StatsResult, ctx: StepContext) -> list[Path]:
+    """Write ``stats/``: a CSV per level (always: later steps read them), XLSX, GPKG, GeoJSON."""
+    from ictgis import io
+    from ictgis.stats import NUMBER_FORMATS, headers
+
+    folder = ctx.outputs.folder(NAME)
+    with io.staged_dir(folder) as tmp:
+        columns = {c for table in result.tables.values() for c in table.columns}
+        written = io.write_tables(tmp, result.tables, formats=ctx.formats, layers=result.layers,
+                                  name=NAME, headers=headers(columns),
+                                  number_formats=NUMBER_FORMATS, title=result.title)
+    return [folder / p.name for p in written]
