@@ -50,6 +50,7 @@ from ictgis.demo.rules import (
 
 _BUILDING = SITING["plan_statuses"][0]  # trang_thai of a mast under construction
 _N_UNPLANNED = 6  # masts under construction at no planned site
+
 #: Deliberate errors and breaches among the masts: number of each.
 _N_OUTSIDE, _N_WRONG_COMMUNE, _N_DUPLICATE = 3, 5, 4
 _N_IN_PROHIBITED = 4, 2  # in a prohibited zone, in a relic's buffer
