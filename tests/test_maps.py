@@ -129,7 +129,8 @@ def test_region_slug() -> None:
 
 
 def test_cli_choices_match_the_registries() -> None:
-    from ictgis.cli.map import INDICATOR_CHOICES, SCHEME_CHOICES
+    from ictgis.steps.maps import INDICATORS as INDICATOR_CHOICES
+    from ictgis.steps.maps import SCHEMES as SCHEME_CHOICES
 
     assert set(INDICATOR_CHOICES) == set(maps.INDICATORS)
     assert set(SCHEME_CHOICES) == set(maps.CLASSIFIERS)

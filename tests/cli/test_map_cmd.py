@@ -22,6 +22,7 @@ from click.testing import CliRunner
 
 from ictgis import maps
 from ictgis.cli.main import main
+from ictgis.maps.elements import asset_text
 
 #: Labels of the default (Vietnamese) and of the English maps.
 VI, EN = maps.LABELS["vi"], maps.LABELS["en"]
@@ -215,6 +216,21 @@ def lang_index(request: pytest.FixtureRequest) -> tuple[Page, dict]:
     """Each language's province map, with its labels."""
     page = request.getfixturevalue("index" if request.param == "vi" else "index_en")
     return page, maps.LABELS[request.param]
+
+
+#: Compiles a script without running it; the error's name and message, or null.
+COMPILE = ("source => { try { new Function(source); return null; }"
+           " catch (e) { return e.name + ': ' + e.message; } }")
+
+
+def test_page_script_is_valid_javascript(browser) -> None:
+    source = asset_text("ictgis.js")
+    page = browser.new_page()
+    try:
+        assert page.evaluate(COMPILE, source) is None
+        assert page.evaluate(COMPILE, source + "\n}").startswith("SyntaxError")
+    finally:
+        page.close()
 
 
 def test_loads_offline_with_no_error_and_no_request(index: Page) -> None:

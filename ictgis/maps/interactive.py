@@ -1,0 +1,182 @@
+"""Interactive maps: the folium map of the province or of a region, and every page's HTML."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+
+import folium
+from branca.element import Element
+from folium.map import Layer
+
+from ictgis.errors import ConfigError, DataError
+from ictgis.maps.classification import Classes, choropleth_classes
+from ictgis.maps.data import MapData, region_data, region_slug, regions
+from ictgis.maps.elements import CommuneSearch, Legend, PageScript, Title, legend_section
+from ictgis.maps.labels import labels_for
+from ictgis.maps.layers import (
+    commune_layer,
+    coverage_layers,
+    findings_layer,
+    outline_layer,
+    planned_layer,
+    post_layers,
+    simplify_polygons,
+    site_layer,
+    to_lonlat,
+    zone_layer,
+)
+from ictgis.maps.offline import MAX_ZOOM, render_html, tile_layer
+from ictgis.maps.styles import INDICATORS
+
+
+def _title_html(data: MapData, classes: Classes, nav: Sequence[tuple[str, str]]) -> str:
+    t = labels_for(classes.lang)
+    where = f"{data.province} — {data.region}" if data.region else data.province
+    what = t["by_commune"].format(label=classes.indicator.label)
+    parts = [f'<div class="name">{html.escape(where)}</div>', f"<div>{html.escape(what)}</div>"]
+    if data.synthetic:
+        parts.append(f'<div class="ictgis-synthetic">{html.escape(t["synthetic"])}</div>')
+    if nav:
+        links = " · ".join(f'<a href="{html.escape(href, quote=True)}">{html.escape(label)}</a>'
+                           for label, href in nav)
+        parts.append(f'<div class="nav">{links}</div>')
+    return "".join(parts)
+
+
+def _require_indicator(data: MapData, indicator: str) -> None:
+    if indicator not in INDICATORS:
+        msg = f"unknown indicator {indicator!r}; use one of {', '.join(INDICATORS)}"
+        raise ConfigError(msg)
+    if indicator not in data.communes.columns:
+        step = "ictgis coverage" if INDICATORS[indicator].source == "coverage" else "ictgis stats"
+        msg = f"the map of {indicator} needs the results of `{step}`: run it first"
+        raise DataError(msg)
+
+
+def build_map(data: MapData, *, indicator: str = "radius_km", scheme: str = "quantiles",
+              k: int = 5, tiles: str = "none", classes: Classes | None = None,
+              nav: Sequence[tuple[str, str]] = (), lang: str = "vi") -> folium.Map:
+    """Build the interactive map of a province (or of one region).
+
+    Layers, each in the layer control, left out when their data is absent: the commune
+    choropleth of ``indicator`` (searchable by name), district and region outlines with
+    labels, postal points by type, BTS sites by operator (clustered), plan zones, planned
+    sites, siting findings, and a coverage overlay per technology. A legend states the
+    indicator, its units and class limits; scale bar and full screen control.
+
+    Parameters
+    ----------
+    data
+        The layers (:func:`map_data`, :func:`region_data`).
+    indicator
+        A key of :data:`INDICATORS`; the column must be in ``data.communes``.
+    scheme, k
+        Classification (:data:`CLASSIFIERS`) and number of classes.
+    tiles
+        ``none`` (default: no network at all), ``osm``, or a tile URL template.
+    classes
+        Classes to use instead of classifying ``data`` (e.g. the province's, on a region).
+    nav
+        (label, relative link) pairs shown in the title (the other maps).
+    lang
+        Language of every label (a key of :data:`LABELS`); ``classes`` carry their own.
+
+    Raises
+    ------
+    DataError
+        When the indicator's column is absent (its step has not run).
+    ConfigError
+        For an unknown indicator, scheme, tiles value or language.
+    """
+    from folium.plugins import Fullscreen
+
+    _require_indicator(data, indicator)
+    t = labels_for(lang)
+    if classes is None:
+        classes = choropleth_classes(data.communes[indicator], indicator, scheme=scheme, k=k,
+                                     lang=lang)
+    base_tiles = tile_layer(tiles, lang)
+    communes = simplify_polygons(data.communes)
+    west, south, east, north = to_lonlat(communes[["geometry"]]).total_bounds
+    m = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None,
+                   zoom_start=10, prefer_canvas=True, maxZoom=MAX_ZOOM, zoom_control=True)
+    m.default_js = [("leaflet", folium.Map.default_js[0][1])]
+    m.default_css = [("leaflet_css", folium.Map.default_css[0][1])]
+    title = html.escape(data.province + (f" — {data.region}" if data.region else ""))
+    m.get_root().title = title
+    n_bts = 0 if data.bts is None else len(data.bts)
+    m.add_child(PageScript({"bts": n_bts, "indicator": indicator, "synthetic": data.synthetic,
+                           "region": data.region, "lang": lang}, t))
+    m.fit_bounds([[south, west], [north, east]])  # before the clusters load (markercluster)
+    if base_tiles is not None:
+        m.add_child(base_tiles)
+    legend: list[tuple[str, Element | None]] = []
+
+    def add(layer: Layer, section: str | None) -> None:
+        m.add_child(layer)
+        if section:
+            legend.append((section.replace("{sid}", f"s{len(legend)}", 1), layer))
+
+    choropleth, choropleth_legend = commune_layer(communes, classes,
+                                                  tiles=base_tiles is not None)
+    add(choropleth, choropleth_legend)
+    if data.zones is not None and len(data.zones):
+        add(*zone_layer(data.zones, t))
+    for level, label, stroke, weight in (("district", t["district_outlines"], "#333333", 1.6),
+                                         ("region", t["region_outlines"], "#000000", 3.0)):
+        if level in communes.columns and communes[level].notna().any():
+            add(outline_layer(communes, level, name=label, stroke=stroke, weight=weight), None)
+    names = dict(zip(data.communes["code"].astype(str), data.communes["name"].astype(str),
+                     strict=True))
+    if data.post_offices is not None and len(data.post_offices):
+        posts = post_layers(data.post_offices, names, t)
+        for layer, _ in posts:
+            m.add_child(layer)
+        legend.append((legend_section(f"s{len(legend)}", t["postal_points"],
+                                      [row for _, row in posts]), None))
+    if data.planned_sites is not None and len(data.planned_sites):
+        add(*planned_layer(data.planned_sites, t))
+    if data.findings is not None and len(data.findings):
+        add(*findings_layer(data.findings, data.links, t))
+    if data.bts is not None and len(data.bts):
+        add(*site_layer(data.bts, data.findings, names, t))
+    for layer, section in coverage_layers(data.coverage, (west, south, east, north), lang):
+        add(layer, section)
+    if data.synthetic:
+        legend.append((f'<div class="ictgis-synthetic note">{html.escape(t["synthetic"])}'
+                       "</div>", None))
+    m.add_child(CommuneSearch(choropleth, property_name="_label"))
+    m.add_child(Fullscreen(position="topleft"))
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    m.add_child(Legend(legend))
+    m.add_child(Title(_title_html(data, classes, nav)))
+    return m
+
+
+def map_pages(data: MapData, *, indicator: str = "radius_km", scheme: str = "quantiles",
+              k: int = 5, tiles: str = "none", lang: str = "vi",
+              progress: Callable[[str], None] | None = None) -> dict[str, str]:
+    """HTML of ``index.html`` (the province) and ``region_<slug>.html`` per region.
+
+    Region maps use the province's classes, so colours compare across maps. ``lang``: the
+    language of the labels (a key of :data:`LABELS`).
+    """
+    _require_indicator(data, indicator)
+    classes = choropleth_classes(data.communes[indicator], indicator, scheme=scheme, k=k,
+                                 lang=lang)
+    names = regions(data)
+    files = {name: f"region_{region_slug(name)}.html" for name in names}
+    nav = [(labels_for(lang)["province"], "index.html"), *((name, files[name]) for name in names)]
+    pages = {}
+    if progress:
+        progress("map of the province")
+    pages["index.html"] = render_html(build_map(data, indicator=indicator, tiles=tiles,
+                                                classes=classes, nav=nav, lang=lang))
+    for name in names:
+        if progress:
+            progress(f"map of {name}")
+        part = region_data(data, name)
+        pages[files[name]] = render_html(build_map(part, indicator=indicator, tiles=tiles,
+                                                   classes=classes, nav=nav, lang=lang))
+    return pages

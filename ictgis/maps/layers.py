@@ -1,0 +1,384 @@
+"""Layer builders: GeoDataFrames in the working CRS -> folium layers and legend sections.
+
+Attributes travel as GeoJSON properties or compact columns (WGS 84, coordinates to 1e-5 degree);
+the page script (``assets/ictgis.js``) draws them. Each builder returns its layer(s) and a legend
+section (:func:`~ictgis.maps.elements.legend_section`) in the labels' language.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from folium.map import Layer
+
+from ictgis.crs import to_crs
+from ictgis.maps.classification import Classes, coverage_labels
+from ictgis.maps.data import CoverageRaster
+from ictgis.maps.elements import DataLayer, js_json, legend_section, swatch
+from ictgis.maps.labels import KIND_LABELS, labels_for
+from ictgis.maps.overlay import overlay_image
+from ictgis.maps.styles import (
+    NODATA_COLOR,
+    POST_COLORS,
+    SEVERITY_COLORS,
+    SHARED_COLOR,
+    ZONE_COLORS,
+    coverage_colors,
+    operator_color,
+)
+
+
+def _text(values: pd.Series) -> list[str | None]:
+    """Strings for display (None where missing); tuples become ``"a, b"``."""
+    def one(v: object) -> str | None:
+        if isinstance(v, tuple | list):
+            return ", ".join(str(x) for x in v) or None
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+            return None
+        return str(v)
+
+    return [one(v) for v in values.astype(object)]
+
+
+def _numbers(values: pd.Series, decimals: int, units: str = "") -> list[str | None]:
+    x = pd.to_numeric(values, errors="coerce").to_numpy(float)
+    suffix = f" {units}" if units else ""
+    return [None if not np.isfinite(v) else f"{v:,.{decimals}f}{suffix}" for v in x]
+
+
+def _rounded(values: np.ndarray, decimals: int) -> list[float | None]:
+    x = np.round(np.asarray(values, dtype=float), decimals)
+    return [None if not np.isfinite(v) else float(v) for v in x]
+
+
+def to_lonlat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The layer in WGS 84 longitude/latitude (EPSG:4326), as Leaflet wants it."""
+    return to_crs(gdf, "EPSG:4326")
+
+
+def _round_coords(geoms: np.ndarray, decimals: int = 5) -> np.ndarray:
+    return shapely.transform(geoms, lambda c: np.round(c, decimals))
+
+
+def simplify_polygons(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Polygons simplified for display, shared edges kept shared (tolerance ~1/5000 of extent)."""
+    if gdf.empty:
+        return gdf
+    x0, y0, x1, y1 = gdf.total_bounds
+    tolerance = max(max(x1 - x0, y1 - y0) / 5000.0, 2.0)
+    try:
+        geoms = shapely.coverage_simplify(gdf.geometry.array, tolerance)
+    except shapely.errors.GEOSException:  # not a clean coverage: simplify each polygon
+        geoms = shapely.simplify(gdf.geometry.array, tolerance, preserve_topology=True)
+    return gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
+
+
+def _feature_collection(gdf: gpd.GeoDataFrame, properties: Mapping[str, list]) -> str:
+    """A GeoJSON FeatureCollection (WGS 84, 5 decimals) as script-safe JSON text."""
+    geoms = _round_coords(to_lonlat(gdf).geometry.array)
+    texts = shapely.to_geojson(geoms)
+    keys = list(properties)
+    parts = [
+        '{"type":"Feature","geometry":' + g + ',"properties":'
+        + js_json(dict(zip(keys, row, strict=True))) + "}"
+        for g, *row in zip(texts, *(properties[k] for k in keys), strict=True) if g is not None
+    ]
+    return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+
+
+def _operator_key(operators: pd.Series) -> pd.Series:
+    return operators.map(lambda ops: ", ".join(ops) if isinstance(ops, tuple | list)
+                         else ("" if ops is None else str(ops)))
+
+
+def commune_layer(communes: gpd.GeoDataFrame, classes: Classes, *, tiles: bool
+                  ) -> tuple[DataLayer, str]:
+    """The commune choropleth of ``classes`` (searchable) and its legend section.
+
+    ``tiles``: whether base tiles are under it (then it is more transparent).
+    """
+    t = labels_for(classes.lang)
+    ind = classes.indicator
+    c = communes
+    names = _text(c["name"])
+    districts = _text(c["district"]) if "district" in c else [None] * len(c)
+    props: dict[str, list] = {
+        "name": names, "code": _text(c["code"]),
+        "kind": [KIND_LABELS.get(k, k) for k in _text(c["kind"])] if "kind" in c
+        else [None] * len(c),
+        "district": districts,
+        "region": _text(c["region"]) if "region" in c else [None] * len(c),
+        "population": _numbers(c["population"], 0) if "population" in c else [None] * len(c),
+        "area": _numbers(c["area_km2"], 2, "km²") if "area_km2" in c else [None] * len(c),
+        "value": _numbers(c[classes.column], ind.decimals, ind.units),
+        "_c": classes.index(c[classes.column]).tolist(),
+        "_label": [f"{n} — {d}" if d else n for n, d in zip(names, districts, strict=True)],
+    }
+    fields = [("value", ind.label), *((key, t[key]) for key in (
+        "code", "kind", "district", "region", "population", "area"))]
+    extra = [("n_points", t["n_points"], 0, ""), ("radius_km", "R", 2, "km"),
+             ("pop_per_point", "Dp", 0, t["people_per_point"]), ("masts", t["masts"], 0, ""),
+             ("masts_per_100km2", t["density"], 1, t["per_100km2"])]
+    extra += [(col, t["covered_tech"].format(tech=col.removeprefix("pop_pct_any_").upper()),
+               1, "%") for col in c.columns if str(col).startswith("pop_pct_any_")]
+    for col, label, decimals, units in extra:
+        if col in c.columns and col != classes.column:
+            props[col] = _numbers(c[col], decimals, units)
+            fields.append((col, label))
+    options = {"key": "communes", "title": "name", "tooltip": "_label", "fields": fields,
+               "colors": list(classes.colors), "nodata": NODATA_COLOR, "stroke": "#666666",
+               "weight": 0.6, "fillOpacity": 0.55 if tiles else 0.75}
+    name = t["communes_layer"].format(label=ind.label, units=ind.units)
+    layer = DataLayer("polygons", _feature_collection(c, props), options, name=name)
+    rows = [swatch(col, label) for col, label in zip(classes.colors, classes.labels, strict=True)]
+    if c[classes.column].isna().any():
+        rows.append(swatch(NODATA_COLOR, t["no_data"].format(why=ind.nodata)))
+    note = t["classes_note"].format(scheme=t[f"scheme_{classes.scheme}"], n=len(classes.breaks))
+    legend = legend_section("{sid}", f"{ind.label} ({ind.units})", rows, note)
+    return layer, legend
+
+
+def outline_layer(communes: gpd.GeoDataFrame, level: str, *, name: str, stroke: str,
+                  weight: float, show: bool = True) -> DataLayer:
+    """Outlines of the communes dissolved by ``level`` (district, region), labelled."""
+    shapes = communes[[level, "geometry"]].dissolve(by=level).reset_index()
+    inside = gpd.GeoDataFrame(geometry=shapely.point_on_surface(shapes.geometry.array),
+                              crs=shapes.crs)
+    inside = to_lonlat(inside)
+    props = {"name": _text(shapes[level]),
+             "_lon": _rounded(shapely.get_x(inside.geometry.array), 5),
+             "_lat": _rounded(shapely.get_y(inside.geometry.array), 5)}
+    options = {"key": f"{level}s", "stroke": stroke, "weight": weight, "labelClass": level}
+    return DataLayer("outlines", _feature_collection(shapes, props), options, name=name,
+                     show=show)
+
+
+def post_layers(posts: gpd.GeoDataFrame, commune_names: Mapping[str, str],
+                t: Mapping[str, str]) -> list[tuple[DataLayer, str]]:
+    """One layer per postal point type present, each with its legend row."""
+    from ictgis.postal import POINT_TYPES
+
+    out = []
+    types = posts["type"].astype("string").fillna("unknown")
+    for kind in [t for t in (*POINT_TYPES, *sorted(set(types) - set(POINT_TYPES)))
+                 if (types == t).any()]:
+        part = posts[(types == kind).to_numpy(bool)]
+        label = POINT_TYPES[kind][0] if kind in POINT_TYPES else kind
+        color = POST_COLORS.get(kind, "#636363")
+        counted = (part["counted"].map({True: t["yes"], False: t["no"]}) if "counted" in part
+                   else pd.Series([None] * len(part)))
+        props = {
+            "id": _text(part["id"]),
+            "name": _text(part["name"]) if "name" in part else [None] * len(part),
+            "type": [label] * len(part), "counted": _text(counted),
+            "commune": [commune_names.get(str(c)) for c in part.get("commune", [None] * len(part))],
+        }
+        props["_title"] = [n or i for n, i in zip(props["name"], props["id"], strict=True)]
+        options = {"key": f"post_{kind}", "title": "_title", "radius": 5, "stroke": "#ffffff",
+                   "fill": color,
+                   "fields": [[key, t[key]] for key in ("id", "type", "counted", "commune")]}
+        layer = DataLayer("points", _feature_collection(part, props), options,
+                          name=t["postal_layer"].format(type=label.split(" (")[0]))
+        out.append((layer, swatch(color, f"{label} ({len(part):,})", dot=True)))
+    return out
+
+
+def site_columns(bts: gpd.GeoDataFrame, *, findings: gpd.GeoDataFrame | None = None,
+                 commune_names: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The BTS layer as compact columns for the browser.
+
+    Every column is a list with one value per site, in row order:
+
+    * ``dlat``, ``dlon``: position in WGS 84 as integer steps of 1e-5 degree (~1 m) from
+      ``lat0``, ``lon0``;
+    * ``id``: the ids without their common prefix ``idPrefix``;
+    * ``op``, ``tech``, ``cls``, ``st``, ``cm``: codes into ``ops`` (operators, joined by
+      ``", "``; colours in ``opColors``), ``techs``, ``classes``, ``statuses``, ``communes``;
+    * ``height10``: height in tenths of a metre (None when unknown);
+    * ``findings``: row (as text) -> codes into ``lines`` (``"severity · rule: message"``).
+    """
+    pts = to_lonlat(bts[["geometry"]])
+    lon = np.round(shapely.get_x(pts.geometry.array) * 1e5)
+    lat = np.round(shapely.get_y(pts.geometry.array) * 1e5)
+    lon0 = float(np.nanmin(lon)) if len(lon) else 0.0
+    lat0 = float(np.nanmin(lat)) if len(lat) else 0.0
+
+    def coded(values: list[str | None]) -> tuple[list[int], list[str | None]]:
+        codes, uniques = pd.factorize(pd.Series(values, dtype="object"), use_na_sentinel=False)
+        return codes.tolist(), [None if pd.isna(u) else str(u) for u in uniques]
+
+    def column(name: str) -> list[str | None]:
+        return _text(bts[name]) if name in bts.columns else [None] * len(bts)
+
+    op_keys = _operator_key(bts["operators"]) if "operators" in bts else pd.Series([""] * len(bts))
+    op, ops = coded(op_keys.tolist())
+    others: dict[str, str] = {}
+    tech, techs = coded(column("technologies"))
+    cls, classes = coded(column("mast_class"))
+    st, statuses = coded(column("status"))
+    names = commune_names or {}
+    cm, communes = coded([names.get(str(c)) for c in bts["commune"]] if "commune" in bts
+                         else [None] * len(bts))
+    height = (pd.to_numeric(bts["height"], errors="coerce").to_numpy(float) if "height" in bts
+              else np.full(len(bts), np.nan))
+    ids = [str(i) for i in bts["id"]]
+    prefix = os.path.commonprefix(ids) if len(ids) > 1 else ""
+    rows: dict[str, list[int]] = {}
+    lines: list[str] = []
+    if findings is not None and len(findings):
+        text = (findings["severity"].astype(str) + " · " + findings["rule"].astype(str) + ": "
+                + findings["message"].astype(str))
+        codes, lines = coded(text.tolist())
+        by_site = pd.Series(codes).groupby(findings["site_id"].astype(str).to_numpy()).agg(list)
+        hits = pd.Series(ids).map(by_site)
+        rows = {str(i): v for i, v in enumerate(hits) if isinstance(v, list)}
+    return {
+        "lat0": lat0 / 1e5, "lon0": lon0 / 1e5,
+        "dlat": [None if np.isnan(v) else int(v - lat0) for v in lat],
+        "dlon": [None if np.isnan(v) else int(v - lon0) for v in lon],
+        "idPrefix": prefix, "id": [i[len(prefix):] for i in ids],
+        "op": op, "ops": ops, "opColors": [operator_color(k or "", others) for k in ops],
+        "tech": tech, "techs": techs, "cls": cls, "classes": classes, "st": st,
+        "statuses": statuses, "cm": cm, "communes": communes,
+        "height10": [None if np.isnan(h) else int(round(h * 10)) for h in height],
+        "findings": rows, "lines": lines,
+    }
+
+
+def site_layer(bts: gpd.GeoDataFrame, findings: gpd.GeoDataFrame | None,
+               commune_names: Mapping[str, str], t: Mapping[str, str]
+               ) -> tuple[DataLayer, str]:
+    """The BTS sites (:func:`site_columns`, clustered in the browser) and their legend."""
+    from folium.plugins import MarkerCluster
+
+    columns = site_columns(bts, findings=findings, commune_names=commune_names)
+    layer = DataLayer("sites", js_json(columns), {"key": "bts"},
+                      name=t["bts_layer"].format(n=f"{len(bts):,}"),
+                      assets=(MarkerCluster.default_js, MarkerCluster.default_css))
+    counts = pd.Series(columns["op"]).value_counts()
+    totals: dict[tuple[str, str], int] = {}
+    for idx, (key, color) in enumerate(zip(columns["ops"], columns["opColors"], strict=True)):
+        label = t["shared"] if color == SHARED_COLOR else (key or t["unknown"])
+        totals[(label, color)] = totals.get((label, color), 0) + int(counts.get(idx, 0))
+    rows = [swatch(color, f"{label} ({n:,})", dot=True) for (label, color), n in totals.items()]
+    return layer, legend_section("{sid}", t["bts_legend"], rows, t["bts_note"])
+
+
+def zone_layer(zones: gpd.GeoDataFrame, t: Mapping[str, str]) -> tuple[DataLayer, str]:
+    """The plan zones coloured by zone class (hidden at first) and their legend."""
+    z = zones
+    props = {
+        "id": _text(z["id"]) if "id" in z else [None] * len(z),
+        "name": _text(z["name"]) if "name" in z else [None] * len(z),
+        "zone_class": _text(z["zone_class"]),
+        "allowed": _text(z["allowed_classes"]) if "allowed_classes" in z else [None] * len(z),
+        "max_height": _numbers(z["max_height"], 1, "m") if "max_height" in z else [None] * len(z),
+    }
+    props["_title"] = [n or i or t["zone"] for n, i in zip(props["name"], props["id"], strict=True)]
+    options = {"key": "zones", "title": "_title", "palette": dict(ZONE_COLORS),
+               "colorBy": "zone_class", "fill": "#bbbbbb", "stroke": "#444444", "weight": 1,
+               "fillOpacity": 0.35,
+               "fields": [[key, t[key]] for key in ("id", "zone_class", "allowed",
+                                                     "max_height")]}
+    layer = DataLayer("polygons", _feature_collection(simplify_polygons(z), props), options,
+                      name=t["zones"], show=False)
+    present = set(props["zone_class"])
+    rows = [swatch(color, t[f"zone_{name}"]) for name, color in ZONE_COLORS.items()
+            if name in present]
+    return layer, legend_section("{sid}", t["zones"], rows)
+
+
+def planned_layer(planned: gpd.GeoDataFrame, t: Mapping[str, str]
+                  ) -> tuple[DataLayer, str]:
+    """The planned sites (hidden at first) and their legend."""
+    p = planned
+    props = {
+        "id": _text(p["id"]),
+        "mast_class": _text(p["mast_class"]) if "mast_class" in p else [None] * len(p),
+        "operators": _text(p["operators"]) if "operators" in p else [None] * len(p),
+        "radius": _numbers(p["radius"], 0, "m") if "radius" in p else [None] * len(p),
+    }
+    options = {"key": "planned", "title": "id", "radius": 4, "stroke": "#000000",
+               "fill": "#ffffff",
+               "fields": [["mast_class", t["planned_class"]], ["operators", t["operators"]],
+                          ["radius", t["deviation"]]]}
+    layer = DataLayer("points", _feature_collection(p, props), options,
+                      name=t["planned_layer"].format(n=f"{len(p):,}"), show=False)
+    rows = [swatch("#ffffff", t["planned_position"], dot=True)]
+    return layer, legend_section("{sid}", t["planned"], rows)
+
+
+def findings_layer(findings: gpd.GeoDataFrame, links: gpd.GeoDataFrame | None,
+                   t: Mapping[str, str]) -> tuple[DataLayer, str]:
+    """The siting findings (hidden at first) and their legend.
+
+    One point per site and place, coloured by its worst severity, and dashed links from a
+    mast to the mast it conflicts with.
+    """
+    order = {s: i for i, s in enumerate(SEVERITY_COLORS)}
+    f = findings[~findings.geometry.is_empty & findings.geometry.notna()].copy()
+    f["_rank"] = f["severity"].map(order).fillna(len(order))
+    f["_line"] = (f["severity"].astype(str) + " · " + f["rule"].astype(str) + ": "
+                  + f["message"].astype(str))
+    f["_xy"] = shapely.to_wkb(f.geometry.array)
+    grouped = f.sort_values("_rank").groupby(["site_id", "_xy"], sort=False)
+    sites = grouped.agg(severity=("severity", "first"), lines=("_line", list),
+                        geometry=("geometry", "first")).reset_index()
+    sites = gpd.GeoDataFrame(sites, geometry="geometry", crs=findings.crs)
+    parts = [sites[["geometry"]]]
+    props = {"site": _text(sites["site_id"]), "severity": _text(sites["severity"]),
+             "lines": sites["lines"].tolist()}
+    if links is not None and len(links):
+        parts.append(links[["geometry"]])
+        props["site"] += _text(links["site_id"])
+        props["severity"] += _text(links["severity"])
+        props["lines"] += [[t["conflicts"].format(other=o)] if o else [] for o in
+                           _text(links.get("other_id", pd.Series([None] * len(links))))]
+    shapes = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry",
+                              crs=findings.crs)
+    options = {"key": "findings", "title": "site", "radius": 5, "stroke": "#000000",
+               "palette": dict(SEVERITY_COLORS), "colorBy": "severity", "fill": "#999999",
+               "fields": [["severity", t["worst"]], ["lines", t["findings"]]]}
+    layer = DataLayer("points", _feature_collection(shapes, props), options,
+                      name=t["findings_layer"].format(n=f"{len(f):,}"), show=False)
+    counts = f["severity"].value_counts()
+    rows = [swatch(color, f"{sev} ({int(counts.get(sev, 0)):,})", dot=True)
+            for sev, color in SEVERITY_COLORS.items() if sev in counts]
+    return layer, legend_section("{sid}", t["findings_legend"], rows, t["findings_note"])
+
+
+def coverage_layers(coverage: Mapping[str, CoverageRaster], bbox: tuple[float, ...] | None,
+                    lang: str) -> list[tuple[Layer, str]]:
+    """One image overlay per technology (hidden at first), each with its legend section.
+
+    Images from :func:`~ictgis.maps.overlay.overlay_image`, cropped to ``bbox`` (degrees).
+    """
+    t = labels_for(lang)
+    out = []
+    for tech, raster in coverage.items():
+        image = overlay_image(raster, bbox=bbox)
+        if image is None:
+            continue
+        rgba, bounds = image
+        layer = folium.raster_layers.ImageOverlay(
+            image=rgba, bounds=bounds, name=html.escape(t["coverage_layer"].format(tech=tech)),
+            opacity=0.65, show=False, overlay=True, pixelated=True,
+            class_name="ictgis-coverage", interactive=False)
+        colors = coverage_colors(len(raster.classes_dbm) + 1)
+        labels = coverage_labels(raster.classes_dbm, lang)
+        rows = [swatch(c, t["signal_class"].format(i=i, label=label))
+                for i, (c, label) in enumerate(zip(colors, labels, strict=True), start=1)]
+        note = t["signal_note"]
+        if raster.threshold_dbm is not None:
+            note += t["threshold_note"].format(dbm=raster.threshold_dbm)
+        out.append((layer, legend_section("{sid}", t["signal_legend"].format(tech=tech),
+                                          rows, note)))
+    return out
