@@ -97,7 +97,7 @@ def load_checked(workspace: Path, console: Console, *, strict: bool = False) -> 
     DataError
         With ``strict``, when any row was rejected.
     """
-    from ictgis import pipeline, validate
+    from ictgis import outputs, pipeline, validate
 
     show = console.progress()
     ws = pipeline.load(workspace, strict=strict,
@@ -107,7 +107,8 @@ def load_checked(workspace: Path, console: Console, *, strict: bool = False) -> 
     for _, row in found.head(shown).iterrows():
         console.warn(f"{row['severity']}: {validate.format_problem(row)}")
     if len(found) > shown:
-        console.warn(f"... {len(found) - shown} more problems in outputs/rejects/problems.csv")
+        where = Path(outputs.REJECTS) / outputs.PROBLEMS_CSV
+        console.warn(f"... {len(found) - shown} more problems in outputs/{where.as_posix()}")
     return ws
 
 

@@ -73,6 +73,8 @@ def echo_maps(maps: MapsResult, console: Console) -> None:
     shown = [label for label, present in (
         ("BTS", maps.shown["bts"]), ("siting findings", maps.shown["findings"]),
         ("coverage " + "/".join(maps.coverage), maps.shown["coverage"])) if present]
-    size = len(maps.pages["index.html"].encode()) / 1e6
-    console.echo(f"maps: index.html ({size:.1f} MB; {', '.join(shown) or 'communes only'}), "
+    from ictgis.outputs import MAP_INDEX
+
+    size = len(maps.pages[MAP_INDEX].encode()) / 1e6
+    console.echo(f"maps: {MAP_INDEX} ({size:.1f} MB; {', '.join(shown) or 'communes only'}), "
                  f"{len(maps.pages) - 1} region maps, {', '.join(maps.images)}")
