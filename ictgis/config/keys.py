@@ -1,0 +1,607 @@
+"""Every ``ictgis.toml`` key declared once: type, default, unit, allowed values and their source.
+
+Parsing (:mod:`ictgis.config.parse`), the dataclass defaults (:mod:`ictgis.config.model`), the
+configuration reference (``docs/configuration.md``) and ``--help`` texts are all generated from
+:data:`KEYS`. Defaults are written as they would be in ``ictgis.toml``.
+
+A section name with ``<...>`` stands for any table of that name (``layers.<layer>``); a key name
+with ``<...>`` stands for any key of its table (``[regions] <region>``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from ictgis.crs import DEFAULT_CRS
+
+
+class _Marker:
+    """A named placeholder default (repr and reference text are its name)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+#: Default of a key that must be given.
+REQUIRED: Any = _Marker("required")
+
+#: Default of a table whose entries are declared keys with their own defaults.
+ENTRIES: Any = _Marker("the defaults of its keys")
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A default computed when the configuration is read.
+
+    Attributes
+    ----------
+    text
+        What the default is, for the reference (e.g. ``"the number of CPU cores"``).
+    factory
+        Returns the value.
+    """
+
+    text: str
+    factory: Callable[[], Any]
+
+
+#: Declared type -> accepted TOML values (as Python types) and the phrase of the error message.
+TYPES: Mapping[str, tuple[tuple[type, ...], str]] = MappingProxyType({
+    "string": ((str,), "a string"),
+    "integer": ((int,), "an integer"),
+    "number": ((int, float), "an integer or a number"),
+    "true/false": ((bool,), "true or false"),
+    "list of strings": ((list,), "a list"),
+    "list of numbers": ((list,), "a list"),
+    "table": ((dict,), "a table"),
+})
+
+_ITEM_TYPES: Mapping[str, tuple[type, ...]] = MappingProxyType(
+    {"list of strings": (str,), "list of numbers": (int, float)})
+
+
+@dataclass(frozen=True)
+class Range:
+    """Allowed range of a number: from ``low`` (above it when ``strict``) up to ``high``.
+
+    Attributes
+    ----------
+    low
+        Lower limit.
+    high
+        Upper limit (inclusive); no limit when ``None``.
+    strict
+        Whether ``low`` itself is excluded.
+    """
+
+    low: float
+    high: float | None = None
+    strict: bool = False
+
+    def __str__(self) -> str:
+        if self.high is not None:
+            return f"{self.low:g} to {self.high:g}"
+        return f"{'>' if self.strict else '>='} {self.low:g}"
+
+    def problem(self, value: float) -> str | None:
+        """The error for ``value`` outside the range (NaN is outside every range), else ``None``."""
+        if self.high is not None:
+            if not self.low <= value <= self.high:
+                return f"must be between {self.low:g} and {self.high:g}, got {value}"
+            return None
+        inside = value > self.low if self.strict else value >= self.low
+        return None if inside else f"must be {self}, got {value}"
+
+
+#: Numbers that must be above zero.
+POSITIVE = Range(0, strict=True)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check on the whole value that is neither a choice nor a range.
+
+    Attributes
+    ----------
+    text
+        The rule, for the reference's "allowed" column.
+    test
+        Whether a (type-checked) value follows the rule.
+    """
+
+    text: str
+    test: Callable[[Any], bool]
+
+
+NONEMPTY = Rule("at least one", bool)
+BEST_FIRST = Rule("from the best class down", lambda v: list(v) == sorted(v, reverse=True))
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of ``ictgis.toml``.
+
+    Attributes
+    ----------
+    section
+        Its table, dotted (``"siting"``, ``"layers.<layer>.fields"``).
+    name
+        The key; ``<...>`` for any key of the table.
+    type
+        One of :data:`TYPES`.
+    default
+        Value when the key is absent, as written in TOML: :data:`REQUIRED`, ``None`` (not
+        set), :data:`ENTRIES` or a :class:`Computed`.
+    unit
+        Unit of a number (``"m"``, ``"dBm"``).
+    description
+        One line: what the key sets.
+    source
+        Where the default comes from: a DOMAIN.md section, a legal text, ``assumption``
+        (to be replaced by the province's own value) or ``ictgis`` (a software choice).
+    choices
+        Allowed values (of every item, for a list).
+    range
+        Allowed range of a number.
+    rule
+        Any other check on the value.
+    constraint
+        What the parser checks beyond type, choices and range (a CRS, another key), for
+        the reference.
+    problem
+        Message when a choice or the rule fails, with ``{value}``, ``{item}`` and
+        ``{choices}``; the default names the choices.
+    """
+
+    section: str
+    name: str
+    type: str
+    default: Any = REQUIRED
+    unit: str = ""
+    description: str = ""
+    source: str = ""
+    choices: tuple[str, ...] = ()
+    range: Range | None = None
+    rule: Rule | None = None
+    constraint: str = ""
+    problem: str = ""
+
+    @property
+    def path(self) -> str:
+        """``section.name``, the key's id for :func:`lookup`."""
+        return f"{self.section}.{self.name}"
+
+    @property
+    def is_pattern(self) -> bool:
+        """Whether the key stands for any key of its table (``<region>``)."""
+        return self.name.startswith("<")
+
+    @property
+    def allowed(self) -> str:
+        """Allowed values in words (choices, range, rule, constraint)."""
+        parts = [", ".join(f"`{c}`" for c in self.choices) if self.choices else "",
+                 str(self.range) if self.range else "",
+                 self.rule.text if self.rule else "", self.constraint]
+        return "; ".join(p for p in parts if p)
+
+    def explain(self, value: Any = None, item: Any = None) -> str:
+        """The message of a failed choice or rule for ``value`` (``item``: the bad item)."""
+        template = self.problem or (f"must be {self.rule.text}" if self.rule else
+                                    "must be {alternatives}, got {value!r}")
+        alternatives = (f"{self.choices[0]!r} or {self.choices[1]!r}" if len(self.choices) == 2
+                        else "one of " + ", ".join(self.choices))
+        return template.format(value=value, item=item, choices=", ".join(self.choices),
+                               alternatives=alternatives)
+
+    def check(self, value: Any) -> str | None:
+        """The problem of a value read from TOML (message without file and key), else ``None``."""
+        accepted, phrase = TYPES[self.type]
+        if not isinstance(value, accepted) or (isinstance(value, bool) and bool not in accepted):
+            return f"must be {phrase}, got {value!r}"
+        item_types = _ITEM_TYPES.get(self.type)
+        if item_types and not all(isinstance(v, item_types) and not isinstance(v, bool)
+                                  for v in value):
+            return f"must be {self.type.replace('list of', 'a list of')}"
+        items = value if item_types else [value]
+        bad = [v for v in items if self.choices and v not in self.choices]
+        if bad:
+            return self.explain(value, bad[0])
+        if self.range is not None:
+            problem = self.range.problem(value)
+            if problem:
+                return problem
+        if self.rule is not None and not self.rule.test(value):
+            return self.explain(value)
+        return None
+
+    def convert(self, value: Any) -> Any:
+        """A checked TOML value as ictgis holds it: numbers as floats, lists as tuples."""
+        if value is None:
+            return None
+        if self.type == "number":
+            return float(value)
+        if self.type == "list of numbers":
+            return tuple(float(v) for v in value)
+        if self.type == "list of strings":
+            return tuple(value)
+        return value
+
+
+KINDS = ("phuong", "thi_tran", "xa")
+ENVIRONMENTS = ("urban_large", "urban", "suburban", "open")
+
+_COORD_FIELDS = ("lon", "lat", "easting", "northing")
+
+#: Per layer: required canonical fields, optional ones, and the allowed values of ``by``.
+LAYER_SCHEMAS: Mapping[str, dict[str, tuple[str, ...]]] = MappingProxyType(
+    {
+        "communes": {
+            "required": ("code", "name"),
+            "optional": ("kind", "district", "population", "area_km2"),
+            "by": (),
+        },
+        "population": {
+            "required": ("population",),
+            "optional": ("code", "name", "district"),
+            "by": ("code", "name"),
+        },
+        "post_offices": {
+            "required": ("id", "type"),
+            "optional": ("name", "commune", *_COORD_FIELDS),
+            "by": (),
+        },
+        "bts": {
+            "required": ("id", "operators"),
+            "optional": (
+                "technologies", "mast_class", "height", "status", "commune", "azimuth",
+                "beamwidth", *_COORD_FIELDS,
+            ),
+            "by": (),
+        },
+        "zones": {
+            "required": ("zone_class",),
+            "optional": ("id", "name", "allowed_classes", "max_height"),
+            "by": (),
+        },
+        "plan_features": {
+            "required": ("zone_class", "buffer"),
+            "optional": ("id", "name"),
+            "by": (),
+        },
+        "planned_sites": {
+            "required": ("id",),
+            "optional": ("mast_class", "operators", "radius", *_COORD_FIELDS),
+            "by": (),
+        },
+        "proposals": {
+            "required": ("id",),
+            "optional": (
+                "operators", "technologies", "mast_class", "height", "commune", *_COORD_FIELDS,
+            ),
+            "by": (),
+        },
+        "subscribers": {
+            "required": (),
+            "optional": (
+                "commune", "district", "fixed", "mobile_postpaid", "mobile_prepaid",
+                "internet_fixed", "internet_mobile",
+            ),
+            "by": ("commune", "district"),
+        },
+    }
+)
+
+_LAYER_TEXT = {
+    "communes": "Commune polygons (code, name, kind, district, population)",
+    "population": "Population table joined to the communes",
+    "post_offices": "Postal service points",
+    "bts": "BTS masts (points or a table with coordinates)",
+    "zones": "Plan zones (polygons): prohibited, A1-only, permitted",
+    "plan_features": "Plan points/lines that make zones by a buffer",
+    "planned_sites": "Planned mast positions",
+    "proposals": "Default proposals file of `ictgis siting`",
+    "subscribers": "Subscriber counts by commune or district",
+}
+_REQUIRED_LAYERS = ("communes", "post_offices")
+_PLAN = "QĐ 557/QĐ-UBND not retrieved, DOMAIN.md §2.2"
+_FIELD_RULE = "per layer (see the layer table)"
+
+#: Every key of ``ictgis.toml``, section by section, in the order of the reference.
+KEYS: tuple[Key, ...] = (
+    # ---------------------------------------------------------------- [province]
+    Key("province", "name", "string", REQUIRED,
+        description="Province name, shown in every output"),
+    Key("province", "crs", "string", DEFAULT_CRS,
+        description="Working metric CRS; every layer is reprojected to it once, at load time",
+        source="DOMAIN.md §5.3 (VN-2000 / TM-3 105°45′)",
+        constraint="a metric projected CRS (EPSG code, WKT or PROJ string)"),
+    Key("province", "synthetic", "true/false", False,
+        description="Label every output as made-up data", source="ictgis"),
+    Key("province", "population_year", "integer", None, unit="year",
+        description="Year of the population figures"),
+    Key("province", "official_area_km2", "number", None, unit="km²", range=POSITIVE,
+        description="Published province area; computed areas are scaled to it",
+        source="not set: areas as computed (DOMAIN.md §1.4: 2,510 km² published in 2018)"),
+    # ---------------------------------------------------------------- [admin]
+    Key("admin", "urban_kinds", "list of strings", ("phuong", "thi_tran"), choices=KINDS,
+        problem="has {item!r}; kinds are {choices}",
+        description="Commune kinds that are urban (thành thị)",
+        source="GSO rule: phường + thị trấn (DOMAIN.md §1.4)"),
+    Key("admin", "region_by", "string", "district", choices=("district", "commune"),
+        description="Which units [regions] lists", source="DOMAIN.md §3 (regions of districts)"),
+    # ---------------------------------------------------------------- [regions]
+    Key("regions", "<region>", "list of strings", rule=NONEMPTY,
+        problem="must list at least one unit",
+        description="Units (per region_by) of one economic region; every unit in exactly one",
+        source="DOMAIN.md §3"),
+    # ---------------------------------------------------------------- [postal]
+    Key("postal", "count_types", "list of strings",
+        ("buu_cuc", "buu_cuc_phat", "diem_bdvhx", "dai_ly", "kiot", "thung_thu"),
+        description="Postal point types counted in N (the others are loaded, not counted)",
+        source="the public postal network (DOMAIN.md §1.2; Luật Bưu chính 2010 Điều 3)"),
+    Key("postal", "type_aliases", "table", MappingProxyType({}),
+        description="Extra spellings of point types in your data"),
+    Key("postal.type_aliases", "<spelling>", "string",
+        description="The point type this spelling stands for"),
+    # ---------------------------------------------------------------- [layers]
+    *(Key("layers", name, "table", REQUIRED if name in _REQUIRED_LAYERS else None,
+          description=text) for name, text in _LAYER_TEXT.items()),
+    Key("layers.<layer>", "path", "string", REQUIRED,
+        description="File of the layer, relative to ictgis.toml (or absolute)"),
+    Key("layers.<layer>", "layer", "string", None,
+        description="Layer (GeoPackage, KML) or sheet (XLSX); not set: the first"),
+    Key("layers.<layer>", "crs", "string", None,
+        description="CRS of a file that has none, and of the coordinate columns of a table",
+        constraint="a CRS; required with easting/northing"),
+    Key("layers.<layer>", "encoding", "string", None,
+        description="Text encoding of a Shapefile .dbf or a CSV (e.g. cp1258)"),
+    Key("layers.<layer>", "by", "string", None,
+        description="Join key of a table layer; not set: the first allowed", constraint=_FIELD_RULE),
+    Key("layers.<layer>", "fields", "table", MappingProxyType({}),
+        description="Canonical field name = column name in the file"),
+    Key("layers.<layer>.fields", "<field>", "string",
+        description="Column of the file holding this field", constraint=_FIELD_RULE),
+    # ---------------------------------------------------------------- [siting]
+    Key("siting", "mast_classes", "list of strings", ("A1a", "A1b", "A2a", "A2b", "A2c"),
+        description="Known mast classes; a mast of another class is an error",
+        source="TTLT 15/2016 classes as used in provincial plans (DOMAIN.md §2.3)"),
+    Key("siting", "a1_classes", "list of strings", ("A1a", "A1b"),
+        description="Classes that are A1 (không cồng kềnh); the others are A2 (cồng kềnh)",
+        source="TTLT 15/2016 (DOMAIN.md §2.3)", constraint="classes of mast_classes"),
+    Key("siting", "plan_statuses", "list of strings", ("dang_xay_dung",),
+        description="Statuses of new masts, checked against the planned positions",
+        source="assumption"),
+    Key("siting", "deviation_urban_m", "number", 50.0, unit="m", range=POSITIVE,
+        description="Allowed distance from a planned position (urban), when the site gives none",
+        source=f"assumption ({_PLAN})"),
+    Key("siting", "deviation_rural_m", "number", 100.0, unit="m", range=POSITIVE,
+        description="Allowed distance from a planned position (rural), when the site gives none",
+        source=f"assumption ({_PLAN})"),
+    Key("siting", "aviation_height_m", "number", 45.0, unit="m", range=POSITIVE,
+        description="Height from which a mast needs aviation marking and height approval",
+        source="NĐ 32/2016/NĐ-CP Art. 7 (DOMAIN.md §2.1)"),
+    Key("siting", "duplicate_tolerance_m", "number", 1.0, unit="m", range=POSITIVE,
+        description="Masts closer than this are reported as a duplicate position",
+        source="assumption"),
+    Key("siting", "min_spacing_m", "table",
+        MappingProxyType({"default": MappingProxyType({"urban": 100.0, "rural": 400.0})}),
+        description="Minimum distance between masts of different operators, by mast class",
+        source="Hải Dương QĐ 26/2018/QĐ-UBND (DOMAIN.md §2.4)"),
+    Key("siting.min_spacing_m", "<class>", "table", constraint="a class of mast_classes or `default`",
+        description="(urban, rural) minimum spacing of this class; closer means co-location"),
+    Key("siting.min_spacing_m.<class>", "urban", "number", unit="m", range=POSITIVE,
+        description="Minimum spacing in urban communes"),
+    Key("siting.min_spacing_m.<class>", "rural", "number", unit="m", range=POSITIVE,
+        description="Minimum spacing in rural communes"),
+    Key("siting", "sharing_target_pct", "number", None, unit="%", range=Range(0, 100),
+        description="The plan's target share of masts shared by 2+ operators",
+        source=f"not set ({_PLAN})"),
+    Key("siting", "proposals_require_plan", "true/false", True,
+        description="Refuse a proposal away from every planned site (else only warn)",
+        source="assumption (Tây Ninh practice, DOMAIN.md §2.4)"),
+    # ---------------------------------------------------------------- [coverage]
+    Key("coverage", "resolution_m", "number", 50.0, unit="m", range=POSITIVE,
+        description="Pixel size of the rasters, in the working CRS", source="assumption"),
+    Key("coverage", "max_range_km", "number", 15.0, unit="km", range=POSITIVE,
+        description="No site is evaluated farther than this",
+        source="assumption (Hata is fitted up to 20 km, DOMAIN.md §4.1)"),
+    Key("coverage", "min_distance_km", "number", 0.1, unit="km", range=POSITIVE,
+        description="Distances below this are evaluated at this distance",
+        source="assumption (Hata is fitted from 1 km, DOMAIN.md §4.1)"),
+    Key("coverage", "floor_dbm", "number", -125.0, unit="dBm",
+        description="Levels below this are left as nodata",
+        source="assumption (below the lowest class, DOMAIN.md §4.5)"),
+    Key("coverage", "height_step_m", "number", 1.0, unit="m", range=POSITIVE,
+        description="Antenna heights are rounded to this step, so that sites share kernels",
+        source="ictgis"),
+    Key("coverage", "tile_px", "integer", 512, unit="px", range=Range(64),
+        description="Rasters are computed in square tiles of this many pixels", source="ictgis"),
+    Key("coverage", "population_raster", "string", None,
+        description="Population raster (relative path), resampled by sums and rescaled to "
+                    "the communes' populations"),
+    Key("coverage", "landcover_raster", "string", None,
+        description="Land-cover raster (relative path) setting the environment of listed values"),
+    Key("coverage", "landcover_classes", "table", MappingProxyType({}),
+        description="Land-cover raster value -> environment"),
+    Key("coverage.landcover_classes", "<value>", "string", choices=ENVIRONMENTS,
+        problem="must map a whole-number class to one of {choices}", constraint="whole-number key",
+        description="Environment of the pixels with this raster value"),
+    Key("coverage", "threads", "integer",
+        Computed("the number of CPU cores", lambda: os.cpu_count() or 1), range=Range(1),
+        description="Tiles computed at once", source="the machine"),
+    Key("coverage", "environment", "table", ENTRIES,
+        description="Commune kind -> environment of the propagation model"),
+    *(Key("coverage.environment", kind, "string", environment, choices=ENVIRONMENTS,
+          description=f"Environment of a {kind} commune (no land cover there)",
+          source="assumption (Hata environments, DOMAIN.md §4.1-4.2)")
+      for kind, environment in zip(KINDS, ("urban", "suburban", "open"), strict=True)),
+    Key("coverage", "default_height_m", "table",
+        MappingProxyType({"A1a": 12.0, "A1b": 15.0, "A2a": 25.0, "A2b": 40.0, "A2c": 30.0,
+                          "default": 30.0}),
+        description="Antenna height by mast class (or `default`) when the mast has none",
+        source="assumption (DOMAIN.md §4.4)"),
+    Key("coverage.default_height_m", "<class>", "number", unit="m", range=POSITIVE,
+        description="Antenna height of a mast of this class (merged with the defaults)"),
+    Key("coverage", "sector_front_back_db", "number", 20.0, unit="dB", range=POSITIVE,
+        description="Maximum attenuation of the sector antenna pattern, 12 (θ/θ3dB)²",
+        source="assumption (3GPP-style pattern)"),
+    Key("coverage", "technologies", "table", MappingProxyType({
+        "2G": MappingProxyType({"frequency_mhz": 900, "eirp_dbm": 55, "threshold_dbm": -95}),
+        "3G": MappingProxyType({"frequency_mhz": 2100, "eirp_dbm": 45, "threshold_dbm": -95}),
+        "4G": MappingProxyType({"frequency_mhz": 1800, "eirp_dbm": 27, "threshold_dbm": -110,
+                                "classes_dbm": (-80.0, -90.0, -100.0, -110.0, -120.0)}),
+    }), description="Radio parameters by technology; listing any replaces these",
+        source="assumption: 2018 bands, typical EIRPs, VNPT and LTE thresholds (DOMAIN.md §4)"),
+    Key("coverage.technologies", "<name>", "table",
+        description="One technology; a built-in name (2G, 3G, 4G) keeps its values as defaults"),
+    Key("coverage.technologies.<name>", "frequency_mhz", "number", unit="MHz", range=POSITIVE,
+        description="Carrier frequency; Okumura-Hata up to 1500 MHz, COST-231 Hata above"),
+    Key("coverage.technologies.<name>", "eirp_dbm", "number", unit="dBm",
+        description="EIRP of the measured channel (BCCH 2G, CPICH 3G, one RS element 4G)"),
+    Key("coverage.technologies.<name>", "threshold_dbm", "number", unit="dBm",
+        description="Level from which a place counts as covered (after the margin)"),
+    Key("coverage.technologies.<name>", "margin_db", "number", 5.0, unit="dB", range=Range(0),
+        description="Shadowing (and body) margin subtracted from the median level",
+        source="assumption (5-10 dB for σ 6-10 dB, DOMAIN.md §4.3)"),
+    Key("coverage.technologies.<name>", "mobile_height_m", "number", 1.5, unit="m",
+        range=POSITIVE, description="Height of the receiving antenna",
+        source="DOMAIN.md §4.3"),
+    Key("coverage.technologies.<name>", "classes_dbm", "list of numbers",
+        (-65.0, -75.0, -85.0, -95.0, -105.0), unit="dBm", rule=BEST_FIRST,
+        problem="must be numbers from the best class down",
+        description="Lower limits of the signal classes, best first",
+        source="VNPT drive-test legend, QĐ 1705 (DOMAIN.md §4.5)"),
+    # ---------------------------------------------------------------- [targets], [indicators]
+    Key("targets", "<indicator>", "number",
+        description="Next year's target of an indicator, for the report's Biểu số 1"),
+    Key("indicators", "<indicator>", "number",
+        description="A figure the GIS cannot compute (e.g. revenue_bn_vnd), reported as given"),
+)
+
+#: Section -> key name -> :class:`Key`, in declaration order.
+SECTIONS: Mapping[str, Mapping[str, Key]] = MappingProxyType({
+    section: MappingProxyType({k.name: k for k in KEYS if k.section == section})
+    for section in dict.fromkeys(k.section for k in KEYS)
+})
+
+_BY_PATH = {key.path: key for key in KEYS}
+
+
+def lookup(path: str) -> Key:
+    """The declared key at ``path``.
+
+    Parameters
+    ----------
+    path
+        ``section.name``, e.g. ``"siting.aviation_height_m"`` or
+        ``"coverage.technologies.<name>.margin_db"``.
+
+    Raises
+    ------
+    KeyError
+        When no key is declared there.
+
+    Examples
+    --------
+    >>> lookup("siting.aviation_height_m").unit
+    'm'
+    """
+    try:
+        return _BY_PATH[path]
+    except KeyError:
+        msg = f"no configuration key {path!r}"
+        raise KeyError(msg) from None
+
+
+def default_of(path: str) -> Any:
+    """The default of a key as ictgis holds it (converted; :data:`ENTRIES` and computed resolved).
+
+    Examples
+    --------
+    >>> default_of("admin.urban_kinds")
+    ('phuong', 'thi_tran')
+    """
+    key = lookup(path)
+    if key.default is ENTRIES:
+        return MappingProxyType({name: default_of(entry.path)
+                                 for name, entry in SECTIONS[path].items()})
+    if isinstance(key.default, Computed):
+        return key.default.factory()
+    if key.default is REQUIRED:
+        msg = f"{path} is required: it has no default"
+        raise KeyError(msg)
+    return key.convert(key.default)
+
+
+def help_text(path: str) -> str:
+    """One line for a ``--help`` text: the key's description and its default with its unit.
+
+    Examples
+    --------
+    >>> help_text("siting.aviation_height_m")
+    'Height from which a mast needs aviation marking and height approval (default: 45 m).'
+    """
+    key = lookup(path)
+    default = default_text(key)
+    shown = f"{default} {key.unit}" if key.unit and key.default not in (None, REQUIRED) else default
+    return f"{key.description} (default: {shown})."
+
+
+def default_text(key: Key) -> str:
+    """The default of a key as written in ``ictgis.toml`` (or in words)."""
+    if key.is_pattern:
+        return "—"
+    if isinstance(key.default, Computed):
+        return key.default.text
+    if key.default is None:
+        return "not set"
+    if isinstance(key.default, _Marker):
+        return key.default.text
+    return toml_value(key.default)
+
+
+def toml_value(value: Any) -> str:
+    """A value in TOML syntax, tables inline (``{ urban = 100, rural = 400 }``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, Mapping):
+        if not value:
+            return "{}"
+        items = (f"{_toml_key(k)} = {toml_value(v)}" for k, v in value.items())
+        return "{ " + ", ".join(items) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return str(value)
+
+
+def _toml_key(key: str) -> str:
+    bare = key and all(c.isascii() and (c.isalnum() or c in "-_") for c in key)
+    return key if bare else toml_value(key)
+
+
+#: Layers that every workspace must have.
+REQUIRED_LAYERS = tuple(k.name for k in SECTIONS["layers"].values() if k.default is REQUIRED)
+
+#: Postal point types counted in N by default: the public postal network (DOMAIN.md §1.2).
+DEFAULT_COUNT_TYPES: tuple[str, ...] = default_of("postal.count_types")
+
+#: Commune kinds that are urban by default (GSO rule, DOMAIN.md §1.4).
+DEFAULT_URBAN_KINDS: tuple[str, ...] = default_of("admin.urban_kinds")
+
+#: Mast classes and their group: A1 = không cồng kềnh, A2 = cồng kềnh (TTLT 15/2016; DOMAIN §2.3).
+DEFAULT_MAST_CLASSES: tuple[str, ...] = default_of("siting.mast_classes")
+DEFAULT_A1_CLASSES: tuple[str, ...] = default_of("siting.a1_classes")
+
+#: Default antenna height by mast class, for masts with no surveyed height [assumption].
+DEFAULT_HEIGHTS_M: Mapping[str, float] = default_of("coverage.default_height_m")

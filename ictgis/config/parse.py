@@ -1,0 +1,256 @@
+"""Reading ``ictgis.toml``: every key checked against its declaration; errors name key and file."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from ictgis.config.keys import (
+    LAYER_SCHEMAS,
+    REQUIRED,
+    SECTIONS,
+    Computed,
+    Key,
+    default_of,
+)
+from ictgis.config.model import (
+    DEFAULT_TECHNOLOGIES,
+    Config,
+    CoverageConfig,
+    LayerConfig,
+    SitingConfig,
+    TechnologyConfig,
+    spacing_pairs,
+)
+from ictgis.crs import check_crs_name, parse_crs
+from ictgis.errors import ConfigError
+
+CONFIG_NAME = "ictgis.toml"
+
+_DECLARED: Any = object()
+
+
+def load_config(workspace: Path | str) -> Config:
+    """Read ``ictgis.toml`` from a workspace folder (or the file itself).
+
+    Raises
+    ------
+    ConfigError
+        When the file is missing, is not TOML, or any key is missing, unknown or invalid.
+    """
+    path = Path(workspace)
+    if path.is_dir():
+        path = path / CONFIG_NAME
+    if not path.is_file():
+        msg = f"{path}: no workspace configuration here (run `ictgis demo DIR` for an example)"
+        raise ConfigError(msg)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        msg = f"{path.name}: not valid TOML: {exc}"
+        raise ConfigError(msg) from None
+    return parse_config(data, path=path.resolve())
+
+
+class _Reader:
+    """One TOML table and its declared section; reads checked values, naming key and file.
+
+    ``section`` is the table's place in the file (``layers.bts``), ``declared`` the section of
+    :data:`~ictgis.config.keys.SECTIONS` that declares its keys (``layers.<layer>``).
+    """
+
+    def __init__(self, file: str, table: Mapping[str, Any], section: str = "",
+                 declared: str = "") -> None:
+        self.file, self.table, self.section, self.declared = file, table, section, declared
+
+    def where(self, key: str | None = None) -> str:
+        parts = [f"[{self.section}]" if self.section else "", key or ""]
+        return f"{self.file}: " + " ".join(p for p in parts if p)
+
+    def fail(self, key: str | None, problem: str) -> ConfigError:
+        return ConfigError(f"{self.where(key)} {problem}")
+
+    def check_keys(self, allowed: set[str]) -> None:
+        unknown = sorted(set(self.table) - allowed)
+        if unknown:
+            raise self.fail(unknown[0], f"is not a known key (known: {', '.join(sorted(allowed))})")
+
+    @property
+    def keys(self) -> Mapping[str, Key]:
+        """The declared keys of this table."""
+        return SECTIONS[self.declared]
+
+    @property
+    def pattern(self) -> Key:
+        """The declared key that stands for every key of this table (``<region>``)."""
+        return next(key for key in self.keys.values() if key.is_pattern)
+
+    def read(self, key: Key, name: str | None = None, default: Any = _DECLARED) -> Any:
+        """The value of ``name`` (default: the key's name), checked and converted.
+
+        ``default`` replaces the declared default (a built-in technology's value).
+        """
+        name = name or key.name
+        if name not in self.table:
+            default = key.default if default is _DECLARED else default
+            if default is REQUIRED:
+                raise self.fail(name, "is missing")
+            return default.factory() if isinstance(default, Computed) else key.convert(default)
+        value = self.table[name]
+        problem = key.check(value)
+        if problem:
+            raise self.fail(name, problem)
+        return key.convert(value)
+
+    def values(self, **defaults: Any) -> dict[str, Any]:
+        """Every declared key of a table of fixed keys except sub-tables (unknown keys fail)."""
+        self.check_keys(set(self.keys))
+        return {name: self.read(key, default=defaults.get(name, _DECLARED))
+                for name, key in self.keys.items() if key.type != "table"}
+
+    def entries(self) -> dict[str, Any]:
+        """Every key of a table of free keys (``[regions]``), in file order."""
+        return {name: self.read(self.pattern, name) for name in self.table}
+
+    def sub(self, name: str, *, required: bool = False) -> _Reader:
+        """The sub-table ``name`` (empty when absent and not ``required``)."""
+        table_key = Key(self.section, name, "table", REQUIRED if required else {})
+        table = self.read(table_key)
+        declared = f"{self.declared}.{name}" if self.declared else name
+        if declared not in SECTIONS:  # a table of any name: layers.<layer>, technologies.<name>
+            depth = declared.count(".")
+            declared = next(s for s in SECTIONS
+                            if s.startswith(f"{self.declared}.<") and s.count(".") == depth)
+        section = f"{self.section}.{name}" if self.section else name
+        return _Reader(self.file, table, section, declared)
+
+
+def parse_config(data: Mapping[str, Any], *, path: Path) -> Config:
+    """Build a :class:`Config` from parsed TOML.
+
+    Parameters
+    ----------
+    data
+        The TOML document as a mapping.
+    path
+        Path of the file, used to resolve layer paths and in messages.
+    """
+    top = _Reader(path.name, data)
+    top.check_keys({section.split(".")[0] for section in SECTIONS})
+
+    province_reader = top.sub("province", required=True)
+    province = province_reader.values()
+    check_crs_name(province["crs"], where=province_reader.where("crs"))
+    admin = top.sub("admin").values()
+    regions = top.sub("regions").entries()
+    postal_reader = top.sub("postal")
+    postal = postal_reader.values()
+    aliases = postal_reader.sub("type_aliases").entries()
+
+    layers_reader = top.sub("layers", required=True)
+    layers_reader.check_keys(set(layers_reader.keys))
+    layers = {name: _parse_layer(layers_reader.sub(name), name, path.parent)
+              for name in layers_reader.table}
+    for name, key in layers_reader.keys.items():
+        if key.default is REQUIRED and name not in layers:
+            raise layers_reader.fail(name, "is missing: this layer is required")
+
+    return Config(
+        path=path,
+        province=province.pop("name"),
+        **province,
+        **admin,
+        **postal,
+        type_aliases=MappingProxyType(aliases),
+        regions=MappingProxyType(regions),
+        layers=MappingProxyType(layers),
+        siting=_parse_siting(top.sub("siting")),
+        coverage=_parse_coverage(top.sub("coverage")),
+        targets=MappingProxyType(top.sub("targets").entries()),
+        indicators=MappingProxyType(top.sub("indicators").entries()),
+    )
+
+
+def _parse_siting(reader: _Reader) -> SitingConfig:
+    values = reader.values()
+    classes = values["mast_classes"]
+    unknown = [c for c in values["a1_classes"] if c not in classes]
+    if unknown:
+        raise reader.fail("a1_classes", f"has {unknown[0]!r}, which is not in mast_classes")
+    spacing_reader = reader.sub("min_spacing_m")
+    spacing = dict(spacing_pairs(default_of("siting.min_spacing_m")))
+    for name in spacing_reader.table:
+        if name != "default" and name not in classes:
+            raise spacing_reader.fail(name, f"is not a mast class ({', '.join(classes)}) "
+                                      "nor 'default'")
+        pair = spacing_reader.sub(name, required=True).values()
+        spacing[name] = (pair["urban"], pair["rural"])
+    return SitingConfig(**values, min_spacing_m=MappingProxyType(spacing))
+
+
+def _parse_coverage(reader: _Reader) -> CoverageConfig:
+    values = reader.values()
+    environment = reader.sub("environment").values()
+    heights = dict(default_of("coverage.default_height_m"))
+    heights.update(reader.sub("default_height_m").entries())
+    tech_reader = reader.sub("technologies")
+    builtin = default_of("coverage.technologies")
+    technologies = {
+        name: TechnologyConfig(**tech_reader.sub(name, required=True).values(
+            **builtin.get(name, {})))
+        for name in tech_reader.table
+    }
+    lc_reader = reader.sub("landcover_classes")
+    landcover: dict[int, str] = {}
+    for name, value in lc_reader.entries().items():
+        if not name.lstrip("-").isdigit():
+            raise lc_reader.fail(name, lc_reader.pattern.explain(value))
+        landcover[int(name)] = value
+    return CoverageConfig(
+        **values,
+        landcover_classes=MappingProxyType(landcover),
+        environment=MappingProxyType(environment),
+        default_height_m=MappingProxyType(heights),
+        technologies=MappingProxyType(technologies or dict(DEFAULT_TECHNOLOGIES)),
+    )
+
+
+def _parse_layer(reader: _Reader, name: str, root: Path) -> LayerConfig:
+    schema = LAYER_SCHEMAS[name]
+    values = reader.values(by=schema["by"][0] if schema["by"] else None)
+    crs, by = values["crs"], values["by"]
+    if crs is not None:
+        parse_crs(crs, where=reader.where("crs"))
+    if schema["by"] and by not in schema["by"]:
+        raise reader.fail("by", f"must be one of {', '.join(schema['by'])}, got {by!r}")
+    if not schema["by"] and "by" in reader.table:
+        raise reader.fail("by", "is not used by this layer")
+
+    fields_reader = reader.sub("fields")
+    fields_reader.check_keys(set(schema["required"]) | set(schema["optional"]))
+    fields = fields_reader.entries()
+    for key in schema["required"]:
+        if key not in fields:
+            raise fields_reader.fail(key, "is missing: name the column that holds it")
+    needed_by = {"code": ("code",), "name": ("name",), "commune": ("commune",),
+                 "district": ("district",)}.get(by or "", ())
+    for key in needed_by:
+        if key not in fields:
+            raise fields_reader.fail(key, f"is missing: by = {by!r} joins on it")
+    for pair in (("lon", "lat"), ("easting", "northing")):
+        if (pair[0] in fields) != (pair[1] in fields):
+            missing = pair[1] if pair[0] in fields else pair[0]
+            raise fields_reader.fail(missing, f"is missing: {pair[0]}/{pair[1]} go together")
+    if "easting" in fields and crs is None:
+        raise reader.fail("crs", "is missing: easting/northing columns need their CRS")
+
+    path = Path(values.pop("path"))
+    return LayerConfig(
+        name=name,
+        path=path if path.is_absolute() else (root / path),
+        fields=MappingProxyType(fields),
+        **values,
+    )
