@@ -12,39 +12,6 @@ from ictgis.errors import ConfigError
 
 
 @pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("Thị xã Cai Lậy", ("thi_xa", "cai lay")),
-        ("TX. Cai Lậy", ("thi_xa", "cai lay")),
-        ("Huyện Cai Lậy", ("huyen", "cai lay")),
-        ("H. Cai Lậy", ("huyen", "cai lay")),
-        ("Thành phố Mỹ Tho", ("thanh_pho", "my tho")),
-        ("TP Mỹ Tho", ("thanh_pho", "my tho")),
-        ("Phường 5", ("phuong", "5")),
-        ("P.5", ("phuong", "5")),
-        ("Thị trấn Cái Bè", ("thi_tran", "cai be")),
-        ("Xã Tân Mỹ Chánh", ("xa", "tan my chanh")),
-        ("Cai Lậy", (None, "cai lay")),
-        ("Hòa Khánh", (None, "hoa khanh")),
-        ("Xuân Đông", (None, "xuan dong")),
-        ("  ĐỒNG   THÁP ", (None, "dong thap")),
-    ],
-)
-def test_split_prefix(name: str, expected: tuple[str | None, str]) -> None:
-    assert admin.split_prefix(name) == expected
-
-
-def test_matcher_keeps_thi_xa_and_huyen_cai_lay_apart() -> None:
-    matcher = admin.NameMatcher(["Thị xã Cai Lậy", "Huyện Cai Lậy", "Huyện Cái Bè"])
-    assert matcher.match("TX Cai Lậy") == "Thị xã Cai Lậy"
-    assert matcher.match("h. cai lay") == "Huyện Cai Lậy"
-    assert matcher.match("Cai Lậy") is None  # ambiguous without a prefix
-    assert matcher.candidates("Cai Lậy") == ["Thị xã Cai Lậy", "Huyện Cai Lậy"]
-    assert matcher.match("CÁI BÈ") == "Huyện Cái Bè"
-    assert matcher.match("Thị xã Cái Bè") is None
-
-
-@pytest.mark.parametrize(
     ("kind", "name", "expected"),
     [
         ("Phường", "Phường 1", "phuong"), ("phuong", "1", "phuong"),
