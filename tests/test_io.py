@@ -18,7 +18,7 @@ import shapely
 from geopandas.testing import assert_geodataframe_equal
 from pyproj import CRS, Transformer
 
-from ictgis import io
+from ictgis import io, parse
 from ictgis.config import LayerConfig
 from ictgis.crs import VN2000_TM3_10545_PROJ4
 from ictgis.errors import DataError, LayerReadError
@@ -149,7 +149,7 @@ def test_read_layer_all_formats(canonical_all_ext):
     assert list(rows["loai_diem"]) == TYPES
     assert [str(v) for v in rows["so_nv"]] == ["12", "3", "1"]
     if is_table:
-        lon, lat = io.parse_coordinate(rows["kinh_do"]), io.parse_coordinate(rows["vi_do"])
+        lon, lat = parse.parse_coordinate(rows["kinh_do"]), parse.parse_coordinate(rows["vi_do"])
     else:
         lon, lat = rows.geometry.x, rows.geometry.y
     np.testing.assert_allclose(lon, LONS, rtol=0, atol=1e-6)
