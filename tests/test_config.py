@@ -12,13 +12,24 @@ from ictgis.config import (
     CONFIG_NAME,
     DEFAULT_COUNT_TYPES,
     DEFAULT_URBAN_KINDS,
+    KEYS,
+    REQUIRED,
+    SECTIONS,
     Config,
+    CoverageConfig,
     LayerConfig,
+    SitingConfig,
+    TechnologyConfig,
+    default_of,
+    help_text,
     load_config,
+    lookup,
+    render_reference,
 )
 from ictgis.errors import ConfigError
 
 REPO_CONFIG = Path(__file__).resolve().parents[1] / "ictgis.toml"
+REFERENCE = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
 
 #: DOMAIN.md §3: Tiền Giang's three economic-urban regions and their 11 district-level units.
 REGIONS = {
@@ -386,3 +397,59 @@ def test_missing_config_file(tmp_path, as_file):
     expected = f"{tmp_path / CONFIG_NAME}: no workspace configuration here"
     with pytest.raises(ConfigError, match=re.escape(expected)):
         load_config(where)
+
+
+# ------------------------------------------------------------------ the declaration of every key
+
+
+def test_reference_is_rendered_from_the_declaration():
+    # regenerate with the command at the top of docs/configuration.md
+    assert REFERENCE.read_text(encoding="utf-8") == render_reference()
+
+
+def test_reference_lists_every_key_once():
+    text = render_reference()
+    for section, keys in SECTIONS.items():
+        assert text.count(f"## `[{section}]`\n") == 1
+        for name in keys:
+            assert f"| `{name}` |" in text
+
+
+#: Dataclass -> its declared section and the arguments it needs besides the defaults.
+DECLARED = {
+    SitingConfig: ("siting", {}),
+    CoverageConfig: ("coverage", {}),
+    TechnologyConfig: ("coverage.technologies.<name>",
+                       {"frequency_mhz": 900, "eirp_dbm": 55, "threshold_dbm": -95}),
+    LayerConfig: ("layers.<layer>", {"name": "bts", "path": Path("bts.csv"), "fields": {}}),
+}
+
+
+@pytest.mark.parametrize("cls", list(DECLARED), ids=lambda cls: cls.__name__)
+def test_every_field_is_a_declared_key_with_the_declared_default(cls):
+    section, needed = DECLARED[cls]
+    fields = {f.name for f in dataclasses.fields(cls)} - {"name"}  # LayerConfig.name: its table
+    assert fields == set(SECTIONS[section])
+    built = cls(**needed)
+    for name, key in SECTIONS[section].items():
+        if key.default is not REQUIRED and key.type != "table":
+            assert getattr(built, name) == default_of(key.path), name
+
+
+def test_every_default_states_its_source():
+    for key in KEYS:
+        if not key.is_pattern and key.default not in (None, REQUIRED) and key.type != "table":
+            assert key.source, key.path
+        assert key.description and "\n" not in key.description, key.path
+
+
+def test_help_text_and_lookup():
+    assert help_text("siting.aviation_height_m") == (
+        "Height from which a mast needs aviation marking and height approval (default: 45 m).")
+    assert help_text("province.population_year").endswith("(default: not set).")
+    assert help_text("coverage.threads") == "Tiles computed at once (default: the number of CPU cores)."
+    assert lookup("coverage.technologies.<name>.margin_db").range is not None
+    assert default_of("coverage.environment") == {"phuong": "urban", "thi_tran": "suburban",
+                                                  "xa": "open"}
+    with pytest.raises(KeyError, match="no configuration key 'siting.nope'"):
+        lookup("siting.nope")

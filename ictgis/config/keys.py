@@ -203,11 +203,10 @@ class Key:
     def check(self, value: Any) -> str | None:
         """The problem of a value read from TOML (message without file and key), else ``None``."""
         accepted, phrase = TYPES[self.type]
-        if not isinstance(value, accepted) or (isinstance(value, bool) and bool not in accepted):
+        if not _is(value, accepted):
             return f"must be {phrase}, got {value!r}"
         item_types = _ITEM_TYPES.get(self.type)
-        if item_types and not all(isinstance(v, item_types) and not isinstance(v, bool)
-                                  for v in value):
+        if item_types and not all(_is(v, item_types) for v in value):
             return f"must be {self.type.replace('list of', 'a list of')}"
         items = value if item_types else [value]
         bad = [v for v in items if self.choices and v not in self.choices]
@@ -232,6 +231,11 @@ class Key:
         if self.type == "list of strings":
             return tuple(value)
         return value
+
+
+def _is(value: Any, types: tuple[type, ...]) -> bool:
+    """Whether a TOML value has one of ``types`` (``true`` is not a number)."""
+    return isinstance(value, types) and (bool in types or not isinstance(value, bool))
 
 
 KINDS = ("phuong", "thi_tran", "xa")
