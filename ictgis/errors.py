@@ -4,7 +4,16 @@ from __future__ import annotations
 
 
 class IctgisError(Exception):
-    """Root of every error ictgis raises on purpose."""
+    """Root of every error ictgis raises on purpose.
+
+    The message is a text of the catalogue (:func:`ictgis.i18n.t`), written in the language in
+    force where the error is raised; :attr:`message_id` names it.
+    """
+
+    @property
+    def message_id(self) -> str | None:
+        """The catalogue id of the message (None for a text built elsewhere)."""
+        return getattr(self.args[0], "id", None) if self.args else None
 
 
 class ConfigError(IctgisError, ValueError):
@@ -34,6 +43,8 @@ class DataError(IctgisError, ValueError):
         row: int | None = None,
         field: str | None = None,
     ) -> None:
+        from ictgis.i18n import t
+
         self.file = file
         self.row = row
         self.field = field
@@ -42,12 +53,17 @@ class DataError(IctgisError, ValueError):
             part
             for part in (
                 file,
-                f"row {row}" if row is not None else None,
-                f"column {field!r}" if field else None,
+                t("errors.where.row", row=row) if row is not None else None,
+                t("errors.where.column", column=field) if field else None,
             )
             if part
         )
         super().__init__(f"{where}: {message}" if where else message)
+
+    @property
+    def message_id(self) -> str | None:
+        """The catalogue id of the message (None for a text built elsewhere)."""
+        return getattr(self.detail, "id", None)
 
 
 class CRSMismatchError(DataError):

@@ -103,14 +103,15 @@ def load(source: Path | str | Config, *, strict: bool = False,
 
 
 def run(source: Path | str | Config | Workspace, *, steps: Sequence[str] | None = None,
-        out: Path | str | None = None, lang: str = "vi",
+        out: Path | str | None = None, lang: str | None = None,
         formats: Sequence[str] = DEFAULT_FORMATS, strict: bool = False,
         options: Mapping[str, Mapping[str, Any]] | None = None,
         progress: Progress | None = None, manifest: bool | None = None) -> RunResult:
     """Run steps on a workspace and replace the outputs folder with the new set as a whole.
 
     The steps write into a hard-linked copy of the outputs folder, which replaces it only when
-    every step has succeeded: a failed run leaves the previous outputs as they were.
+    every step has succeeded: a failed run leaves the previous outputs as they were. Every
+    message and label is in ``lang``.
 
     Parameters
     ----------
@@ -124,7 +125,8 @@ def run(source: Path | str | Config | Workspace, *, steps: Sequence[str] | None 
     out
         The outputs folder (default: ``outputs/`` beside ictgis.toml).
     lang
-        Language of the labels in the outputs: ``vi`` (default) or ``en``.
+        Language of the messages and labels: ``vi`` or ``en`` (default: the language in
+        force, :func:`ictgis.i18n.current`, which is ``vi`` unless a front end set another).
     formats
         Table formats: any of ``csv``, ``xlsx``, ``gpkg``, ``geojson``.
     strict
@@ -140,6 +142,18 @@ def run(source: Path | str | Config | Workspace, *, steps: Sequence[str] | None 
     -------
     RunResult
     """
+    from ictgis import i18n
+
+    with i18n.language(lang) as chosen:
+        return _run(source, steps=steps, out=out, lang=chosen, formats=formats, strict=strict,
+                    options=options, progress=progress, manifest=manifest)
+
+
+def _run(source: Path | str | Config | Workspace, *, steps: Sequence[str] | None,
+        out: Path | str | None, lang: str,
+        formats: Sequence[str] = DEFAULT_FORMATS, strict: bool = False,
+        options: Mapping[str, Mapping[str, Any]] | None = None,
+        progress: Progress | None = None, manifest: bool | None = None) -> RunResult:
     from ictgis import io
     from ictgis.workspace import Workspace
 

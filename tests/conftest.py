@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from shapely.geometry import box
 
+from ictgis import i18n
 from ictgis.crs import transform_xy
 
 #: Lower-left corner of the toy province (EPSG:9210 metres, near Mỹ Tho).
@@ -130,3 +131,23 @@ def make_workspace(tmp_path: Path, communes_gdf, posts_df, bts_df
 def runner() -> CliRunner:
     """A click test runner."""
     return CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch):
+    """Messages and labels in English, the language the assertions are written in.
+
+    ictgis speaks Vietnamese by default; a test that checks Vietnamese text asks for it with
+    the ``vietnamese`` fixture (or ``--lang vi`` on the command line).
+    """
+    monkeypatch.setenv("ICTGIS_LANG", "en")
+    with i18n.language("en"):
+        yield
+
+
+@pytest.fixture
+def vietnamese(english, monkeypatch: pytest.MonkeyPatch):
+    """Messages and labels in Vietnamese, the default of ictgis."""
+    monkeypatch.delenv("ICTGIS_LANG")
+    with i18n.language("vi"):
+        yield

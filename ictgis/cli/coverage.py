@@ -7,8 +7,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ictgis.cli.main import Console, echo_rejects, run_steps
-from ictgis.cli.options import format_opt, out_opt, quiet_opt, strict_opt, workspace_opt
+from ictgis import outputs
+from ictgis.cli.main import Console, echo_rejects, echo_written, run_steps
+from ictgis.cli.options import (
+    format_opt,
+    lang_opt,
+    out_opt,
+    quiet_opt,
+    strict_opt,
+    workspace_opt,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -18,21 +26,25 @@ if TYPE_CHECKING:
 
 def format_coverage(province: pd.DataFrame, gaps: pd.DataFrame, techs: list[str]) -> str:
     """Population coverage by technology (any operator, and each operator) as text."""
+    from ictgis.i18n import number, t
     from ictgis.telecom import operator_name
 
     row = province.iloc[0]
-    lines = ["population covered (%):"]
+    lines = [t("cli.coverage.title")]
     for tech in techs:
         slug = tech.lower()
         ops = [c.removeprefix("pop_pct_").rsplit("_", 1)[0] for c in province.columns
                if c.startswith("pop_pct_") and c.endswith(f"_{slug}") and "any" not in c]
-        each = ", ".join(f"{operator_name(op)} {row[f'pop_pct_{op}_{slug}']:.1f}" for op in ops)
-        lines.append(f"  {tech}: any operator {row[f'pop_pct_any_{slug}']:.1f} ({each})")
+        each = ", ".join(f"{operator_name(op)} {number(row[f'pop_pct_{op}_{slug}'], 1)}"
+                         for op in ops)
+        lines.append(t("cli.coverage.technology", tech=tech,
+                       pct=number(row[f"pop_pct_any_{slug}"], 1), each=each))
     for tech in techs:
         top = gaps[gaps["technology"] == tech].head(3)
         if len(top):
-            lines.append(f"  largest {tech} gaps: " + "; ".join(
-                f"{r.commune_name} {r.population:,.0f} people" for r in top.itertuples()))
+            lines.append(t("cli.coverage.gaps", tech=tech, gaps="; ".join(
+                t("cli.coverage.gap", commune=r.commune_name, people=number(r.population, 0))
+                for r in top.itertuples())))
     return "\n".join(lines)
 
 
@@ -40,10 +52,11 @@ def format_coverage(province: pd.DataFrame, gaps: pd.DataFrame, techs: list[str]
 @workspace_opt
 @out_opt
 @format_opt
+@lang_opt
 @strict_opt
 @quiet_opt
-def command(workspace: Path, out: Path | None, formats: tuple[str, ...], strict: bool,
-            quiet: bool) -> None:
+def command(workspace: Path, out: Path | None, formats: tuple[str, ...], lang: str,
+            strict: bool, quiet: bool) -> None:
     """Model radio coverage of every operator and technology and the population covered.
 
     Writes OUT/coverage/: a best-server received-level GeoTIFF per operator and technology
@@ -57,15 +70,18 @@ def command(workspace: Path, out: Path | None, formats: tuple[str, ...], strict:
     ictgis coverage -w ../tien_giang --format csv
     """
     console = Console(quiet)
-    result = run_steps(workspace, out, ["coverage"], console, strict=strict, formats=formats)
+    result = run_steps(workspace, out, ["coverage"], console, strict=strict, lang=lang,
+                       formats=formats)
     echo_coverage(result.results["coverage"], console)
-    console.echo(f"written: {result.outputs / 'coverage'}")
+    echo_written(console, result.outputs / outputs.COVERAGE)
     echo_rejects(result, console)
 
 
 def echo_coverage(result: CoverageStepResult, console: Console) -> None:
     """Print the model warnings and the coverage summary."""
+    from ictgis.i18n import t
+
     for message in result.warnings:
-        console.warn(f"warning: {message}")
+        console.warn(t("cli.warning", message=message))
     console.echo(format_coverage(result.tables["province"], result.gaps,
                                  list(result.settings.technologies)))

@@ -7,15 +7,16 @@ from pathlib import Path
 import click
 
 from ictgis.cli.main import Console
-from ictgis.cli.options import quiet_opt
+from ictgis.cli.options import lang_opt, quiet_opt
 
 
 @click.command("demo", short_help="Write the synthetic demo province to a folder.")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--seed", type=int, default=None, help="Random seed [default: the demo's own].")
 @click.option("--force", is_flag=True, help="Overwrite an existing workspace in DIRECTORY.")
+@lang_opt
 @quiet_opt
-def command(directory: Path, seed: int | None, force: bool, quiet: bool) -> None:
+def command(directory: Path, seed: int | None, force: bool, lang: str, quiet: bool) -> None:
     """Write a SYNTHETIC demo province with Tiền Giang's structure into DIRECTORY.
 
     172 communes in the 11 real districts and 3 economic regions, postal points, ~2,000 BTS
@@ -29,10 +30,11 @@ def command(directory: Path, seed: int | None, force: bool, quiet: bool) -> None
     ictgis demo /tmp/demo && ictgis run -w /tmp/demo
     """
     from ictgis import demo, io
+    from ictgis.i18n import t
 
     if (directory / "ictgis.toml").exists() and not force:
-        msg = f"{directory / 'ictgis.toml'} exists; use --force to overwrite the workspace"
+        msg = t("cli.demo_exists", path=directory / "ictgis.toml")
         raise click.UsageError(msg)
     province = demo.make_demo(demo.DEMO_SEED if seed is None else seed)
     io.write_workspace_files(directory, demo.workspace_files(province))
-    Console(quiet).echo(f"synthetic demo province written to {directory}")
+    Console(quiet).echo(t("cli.demo_written", path=directory))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import importlib
 import importlib.util
 import logging
@@ -42,11 +43,28 @@ class IctgisGroup(click.Group):
         return importlib.import_module(COMMANDS[cmd_name]).command
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; :class:`IctgisError` becomes ``Error: ...`` and exit 1."""
+        """Run the command; :class:`IctgisError` becomes ``Error: ...`` and exit 1.
+
+        The command runs in a copy of the current context, so that its ``--lang`` holds for
+        it alone.
+        """
+        return contextvars.copy_context().run(self._invoke, ctx)
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except IctgisError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise Failure(str(exc)) from None
+
+
+class Failure(click.ClickException):
+    """Exit 1 with one line, ``Lỗi: ...`` / ``Error: ...`` in the command's language."""
+
+    def show(self, file: Any = None) -> None:
+        """Print the message to stderr."""
+        from ictgis.i18n import t
+
+        click.echo(t("cli.error", message=self.format_message()), err=True)
 
 
 @dataclass
@@ -71,7 +89,10 @@ class Console:
             return None
 
         def show(step: str, detail: str) -> None:
-            click.echo(f"» {step}" if not detail else f"  … {detail}", err=True)
+            from ictgis.i18n import t
+
+            click.echo(t("cli.step_detail", detail=detail) if detail
+                       else t("cli.step_started", step=step), err=True)
 
         return show
 
@@ -98,17 +119,20 @@ def load_checked(workspace: Path, console: Console, *, strict: bool = False) -> 
         With ``strict``, when any row was rejected.
     """
     from ictgis import outputs, pipeline, validate
+    from ictgis.i18n import labels, t
 
     show = console.progress()
     ws = pipeline.load(workspace, strict=strict,
                        progress=(lambda detail: show("validate", detail)) if show else None)
     found = ws.problems
     shown = 10
+    severity = labels("problems.severity")
     for _, row in found.head(shown).iterrows():
-        console.warn(f"{row['severity']}: {validate.format_problem(row)}")
+        console.warn(t("cli.problem", severity=severity.get(row["severity"], row["severity"]),
+                       problem=validate.format_problem(row)))
     if len(found) > shown:
-        where = Path(outputs.REJECTS) / outputs.PROBLEMS_CSV
-        console.warn(f"... {len(found) - shown} more problems in outputs/{where.as_posix()}")
+        where = Path("outputs") / outputs.REJECTS / outputs.PROBLEMS_CSV
+        console.warn(t("cli.more_problems", n=len(found) - shown, path=where.as_posix()))
     return ws
 
 
@@ -125,11 +149,18 @@ def run_steps(workspace: Path, out: Path | None, steps: Sequence[str], console: 
 def echo_rejects(result: RunResult, console: Console) -> None:
     """Say how many rows were rejected and where they are listed."""
     from ictgis import outputs
+    from ictgis.i18n import t
 
     rejected = int((result.workspace.problems["severity"] == "rejected").sum())
     if rejected:
-        where = result.outputs / outputs.REJECTS
-        console.echo(f"{rejected} rejected rows listed in {where}")
+        console.echo(t("cli.rejected_rows", n=rejected, path=result.outputs / outputs.REJECTS))
+
+
+def echo_written(console: Console, *paths: Path) -> None:
+    """Say where the outputs were written."""
+    from ictgis.i18n import t
+
+    console.echo(t("cli.written", path=", ".join(str(p) for p in paths)))
 
 
 def _importable(module: str) -> bool:

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ictgis.cli.main import Console, echo_rejects, run_steps
+from ictgis import outputs
+from ictgis.cli.main import Console, echo_rejects, echo_written, run_steps
 from ictgis.cli.options import lang_opt, out_opt, quiet_opt, strict_opt, workspace_opt
 from ictgis.steps.maps import INDICATORS, SCHEMES
 
@@ -64,17 +65,20 @@ def command(workspace: Path, out: Path | None, indicator: str, scheme: str, tile
     result = run_steps(workspace, out, ["maps"], console, strict=strict, lang=lang, options={
         "maps": {"indicator": indicator, "tiles": tiles, "scheme": scheme}})
     echo_maps(result.results["maps"], console)
-    console.echo(f"written: {result.outputs / 'maps'}")
+    echo_written(console, result.outputs / outputs.MAPS)
     echo_rejects(result, console)
 
 
 def echo_maps(maps: MapsResult, console: Console) -> None:
     """Say which pages and images were made and what they show."""
-    shown = [label for label, present in (
-        ("BTS", maps.shown["bts"]), ("siting findings", maps.shown["findings"]),
-        ("coverage " + "/".join(maps.coverage), maps.shown["coverage"])) if present]
+    from ictgis.i18n import number, t
     from ictgis.outputs import MAP_INDEX
 
+    shown = [label for label, present in (
+        (t("cli.maps.bts"), maps.shown["bts"]), (t("cli.maps.findings"), maps.shown["findings"]),
+        (t("cli.maps.coverage", techs="/".join(maps.coverage)), maps.shown["coverage"]))
+        if present]
     size = len(maps.pages[MAP_INDEX].encode()) / 1e6
-    console.echo(f"maps: {MAP_INDEX} ({size:.1f} MB; {', '.join(shown) or 'communes only'}), "
-                 f"{len(maps.pages) - 1} region maps, {', '.join(maps.images)}")
+    console.echo(t("cli.maps.summary", index=MAP_INDEX, size=number(size, 1),
+                   shown=", ".join(shown) or t("cli.maps.communes_only"),
+                   regions=len(maps.pages) - 1, images=", ".join(maps.images)))

@@ -24,7 +24,9 @@ def _formats(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...
     names = [v.strip().lower() for item in value for v in item.split(",") if v.strip()]
     unknown = [n for n in names if n not in OUTPUT_FORMATS]
     if unknown:
-        msg = f"{unknown[0]!r} is not a format; choose from {', '.join(OUTPUT_FORMATS)}"
+        from ictgis.i18n import t
+
+        msg = t("cli.bad_format", name=unknown[0], choices=", ".join(OUTPUT_FORMATS))
         raise click.BadParameter(msg, param_hint="--format")
     return tuple(dict.fromkeys(names)) or ("csv", "xlsx", "gpkg")
 
@@ -39,5 +41,15 @@ strict_opt = click.option(
     "--strict", is_flag=True,
     help="Treat rejected rows as an error (exit 1, write nothing) instead of reporting them.",
 )
-lang_opt = click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
-                        help="Language of messages in the outputs.")
+def _lang(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    from ictgis.i18n import set_language
+
+    set_language(value)  # for this command only: the group runs it in a copied context
+    return value
+
+
+lang_opt = click.option(
+    "--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+    envvar="ICTGIS_LANG", callback=_lang, is_eager=True,
+    help="Language of messages and outputs (also from ICTGIS_LANG).",
+)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ictgis.cli.main import Console, run_steps
+from ictgis.cli.main import Console, echo_written, run_steps
 from ictgis.cli.options import lang_opt, out_opt, quiet_opt, workspace_opt
 
 
@@ -30,4 +30,4 @@ def command(workspace: Path, out: Path | None, lang: str, compare: Path | None,
     console = Console(quiet)
     result = run_steps(workspace, out, ["report"], console, lang=lang,
                        options={"report": {"compare": compare}})
-    console.echo("written: " + ", ".join(str(p) for p in result.written))
+    echo_written(console, *result.written)

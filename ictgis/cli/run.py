@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ictgis.cli.coverage import echo_coverage
-from ictgis.cli.main import Console, echo_rejects, run_steps
+from ictgis.cli.main import Console, echo_rejects, echo_written, run_steps
 from ictgis.cli.map import echo_maps
 from ictgis.cli.options import format_opt, lang_opt, out_opt, quiet_opt, strict_opt, workspace_opt
 from ictgis.cli.siting import format_siting
@@ -38,6 +38,8 @@ def command(workspace: Path, out: Path | None, formats: tuple[str, ...], lang: s
     ictgis run
     ictgis run -w ../tien_giang --out /tmp/tg --skip coverage
     """
+    from ictgis.i18n import number, t
+
     console = Console(quiet)
     result = run_steps(workspace, out, [s for s in STEPS if s not in skip], console,
                        strict=strict, lang=lang, formats=formats, manifest=True)
@@ -52,7 +54,8 @@ def command(workspace: Path, out: Path | None, formats: tuple[str, ...], lang: s
     if "maps" in done:
         echo_maps(done["maps"], console)
     for name in done:
-        console.echo(f"written: {result.outputs / name if name != 'report' else result.outputs}")
+        echo_written(console, result.outputs / name if name != "report" else result.outputs)
     echo_rejects(result, console)
-    console.echo("steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.timings_s.items())
-                 + f"; manifest: {result.manifest}")
+    timings = ", ".join(t("cli.step_time", step=k, seconds=number(v, 1))
+                        for k, v in result.timings_s.items())
+    console.echo(t("cli.steps", timings=timings, path=result.manifest))

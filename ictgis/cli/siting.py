@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ictgis.cli.main import Console, echo_rejects, run_steps
+from ictgis import outputs
+from ictgis.cli.main import Console, echo_rejects, echo_written, run_steps
 from ictgis.cli.options import lang_opt, out_opt, quiet_opt, strict_opt, workspace_opt
 
 if TYPE_CHECKING:
@@ -16,19 +17,26 @@ if TYPE_CHECKING:
 
 def format_siting(tables: Mapping[str, pd.DataFrame], verdicts: pd.DataFrame | None) -> str:
     """Findings per rule, overall compliance and the verdicts, as text."""
+    from ictgis.i18n import labels, number, t
+
+    severity = labels("siting.severity")
+    verdict = labels("siting.verdict")
     rules = tables["rules"]
-    lines = [f"{'rule':<20}{'severity':<11}{'findings':>9}"]
-    lines += [f"{r.rule:<20}{r.severity:<11}{r.findings:>9}"
+    lines = [f"{t('cli.siting.rule'):<20}{t('cli.siting.severity'):<11}"
+             f"{t('cli.siting.findings'):>9}"]
+    lines += [f"{r.rule:<20}{severity.get(r.severity, r.severity):<11}{r.findings:>9}"
               for r in rules.itertuples() if r.findings]
     province = tables.get("compliance_province")
     if province is not None:
         row = province.iloc[0]
-        lines.append(f"masts without violation: {int(row['compliant'])} of {int(row['masts'])} "
-                     f"({row['compliance_pct']:.1f} %)")
+        lines.append(t("cli.siting.compliance", ok=int(row["compliant"]), masts=int(row["masts"]),
+                       pct=number(row["compliance_pct"], 1)))
     if verdicts is not None:
         counts = verdicts["verdict"].value_counts()
-        lines.append("proposals: " + ", ".join(f"{n} {v}" for v, n in counts.items()))
-        lines += [f"  {r.id:<10}{r.verdict:<10}{r.reasons}" for r in verdicts.itertuples()]
+        lines.append(t("cli.siting.proposals", counts=", ".join(
+            t("cli.count", n=n, what=verdict.get(v, v)) for v, n in counts.items())))
+        lines += [f"  {r.id:<10}{verdict.get(r.verdict, r.verdict):<10}{r.reasons}"
+                  for r in verdicts.itertuples()]
     return "\n".join(lines)
 
 
@@ -59,5 +67,5 @@ def command(workspace: Path, out: Path | None, proposals: Path | None, lang: str
                        options={"siting": {"proposals": proposals}})
     siting = result.results["siting"]
     console.echo(format_siting(siting.tables, siting.verdicts))
-    console.echo(f"written: {result.outputs / 'siting'}")
+    echo_written(console, result.outputs / outputs.SITING)
     echo_rejects(result, console)

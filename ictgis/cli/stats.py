@@ -8,8 +8,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ictgis.cli.main import Console, echo_rejects, run_steps
-from ictgis.cli.options import format_opt, out_opt, quiet_opt, strict_opt, workspace_opt
+from ictgis import outputs
+from ictgis.cli.main import Console, echo_rejects, echo_written, run_steps
+from ictgis.cli.options import (
+    format_opt,
+    lang_opt,
+    out_opt,
+    quiet_opt,
+    strict_opt,
+    workspace_opt,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -17,17 +25,18 @@ if TYPE_CHECKING:
 
 def format_summary(tables: Mapping[str, pd.DataFrame]) -> str:
     """The province, its zones and its regions: S, P, N, R and Dp as a text table."""
-    import pandas as pd
+    from ictgis.i18n import labels, number, t
 
-    rows = [("Toàn tỉnh", tables["province"].iloc[0])]
+    zones = labels("admin.zone")
+    rows = [(t("cli.stats.province"), tables["province"].iloc[0])]
     for level, key in (("zone", "zone"), ("region", "region")):
         if level in tables:
-            rows += [(str(r[key]), r) for _, r in tables[level].iterrows()]
+            rows += [(zones.get(str(r[key]), str(r[key])), r) for _, r in tables[level].iterrows()]
     lines = [f"{'':<18}{'S km²':>10}{'P':>11}{'N':>6}{'R km':>7}{'Dp':>8}"]
     for label, r in rows:
-        radius = f"{r['radius_km']:.2f}" if pd.notna(r["radius_km"]) else "–"
-        per = f"{r['pop_per_point']:,.0f}" if pd.notna(r["pop_per_point"]) else "–"
-        lines.append(f"{label:<18}{r['area_km2']:>10,.1f}{r['population']:>11,.0f}"
+        radius = number(r["radius_km"], 2) or "–"
+        per = number(r["pop_per_point"], 0) or "–"
+        lines.append(f"{label:<18}{number(r['area_km2'], 1):>10}{number(r['population'], 0):>11}"
                      f"{r['n_points']:>6}{radius:>7}{per:>8}")
     return "\n".join(lines)
 
@@ -36,10 +45,11 @@ def format_summary(tables: Mapping[str, pd.DataFrame]) -> str:
 @workspace_opt
 @out_opt
 @format_opt
+@lang_opt
 @strict_opt
 @quiet_opt
-def command(workspace: Path, out: Path | None, formats: tuple[str, ...], strict: bool,
-            quiet: bool) -> None:
+def command(workspace: Path, out: Path | None, formats: tuple[str, ...], lang: str,
+            strict: bool, quiet: bool) -> None:
     """Compute postal and telecom indicators at every level and write them to OUT/stats/.
 
     Levels: commune, district, urban/rural zone, region, region x zone and province.
@@ -54,9 +64,10 @@ def command(workspace: Path, out: Path | None, formats: tuple[str, ...], strict:
     ictgis stats -w ../tien_giang --format csv,geojson
     """
     console = Console(quiet)
-    result = run_steps(workspace, out, ["stats"], console, strict=strict, formats=formats)
+    result = run_steps(workspace, out, ["stats"], console, strict=strict, lang=lang,
+                       formats=formats)
     stats = result.results["stats"]
     console.echo(stats.title)
     console.echo(format_summary(stats.tables))
-    console.echo(f"written: {result.outputs / 'stats'}")
+    echo_written(console, result.outputs / outputs.STATS)
     echo_rejects(result, console)

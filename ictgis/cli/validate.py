@@ -7,15 +7,16 @@ from pathlib import Path
 import click
 
 from ictgis.cli.main import Console, load_checked
-from ictgis.cli.options import out_opt, quiet_opt, strict_opt, workspace_opt
+from ictgis.cli.options import lang_opt, out_opt, quiet_opt, strict_opt, workspace_opt
 
 
 @click.command("validate", short_help="Check a workspace's layers and list their problems.")
 @workspace_opt
 @out_opt
+@lang_opt
 @strict_opt
 @quiet_opt
-def command(workspace: Path, out: Path | None, strict: bool, quiet: bool) -> None:
+def command(workspace: Path, out: Path | None, lang: str, strict: bool, quiet: bool) -> None:
     """Read every layer of a workspace and report what cannot be used.
 
     Problems of whole layers (missing file or column, no CRS, unusable communes, unmapped
@@ -29,6 +30,7 @@ def command(workspace: Path, out: Path | None, strict: bool, quiet: bool) -> Non
     ictgis validate -w ../dong_thap --strict
     """
     from ictgis import outputs, pipeline
+    from ictgis.i18n import labels, t
     from ictgis.workspace import siting_context
 
     console = Console(quiet)
@@ -38,8 +40,10 @@ def command(workspace: Path, out: Path | None, strict: bool, quiet: bool) -> Non
     result = pipeline.run(ws, steps=[], out=pipeline.output_dir(workspace, out))
     where = result.outputs / outputs.REJECTS
     counts = ws.problems["severity"].value_counts()
-    console.echo(f"{ws.config.province}: {len(ws.communes)} communes, "
-                 f"{len(ws.post_offices)} postal points"
-                 + (f", {len(ws.bts)} BTS" if ws.bts is not None else ""))
-    console.echo("problems: " + (", ".join(f"{n} {s}" for s, n in counts.items()) or "none")
-                 + f" (details in {where})")
+    severity = labels("problems.severity")
+    console.echo(t("cli.validate.counts", province=ws.config.province, communes=len(ws.communes),
+                   posts=len(ws.post_offices))
+                 + (t("cli.validate.bts", n=len(ws.bts)) if ws.bts is not None else ""))
+    listed = ", ".join(t("cli.count", n=n, what=severity.get(s, s)) for s, n in counts.items())
+    console.echo(t("cli.validate.problems", counts=listed or t("cli.validate.none"),
+                   path=where))
