@@ -151,3 +151,41 @@ def vietnamese(english, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv("ICTGIS_LANG")
     with i18n.language("vi"):
         yield
+
+
+#: The 2019 targets of the province's 2018 report (seed/report-2018-tien-giang.txt), added to
+#: the demo workspace of the shared run; coverage on a coarser grid keeps the run short.
+DEMO_EXTRA_CONFIG = """
+[coverage]
+resolution_m = 250
+
+[targets]
+phone_per_100 = 6.39
+phone_per_100_incl_prepaid = 102.86
+internet_fixed_per_100 = 11.50
+revenue_bn_vnd = 2400
+
+[indicators]
+revenue_bn_vnd = 2430
+"""
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo workspace after one ``ictgis demo`` + ``ictgis run`` (Vietnamese, the default).
+
+    Shared by every test that needs a complete run: treat it as read-only (copy it to change
+    anything).
+    """
+    from ictgis.cli.main import main
+
+    root = tmp_path_factory.mktemp("demo_run") / "ws"
+    runner = CliRunner()
+    made = runner.invoke(main, ["demo", str(root), "-q"])
+    assert made.exit_code == 0, made.output
+    config = root / "ictgis.toml"
+    config.write_text(config.read_text(encoding="utf-8") + DEMO_EXTRA_CONFIG, encoding="utf-8")
+    result = runner.invoke(main, ["run", "-w", str(root), "--lang", "vi"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "bản kê:" in result.stdout
+    return root

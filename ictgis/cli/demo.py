@@ -24,7 +24,6 @@ def command(directory: Path, seed: int | None, force: bool, lang: str, quiet: bo
     `ictgis run -w DIRECTORY`.
 
     \b
-
     Examples
     --------
     ictgis demo /tmp/demo && ictgis run -w /tmp/demo

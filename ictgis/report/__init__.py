@@ -8,101 +8,58 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-#: Labels of the report in both languages.
-TEXT: Mapping[str, Mapping[str, str]] = {
-    "vi": {
-        "title": "Báo cáo chỉ tiêu bưu chính, viễn thông", "headline": "Các chỉ tiêu chủ yếu",
-        "indicator": "Chỉ tiêu", "unit": "Đơn vị", "value": "Thực hiện năm nay",
-        "target": "Kế hoạch năm sau", "pct": "% đạt so với kế hoạch", "previous": "Năm trước",
-        "change": "Thay đổi", "by_region": "Theo vùng kinh tế", "by_district": "Theo huyện",
-        "by_zone": "Theo khu vực thành thị / nông thôn", "charts": "Biểu đồ",
-        "maps": "Bản đồ", "siting": "Tuân thủ quy hoạch hạ tầng viễn thông thụ động",
-        "coverage": "Vùng phủ sóng và dân số được phủ sóng", "quality": "Chất lượng dữ liệu",
-        "assumptions": "Giả định và tham số", "rule": "Quy tắc", "findings": "Số phát hiện",
-        "rejected": "Dòng bị loại", "problems": "Vấn đề dữ liệu", "none": "Không có",
-        "synthetic": "DỮ LIỆU TỔNG HỢP (demo) — không phải số liệu thật",
-        "radius_chart": "Bán kính phục vụ R (km/điểm)", "density_chart": "Cột BTS/100 km²",
-    },
-    "en": {
-        "title": "Postal and telecom indicators report", "headline": "Headline indicators",
-        "indicator": "Indicator", "unit": "Unit", "value": "This year", "target": "Next year's target",
-        "pct": "% of target", "previous": "Previous year", "change": "Change",
-        "by_region": "By economic region", "by_district": "By district",
-        "by_zone": "By urban / rural zone", "charts": "Charts", "maps": "Maps",
-        "siting": "Compliance with the passive-infrastructure plan",
-        "coverage": "Coverage and population covered", "quality": "Data quality",
-        "assumptions": "Assumptions and parameters", "rule": "Rule", "findings": "Findings",
-        "rejected": "Rejected rows", "problems": "Data problems", "none": "None",
-        "synthetic": "SYNTHETIC DATA (demo) — not real figures",
-        "radius_chart": "Service radius R (km per point)", "density_chart": "BTS masts per 100 km²",
-    },
-}
+from ictgis.i18n import ids, number, t
 
 
 @dataclass(frozen=True)
 class Indicator:
-    """One headline indicator: where its value comes from and how it is shown."""
+    """One headline indicator: where its value comes from and how it is shown.
+
+    Its name is ``report.indicator.<id>`` and its unit ``report.unit.<unit>`` in the catalogue.
+    """
 
     id: str
-    vi: str
-    en: str
-    unit_vi: str
-    unit_en: str
+    unit: str
     table: str       # "stats", "coverage", "siting" or "reported"
     column: str
     rural: bool = False
     decimals: int = 2
 
+    @property
+    def name(self) -> str:
+        """The indicator's name in the language in force."""
+        return t(f"report.indicator.{self.id}")
+
 
 #: The rows of "Biểu số 1", in order.
 INDICATORS: tuple[Indicator, ...] = (
-    Indicator("radius_km", "Bán kính phục vụ bình quân", "Average service radius",
-              "km/điểm", "km/point", "stats", "radius_km"),
-    Indicator("radius_km_rural", "Bán kính phục vụ bình quân – nông thôn",
-              "Average service radius – rural", "km/điểm", "km/point", "stats", "radius_km",
+    Indicator("radius_km", "km_per_point", "stats", "radius_km"),
+    Indicator("radius_km_rural", "km_per_point", "stats", "radius_km", rural=True),
+    Indicator("pop_per_point", "people_per_point", "stats", "pop_per_point", decimals=0),
+    Indicator("pop_per_point_rural", "people_per_point", "stats", "pop_per_point", rural=True,
+              decimals=0),
+    Indicator("phone_per_100", "subs_per_100", "stats", "phone_per_100"),
+    Indicator("phone_per_100_rural", "subs_per_100", "stats", "phone_per_100", rural=True),
+    Indicator("phone_per_100_incl_prepaid", "subs_per_100", "stats", "phone_per_100_incl_prepaid"),
+    Indicator("phone_per_100_incl_prepaid_rural", "subs_per_100", "stats",
+              "phone_per_100_incl_prepaid", rural=True),
+    Indicator("internet_fixed_per_100", "subs_per_100", "stats", "internet_fixed_per_100"),
+    Indicator("internet_fixed_per_100_rural", "subs_per_100", "stats", "internet_fixed_per_100",
               rural=True),
-    Indicator("pop_per_point", "Số dân phục vụ bình quân", "People per service point",
-              "người/điểm", "people/point", "stats", "pop_per_point", decimals=0),
-    Indicator("pop_per_point_rural", "Số dân phục vụ bình quân – nông thôn",
-              "People per service point – rural", "người/điểm", "people/point", "stats",
-              "pop_per_point", rural=True, decimals=0),
-    Indicator("phone_per_100", "Mật độ điện thoại (cố định + di động trả sau)",
-              "Telephone density (fixed + postpaid)", "TB/100 dân", "subs/100 people", "stats",
-              "phone_per_100"),
-    Indicator("phone_per_100_rural", "Mật độ điện thoại – nông thôn", "Telephone density – rural",
-              "TB/100 dân", "subs/100 people", "stats", "phone_per_100", rural=True),
-    Indicator("phone_per_100_incl_prepaid", "Mật độ điện thoại có tính trả trước",
-              "Telephone density incl. prepaid", "TB/100 dân", "subs/100 people", "stats",
-              "phone_per_100_incl_prepaid"),
-    Indicator("phone_per_100_incl_prepaid_rural", "Mật độ điện thoại có tính trả trước – nông thôn",
-              "Telephone density incl. prepaid – rural", "TB/100 dân", "subs/100 people",
-              "stats", "phone_per_100_incl_prepaid", rural=True),
-    Indicator("internet_fixed_per_100", "Mật độ thuê bao Internet", "Internet subscription density",
-              "TB/100 dân", "subs/100 people", "stats", "internet_fixed_per_100"),
-    Indicator("internet_fixed_per_100_rural", "Mật độ thuê bao Internet – nông thôn",
-              "Internet subscription density – rural", "TB/100 dân", "subs/100 people", "stats",
-              "internet_fixed_per_100", rural=True),
-    Indicator("masts_per_100km2", "Mật độ cột BTS", "BTS mast density", "cột/100 km²",
-              "masts/100 km²", "stats", "masts_per_100km2"),
-    Indicator("shared_mast_pct", "Tỷ lệ cột dùng chung", "Share of shared masts", "%", "%",
-              "stats", "shared_mast_pct", decimals=1),
-    Indicator("compliance_pct", "Tỷ lệ cột BTS tuân thủ quy hoạch", "Masts complying with the plan",
-              "%", "%", "siting", "compliance_pct", decimals=1),
-    Indicator("pop_pct_any_2g", "Tỷ lệ dân số được phủ sóng 2G", "Population covered by 2G", "%",
-              "%", "coverage", "pop_pct_any_2g", decimals=1),
-    Indicator("pop_pct_any_3g", "Tỷ lệ dân số được phủ sóng 3G", "Population covered by 3G", "%",
-              "%", "coverage", "pop_pct_any_3g", decimals=1),
-    Indicator("pop_pct_any_4g", "Tỷ lệ dân số được phủ sóng 4G", "Population covered by 4G", "%",
-              "%", "coverage", "pop_pct_any_4g", decimals=1),
-    Indicator("revenue_bn_vnd", "Tổng doanh thu bưu chính, viễn thông", "Postal and telecom revenue",
-              "tỷ đồng", "bn VND", "reported", "revenue_bn_vnd", decimals=0),
+    Indicator("masts_per_100km2", "masts_per_100km2", "stats", "masts_per_100km2"),
+    Indicator("shared_mast_pct", "pct", "stats", "shared_mast_pct", decimals=1),
+    Indicator("compliance_pct", "pct", "siting", "compliance_pct", decimals=1),
+    Indicator("pop_pct_any_2g", "pct", "coverage", "pop_pct_any_2g", decimals=1),
+    Indicator("pop_pct_any_3g", "pct", "coverage", "pop_pct_any_3g", decimals=1),
+    Indicator("pop_pct_any_4g", "pct", "coverage", "pop_pct_any_4g", decimals=1),
+    Indicator("revenue_bn_vnd", "bn_vnd", "reported", "revenue_bn_vnd", decimals=0),
 )
 
 KNOWN_IDS = tuple(i.id for i in INDICATORS)
 
 
 def headline(tables: Mapping[str, Mapping[str, pd.DataFrame]], *,
-             reported: Mapping[str, float], targets: Mapping[str, float], lang: str = "vi",
+             reported: Mapping[str, float], targets: Mapping[str, float],
              previous: Mapping[str, float] | None = None) -> pd.DataFrame:
     """The headline indicators, "Biểu số 1": value, target, % achieved (and change).
 
@@ -115,8 +72,6 @@ def headline(tables: Mapping[str, Mapping[str, pd.DataFrame]], *,
         Figures the GIS cannot compute (``[indicators]`` of ictgis.toml, e.g. revenue).
     targets
         Next year's targets by indicator id (``[targets]``).
-    lang
-        ``vi`` or ``en``.
     previous
         Last year's values by indicator id (``--compare``).
 
@@ -128,7 +83,7 @@ def headline(tables: Mapping[str, Mapping[str, pd.DataFrame]], *,
     """
     unknown = sorted(set(targets) - set(KNOWN_IDS))
     if unknown:
-        msg = f"[targets] {unknown[0]!r} is not an indicator; indicators: {', '.join(KNOWN_IDS)}"
+        msg = t("report.targets_unknown", name=unknown[0], known=", ".join(KNOWN_IDS))
         raise ValueError(msg)
     rows = []
     for ind in INDICATORS:
@@ -137,8 +92,8 @@ def headline(tables: Mapping[str, Mapping[str, pd.DataFrame]], *,
             continue
         target = targets.get(ind.id)
         rows.append({
-            "id": ind.id, "indicator": ind.vi if lang == "vi" else ind.en,
-            "unit": ind.unit_vi if lang == "vi" else ind.unit_en, "value": value,
+            "id": ind.id, "indicator": ind.name, "unit": t(f"report.unit.{ind.unit}"),
+            "value": value,
             "target": target if target is not None else np.nan,
             "pct_achieved": value / target * 100 if target else np.nan,
             "decimals": ind.decimals,
@@ -161,7 +116,7 @@ def indicator_value(ind: Indicator, tables: Mapping[str, Mapping[str, pd.DataFra
         table = source.get("zone")
         if table is None or ind.column not in table:
             return None
-        rows = table[table["zone"] == "Nông thôn"]
+        rows = table[ids("admin.zone", table["zone"]) == "rural"]
     else:
         table = source.get("province")
         if table is None or ind.column not in table:
@@ -178,11 +133,11 @@ def values_by_id(table: pd.DataFrame) -> dict[str, float]:
 
 
 def fmt(value: object, decimals: int = 2) -> str:
-    """A number as the report shows it (thousands separated; empty for missing)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+    """A number as the report shows it, in the language's convention (empty for missing)."""
+    if value is None or value is pd.NA:
         return ""
     if isinstance(value, int | float | np.integer | np.floating):
-        return f"{value:,.{decimals}f}"
+        return number(float(value), decimals)
     return str(value)
 
 

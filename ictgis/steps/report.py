@@ -44,46 +44,43 @@ def compute(ws: Workspace, ctx: StepContext, *, compare: Path | None = None,
     import pandas as pd
 
     from ictgis import report
+    from ictgis.i18n import t
     from ictgis.report import document
 
-    lang = ctx.lang
     tables = ctx.outputs.tables()
     if outputs.STATS not in tables:
-        msg = (f"{ctx.outputs.folder(outputs.STATS)}: no statistics yet; run `ictgis stats` "
-               "(or `ictgis run`) first")
+        msg = t("report.no_stats", path=ctx.outputs.folder(outputs.STATS))
         raise DataError(msg)
     config = ws.config
     previous = None
     if compare is not None:
         before = outputs.Outputs(compare).tables()
         if outputs.STATS not in before:
-            msg = f"{compare}: --compare needs an earlier outputs folder (with stats/)"
+            msg = t("report.compare_no_stats", path=compare)
             raise DataError(msg)
-        previous = report.values_by_id(report.headline(before, reported={}, targets={},
-                                                       lang=lang))
+        previous = report.values_by_id(report.headline(before, reported={}, targets={}))
     try:
         head = report.headline(tables, reported=config.indicators, targets=config.targets,
-                               lang=lang, previous=previous)
+                               previous=previous)
     except ValueError as exc:
         raise ConfigError(f"{config.path.name}: {exc}") from None
-    text = report.TEXT[lang]
     title = output_title(config)
     area_sources = sorted(set(ws.communes.get("area_source", pd.Series(["computed"]))))
     context = {
-        "lang": lang, "t": text, "province": title, "synthetic": config.synthetic,
-        "headline": head.to_dict("records"), "compare": previous is not None,
-        "tables": document.sections(tables, text, lang),
-        "charts": document.charts(tables[outputs.STATS], text),
+        "lang": ctx.lang, "t": document.page_text(), "province": title,
+        "synthetic": config.synthetic, "headline": head.to_dict("records"),
+        "compare": previous is not None, "tables": document.sections(tables),
+        "charts": document.charts(tables[outputs.STATS]),
         "maps": document.images(ctx.outputs.static_maps()),
         "problems": document.problem_counts(ctx.outputs.problems()),
-        "assumptions": document.assumptions(config, area_sources, lang),
+        "assumptions": document.assumptions(config, area_sources),
     }
-    sheets = {"Bieu so 1": document.headline_sheet(head, text),
+    sheets = {t("report.sheet.headline"): document.headline_sheet(head),
               **{f"stats_{k}": v for k, v in tables[outputs.STATS].items()},
               **{f"coverage_{k}": v for k, v in tables.get(outputs.COVERAGE, {}).items()}}
-    number_formats = {text["value"]: "#,##0.00", text["target"]: "#,##0.00",
-                      text["pct"]: "0.0", text["previous"]: "#,##0.00",
-                      text["change"]: "#,##0.00"}
+    number_formats = {t("report.value"): "#,##0.00", t("report.target"): "#,##0.00",
+                      t("report.pct"): "0.0", t("report.previous"): "#,##0.00",
+                      t("report.change"): "#,##0.00"}
     return ReportResult(report.render_html(context), sheets, number_formats, title)
 
 

@@ -15,33 +15,10 @@ from click.testing import CliRunner
 from ictgis.cli.main import main
 from ictgis.report import fmt
 
-# the 2019 targets of the province's 2018 report (seed/report-2018-tien-giang.txt)
-TARGETS = """
-[coverage]
-resolution_m = 250
-
-[targets]
-phone_per_100 = 6.39
-phone_per_100_incl_prepaid = 102.86
-internet_fixed_per_100 = 11.50
-revenue_bn_vnd = 2400
-
-[indicators]
-revenue_bn_vnd = 2430
-"""
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("report") / "ws"
-    runner = CliRunner()
-    assert runner.invoke(main, ["demo", str(root)]).exit_code == 0
-    config = root / "ictgis.toml"
-    config.write_text(config.read_text(encoding="utf-8") + TARGETS, encoding="utf-8")
-    result = runner.invoke(main, ["run", "-w", str(root)], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    assert "manifest:" in result.stdout
-    return root
+@pytest.fixture
+def demo(demo_run: Path, vietnamese) -> Path:
+    """The shared demo run (Vietnamese), read with Vietnamese number conventions."""
+    return demo_run
 
 
 def test_manifest_lists_outputs_that_exist(demo: Path) -> None:
@@ -111,16 +88,16 @@ def test_targets_and_percent_achieved(demo: Path) -> None:
     html = (demo / "outputs" / "report.html").read_text(encoding="utf-8")
     headline = _headline(html)
     value, cells = headline["phone_per_100"]
-    assert cells[3] == "6.39" and cells[4] == fmt(value / 6.39 * 100, 1)
+    assert cells[3] == "6,39" and cells[4] == fmt(value / 6.39 * 100, 1)
     value, cells = headline["revenue_bn_vnd"]
-    assert (value, cells[3], cells[4]) == (2430.0, "2,400", "101.2")
+    assert (value, cells[3], cells[4]) == (2430.0, "2.400", "101,2")
     assert headline["radius_km"][1][3] == ""  # no target: no percentage
 
 
 def test_bieu_so_1_workbook_has_numbers(demo: Path) -> None:
     book = openpyxl.load_workbook(demo / "outputs" / "report.xlsx")
-    assert "Bieu so 1" in book.sheetnames and "stats_region" in book.sheetnames
-    sheet = book["Bieu so 1"]
+    assert "Biểu số 1" in book.sheetnames and "stats_region" in book.sheetnames
+    sheet = book["Biểu số 1"]
     header = [c.value for c in sheet[3]]
     assert header == ["id", "Chỉ tiêu", "Đơn vị", "Thực hiện năm nay", "Kế hoạch năm sau",
                       "% đạt so với kế hoạch"]
@@ -130,15 +107,15 @@ def test_bieu_so_1_workbook_has_numbers(demo: Path) -> None:
     assert all(isinstance(r[3], float | int) for r in rows.values())
 
 
-def test_compare_and_english(demo: Path, tmp_path: Path) -> None:
+def test_compare_and_english(demo_run: Path, tmp_path: Path) -> None:
     previous = tmp_path / "2017"
-    shutil.copytree(demo / "outputs", previous)
+    shutil.copytree(demo_run / "outputs", previous)
     province = pd.read_csv(previous / "stats" / "province.csv", encoding="utf-8-sig")
     province["radius_km"] = 2.5
     province.to_csv(previous / "stats" / "province.csv", index=False, encoding="utf-8-sig")
     out = tmp_path / "out"
-    shutil.copytree(demo / "outputs", out)
-    result = CliRunner().invoke(main, ["report", "-w", str(demo), "--out", str(out), "--lang",
+    shutil.copytree(demo_run / "outputs", out)
+    result = CliRunner().invoke(main, ["report", "-w", str(demo_run), "--out", str(out), "--lang",
                                        "en", "--compare", str(previous), "-q"])
     assert result.exit_code == 0, result.output
     html = (out / "report.html").read_text(encoding="utf-8")
