@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from ictgis.cli.main import main
 from ictgis.report import fmt
 
+
 @pytest.fixture
 def demo(demo_run: Path, vietnamese) -> Path:
     """The shared demo run (Vietnamese), read with Vietnamese number conventions."""
