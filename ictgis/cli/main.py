@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from ictgis.pipeline import RunResult
     from ictgis.workspace import Workspace
 
+logger = logging.getLogger(__name__)
+
 #: Command name -> module defining ``command``; imported only when used (fast start, and
 #: command modules can import from this one without an import cycle).
 COMMANDS: dict[str, str] = {
@@ -51,11 +53,54 @@ class IctgisGroup(click.Group):
         return contextvars.copy_context().run(self._invoke, ctx)
 
     def _invoke(self, ctx: click.Context) -> Any:
+        from ictgis.i18n import t
+
         try:
             return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
         except IctgisError as exc:
             raise Failure(str(exc)) from None
+        except OSError as exc:  # disk full, permissions, a file held open (rasterio's too)
+            logger.debug("system error", exc_info=True)
+            raise Failure(os_error_message(exc)) from None
+        except KeyboardInterrupt:
+            raise Failure(t("cli.interrupted")) from None
+        except Exception as exc:  # a bug: one line, never a traceback (-vv shows it)
+            logger.debug("internal error", exc_info=True)
+            detail = " ".join(str(exc).split())[:300]
+            raise Failure(t("cli.internal_error", kind=type(exc).__name__, detail=detail)
+                          ) from None
 
+
+#: errno names with a message of their own in the catalogue (``cli.errno.<name>``).
+_ERRNO_MESSAGES = ("ENOSPC", "EDQUOT", "EFBIG", "EACCES", "EPERM", "EROFS", "ENOENT", "EBUSY")
+
+
+def os_error_message(exc: OSError) -> str:
+    """One line for a system error: the file or folder, and what went wrong in plain words.
+
+    GDAL's errors (through rasterio or pyogrio) carry no errno; their text is searched for the
+    common causes instead.
+    """
+    import errno
+
+    from ictgis.i18n import t
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    text = " ".join(str(exc).split())
+    if not name:
+        for key, words in (("ENOSPC", "No space left"), ("EFBIG", "File too large"),
+                           ("EDQUOT", "Disk quota"), ("EACCES", "Permission denied"),
+                           ("EROFS", "Read-only file system")):
+            if words.lower() in text.lower():
+                name = key
+                break
+    problem = (t(f"cli.errno.{name}") if name in _ERRNO_MESSAGES
+               else t("cli.errno.other", detail=exc.strerror or text[:300]))
+    path = exc.filename
+    return t("cli.os_error", path=path, problem=problem) if path else t("cli.os_error_nopath",
+                                                                         problem=problem)
 
 class Failure(click.ClickException):
     """Exit 1 with one line, ``Lỗi: ...`` / ``Error: ...`` in the command's language."""

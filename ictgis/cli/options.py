@@ -8,9 +8,18 @@ import click
 
 from ictgis.io import OUTPUT_FORMATS
 
+
+def _existing(_ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    if not value.exists():
+        from ictgis.i18n import t
+
+        raise click.BadParameter(t("cli.no_folder", path=value), param_hint=param.opts[-1])
+    return value
+
+
 workspace_opt = click.option(
     "-w", "--workspace", type=click.Path(file_okay=True, dir_okay=True, path_type=Path),
-    default=Path("."), show_default=True,
+    default=Path("."), show_default=True, callback=_existing,
     help="Workspace folder (holding ictgis.toml) or the ictgis.toml file itself.",
 )
 out_opt = click.option(
@@ -21,11 +30,14 @@ out_opt = click.option(
 
 def _formats(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]
              ) -> tuple[str, ...]:
+    from ictgis.i18n import t
+
     names = [v.strip().lower() for item in value for v in item.split(",") if v.strip()]
+    if value and not names:  # --format '' names nothing: say so, never a silent default
+        msg = t("cli.empty_format", choices=", ".join(OUTPUT_FORMATS))
+        raise click.BadParameter(msg, param_hint="--format")
     unknown = [n for n in names if n not in OUTPUT_FORMATS]
     if unknown:
-        from ictgis.i18n import t
-
         msg = t("cli.bad_format", name=unknown[0], choices=", ".join(OUTPUT_FORMATS))
         raise click.BadParameter(msg, param_hint="--format")
     return tuple(dict.fromkeys(names)) or ("csv", "xlsx", "gpkg")
