@@ -12,6 +12,7 @@ from pyproj.exceptions import CRSError
 from pyproj.transformer import TransformerGroup
 
 from ictgis.errors import ConfigError, CRSMismatchError, DataError
+from ictgis.i18n import t
 
 #: VN-2000 / TM-3 105-45, the metric CRS of Tiền Giang's cadastral and planning data.
 DEFAULT_CRS = "EPSG:9210"
@@ -46,7 +47,7 @@ def parse_crs(value: object, *, where: str) -> CRS:
     try:
         return CRS.from_user_input(value)
     except CRSError as exc:
-        msg = f"{where}: {value!r} is not a coordinate reference system ({exc})"
+        msg = t("errors.crs.invalid", where=where, value=value, error=exc)
         raise ConfigError(msg) from None
 
 
@@ -67,20 +68,21 @@ def require_metric(gdf: gpd.GeoDataFrame, name: str) -> None:
     """
     crs = gdf.crs
     if crs is None:
-        msg = f"layer {name!r} has no CRS; reproject it to a metric CRS first"
+        msg = t("errors.crs.missing", name=name)
         raise DataError(msg)
     unit = crs.axis_info[0].unit_name if crs.axis_info else ""
     if not crs.is_projected or unit not in {"metre", "meter"}:
-        msg = f"layer {name!r} is in {crs.name}, not a metric projected CRS"
+        msg = t("errors.crs.not_metric", name=name, crs=crs.name)
         raise DataError(msg)
 
 
 def require_same_crs(left: gpd.GeoDataFrame, right: gpd.GeoDataFrame, names: tuple[str, str]) -> None:
     """Raise :class:`CRSMismatchError` unless both layers share one CRS."""
     if left.crs is None or right.crs is None or not left.crs.equals(right.crs):
-        left_name = left.crs.name if left.crs else "no CRS"
-        right_name = right.crs.name if right.crs else "no CRS"
-        msg = f"layers {names[0]!r} ({left_name}) and {names[1]!r} ({right_name}) differ in CRS"
+        left_name = left.crs.name if left.crs else t("errors.crs.none")
+        right_name = right.crs.name if right.crs else t("errors.crs.none")
+        msg = t("errors.crs.mismatch", left=names[0], left_crs=left_name, right=names[1],
+                right_crs=right_name)
         raise CRSMismatchError(msg)
 
 
@@ -120,7 +122,7 @@ def to_crs(gdf: gpd.GeoDataFrame, dst: CRS | str | int) -> gpd.GeoDataFrame:
     """
     dst_crs = CRS.from_user_input(dst)
     if gdf.crs is None:
-        msg = "cannot reproject a layer that has no CRS"
+        msg = t("errors.crs.cannot_reproject")
         raise DataError(msg)
     if gdf.crs.equals(dst_crs):
         return gdf.copy()
@@ -148,7 +150,8 @@ def check_crs_name(value: str, *, where: str) -> str:
     crs = parse_crs(value, where=where)
     unit = crs.axis_info[0].unit_name if crs.axis_info else ""
     if not crs.is_projected or unit not in {"metre", "meter"}:
-        what = "geographic" if not crs.is_projected else f"in {unit}s"
-        msg = f"{where}: {value!r} ({crs.name}) is {what}; the working CRS must be metric"
+        msg = (t("errors.crs.work_geographic", where=where, value=value, crs=crs.name)
+               if not crs.is_projected else
+               t("errors.crs.work_unit", where=where, value=value, crs=crs.name, unit=unit))
         raise ConfigError(msg)
     return value

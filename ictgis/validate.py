@@ -10,12 +10,14 @@ import pandas as pd
 import shapely
 
 from ictgis.errors import DataError
+from ictgis.i18n import t
 from ictgis.io import WHERE
 
 #: Columns of a problem table (outputs/rejects/problems.csv).
 PROBLEM_COLUMNS = ("layer", "file", "where", "id", "severity", "code", "problem")
 
-#: Severities: the row was dropped / changed and kept / kept as it is.
+#: Severities (ids; their labels are ``problems.severity.*`` in the catalogue): the row was
+#: dropped / changed and kept / kept as it is.
 SEVERITIES = ("rejected", "repaired", "warning")
 
 #: At most this many problems are listed in one error message (all go to the rejects file).
@@ -50,7 +52,8 @@ def problems(
     severity
         One of :data:`SEVERITIES`.
     problem
-        The message, one for all rows or a Series aligned with ``frame``.
+        The message (from the catalogue, see :func:`texts`), one for all rows or a Series
+        aligned with ``frame``.
     code
         A short machine-readable kind of problem ("outside", "swapped", "duplicate_id"...),
         one for all rows or a Series aligned with ``frame``.
@@ -70,6 +73,40 @@ def problems(
     return out.astype("string")
 
 
+def texts(msg_id: str, mask: pd.Series, /, **params: object) -> pd.Series:
+    """The catalogue text ``msg_id`` for each row where ``mask`` holds (NA elsewhere).
+
+    Parameters
+    ----------
+    msg_id
+        A message id (``problems.points.outside``).
+    mask
+        Boolean Series: the rows that need the text.
+    **params
+        The message's placeholders: a Series aligned with ``mask`` gives one value per row,
+        anything else is the same for every row.
+    """
+    out = pd.Series(pd.NA, index=mask.index, dtype="string")
+    rows = mask.index[mask.to_numpy(dtype=bool)]
+    if len(rows):
+        each = {k: v.loc[rows].to_numpy(dtype=object) for k, v in params.items()
+                if isinstance(v, pd.Series)}
+        same = {k: v for k, v in params.items() if not isinstance(v, pd.Series)}
+        out.loc[rows] = [str(t(msg_id, **same, **{k: v[i] for k, v in each.items()}))
+                         for i in range(len(rows))]
+    return out
+
+
+def where_text(where: object) -> str:
+    """A :data:`~ictgis.io.WHERE` locator (``row 7``, ``feature 7``) in the current language."""
+    kind, _, number = str(where).partition(" ")
+    if kind == "row" and number.isdigit():
+        return t("errors.where.row", row=number)
+    if kind == "feature" and number.isdigit():
+        return t("errors.where.feature", n=number)
+    return str(where)
+
+
 def concat(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """Stack problem tables."""
     tables = [t for t in tables if not t.empty]
@@ -77,9 +114,12 @@ def concat(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
 
 
 def format_problem(row: pd.Series) -> str:
-    """One line naming file, row and problem."""
-    ident = f" (id {row['id']})" if isinstance(row["id"], str) and row["id"] else ""
-    return f"{row['file']}: {row['where']}{ident}: {row['problem']}"
+    """One line naming file, row (and id) and problem, in the current language."""
+    where = where_text(row["where"])
+    if isinstance(row["id"], str) and row["id"]:
+        return t("errors.problem.line_id", file=row["file"], where=where, id=row["id"],
+                 problem=row["problem"])
+    return t("errors.problem.line", file=row["file"], where=where, problem=row["problem"])
 
 
 def raise_if_any(found: pd.DataFrame, *, what: str) -> None:
@@ -90,17 +130,17 @@ def raise_if_any(found: pd.DataFrame, *, what: str) -> None:
     found
         Problems that make the layer unusable.
     what
-        What cannot be done, e.g. "the commune layer cannot be used".
+        What cannot be done, e.g. ``t("errors.unusable", file=...)``.
     """
     if found.empty:
         return
     lines = [format_problem(row) for _, row in found.head(MAX_LISTED).iterrows()]
     more = len(found) - MAX_LISTED
     if more > 0:
-        lines.append(f"... and {more} more")
+        lines.append(t("errors.problems.more", n=more))
     if len(lines) == 1:
         raise DataError(lines[0])
-    msg = f"{len(found)} problems; {what}:\n  " + "\n  ".join(lines)
+    msg = t("errors.problems.list", n=len(found), what=what, problems="\n  ".join(lines))
     raise DataError(msg)
 
 
@@ -125,7 +165,8 @@ def repair_polygons(gdf: gpd.GeoDataFrame, *, layer: str, file: str
     values[invalid] = fixed
     out = out.set_geometry(gpd.GeoSeries(values, index=gdf.index, crs=gdf.crs))
     found = problems(gdf, invalid, layer=layer, file=file, severity="repaired", code="repaired",
-                     problem="invalid polygon (" + reasons + "), repaired with make_valid")
+                     problem=texts("problems.repaired", pd.Series(invalid, index=gdf.index),
+                                   reason=reasons))
     return out, found
 
 
@@ -137,13 +178,13 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
-def duplicated_ids(frame: pd.DataFrame, column: str = "id") -> pd.Series:
-    """Message for every row whose id repeats an earlier row's (NA elsewhere)."""
+def duplicated_ids(frame: pd.DataFrame, column: str = "id",
+                   msg_id: str = "problems.duplicate_id") -> pd.Series:
+    """Message ``msg_id`` for every row whose id repeats an earlier row's (NA elsewhere)."""
     ids = frame[column].astype("string")
     dup = ids.duplicated(keep="first") & ids.notna() & (ids != "")
     first_where = frame.loc[~ids.duplicated(keep="first"), [column, WHERE]].set_index(column)[WHERE]
-    message = "duplicate id " + ids + " (first at " + ids.map(first_where).astype("string") + ")"
-    return message.where(dup)
+    return texts(msg_id, dup, id=ids, first=ids.map(first_where).map(where_text))
 
 
 def blank(values: pd.Series) -> pd.Series:

@@ -14,11 +14,14 @@ import pandas as pd
 import shapely
 
 from ictgis import admin, io, postal, siting, telecom, validate
-from ictgis.admin import map_unique
 from ictgis.config import Config, LayerConfig
 from ictgis.crs import to_crs
 from ictgis.errors import DataError
+from ictgis.i18n import t
 from ictgis.io import WHERE
+from ictgis.parse import parse_coordinate, parse_number
+from ictgis.text import NameMatcher, map_unique, same_name
+from ictgis.validate import texts
 
 logger = logging.getLogger(__name__)
 
@@ -92,9 +95,8 @@ def load_workspace(config: Config, *, progress: Progress | None = None) -> Works
     types = postal.point_type(posts["type"], config.type_aliases)
     unknown = types.isna()
     if unknown.any():
-        known = ", ".join(postal.POINT_TYPES)
-        msg = ("unknown postal point type " + posts["type"].astype("string")
-               + f"; known: {known} (add spellings in [postal.type_aliases])")
+        msg = texts("problems.posts.unknown_type", unknown, value=posts["type"].astype("string"),
+                    known=", ".join(postal.POINT_TYPES))
         bad = validate.problems(posts, unknown, layer="post_offices",
                                 file=config.layers["post_offices"].label,
                                 severity="rejected", problem=msg, code="unknown_type")
@@ -157,7 +159,7 @@ def load_communes(config: Config) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     cfg = config.layers["communes"]
     raw = io.map_fields(io.read_layer(cfg), cfg)
     if not isinstance(raw, gpd.GeoDataFrame):
-        msg = "the commune layer must be a polygon layer (GeoPackage, Shapefile, GeoJSON, KML)"
+        msg = t("errors.workspace.communes_not_polygons")
         raise DataError(msg, file=cfg.label)
     file = cfg.label
     gdf = raw.copy()
@@ -168,19 +170,18 @@ def load_communes(config: Config) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
         gdf["district"] = gdf["district"].astype("string").str.strip()
 
     checks: list[tuple[pd.Series, str | pd.Series]] = [
-        (validate.blank(gdf["code"]), "commune code is empty"),
-        (validate.blank(gdf["name"]), "commune name is empty"),
-        (kinds.isna(), "cannot tell the kind (phường / thị trấn / xã): the kind column is "
-         "empty or unknown and the name has no prefix"),
+        (validate.blank(gdf["code"]), t("problems.communes.no_code")),
+        (validate.blank(gdf["name"]), t("problems.communes.no_name")),
+        (kinds.isna(), t("problems.communes.no_kind")),
         (pd.Series(shapely.is_missing(gdf.geometry.array) | shapely.is_empty(gdf.geometry.array),
-                   index=gdf.index), "empty geometry"),
+                   index=gdf.index), t("problems.empty_geometry")),
         (~gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]) & gdf.geometry.notna(),
-         "not a polygon"),
+         t("problems.not_polygon")),
     ]
     if "district" in gdf:
-        checks.append((validate.blank(gdf["district"]), "district is empty"))
-    dup = validate.duplicated_ids(gdf, "code")
-    checks.append((dup.notna(), dup.str.replace("duplicate id", "duplicate commune code")))
+        checks.append((validate.blank(gdf["district"]), t("problems.communes.no_district")))
+    dup = validate.duplicated_ids(gdf, "code", "problems.communes.duplicate_code")
+    checks.append((dup.notna(), dup))
     gdf, population_checks = _attach_population(gdf, config)
     checks += population_checks
 
@@ -189,20 +190,20 @@ def load_communes(config: Config) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
                           problem=problem)
         for mask, problem in checks
     ])
-    validate.raise_if_any(fatal, what=f"{file} cannot be used until they are fixed")
+    validate.raise_if_any(fatal, what=t("errors.unusable", file=file))
 
     gdf, repaired = validate.repair_polygons(gdf, layer="communes", file=file)
     gdf = to_crs(gdf, config.crs)
     computed = gdf.geometry.area.to_numpy() / 1e6
     gdf["area_computed_km2"] = computed
     if "area_km2" in gdf:
-        official = io.parse_number(gdf["area_km2"])
+        official = parse_number(gdf["area_km2"])
         bad = official.isna() | (official <= 0)
         validate.raise_if_any(
             validate.problems(gdf, bad, layer="communes", file=file, severity="rejected",
-                              problem="area is not a positive number: " + gdf["area_km2"]
-                              .astype("string")),
-            what=f"{file} cannot be used until they are fixed",
+                              problem=texts("problems.communes.bad_area", bad,
+                                            value=gdf["area_km2"].astype("string"))),
+            what=t("errors.unusable", file=file),
         )
         gdf["area_km2"] = official
         gdf["area_source"] = "field"
@@ -220,8 +221,7 @@ def load_communes(config: Config) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
         unit = config.region_by
         column = "district" if unit == "district" else "name"
         if column not in gdf:
-            msg = (f"{config.path.name}: [admin] region_by = 'district' but the commune layer has "
-                   "no district field ([layers.communes.fields] district)")
+            msg = t("errors.workspace.regions_need_district", config=config.path.name)
             raise DataError(msg)
         gdf["region"] = admin.assign_regions(gdf[column], config.regions, file=file, unit=unit)
     keep = [c for c in ("code", "name", "kind", "urban", "zone", "district", "region",
@@ -234,18 +234,17 @@ def _attach_population(gdf: gpd.GeoDataFrame, config: Config
                        ) -> tuple[gpd.GeoDataFrame, list[tuple[pd.Series, str | pd.Series]]]:
     """Population from the commune layer's field or from a separate table."""
     if "population" in gdf.columns:
-        pop = io.parse_number(gdf["population"], integer=True)
+        pop = parse_number(gdf["population"], integer=True)
         text = gdf["population"].astype("string")
+        bad = pop.isna() | (pop < 0)
         out = gdf.assign(population=pop)
-        return out, [(pop.isna() | (pop < 0),
-                      "population is not a non-negative number: " + text.fillna("(empty)"))]
+        return out, [(bad, texts("problems.population.bad", bad,
+                                 value=text.fillna(t("problems.empty"))))]
     if "population" not in config.layers:
-        msg = (f"{config.path.name}: no population: set [layers.communes.fields] population or "
-               "add a [layers.population] table")
+        msg = t("errors.workspace.no_population", config=config.path.name)
         raise DataError(msg)
     pop = join_population(gdf, config.layers["population"])
-    return gdf.assign(population=pop), [(pop.isna(), "no row of the population table matches "
-                                         "this commune")]
+    return gdf.assign(population=pop), [(pop.isna(), t("problems.population.no_row"))]
 
 
 def join_population(communes: pd.DataFrame, cfg: LayerConfig) -> pd.Series:
@@ -261,13 +260,13 @@ def join_population(communes: pd.DataFrame, cfg: LayerConfig) -> pd.Series:
         Population aligned with ``communes``.
     """
     table = io.map_fields(io.read_layer(cfg), cfg)
-    values = io.parse_number(table["population"], integer=True)
+    values = parse_number(table["population"], integer=True)
     bad = values.isna() | (values < 0)
     validate.raise_if_any(
         validate.problems(table, bad, layer="population", file=cfg.label, severity="rejected",
-                          problem="population is not a non-negative number: "
-                          + table["population"].astype("string")),
-        what=f"{cfg.label} cannot be used until they are fixed",
+                          problem=texts("problems.population.bad", bad,
+                                        value=table["population"].astype("string"))),
+        what=t("errors.unusable", file=cfg.label),
     )
     if cfg.by == "code":
         keys = table["code"].astype("string").str.strip()
@@ -277,14 +276,15 @@ def join_population(communes: pd.DataFrame, cfg: LayerConfig) -> pd.Series:
         matched = _match_by_name(table, communes)
     problems = validate.problems(
         table, matched.isna(), layer="population", file=cfg.label, severity="rejected",
-        problem="matches no commune of the boundary layer",
+        problem=t("problems.population.no_commune"),
     )
     repeated = matched.duplicated(keep=False) & matched.notna()
     problems = validate.concat([problems, validate.problems(
         table, repeated, layer="population", file=cfg.label, severity="rejected",
-        problem="several rows match commune " + matched.astype("string"),
+        problem=texts("problems.population.several", repeated,
+                      commune=matched.astype("string")),
     )])
-    validate.raise_if_any(problems, what="every population row must match one commune")
+    validate.raise_if_any(problems, what=t("errors.population_rows"))
     by_code = pd.Series(values.to_numpy(), index=matched.to_numpy())
     return communes["code"].map(by_code)
 
@@ -294,11 +294,11 @@ def _match_by_name(table: pd.DataFrame, communes: pd.DataFrame) -> pd.Series:
     out = pd.Series(pd.NA, index=table.index, dtype="string")
     use_district = "district" in table and "district" in communes
     if use_district:
-        district_of = admin.NameMatcher(communes["district"].dropna())
+        district_of = NameMatcher(communes["district"].dropna())
         districts = table["district"].map(district_of.match)
     groups = communes.groupby("district") if use_district else [(None, communes)]
     for district, members in groups:
-        matcher = admin.NameMatcher(members["name"])
+        matcher = NameMatcher(members["name"])
         code_of = dict(zip(members["name"], members["code"], strict=True))
         rows = table.index if district is None else table.index[districts == district]
         names = table.loc[rows, "name"].map(matcher.match)
@@ -328,7 +328,7 @@ def load_points(cfg: LayerConfig, communes: gpd.GeoDataFrame, work_crs: str
     gdf, coord_problem = _points_geometry(frame, cfg)
     reasons = _Reasons(gdf.index)
     reasons.add(coord_problem.notna(), coord_problem, "coordinates")
-    reasons.add(validate.blank(gdf["id"]), "id is empty", "no_id")
+    reasons.add(validate.blank(gdf["id"]), t("problems.points.no_id"), "no_id")
     duplicated = validate.duplicated_ids(gdf).astype("string")
     reasons.add(duplicated.notna(), duplicated, "duplicate_id")
 
@@ -342,11 +342,10 @@ def load_points(cfg: LayerConfig, communes: gpd.GeoDataFrame, work_crs: str
     if lost.any():
         swapped_in = pd.Series(False, index=gdf.index)
         swapped_in.loc[lost] = admin.locate(swapped.loc[lost], communes).notna()
-        axes = "easting/northing" if "easting" in cfg.fields else "longitude/latitude"
-        hint = (f"{axes} look swapped (the point falls in the province only with them exchanged)"
-                + ("; VN-2000 X is the northing, Y the easting" if "easting" in cfg.fields else ""))
+        hint = t("problems.points.swapped_xy" if "easting" in cfg.fields
+                 else "problems.points.swapped_lonlat")
         reasons.add(lost & swapped_in, hint, "swapped")
-        reasons.add(lost & ~swapped_in, "outside the province (in no commune)", "outside")
+        reasons.add(lost & ~swapped_in, t("problems.points.outside"), "outside")
     gdf["commune"] = located
 
     bad = reasons.text.notna()
@@ -386,29 +385,30 @@ def _points_geometry(frame: pd.DataFrame, cfg: LayerConfig
             gpd.GeoSeries(np.where(single, shapely.get_geometry(geoms, 0), geoms),
                           index=gdf.index, crs=gdf.crs))
         is_point = gdf.geometry.geom_type == "Point"
-        problem = pd.Series("empty geometry", index=gdf.index, dtype="string").where(
+        problem = pd.Series(t("problems.empty_geometry"), index=gdf.index, dtype="string").where(
             gdf.geometry.isna() | gdf.geometry.is_empty)
-        problem = problem.fillna(pd.Series(
-            "not a point: " + gdf.geometry.geom_type.astype("string"), index=gdf.index
-        ).where(~is_point))
+        problem = problem.fillna(texts("problems.points.not_point", ~is_point,
+                                       geom_type=gdf.geometry.geom_type.astype("string")))
         return gdf, problem
     xcol, ycol = ("easting", "northing") if "easting" in cfg.fields else ("lon", "lat")
     if xcol not in frame:
-        msg = (f"no coordinates: set [layers.{cfg.name}.fields] lon/lat or easting/northing")
+        msg = t("errors.workspace.no_coordinates", layer=cfg.name)
         raise DataError(msg, file=cfg.label)
     table = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
     if xcol == "lon":
-        x, y = io.parse_coordinate(table["lon"]), io.parse_coordinate(table["lat"])
+        x, y = parse_coordinate(table["lon"]), parse_coordinate(table["lat"])
     else:
-        x, y = io.parse_number(table["easting"]), io.parse_number(table["northing"])
+        x, y = parse_number(table["easting"]), parse_number(table["northing"])
     bad = x.isna() | y.isna()
-    text = ("cannot read coordinates " + table[xcol].astype("string").replace("", "(empty)")
-            + " / " + table[ycol].astype("string").replace("", "(empty)"))
+    empty = t("problems.empty")
+    text = texts("problems.points.bad_coordinates", bad,
+                 x=table[xcol].astype("string").replace("", empty),
+                 y=table[ycol].astype("string").replace("", empty))
     crs = cfg.crs or "EPSG:4326"
     geoms = shapely.points(x.fillna(0).to_numpy(), y.fillna(0).to_numpy())
     geoms[bad.to_numpy()] = None
     gdf = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geoms, index=table.index), crs=crs)
-    return gdf, text.where(bad).astype("string")
+    return gdf, text
 
 
 def _swap_xy(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -425,10 +425,9 @@ def _check_stated_commune(points: gpd.GeoDataFrame, stated: pd.Series,
     where_name = points["commune"].map(names)
     stated = stated.astype("string").fillna("").str.strip()
     same_code = stated == points["commune"]
-    same_name = admin.same_name(stated, where_name.astype("string"))
-    differs = (stated != "") & ~same_code & ~same_name
-    msg = ("stated commune " + stated + " but the point falls in " + where_name.astype("string")
-           + " (" + points["commune"] + "); the position is used")
+    differs = (stated != "") & ~same_code & ~same_name(stated, where_name.astype("string"))
+    msg = texts("problems.points.commune_mismatch", differs, stated=stated,
+                name=where_name.astype("string"), code=points["commune"])
     points = points.assign(stated_commune=stated)
     return points, validate.problems(points, differs, layer=layer, file=file,
                                      severity="warning", problem=msg, code="commune_mismatch")
@@ -449,21 +448,22 @@ def prepare_masts(bts: gpd.GeoDataFrame, cfg: LayerConfig, communes: gpd.GeoData
     techs = out["technologies"] if "technologies" in out else pd.Series(None, index=out.index)
     out["technologies"] = telecom.split_values(techs, telecom.TECHNOLOGIES)
     no_ops = out["operators"].map(len) == 0
+    no_operator = t("problems.masts.no_operator")
     problems = [validate.problems(out, no_ops, layer=cfg.name, file=cfg.label,
-                                  severity="rejected", problem="no operator",
+                                  severity="rejected", problem=no_operator,
                                   code="no_operator")]
     if "height" in out:
-        height = io.parse_number(out["height"])
+        height = parse_number(out["height"])
         bad = height.isna() & ~validate.blank(out["height"]) | (height <= 0)
         problems.append(validate.problems(
             out, bad, layer=cfg.name, file=cfg.label, severity="warning",
-            problem="height " + out["height"].astype("string") + " is not a positive number; "
-            "left empty", code="bad_height"))
+            problem=texts("problems.masts.bad_height", bad,
+                          value=out["height"].astype("string")), code="bad_height"))
         out["height"] = height.where(~bad)
     for column in ("azimuth", "beamwidth"):
         if column in out:  # "0;120;240": one value per sector
             out[column] = map_unique(out[column].astype("string"), _numbers)
-    rejected = _reject_rows(out, no_ops, pd.Series("no operator", index=out.index))
+    rejected = _reject_rows(out, no_ops, pd.Series(no_operator, index=out.index))
     return out.loc[~no_ops], validate.concat(problems), rejected
 
 
@@ -501,23 +501,25 @@ def load_zones(config: Config) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
         allowed = siting.split_classes(zones.get("allowed_classes", pd.Series("", index=zones.index)),
                                        known)
         bad_class = allowed.map(lambda a: [c for c in a if c not in known])
-        height = io.parse_number(zones["max_height"]) if "max_height" in zones else pd.Series(
+        height = parse_number(zones["max_height"]) if "max_height" in zones else pd.Series(
             np.nan, index=zones.index)
         zones = zones.assign(allowed_classes=allowed, max_height=height, source="zone")
+        unknown = bad_class.map(len) > 0
         _raise_zone_problems(zones, cfg, [
-            (bad_class.map(len) > 0, "mast class " + bad_class.map(", ".join).astype("string")
-             + f" is not in [siting] mast_classes ({', '.join(known)})"),
+            (unknown, texts("problems.zones.unknown_mast_class", unknown,
+                            classes=bad_class.map(", ".join), known=", ".join(known))),
             (height.isna() & ~validate.blank(zones.get("max_height", pd.Series("", index=zones.index))),
-             "max height is not a number"),
+             t("problems.zones.bad_height")),
         ])
         parts.append(zones)
     if "plan_features" in config.layers:
         cfg = config.layers["plan_features"]
         features = _polygons(cfg, config.crs, polygons_only=False)
-        buffer = io.parse_number(features["buffer"])
+        buffer = parse_number(features["buffer"])
+        bad = buffer.isna() | (buffer <= 0)
         _raise_zone_problems(features, cfg, [
-            (buffer.isna() | (buffer <= 0), "buffer distance is not a positive number: "
-             + features["buffer"].astype("string"))])
+            (bad, texts("problems.zones.bad_buffer", bad,
+                        value=features["buffer"].astype("string")))])
         geoms = shapely.buffer(features.geometry.array, buffer.to_numpy())
         features = features.set_geometry(gpd.GeoSeries(geoms, index=features.index,
                                                         crs=features.crs))
@@ -535,7 +537,7 @@ def _polygons(cfg: LayerConfig, crs: str, *, polygons_only: bool = True) -> gpd.
     """Read a plan layer (zones or features), map its fields, check classes, reproject."""
     raw = io.map_fields(io.read_layer(cfg), cfg)
     if not isinstance(raw, gpd.GeoDataFrame):
-        msg = "a plan layer must be a vector layer (GeoPackage, Shapefile, GeoJSON, KML)"
+        msg = t("errors.workspace.plan_not_vector")
         raise DataError(msg, file=cfg.label)
     gdf = raw.copy()
     if "id" not in gdf:
@@ -543,15 +545,16 @@ def _polygons(cfg: LayerConfig, crs: str, *, polygons_only: bool = True) -> gpd.
     gdf["id"] = gdf["id"].astype("string")
     gdf["zone_class"] = siting.zone_class(gdf["zone_class"])
     geom_type = gdf.geometry.geom_type
+    unknown = gdf["zone_class"].isna()
     checks = [
-        (gdf["zone_class"].isna(), "unknown zone class " + raw["zone_class"].astype("string")
-         + f"; use one of {', '.join(siting.ZONE_CLASSES)} (or Khu vực cấm / Khu vực chỉ lắp "
-         "cột A1 / Khu vực được phép)"),
-        (gdf.geometry.isna() | gdf.geometry.is_empty, "empty geometry"),
+        (unknown, texts("problems.zones.unknown_class", unknown,
+                        value=raw["zone_class"].astype("string"),
+                        classes=", ".join(siting.ZONE_CLASSES))),
+        (gdf.geometry.isna() | gdf.geometry.is_empty, t("problems.empty_geometry")),
     ]
     if polygons_only:
         checks.append((~geom_type.isin(["Polygon", "MultiPolygon"]) & gdf.geometry.notna(),
-                       "not a polygon"))
+                       t("problems.not_polygon")))
     _raise_zone_problems(gdf, cfg, checks)
     return to_crs(gdf, crs)
 
@@ -561,7 +564,7 @@ def _raise_zone_problems(gdf: pd.DataFrame, cfg: LayerConfig,
     validate.raise_if_any(validate.concat([
         validate.problems(gdf, mask, layer=cfg.name, file=cfg.label, severity="rejected",
                           problem=text) for mask, text in checks
-    ]), what=f"{cfg.label} cannot be used until they are fixed")
+    ]), what=t("errors.unusable", file=cfg.label))
 
 
 def load_planned(config: Config, communes: gpd.GeoDataFrame
@@ -579,10 +582,10 @@ def load_planned(config: Config, communes: gpd.GeoDataFrame
     settings = config.siting
     urban = planned["commune"].map(communes.set_index("code")["urban"]).fillna(False).astype(bool)
     default = np.where(urban, settings.deviation_urban_m, settings.deviation_rural_m)
-    own = io.parse_number(planned["radius"]) if "radius" in planned else pd.Series(
+    own = parse_number(planned["radius"]) if "radius" in planned else pd.Series(
         np.nan, index=planned.index)
     bad = own.notna() & (own <= 0)
-    _raise_zone_problems(planned, cfg, [(bad, "deviation radius must be > 0")])
+    _raise_zone_problems(planned, cfg, [(bad, t("problems.planned.bad_radius"))])
     classes = siting.mast_class(planned["mast_class"], settings.mast_classes, file=cfg.label,
                                 where=planned[WHERE]) if "mast_class" in planned else pd.Series(
         pd.NA, index=planned.index, dtype="string")
@@ -615,37 +618,38 @@ def load_subscribers(cfg: LayerConfig, communes: gpd.GeoDataFrame) -> pd.DataFra
     file = cfg.label
     columns = [c for c in telecom.SUBSCRIBER_COLUMNS if c in table]
     if not columns:
-        msg = ("no subscriber column mapped: set at least one of "
-               f"{', '.join(telecom.SUBSCRIBER_COLUMNS)} in [layers.subscribers.fields]")
+        msg = t("errors.workspace.no_subscriber_column",
+                columns=", ".join(telecom.SUBSCRIBER_COLUMNS))
         raise DataError(msg, file=file)
     found = []
     values = pd.DataFrame(index=table.index)
     for col in columns:
-        parsed = io.parse_number(table[col], integer=True)
+        parsed = parse_number(table[col], integer=True)
         values[col] = parsed
+        bad = parsed.isna() | (parsed < 0)
         found.append(validate.problems(
-            table, parsed.isna() | (parsed < 0), layer="subscribers", file=file,
-            severity="rejected",
-            problem=f"{col} is not a non-negative number: " + table[col].astype("string")
-            .replace("", "(empty)")))
+            table, bad, layer="subscribers", file=file, severity="rejected",
+            problem=texts("problems.subscribers.bad_count", bad, column=col,
+                          value=table[col].astype("string").replace("", t("problems.empty")))))
     if cfg.by == "commune":
         keys = table["commune"].astype("string").str.strip()
         keys = keys.where(keys.isin(communes["code"]))
     else:
         if "district" not in communes:
-            msg = "subscribers by district need a district field in the commune layer"
+            msg = t("errors.workspace.subscribers_need_district")
             raise DataError(msg, file=file)
-        matcher = admin.NameMatcher(communes["district"].dropna())
+        matcher = NameMatcher(communes["district"].dropna())
         keys = table["district"].map(matcher.match).astype("string")
     key_name = cfg.by
-    found.append(validate.problems(table, keys.isna(), layer="subscribers", file=file,
-                                   severity="rejected",
-                                   problem=f"{key_name} " + table[key_name].astype("string")
-                                   + " matches no " + key_name + " of the commune layer"))
-    found.append(validate.problems(table, keys.duplicated(keep=False) & keys.notna(),
-                                   layer="subscribers", file=file, severity="rejected",
-                                   problem=f"several rows for {key_name} " + keys))
-    validate.raise_if_any(validate.concat(found), what=f"{file} cannot be used until fixed")
+    unmatched, repeated = keys.isna(), keys.duplicated(keep=False) & keys.notna()
+    found.append(validate.problems(
+        table, unmatched, layer="subscribers", file=file, severity="rejected",
+        problem=texts(f"problems.subscribers.no_{key_name}", unmatched,
+                      value=table[key_name].astype("string"))))
+    found.append(validate.problems(
+        table, repeated, layer="subscribers", file=file, severity="rejected",
+        problem=texts(f"problems.subscribers.several_{key_name}", repeated, value=keys)))
+    validate.raise_if_any(validate.concat(found), what=t("errors.unusable", file=file))
     values.index = pd.Index(keys.to_numpy(), name=key_name)
     return values
 
@@ -670,7 +674,7 @@ def siting_context(ws: Workspace) -> siting.SitingContext:
     """
     config = ws.config
     if ws.bts is None:
-        msg = f"{config.path.name}: siting needs a BTS layer: set [layers.bts]"
+        msg = t("errors.workspace.siting_needs_bts", config=config.path.name)
         raise DataError(msg)
     sites = _with_classes(ws.bts, config, config.layers["bts"].label)
     zones = ws.zones if ws.zones is not None else gpd.GeoDataFrame(
@@ -703,7 +707,7 @@ def load_proposals(ws: Workspace, path: Path | None = None
     config = ws.config
     base = config.layers.get("proposals") or config.layers.get("bts")
     if base is None:
-        msg = f"{config.path.name}: set [layers.proposals] (or [layers.bts]) to read proposals"
+        msg = t("errors.workspace.proposals_layer", config=config.path.name)
         raise DataError(msg)
     cfg = dataclasses.replace(base, name="proposals", path=Path(path) if path else base.path)
     proposals, found, _ = load_points(cfg, ws.communes, config.crs)

@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ictgis.crs import DEFAULT_CRS
+from ictgis.i18n import t
 
 
 class _Marker:
@@ -52,19 +53,22 @@ class Computed:
     factory: Callable[[], Any]
 
 
-#: Declared type -> accepted TOML values (as Python types) and the phrase of the error message.
+#: Declared type -> accepted TOML values (as Python types) and the message of its phrase
+#: in error messages (``config.type.*``).
 TYPES: Mapping[str, tuple[tuple[type, ...], str]] = MappingProxyType({
-    "string": ((str,), "a string"),
-    "integer": ((int,), "an integer"),
-    "number": ((int, float), "an integer or a number"),
-    "true/false": ((bool,), "true or false"),
-    "list of strings": ((list,), "a list"),
-    "list of numbers": ((list,), "a list"),
-    "table": ((dict,), "a table"),
+    "string": ((str,), "config.type.string"),
+    "integer": ((int,), "config.type.integer"),
+    "number": ((int, float), "config.type.number"),
+    "true/false": ((bool,), "config.type.boolean"),
+    "list of strings": ((list,), "config.type.list"),
+    "list of numbers": ((list,), "config.type.list"),
+    "table": ((dict,), "config.type.table"),
 })
 
-_ITEM_TYPES: Mapping[str, tuple[type, ...]] = MappingProxyType(
-    {"list of strings": (str,), "list of numbers": (int, float)})
+#: List type -> accepted item types and the message of its phrase.
+_ITEM_TYPES: Mapping[str, tuple[tuple[type, ...], str]] = MappingProxyType({
+    "list of strings": ((str,), "config.type.strings"),
+    "list of numbers": ((int, float), "config.type.numbers")})
 
 
 @dataclass(frozen=True)
@@ -94,10 +98,11 @@ class Range:
         """The error for ``value`` outside the range (NaN is outside every range), else ``None``."""
         if self.high is not None:
             if not self.low <= value <= self.high:
-                return f"must be between {self.low:g} and {self.high:g}, got {value}"
+                return t("config.check.between", low=f"{self.low:g}", high=f"{self.high:g}",
+                         value=value)
             return None
         inside = value > self.low if self.strict else value >= self.low
-        return None if inside else f"must be {self}, got {value}"
+        return None if inside else t("config.check.bound", bound=self, value=value)
 
 
 #: Numbers that must be above zero.
@@ -156,8 +161,8 @@ class Key:
         What the parser checks beyond type, choices and range (a CRS, another key), for
         the reference.
     problem
-        Message when a choice or the rule fails, with ``{value}``, ``{item}`` and
-        ``{choices}``; the default names the choices.
+        Catalogue id of the message when a choice or the rule fails (placeholders
+        ``{value}``, ``{item}`` and ``{choices}``); the default names the choices.
     """
 
     section: str
@@ -193,21 +198,23 @@ class Key:
 
     def explain(self, value: Any = None, item: Any = None) -> str:
         """The message of a failed choice or rule for ``value`` (``item``: the bad item)."""
-        template = self.problem or (f"must be {self.rule.text}" if self.rule else
-                                    "must be {alternatives}, got {value!r}")
-        alternatives = (f"{self.choices[0]!r} or {self.choices[1]!r}" if len(self.choices) == 2
-                        else "one of " + ", ".join(self.choices))
-        return template.format(value=value, item=item, choices=", ".join(self.choices),
-                               alternatives=alternatives)
+        choices = ", ".join(self.choices)
+        if self.problem:
+            return t(self.problem, value=value, item=item, choices=choices)
+        if self.rule:
+            return t("config.check.rule", rule=self.rule.text)
+        alternatives = (t("config.check.either", first=self.choices[0], second=self.choices[1])
+                        if len(self.choices) == 2 else t("config.check.one_of", choices=choices))
+        return t("config.check.choice", alternatives=alternatives, value=value)
 
     def check(self, value: Any) -> str | None:
         """The problem of a value read from TOML (message without file and key), else ``None``."""
         accepted, phrase = TYPES[self.type]
         if not _is(value, accepted):
-            return f"must be {phrase}, got {value!r}"
-        item_types = _ITEM_TYPES.get(self.type)
+            return t("config.check.type", type=t(phrase), value=value)
+        item_types, item_phrase = _ITEM_TYPES.get(self.type, ((), ""))
         if item_types and not all(_is(v, item_types) for v in value):
-            return f"must be {self.type.replace('list of', 'a list of')}"
+            return t("config.check.items", type=t(item_phrase))
         items = value if item_types else [value]
         bad = [v for v in items if self.choices and v not in self.choices]
         if bad:
@@ -335,14 +342,14 @@ KEYS: tuple[Key, ...] = (
         source="not set: areas as computed (DOMAIN.md §1.4: 2,510 km² published in 2018)"),
     # ---------------------------------------------------------------- [admin]
     Key("admin", "urban_kinds", "list of strings", ("phuong", "thi_tran"), choices=KINDS,
-        problem="has {item!r}; kinds are {choices}",
+        problem="config.problem.kinds",
         description="Commune kinds that are urban (thành thị)",
         source="GSO rule: phường + thị trấn (DOMAIN.md §1.4)"),
     Key("admin", "region_by", "string", "district", choices=("district", "commune"),
         description="Which units [regions] lists", source="DOMAIN.md §3 (regions of districts)"),
     # ---------------------------------------------------------------- [regions]
     Key("regions", "<region>", "list of strings", rule=NONEMPTY,
-        problem="must list at least one unit",
+        problem="config.problem.region_units",
         description="Units (per region_by) of one economic region; every unit in exactly one",
         source="DOMAIN.md §3"),
     # ---------------------------------------------------------------- [postal]
@@ -435,7 +442,7 @@ KEYS: tuple[Key, ...] = (
     Key("coverage", "landcover_classes", "table", MappingProxyType({}),
         description="Land-cover raster value -> environment"),
     Key("coverage.landcover_classes", "<value>", "string", choices=ENVIRONMENTS,
-        problem="must map a whole-number class to one of {choices}", constraint="whole-number key",
+        problem="config.problem.landcover", constraint="whole-number key",
         description="Environment of the pixels with this raster value"),
     Key("coverage", "threads", "integer",
         Computed("the number of CPU cores", lambda: os.cpu_count() or 1), range=Range(1),
@@ -479,7 +486,7 @@ KEYS: tuple[Key, ...] = (
         source="DOMAIN.md §4.3"),
     Key("coverage.technologies.<name>", "classes_dbm", "list of numbers",
         (-65.0, -75.0, -85.0, -95.0, -105.0), unit="dBm", rule=BEST_FIRST,
-        problem="must be numbers from the best class down",
+        problem="config.problem.best_first",
         description="Lower limits of the signal classes, best first",
         source="VNPT drive-test legend, QĐ 1705 (DOMAIN.md §4.5)"),
     # ---------------------------------------------------------------- [targets], [indicators]
@@ -520,7 +527,7 @@ def lookup(path: str) -> Key:
     try:
         return _BY_PATH[path]
     except KeyError:
-        msg = f"no configuration key {path!r}"
+        msg = t("config.no_such_key", path=path)
         raise KeyError(msg) from None
 
 
@@ -539,7 +546,7 @@ def default_of(path: str) -> Any:
     if isinstance(key.default, Computed):
         return key.default.factory()
     if key.default is REQUIRED:
-        msg = f"{path} is required: it has no default"
+        msg = t("config.no_default", path=path)
         raise KeyError(msg)
     return key.convert(key.default)
 

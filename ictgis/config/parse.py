@@ -27,6 +27,7 @@ from ictgis.config.model import (
 )
 from ictgis.crs import check_crs_name, parse_crs
 from ictgis.errors import ConfigError
+from ictgis.i18n import t
 
 CONFIG_NAME = "ictgis.toml"
 
@@ -45,12 +46,12 @@ def load_config(workspace: Path | str) -> Config:
     if path.is_dir():
         path = path / CONFIG_NAME
     if not path.is_file():
-        msg = f"{path}: no workspace configuration here (run `ictgis demo DIR` for an example)"
+        msg = t("config.no_config", path=path)
         raise ConfigError(msg)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        msg = f"{path.name}: not valid TOML: {exc}"
+        msg = t("config.not_toml", name=path.name, error=exc)
         raise ConfigError(msg) from None
     return parse_config(data, path=path.resolve())
 
@@ -71,12 +72,12 @@ class _Reader:
         return f"{self.file}: " + " ".join(p for p in parts if p)
 
     def fail(self, key: str | None, problem: str) -> ConfigError:
-        return ConfigError(f"{self.where(key)} {problem}")
+        return ConfigError(t("config.at", where=self.where(key), problem=problem))
 
     def check_keys(self, allowed: set[str]) -> None:
         unknown = sorted(set(self.table) - allowed)
         if unknown:
-            raise self.fail(unknown[0], f"is not a known key (known: {', '.join(sorted(allowed))})")
+            raise self.fail(unknown[0], t("config.unknown_key", known=", ".join(sorted(allowed))))
 
     @property
     def keys(self) -> Mapping[str, Key]:
@@ -97,7 +98,7 @@ class _Reader:
         if name not in self.table:
             default = key.default if default is _DECLARED else default
             if default is REQUIRED:
-                raise self.fail(name, "is missing")
+                raise self.fail(name, t("config.missing"))
             return default.factory() if isinstance(default, Computed) else key.convert(default)
         value = self.table[name]
         problem = key.check(value)
@@ -156,7 +157,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path) -> Config:
               for name in layers_reader.table}
     for name, key in layers_reader.keys.items():
         if key.default is REQUIRED and name not in layers:
-            raise layers_reader.fail(name, "is missing: this layer is required")
+            raise layers_reader.fail(name, t("config.missing_layer"))
 
     return Config(
         path=path,
@@ -179,13 +180,12 @@ def _parse_siting(reader: _Reader) -> SitingConfig:
     classes = values["mast_classes"]
     unknown = [c for c in values["a1_classes"] if c not in classes]
     if unknown:
-        raise reader.fail("a1_classes", f"has {unknown[0]!r}, which is not in mast_classes")
+        raise reader.fail("a1_classes", t("config.a1_not_a_class", value=unknown[0]))
     spacing_reader = reader.sub("min_spacing_m")
     spacing = dict(spacing_pairs(default_of("siting.min_spacing_m")))
     for name in spacing_reader.table:
         if name != "default" and name not in classes:
-            raise spacing_reader.fail(name, f"is not a mast class ({', '.join(classes)}) "
-                                      "nor 'default'")
+            raise spacing_reader.fail(name, t("config.spacing_class", classes=", ".join(classes)))
         pair = spacing_reader.sub(name, required=True).values()
         spacing[name] = (pair["urban"], pair["rural"])
     return SitingConfig(**values, min_spacing_m=MappingProxyType(spacing))
@@ -225,27 +225,27 @@ def _parse_layer(reader: _Reader, name: str, root: Path) -> LayerConfig:
     if crs is not None:
         parse_crs(crs, where=reader.where("crs"))
     if schema["by"] and by not in schema["by"]:
-        raise reader.fail("by", f"must be one of {', '.join(schema['by'])}, got {by!r}")
+        raise reader.fail("by", t("config.by_choice", choices=", ".join(schema["by"]), value=by))
     if not schema["by"] and "by" in reader.table:
-        raise reader.fail("by", "is not used by this layer")
+        raise reader.fail("by", t("config.by_unused"))
 
     fields_reader = reader.sub("fields")
     fields_reader.check_keys(set(schema["required"]) | set(schema["optional"]))
     fields = fields_reader.entries()
     for key in schema["required"]:
         if key not in fields:
-            raise fields_reader.fail(key, "is missing: name the column that holds it")
+            raise fields_reader.fail(key, t("config.field_missing"))
     needed_by = {"code": ("code",), "name": ("name",), "commune": ("commune",),
                  "district": ("district",)}.get(by or "", ())
     for key in needed_by:
         if key not in fields:
-            raise fields_reader.fail(key, f"is missing: by = {by!r} joins on it")
+            raise fields_reader.fail(key, t("config.field_for_join", by=by))
     for pair in (("lon", "lat"), ("easting", "northing")):
         if (pair[0] in fields) != (pair[1] in fields):
             missing = pair[1] if pair[0] in fields else pair[0]
-            raise fields_reader.fail(missing, f"is missing: {pair[0]}/{pair[1]} go together")
+            raise fields_reader.fail(missing, t("config.field_pair", first=pair[0], second=pair[1]))
     if "easting" in fields and crs is None:
-        raise reader.fail("crs", "is missing: easting/northing columns need their CRS")
+        raise reader.fail("crs", t("config.crs_for_xy"))
 
     path = Path(values.pop("path"))
     return LayerConfig(

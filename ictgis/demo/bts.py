@@ -16,6 +16,7 @@ from ictgis.demo.rules import (
     height_limit,
     min_spacing,
 )
+from ictgis.i18n import t
 
 #: Operators and their market weights (the chance of each operator on a mast).
 _OPERATORS = np.array(["Viettel", "VinaPhone", "MobiFone", "Vietnamobile"])
@@ -116,7 +117,7 @@ def _spaced_points(
         if not clash.size:
             return x, y
         x[clash], y[clash] = random_points_in(polygons[clash], rng)
-    msg = "demo BTS: could not space the sites by their d_min"
+    msg = t("errors.demo.bts_spacing")
     raise RuntimeError(msg)
 
 

@@ -47,6 +47,7 @@ from ictgis.demo.rules import (
     height_limit,
     min_spacing,
 )
+from ictgis.i18n import t
 
 _BUILDING = SITING["plan_statuses"][0]  # trang_thai of a mast under construction
 _N_UNPLANNED = 6  # masts under construction at no planned site
@@ -266,7 +267,7 @@ def _in_regions(
                 _record(ctx, example)
             if len(found) == n:
                 return found
-    msg = f"demo siting: placed only {len(found)} of {n} examples breaking zone rule {breach}"
+    msg = t("errors.demo.zone_examples", found=len(found), n=n, rule=breach)
     raise RuntimeError(msg)
 
 
@@ -362,7 +363,7 @@ def _close_masts(
                         rows.append(_new_mast(ctx, example, operators, rng))
                     break
             else:
-                msg = f"demo siting: could not place a group of {size} close masts"
+                msg = t("errors.demo.close_group", size=size)
                 raise RuntimeError(msg)
     return rows
 
@@ -421,7 +422,7 @@ def _proposals(
             if len(found) == _N_TO_APPROVE:
                 break
     else:
-        msg = "demo siting: could not place the proposals to approve"
+        msg = t("errors.demo.to_approve")
         raise RuntimeError(msg)
     operating = planned.iloc[N_BUILT[0]:sum(N_BUILT)]  # planned sites with a working mast
     operating = operating.iloc[rng.permutation(len(operating))]
@@ -441,7 +442,7 @@ def _proposals(
                 found.append((example, draw_other_operator(masts["nha_mang"].iloc[mast], rng)))
                 break
         else:
-            msg = "demo siting: could not place a co-location proposal"
+            msg = t("errors.demo.colocation")
             raise RuntimeError(msg)
     zone_geoms, zone_class = zones.geometry.to_numpy(), zones["loai_vung"].to_numpy()
     fringe = [z for z, a in zip(ctx.rules.listed, ctx.rules.allowed, strict=True)

@@ -32,6 +32,7 @@ import pandas as pd
 import shapely
 
 from ictgis.demo.common import DEMO_CRS, GRID, SYNTHETIC_LABEL, apportion, vn2000_to_wgs84
+from ictgis.i18n import t
 
 _PROVINCE_AREA_M2 = 2_510e6
 _CODE_START, _CODE_STEP = 28201, 3  # ma_xa of the first commune, and the step between codes
@@ -268,7 +269,7 @@ def _power_cells(sites: np.ndarray, weights: np.ndarray, region: shapely.Polygon
     for k in range(n - 1):
         cells = shapely.intersection(cells, halfplanes[:, k])
     if shapely.is_empty(cells).any():
-        msg = "demo geometry: a power cell vanished; try another seed"
+        msg = t("errors.demo.power_cell")
         raise RuntimeError(msg)
     return cells
 

@@ -30,6 +30,7 @@ from ictgis.demo.rules import (
     deviation,
     min_spacing,
 )
+from ictgis.i18n import t
 
 _ALL_CLASSES = ";".join(MAST_CLASSES)
 _FRINGE_CLASSES, _FRINGE_MAX_M = "A1a;A1b;A2a", 30.0  # the towns' phường outside the cores
@@ -262,7 +263,7 @@ def _spread(x: np.ndarray, y: np.ndarray, n: int, spacing: float,
             count += 1
             if count == n:
                 return chosen
-    msg = f"demo siting: found only {count} of {n} points {spacing} m apart"
+    msg = t("errors.demo.spaced_points", count=count, n=n, spacing=spacing)
     raise RuntimeError(msg)
 
 
@@ -318,7 +319,7 @@ def make_unbuilt_sites(
             if len(chosen) == n:
                 break
     else:
-        msg = f"demo siting: placed only {len(chosen)} of {n} planned sites"
+        msg = t("errors.demo.planned_sites", chosen=len(chosen), n=n)
         raise RuntimeError(msg)
     chosen = np.array(chosen)
     radius = np.full(n, np.nan)

@@ -4,40 +4,42 @@
 tables, workbooks, layers and workspace files, ``io.raster`` GeoTIFFs; every file goes through
 :func:`atomic_path` (``io.atomic``). The names below are the public interface: use
 ``from ictgis import io`` and ``io.read_layer(...)``, ``io.write_csv(...)``...
+
+Importing this package is instant: the constants come from ``io.formats`` and every other name
+is imported from its submodule on first use (``--help`` must not load geopandas).
 """
 
-from ictgis.io.atomic import atomic_path, staged_copy, staged_dir
-from ictgis.io.raster import read_raster, read_raster_on_grid, write_raster
-from ictgis.io.read import (
-    FORMATS,
-    WHERE,
-    map_fields,
-    package_versions,
-    read_files,
-    read_layer,
-    read_output_layer,
-    read_output_table,
-    read_output_tables,
-    sha256,
-)
-from ictgis.io.write import (
-    OUTPUT_FORMATS,
-    write_bytes,
-    write_csv,
-    write_layers,
-    write_tables,
-    write_text,
-    write_workspace_files,
-    write_xlsx,
-)
+from __future__ import annotations
 
-# moved to ictgis.parse; kept here for existing callers
-from ictgis.parse import parse_coordinate, parse_number
+import importlib
+from typing import Any
 
-__all__ = [
-    "FORMATS", "OUTPUT_FORMATS", "WHERE", "atomic_path", "map_fields", "package_versions",
-    "parse_coordinate", "parse_number", "read_files", "read_layer", "read_output_layer",
-    "read_output_table", "read_output_tables", "read_raster", "read_raster_on_grid", "sha256",
-    "staged_copy", "staged_dir", "write_bytes", "write_csv", "write_layers", "write_raster",
-    "write_tables", "write_text", "write_workspace_files", "write_xlsx",
-]
+from ictgis.io.formats import FORMATS, OUTPUT_FORMATS, WHERE
+
+#: Public name -> the submodule that defines it.
+_LAZY = {
+    **dict.fromkeys(("atomic_path", "staged_copy", "staged_dir"), "atomic"),
+    **dict.fromkeys(("read_raster", "read_raster_on_grid", "write_raster"), "raster"),
+    **dict.fromkeys(("map_fields", "package_versions", "read_files", "read_layer",
+                     "read_output_layer", "read_output_table", "read_output_tables", "sha256"),
+                    "read"),
+    **dict.fromkeys(("write_bytes", "write_csv", "write_layers", "write_tables", "write_text",
+                     "write_workspace_files", "write_xlsx"), "write"),
+}
+
+__all__ = ["FORMATS", "OUTPUT_FORMATS", "WHERE", *sorted(_LAZY)]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its submodule on first use (and keep it here)."""
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ictgis.errors import LayerReadError
+from ictgis.i18n import t
 from ictgis.io.atomic import atomic_path
 
 
@@ -58,13 +59,13 @@ def read_raster(path: Path) -> tuple[np.ndarray, object, object]:
     import rasterio
 
     if not path.exists():
-        msg = f"{path}: file not found"
+        msg = t("errors.io.file_not_found", path=path)
         raise LayerReadError(msg)
     try:
         with rasterio.open(path) as src:
             return src.read(1, masked=False), src.transform, src.crs
     except rasterio.errors.RasterioIOError as exc:
-        msg = f"{path.name}: cannot read the raster: {exc}"
+        msg = t("errors.io.raster_unreadable", name=path.name, error=exc)
         raise LayerReadError(msg) from None
 
 

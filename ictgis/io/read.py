@@ -6,7 +6,6 @@ import codecs
 import logging
 import warnings
 import zipfile
-from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,19 +14,11 @@ import pyogrio
 
 from ictgis.config import LayerConfig
 from ictgis.errors import DataError, LayerReadError
+from ictgis.i18n import t
+from ictgis.io.formats import FORMATS, WHERE
 from ictgis.text import fold, map_unique, nfc
 
 logger = logging.getLogger(__name__)
-
-#: File endings ictgis reads, and how: "table" (CSV/XLSX point lists) or "vector" (GDAL).
-FORMATS: Mapping[str, str] = {
-    ".csv": "table", ".txt": "table", ".xlsx": "table",
-    ".gpkg": "vector", ".shp": "vector", ".geojson": "vector", ".json": "vector",
-    ".kml": "vector", ".kmz": "vector", ".fgb": "vector", ".zip": "vector",
-}
-
-#: Column holding where each row came from ("row 7" in a table, "feature 7" in a vector layer).
-WHERE = "_where"
 
 
 def read_layer(cfg: LayerConfig) -> pd.DataFrame:
@@ -54,16 +45,17 @@ def read_layer(cfg: LayerConfig) -> pd.DataFrame:
     """
     path = cfg.path
     if not path.exists():
-        msg = f"{path}: file not found (set [layers.{cfg.name}] path in ictgis.toml)"
+        msg = t("errors.io.layer_not_found", path=path, layer=cfg.name)
         raise LayerReadError(msg)
     kind = FORMATS.get(path.suffix.lower())
     if kind is None:
-        msg = f"{path.name}: unsupported format {path.suffix!r} (use one of {', '.join(FORMATS)})"
+        msg = t("errors.io.unsupported", name=path.name, suffix=path.suffix,
+                formats=", ".join(FORMATS))
         raise LayerReadError(msg)
     frame = _read_table(cfg) if kind == "table" else _read_vector(cfg)
     frame = _nfc(frame)
     if frame.empty:
-        msg = "the layer has no rows"
+        msg = t("errors.io.no_rows")
         raise DataError(msg, file=path.name)
     return frame
 
@@ -94,11 +86,11 @@ def _read_table(cfg: LayerConfig) -> pd.DataFrame:
                 encoding=encoding, skip_blank_lines=False,
             )
     except UnicodeDecodeError as exc:
-        msg = (f"{path.name}: text is not {cfg.encoding or 'UTF-8'} ({exc.reason} at byte "
-               f"{exc.start}); set [layers.{cfg.name}] encoding, e.g. \"cp1258\"")
+        msg = t("errors.io.not_encoding", name=path.name, encoding=cfg.encoding or "UTF-8",
+                reason=exc.reason, start=exc.start, layer=cfg.name)
         raise LayerReadError(msg) from None
     except (ValueError, OSError, pd.errors.ParserError, zipfile.BadZipFile, KeyError) as exc:
-        msg = f"{path.name}: cannot read the table: {exc}"
+        msg = t("errors.io.table_unreadable", name=path.name, error=exc)
         raise LayerReadError(msg) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.fillna("").astype(str).apply(lambda col: col.str.strip())
@@ -137,8 +129,8 @@ def _transcode(gdf: gpd.GeoDataFrame, cfg: LayerConfig, encoding: str) -> gpd.Ge
         try:
             return value.encode("latin-1").decode(encoding)
         except UnicodeError as exc:
-            msg = (f"{cfg.path.name}: text is not {encoding} ({exc}); "
-                   f"check [layers.{cfg.name}] encoding")
+            msg = t("errors.io.not_legacy_encoding", name=cfg.path.name, encoding=encoding,
+                    error=exc, layer=cfg.name)
             raise LayerReadError(msg) from None
 
     gdf.columns = [_decode(c) if c != "geometry" else c for c in gdf.columns]
@@ -161,7 +153,7 @@ def _read_vector(cfg: LayerConfig) -> gpd.GeoDataFrame:
             gdf = pyogrio.read_dataframe(source, layer=cfg.layer,
                                          encoding="ISO-8859-1" if legacy else None)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        msg = f"{path.name}: cannot read the layer: {exc}"
+        msg = t("errors.io.layer_unreadable", name=path.name, error=exc)
         raise LayerReadError(msg) from None
     if legacy:
         gdf = _transcode(gdf, cfg, encoding)
@@ -171,8 +163,7 @@ def _read_vector(cfg: LayerConfig) -> gpd.GeoDataFrame:
                         path.name, cfg.crs, gdf.crs.name)
         gdf = gdf.set_crs(cfg.crs, allow_override=True)
     elif gdf.crs is None and not gdf.empty:
-        msg = (f"the layer has no CRS (no .prj?); set [layers.{cfg.name}] crs in ictgis.toml, "
-               "e.g. \"EPSG:9210\" for VN-2000 / TM-3 105-45")
+        msg = t("errors.io.no_crs", layer=cfg.name)
         raise DataError(msg, file=path.name)
     gdf[WHERE] = [f"feature {i}" for i in range(1, len(gdf) + 1)]
     return gdf
@@ -202,8 +193,8 @@ def map_fields(frame: pd.DataFrame, cfg: LayerConfig) -> pd.DataFrame:
         if len(candidates) == 1:
             rename[candidates[0]] = canonical
             continue
-        msg = (f"column {source!r} (for {canonical}, [layers.{cfg.name}.fields]) is not in the "
-               f"file; its columns are: {', '.join(columns)}")
+        msg = t("errors.io.missing_column", source=source, canonical=canonical, layer=cfg.name,
+                columns=", ".join(columns))
         raise DataError(msg, file=cfg.label)
     keep = [c for c in frame.columns if c not in rename.values() or c in rename]
     return frame[keep].rename(columns=rename)
@@ -259,7 +250,7 @@ def read_output_layer(path: Path, layer: str) -> gpd.GeoDataFrame | None:
             return None
         return pyogrio.read_dataframe(path, layer=layer)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
-        msg = f"{path.name}: cannot read layer {layer!r}: {exc}"
+        msg = t("errors.io.output_layer_unreadable", name=path.name, layer=layer, error=exc)
         raise LayerReadError(msg) from None
 
 

@@ -11,10 +11,7 @@ import pandas as pd
 import pyogrio
 
 from ictgis.io.atomic import atomic_path
-
-#: Output formats of tables and layers, and their file endings.
-OUTPUT_FORMATS: Mapping[str, str] = {"csv": ".csv", "xlsx": ".xlsx", "gpkg": ".gpkg",
-                                     "geojson": ".geojson"}
+from ictgis.io.formats import OUTPUT_FORMATS
 
 
 def write_bytes(path: Path, data: bytes) -> None:
