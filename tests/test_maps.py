@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import re
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 from affine import Affine
 
-from ictgis import maps
+from ictgis import i18n, maps
 from ictgis.config import load_config
 from ictgis.crs import transform_xy
 from ictgis.errors import ConfigError, DataError, IctgisError
@@ -81,13 +82,28 @@ def test_legend_labels_state_the_class_limits() -> None:
 
 
 def test_unknown_indicator_or_scheme() -> None:
-    with pytest.raises(ConfigError, match="unknown indicator 'bogus'"):
+    with pytest.raises(ConfigError, match="unknown indicator 'bogus'") as error:
         maps.choropleth_classes([1.0], "bogus")
+    assert error.value.message_id == "maps.error.indicator"
     with pytest.raises(ConfigError, match="unknown classification 'jenks'"):
         maps.choropleth_classes([1.0], "radius_km", scheme="jenks")
+    with i18n.language("vi"), pytest.raises(ConfigError, match="không có chỉ tiêu 'bogus'"):
+        maps.get_indicator("bogus")
 
 
-def test_coverage_labels() -> None:
+def test_legend_numbers_follow_the_language(vietnamese) -> None:
+    assert maps.class_labels([2.0, 4.5], 1.0, decimals=1, units="km") == [
+        "1,0 – 2,0 km", "2,0 – 4,5 km"]
+    assert maps.class_labels([1500, 10236], 800, decimals=0, units="người") == [
+        "800 – 1.500 người", "1.500 – 10.236 người"]
+    classes = maps.choropleth_classes([0.5, 1.0, 1.5, 2.0, np.nan], "radius_km", k=2)
+    assert classes.lang == "vi" and classes.labels == ("0,50 – 1,00 km", "1,00 – 2,00 km")
+    assert maps.choropleth_classes([0.5, 2.0], "radius_km", k=2, lang="en").labels == (
+        "0.50 km", "0.50 – 2.00 km")
+    assert maps.coverage_labels([-80, -90.5])[1:] == ["từ -90,5 đến -80 dBm", "< -90,5 dBm"]
+
+
+def test_coverage_labels(vietnamese) -> None:
     assert maps.coverage_labels([-80, -90, -100], "en") == [
         "≥ -80 dBm", "-90 to -80 dBm", "-100 to -90 dBm", "< -100 dBm"]
     assert maps.coverage_labels([-80, -90, -100]) == [
@@ -96,17 +112,49 @@ def test_coverage_labels() -> None:
 
 
 def test_both_languages_have_the_same_labels() -> None:
-    assert maps.LANGUAGES == ("vi", "en")
-    assert set(maps.LABELS["vi"]) == set(maps.LABELS["en"])
+    assert i18n.LANGUAGES == ("vi", "en")
+    vi, en = maps.labels_for("vi"), maps.labels_for("en")
+    assert set(vi) == set(en)
     # the same {placeholders} in both languages
-    for key, en in maps.LABELS["en"].items():
-        assert re.findall(r"\{(\w+)", maps.LABELS["vi"][key]) == re.findall(r"\{(\w+)", en), key
-    assert maps.LABELS["vi"]["synthetic"] == "DỮ LIỆU TỔNG HỢP (demo) — không phải số liệu thật"
-    with pytest.raises(ConfigError, match="unknown language 'fr'"):
+    for key, text in en.items():
+        assert re.findall(r"\{(\w+)", vi[key]) == re.findall(r"\{(\w+)", text), key
+    assert vi["synthetic"] == "DỮ LIỆU TỔNG HỢP (demo) — không phải số liệu thật"
+    assert en["synthetic"] == "SYNTHETIC demo data — not real figures"
+    for prefix in ("maps.kind", "maps.post_type", "maps.zone_class", "maps.severity"):
+        assert set(i18n.labels(prefix, "vi")) == set(i18n.labels(prefix, "en")), prefix
+    with pytest.raises(ConfigError, match="unknown language 'fr'") as error:
         maps.labels_for("fr")
+    assert error.value.message_id == "maps.error.language"
 
 
-def test_indicator_texts_in_both_languages() -> None:
+def test_labels_are_vietnamese_unless_a_language_is_set() -> None:
+    # a fresh context: nothing set, so the default language
+    assert contextvars.Context().run(maps.labels_for)["province"] == "Toàn tỉnh"
+    assert contextvars.Context().run(maps.get_indicator, "pop_per_point").units == "người"
+    assert maps.labels_for()["province"] == "Province"  # the suite's English
+    with i18n.language("vi"):
+        assert maps.labels_for()["province"] == "Toàn tỉnh"
+        assert maps.labels_for("en")["province"] == "Province"
+
+
+def test_postal_type_names_cover_the_postal_types() -> None:
+    from ictgis.postal import POINT_TYPES
+
+    assert set(i18n.labels("maps.post_type", "vi")) == set(POINT_TYPES)
+    # the Vietnamese names are those that postal recognises
+    assert {code: label for code, (label, _) in POINT_TYPES.items()} == i18n.labels(
+        "maps.post_type", "vi")
+    assert i18n.labels("maps.post_type", "en")["buu_cuc"] == "Post office"
+
+
+def test_every_operator_has_its_colour() -> None:
+    from ictgis.telecom import OPERATORS
+
+    assert set(maps.OPERATOR_COLORS) == set(OPERATORS.values())
+    assert maps.operator_color("iTel") == maps.OPERATOR_COLORS["iTel"] != maps.SHARED_COLOR
+
+
+def test_indicator_texts_in_both_languages(vietnamese) -> None:
     for column in maps.INDICATORS:
         vi, en = maps.get_indicator(column), maps.get_indicator(column, "en")
         assert vi.label and vi.units and vi.nodata and vi.label != en.label
@@ -191,7 +239,7 @@ def _overlay_names(page: str) -> list[str]:
     return [json.loads(name) for name in re.findall(r'("[^"]+") :', block)]
 
 
-def test_map_is_one_self_contained_page(toy: maps.MapData) -> None:
+def test_map_is_one_self_contained_page(toy: maps.MapData, vietnamese) -> None:
     page = maps.render_html(maps.build_map(toy))
     assert not re.search(r"<script[^>]*\bsrc=", page)
     assert not re.search(r"<link[^>]*\bhref=", page)
@@ -199,25 +247,32 @@ def test_map_is_one_self_contained_page(toy: maps.MapData) -> None:
     # no layer without data: no coverage, findings, zones or planned sites in the toy
     postal = ["Bưu cục", "Điểm Bưu điện - Văn hóa xã", "Đại lý bưu chính", "Thùng thư công cộng",
               "Văn phòng chuyển phát"]
+    # postal point types in English on the English map (they were Vietnamese)
+    postal_en = ["Post office", "Commune post and culture point", "Postal agent",
+                 "Public post box", "Courier office"]
     assert _overlay_names(maps.render_html(maps.build_map(toy, lang="en"))) == [
         "Communes: R, service radius per postal point (km)", "District outlines",
-        "Region outlines", *(f"Postal points: {p}" for p in postal), "BTS sites (4, clustered)"]
+        "Region outlines", *(f"Postal points: {p}" for p in postal_en),
+        "BTS sites (4, clustered)"]
     # Vietnamese by default
     assert _overlay_names(page) == [
         "Xã, phường: R, bán kính phục vụ của một điểm phục vụ bưu chính (km)",
         "Ranh giới huyện", "Ranh giới vùng", *(f"Điểm bưu chính: {p}" for p in postal),
         "Trạm BTS (4, gom cụm)"]
-    assert "SYNTHETIC" not in page and maps.LABELS["vi"]["synthetic"] not in page
+    assert "SYNTHETIC" not in page and maps.labels_for("vi")["synthetic"] not in page
+    # popup numbers in the language's convention: population 10.000 (vi), 10,000 (en)
+    assert '"population": "10.000"' in page and '"area": "100,00 km²"' in page
+    assert '"population": "10,000"' in maps.render_html(maps.build_map(toy, lang="en"))
 
 
-def test_synthetic_data_is_labelled(toy: maps.MapData) -> None:
+def test_synthetic_data_is_labelled(toy: maps.MapData, vietnamese) -> None:
     import dataclasses
 
     synthetic = dataclasses.replace(toy, synthetic=True)
-    assert maps.LABELS["vi"]["synthetic"] in maps.render_html(maps.build_map(synthetic))
+    assert maps.labels_for("vi")["synthetic"] in maps.render_html(maps.build_map(synthetic))
     page = maps.render_html(maps.build_map(synthetic, lang="en"))
-    assert maps.LABELS["en"]["synthetic"] in page
-    assert maps.LABELS["vi"]["synthetic"] not in page
+    assert maps.labels_for("en")["synthetic"] in page
+    assert maps.labels_for("vi")["synthetic"] not in page
 
 
 def test_site_columns_and_findings(toy: maps.MapData) -> None:
@@ -239,6 +294,10 @@ def test_site_columns_and_findings(toy: maps.MapData) -> None:
     assert cols["lines"] == ["violation · zone.class: m1", "warning · height.aviation: m2",
                              "info · x: m3"]
     assert cols["findings"] == {"2": [0, 1]}
+    with i18n.language("vi"):
+        lines = maps.site_columns(bts, findings=findings)["lines"]
+    assert lines == ["vi phạm · zone.class: m1", "cảnh báo · height.aviation: m2",
+                     "thông tin · x: m3"]
     lon, lat = transform_xy(bts.geometry.x, bts.geometry.y, "EPSG:9210", "EPSG:4326")
     assert [cols["lon0"] + d / 1e5 for d in cols["dlon"]] == pytest.approx(list(lon), abs=1e-5)
     assert [cols["lat0"] + d / 1e5 for d in cols["dlat"]] == pytest.approx(list(lat), abs=1e-5)
@@ -246,8 +305,11 @@ def test_site_columns_and_findings(toy: maps.MapData) -> None:
 
 
 def test_indicator_of_a_step_that_has_not_run(toy: maps.MapData) -> None:
-    with pytest.raises(DataError, match="needs the results of `ictgis coverage`"):
+    with pytest.raises(DataError, match="needs the results of `ictgis coverage`") as error:
         maps.build_map(toy, indicator="pop_pct_any_4g")
+    assert error.value.message_id == "maps.error.needs_step"
+    with pytest.raises(DataError, match="cần kết quả của `ictgis coverage`"):
+        maps.build_map(toy, indicator="pop_pct_any_4g", lang="vi")
 
 
 def test_tiles_values(toy: maps.MapData) -> None:
@@ -299,7 +361,7 @@ def test_overlay_image_is_warped_to_web_mercator() -> None:
     assert maps.overlay_image(raster, bbox=(100.0, 20.0, 101.0, 21.0)) is None
 
 
-def test_static_maps_are_png(toy: maps.MapData) -> None:
+def test_static_maps_are_png(toy: maps.MapData, vietnamese) -> None:
     images = maps.static_maps(toy)
     assert list(images) == ["static_radius.png"]  # no coverage yet
     assert images["static_radius.png"].startswith(b"\x89PNG\r\n\x1a\n")

@@ -10,9 +10,12 @@ a URL without an offline copy is an error, never a silent network request. Attri
 the input files travels as JSON data and is put into the page with ``textContent`` only, so a
 name holding HTML or ``<script>`` shows as text and runs nothing.
 
-Languages: every label (layer names, legends, units, popup fields, title, search, notes, the
-synthetic-data label, static-map titles) comes from :data:`LABELS`, Vietnamese by default
-(``lang="vi"``) or English (``lang="en"``); values from the input files are shown as they are.
+Languages: every label (layer names, legends, units, popup fields, commune kinds, postal
+point types, zone classes, severities, title, search, notes, the synthetic-data label,
+static-map titles) and every message comes from the message catalogue (domain ``maps``,
+``ictgis/i18n/maps.*.po``), in the language in force (:func:`ictgis.i18n.language`,
+Vietnamese by default) or the ``lang`` given; numbers follow its convention
+(:func:`ictgis.i18n.number`). Values from the input files are shown as they are.
 
 Scale: BTS sites are sent as compact columns (coordinates, ids, dictionary-coded attributes)
 and become canvas circle markers clustered in the browser (Leaflet.markercluster); 100,000
@@ -20,7 +23,7 @@ sites make an HTML of about 5 MB (``benchmarks/bench_map.py``).
 
 Modules, in the order data flows through them:
 
-* :mod:`~ictgis.maps.labels`: every label, in each language (:data:`LABELS`);
+* :mod:`~ictgis.maps.labels`: the labels of the maps from the catalogue (:func:`labels_for`);
 * :mod:`~ictgis.maps.styles`: colours and indicators (colour maps, decimals): one source of
   styles for the HTML and PNG maps;
 * :mod:`~ictgis.maps.classification`: class limits (quantiles, natural breaks), legend labels;
@@ -46,7 +49,7 @@ from ictgis.maps.classification import (
 from ictgis.maps.data import CoverageRaster, MapData, map_data, region_data, region_slug, regions
 from ictgis.maps.elements import js_json
 from ictgis.maps.interactive import build_map, map_pages
-from ictgis.maps.labels import LABELS, LANGUAGES, labels_for
+from ictgis.maps.labels import labels_for
 from ictgis.maps.layers import site_columns
 from ictgis.maps.offline import TILES, asset_store, check_tiles, inline_assets, render_html
 from ictgis.maps.overlay import overlay_image
@@ -66,7 +69,7 @@ from ictgis.maps.styles import (
 )
 
 __all__ = [
-    "CLASSIFIERS", "INDICATORS", "LABELS", "LANGUAGES", "NODATA_COLOR", "OPERATOR_COLORS",
+    "CLASSIFIERS", "INDICATORS", "NODATA_COLOR", "OPERATOR_COLORS",
     "POST_COLORS", "SEVERITY_COLORS", "SHARED_COLOR", "TILES", "ZONE_COLORS",
     "Classes", "CoverageRaster", "Indicator", "MapData",
     "asset_store", "build_map", "check_tiles", "choropleth_classes", "class_labels", "classify",

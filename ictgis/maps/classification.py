@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ictgis import i18n
 from ictgis.errors import ConfigError
-from ictgis.maps.labels import labels_for
 from ictgis.maps.styles import Indicator, get_indicator, ramp_colors
 
 #: Above this many values, natural breaks run on this many evenly ranked values.
@@ -135,28 +135,29 @@ def classify(values: Iterable[float], breaks: Sequence[float]) -> np.ndarray:
     return out.astype(int)
 
 
-def _number(value: float, decimals: int) -> str:
-    return f"{value:,.{decimals}f}"
-
-
 def class_labels(breaks: Sequence[float], minimum: float, *, decimals: int,
-                 units: str = "") -> list[str]:
+                 units: str = "", lang: str | None = None) -> list[str]:
     """Legend labels ``"low – high units"`` of the classes (upper limits included).
+
+    Numbers are written in the convention of ``lang`` (default: the language in force).
 
     Examples
     --------
-    >>> class_labels([2.0, 4.5], 1.0, decimals=1, units="km")
+    >>> class_labels([2.0, 4.5], 1.0, decimals=1, units="km", lang="en")
     ['1.0 – 2.0 km', '2.0 – 4.5 km']
+    >>> class_labels([2.0, 4.5], 1.0, decimals=1, units="km", lang="vi")
+    ['1,0 – 2,0 km', '2,0 – 4,5 km']
     """
     lows = [minimum, *list(breaks)[:-1]]
     suffix = f" {units}" if units else ""
     # more decimals when limits close together would print alike (99.95 and 100.0)
     shown = decimals
-    while shown < decimals + 1 and len({_number(b, shown) for b in breaks}) < len(breaks):
+    while shown < decimals + 1 and len({i18n.number(b, shown, lang) for b in breaks}) < len(
+            breaks):
         shown += 1
     labels = []
     for low, high in zip(lows, breaks, strict=True):
-        lo, hi = _number(low, shown), _number(high, shown)
+        lo, hi = i18n.number(low, shown, lang), i18n.number(high, shown, lang)
         labels.append(f"{hi}{suffix}" if lo == hi else f"{lo} – {hi}{suffix}")
     return labels
 
@@ -172,7 +173,7 @@ class Classes:
     minimum: float
     colors: tuple[str, ...]
     labels: tuple[str, ...]
-    lang: str = "vi"
+    lang: str = i18n.LANGUAGES[0]
 
     def index(self, values: Iterable[float]) -> np.ndarray:
         """Class of each value (-1: no data), on values rounded as they were classified."""
@@ -181,7 +182,7 @@ class Classes:
 
 
 def choropleth_classes(values: Iterable[float], column: str, *, scheme: str = "quantiles",
-                       k: int = 5, lang: str = "vi") -> Classes:
+                       k: int = 5, lang: str | None = None) -> Classes:
     """Classify an indicator's values for a map.
 
     Parameters
@@ -195,41 +196,50 @@ def choropleth_classes(values: Iterable[float], column: str, *, scheme: str = "q
     k
         Number of classes (fewer when values repeat).
     lang
-        Language of the indicator's label and units (a key of :data:`LABELS`).
+        Language of the indicator's label, units and class limits: ``vi`` or ``en``
+        (default: the language in force).
 
     Raises
     ------
     ConfigError
         For an unknown indicator, scheme or language.
     """
+    lang = lang or i18n.current()
     ind = get_indicator(column, lang)
     if scheme not in CLASSIFIERS:
-        msg = f"unknown classification {scheme!r}; use one of {', '.join(CLASSIFIERS)}"
+        msg = i18n.t("maps.error.scheme", lang=lang, name=repr(scheme),
+                     choices=", ".join(CLASSIFIERS))
         raise ConfigError(msg)
     # rounded so that floating-point noise (99.99999 %) makes no class of its own
     x = np.round(_finite(values), ind.decimals + 1)
     breaks = CLASSIFIERS[scheme](x, k)
     minimum = float(x.min()) if x.size else float("nan")
-    limits = class_labels(breaks, minimum, decimals=ind.decimals, units=ind.units)
+    limits = class_labels(breaks, minimum, decimals=ind.decimals, units=ind.units, lang=lang)
     return Classes(column, ind, scheme, tuple(float(b) for b in breaks), minimum,
                    tuple(ramp_colors(ind.cmap, len(breaks))), tuple(limits), lang)
 
 
-def coverage_labels(classes_dbm: Sequence[float], lang: str = "vi") -> list[str]:
+def dbm(value: float, lang: str | None = None) -> str:
+    """A signal level in dBm, as few decimals as it has (at most 2), in ``lang``'s convention."""
+    decimals = next((d for d in range(3) if round(float(value), d) == float(value)), 2)
+    return i18n.number(value, decimals, lang, grouping=False)
+
+
+def coverage_labels(classes_dbm: Sequence[float], lang: str | None = None) -> list[str]:
     """Legend labels of signal classes 1 .. len+1 from their lower limits (best first).
+
+    ``lang``: ``vi`` or ``en`` (default: the language in force).
 
     Examples
     --------
     >>> coverage_labels([-80, -90], "en")
     ['≥ -80 dBm', '-90 to -80 dBm', '< -90 dBm']
-    >>> coverage_labels([-80, -90])
+    >>> coverage_labels([-80, -90], "vi")
     ['≥ -80 dBm', 'từ -90 đến -80 dBm', '< -90 dBm']
     """
     limits = [float(v) for v in classes_dbm]
-    between = labels_for(lang)["dbm_range"]
-    labels = [f"≥ {limits[0]:g} dBm"]
-    labels += [between.format(low=low, high=high)
+    labels = [i18n.t("maps.label.signal_above", lang=lang, dbm=dbm(limits[0], lang))]
+    labels += [i18n.t("maps.label.dbm_range", lang=lang, low=dbm(low, lang), high=dbm(high, lang))
                for high, low in zip(limits, limits[1:], strict=False)]
-    labels.append(f"< {limits[-1]:g} dBm")
-    return labels
-
+    labels.append(i18n.t("maps.label.signal_below", lang=lang, dbm=dbm(limits[-1], lang)))
+    return [str(label) for label in labels]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -13,7 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ictgis.admin import fold
+from ictgis import text
 
 if TYPE_CHECKING:
     from ictgis.workspace import Workspace
@@ -135,8 +134,7 @@ def regions(data: MapData) -> list[str]:
 
 def region_slug(name: str) -> str:
     """File-name form of a region name: ``"Vùng phía Tây"`` -> ``"vung_phia_tay"``."""
-    slug = re.sub(r"[^a-z0-9]+", "_", fold(name)).strip("_")
-    return slug or "region"
+    return text.slug(name, "region")
 
 
 def region_data(data: MapData, region: str) -> MapData:

@@ -9,6 +9,7 @@ import folium
 from branca.element import Element
 from folium.map import Layer
 
+from ictgis import i18n
 from ictgis.errors import ConfigError, DataError
 from ictgis.maps.classification import Classes, choropleth_classes
 from ictgis.maps.data import MapData, region_data, region_slug, regions
@@ -31,7 +32,7 @@ from ictgis.maps.styles import INDICATORS
 
 
 def _title_html(data: MapData, classes: Classes, nav: Sequence[tuple[str, str]]) -> str:
-    t = labels_for(classes.lang)
+    t = labels_for()
     where = f"{data.province} — {data.region}" if data.region else data.province
     what = t["by_commune"].format(label=classes.indicator.label)
     parts = [f'<div class="name">{html.escape(where)}</div>', f"<div>{html.escape(what)}</div>"]
@@ -46,17 +47,17 @@ def _title_html(data: MapData, classes: Classes, nav: Sequence[tuple[str, str]])
 
 def _require_indicator(data: MapData, indicator: str) -> None:
     if indicator not in INDICATORS:
-        msg = f"unknown indicator {indicator!r}; use one of {', '.join(INDICATORS)}"
+        msg = i18n.t("maps.error.indicator", name=repr(indicator), choices=", ".join(INDICATORS))
         raise ConfigError(msg)
     if indicator not in data.communes.columns:
         step = "ictgis coverage" if INDICATORS[indicator].source == "coverage" else "ictgis stats"
-        msg = f"the map of {indicator} needs the results of `{step}`: run it first"
+        msg = i18n.t("maps.error.needs_step", indicator=indicator, step=step)
         raise DataError(msg)
 
 
 def build_map(data: MapData, *, indicator: str = "radius_km", scheme: str = "quantiles",
               k: int = 5, tiles: str = "none", classes: Classes | None = None,
-              nav: Sequence[tuple[str, str]] = (), lang: str = "vi") -> folium.Map:
+              nav: Sequence[tuple[str, str]] = (), lang: str | None = None) -> folium.Map:
     """Build the interactive map of a province (or of one region).
 
     Layers, each in the layer control, left out when their data is absent: the commune
@@ -80,7 +81,9 @@ def build_map(data: MapData, *, indicator: str = "radius_km", scheme: str = "qua
     nav
         (label, relative link) pairs shown in the title (the other maps).
     lang
-        Language of every label (a key of :data:`LABELS`); ``classes`` carry their own.
+        Language of every label and number: ``vi`` or ``en`` (default: the language in
+        force, :func:`ictgis.i18n.current`); ``classes`` carry their own (indicator label,
+        units, class limits).
 
     Raises
     ------
@@ -89,14 +92,24 @@ def build_map(data: MapData, *, indicator: str = "radius_km", scheme: str = "qua
     ConfigError
         For an unknown indicator, scheme, tiles value or language.
     """
+    labels_for(lang)  # a known language
+    with i18n.language(lang) as chosen:
+        return _build_map(data, indicator=indicator, scheme=scheme, k=k, tiles=tiles,
+                          classes=classes, nav=nav, lang=chosen)
+
+
+def _build_map(data: MapData, *, indicator: str, scheme: str, k: int, tiles: str,
+               classes: Classes | None, nav: Sequence[tuple[str, str]], lang: str
+               ) -> folium.Map:
+    """:func:`build_map` in the language in force, ``lang``."""
+    from babel.numbers import get_decimal_symbol
     from folium.plugins import Fullscreen
 
     _require_indicator(data, indicator)
-    t = labels_for(lang)
+    t = labels_for()
     if classes is None:
-        classes = choropleth_classes(data.communes[indicator], indicator, scheme=scheme, k=k,
-                                     lang=lang)
-    base_tiles = tile_layer(tiles, lang)
+        classes = choropleth_classes(data.communes[indicator], indicator, scheme=scheme, k=k)
+    base_tiles = tile_layer(tiles)
     communes = simplify_polygons(data.communes)
     west, south, east, north = to_lonlat(communes[["geometry"]]).total_bounds
     m = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None,
@@ -107,7 +120,8 @@ def build_map(data: MapData, *, indicator: str = "radius_km", scheme: str = "qua
     m.get_root().title = title
     n_bts = 0 if data.bts is None else len(data.bts)
     m.add_child(PageScript({"bts": n_bts, "indicator": indicator, "synthetic": data.synthetic,
-                           "region": data.region, "lang": lang}, t))
+                            "region": data.region, "lang": lang,
+                            "decimal": get_decimal_symbol(i18n.LOCALES[lang])}, t))
     m.fit_bounds([[south, west], [north, east]])  # before the clusters load (markercluster)
     if base_tiles is not None:
         m.add_child(base_tiles)
@@ -122,7 +136,7 @@ def build_map(data: MapData, *, indicator: str = "radius_km", scheme: str = "qua
                                                   tiles=base_tiles is not None)
     add(choropleth, choropleth_legend)
     if data.zones is not None and len(data.zones):
-        add(*zone_layer(data.zones, t))
+        add(*zone_layer(data.zones))
     for level, label, stroke, weight in (("district", t["district_outlines"], "#333333", 1.6),
                                          ("region", t["region_outlines"], "#000000", 3.0)):
         if level in communes.columns and communes[level].notna().any():
@@ -130,18 +144,18 @@ def build_map(data: MapData, *, indicator: str = "radius_km", scheme: str = "qua
     names = dict(zip(data.communes["code"].astype(str), data.communes["name"].astype(str),
                      strict=True))
     if data.post_offices is not None and len(data.post_offices):
-        posts = post_layers(data.post_offices, names, t)
+        posts = post_layers(data.post_offices, names)
         for layer, _ in posts:
             m.add_child(layer)
         legend.append((legend_section(f"s{len(legend)}", t["postal_points"],
                                       [row for _, row in posts]), None))
     if data.planned_sites is not None and len(data.planned_sites):
-        add(*planned_layer(data.planned_sites, t))
+        add(*planned_layer(data.planned_sites))
     if data.findings is not None and len(data.findings):
-        add(*findings_layer(data.findings, data.links, t))
+        add(*findings_layer(data.findings, data.links))
     if data.bts is not None and len(data.bts):
-        add(*site_layer(data.bts, data.findings, names, t))
-    for layer, section in coverage_layers(data.coverage, (west, south, east, north), lang):
+        add(*site_layer(data.bts, data.findings, names))
+    for layer, section in coverage_layers(data.coverage, (west, south, east, north)):
         add(layer, section)
     if data.synthetic:
         legend.append((f'<div class="ictgis-synthetic note">{html.escape(t["synthetic"])}'
@@ -155,28 +169,29 @@ def build_map(data: MapData, *, indicator: str = "radius_km", scheme: str = "qua
 
 
 def map_pages(data: MapData, *, indicator: str = "radius_km", scheme: str = "quantiles",
-              k: int = 5, tiles: str = "none", lang: str = "vi",
+              k: int = 5, tiles: str = "none", lang: str | None = None,
               progress: Callable[[str], None] | None = None) -> dict[str, str]:
     """HTML of ``index.html`` (the province) and ``region_<slug>.html`` per region.
 
     Region maps use the province's classes, so colours compare across maps. ``lang``: the
-    language of the labels (a key of :data:`LABELS`).
+    language of the labels and numbers, ``vi`` or ``en`` (default: the language in force).
     """
-    _require_indicator(data, indicator)
-    classes = choropleth_classes(data.communes[indicator], indicator, scheme=scheme, k=k,
-                                 lang=lang)
-    names = regions(data)
-    files = {name: f"region_{region_slug(name)}.html" for name in names}
-    nav = [(labels_for(lang)["province"], "index.html"), *((name, files[name]) for name in names)]
-    pages = {}
-    if progress:
-        progress("map of the province")
-    pages["index.html"] = render_html(build_map(data, indicator=indicator, tiles=tiles,
-                                                classes=classes, nav=nav, lang=lang))
-    for name in names:
+    labels_for(lang)  # a known language
+    with i18n.language(lang):
+        _require_indicator(data, indicator)
+        classes = choropleth_classes(data.communes[indicator], indicator, scheme=scheme, k=k)
+        names = regions(data)
+        files = {name: f"region_{region_slug(name)}.html" for name in names}
+        nav = [(labels_for()["province"], "index.html"), *((name, files[name]) for name in names)]
+        pages = {}
         if progress:
-            progress(f"map of {name}")
-        part = region_data(data, name)
-        pages[files[name]] = render_html(build_map(part, indicator=indicator, tiles=tiles,
-                                                   classes=classes, nav=nav, lang=lang))
+            progress(i18n.t("maps.progress.province"))
+        pages["index.html"] = render_html(build_map(data, indicator=indicator, tiles=tiles,
+                                                    classes=classes, nav=nav))
+        for name in names:
+            if progress:
+                progress(i18n.t("maps.progress.region", region=name))
+            part = region_data(data, name)
+            pages[files[name]] = render_html(build_map(part, indicator=indicator, tiles=tiles,
+                                                       classes=classes, nav=nav))
     return pages

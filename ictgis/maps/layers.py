@@ -2,7 +2,8 @@
 
 Attributes travel as GeoJSON properties or compact columns (WGS 84, coordinates to 1e-5 degree);
 the page script (``assets/ictgis.js``) draws them. Each builder returns its layer(s) and a legend
-section (:func:`~ictgis.maps.elements.legend_section`) in the labels' language.
+section (:func:`~ictgis.maps.elements.legend_section`) in the language in force
+(:func:`ictgis.i18n.language`); numbers follow its convention (:func:`ictgis.i18n.number`).
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ import pandas as pd
 import shapely
 from folium.map import Layer
 
+from ictgis import i18n
 from ictgis.crs import to_crs
-from ictgis.maps.classification import Classes, coverage_labels
+from ictgis.maps.classification import Classes, coverage_labels, dbm
 from ictgis.maps.data import CoverageRaster
 from ictgis.maps.elements import DataLayer, js_json, legend_section, swatch
-from ictgis.maps.labels import KIND_LABELS, labels_for
+from ictgis.maps.labels import labels_for
 from ictgis.maps.overlay import overlay_image
 from ictgis.maps.styles import (
     NODATA_COLOR,
@@ -49,9 +51,15 @@ def _text(values: pd.Series) -> list[str | None]:
 
 
 def _numbers(values: pd.Series, decimals: int, units: str = "") -> list[str | None]:
+    """Numbers for display in the language's convention, with their units (None where missing)."""
     x = pd.to_numeric(values, errors="coerce").to_numpy(float)
     suffix = f" {units}" if units else ""
-    return [None if not np.isfinite(v) else f"{v:,.{decimals}f}{suffix}" for v in x]
+    return [None if not np.isfinite(v) else i18n.number(v, decimals) + suffix for v in x]
+
+
+def _count(label: str, n: int) -> str:
+    """A legend row's label with its count: ``"Viettel (1.234)"``."""
+    return f"{label} ({i18n.number(n, 0)})"
 
 
 def _rounded(values: np.ndarray, decimals: int) -> list[float | None]:
@@ -103,32 +111,39 @@ def commune_layer(communes: gpd.GeoDataFrame, classes: Classes, *, tiles: bool
                   ) -> tuple[DataLayer, str]:
     """The commune choropleth of ``classes`` (searchable) and its legend section.
 
-    ``tiles``: whether base tiles are under it (then it is more transparent).
+    ``tiles``: whether base tiles are under it (then it is more transparent). Field names
+    are in the language in force; the indicator's label, units and class limits are those
+    of ``classes``.
     """
-    t = labels_for(classes.lang)
+    t = labels_for()
+    kinds = i18n.labels("maps.kind")
     ind = classes.indicator
     c = communes
     names = _text(c["name"])
     districts = _text(c["district"]) if "district" in c else [None] * len(c)
     props: dict[str, list] = {
         "name": names, "code": _text(c["code"]),
-        "kind": [KIND_LABELS.get(k, k) for k in _text(c["kind"])] if "kind" in c
+        "kind": [kinds.get(k, k) if k else k for k in _text(c["kind"])] if "kind" in c
         else [None] * len(c),
         "district": districts,
         "region": _text(c["region"]) if "region" in c else [None] * len(c),
         "population": _numbers(c["population"], 0) if "population" in c else [None] * len(c),
-        "area": _numbers(c["area_km2"], 2, "km²") if "area_km2" in c else [None] * len(c),
+        "area": _numbers(c["area_km2"], 2, t["units_area"]) if "area_km2" in c
+        else [None] * len(c),
         "value": _numbers(c[classes.column], ind.decimals, ind.units),
         "_c": classes.index(c[classes.column]).tolist(),
         "_label": [f"{n} — {d}" if d else n for n, d in zip(names, districts, strict=True)],
     }
     fields = [("value", ind.label), *((key, t[key]) for key in (
         "code", "kind", "district", "region", "population", "area"))]
-    extra = [("n_points", t["n_points"], 0, ""), ("radius_km", "R", 2, "km"),
-             ("pop_per_point", "Dp", 0, t["people_per_point"]), ("masts", t["masts"], 0, ""),
+    extra = [("n_points", t["n_points"], 0, ""),
+             ("radius_km", t["symbol_radius_km"], 2, t["units_radius_km"]),
+             ("pop_per_point", t["symbol_pop_per_point"], 0, t["people_per_point"]),
+             ("masts", t["masts"], 0, ""),
              ("masts_per_100km2", t["density"], 1, t["per_100km2"])]
     extra += [(col, t["covered_tech"].format(tech=col.removeprefix("pop_pct_any_").upper()),
-               1, "%") for col in c.columns if str(col).startswith("pop_pct_any_")]
+               1, t["units_pop_pct_any"]) for col in c.columns
+              if str(col).startswith("pop_pct_any_")]
     for col, label, decimals, units in extra:
         if col in c.columns and col != classes.column:
             props[col] = _numbers(c[col], decimals, units)
@@ -161,17 +176,23 @@ def outline_layer(communes: gpd.GeoDataFrame, level: str, *, name: str, stroke: 
                      show=show)
 
 
-def post_layers(posts: gpd.GeoDataFrame, commune_names: Mapping[str, str],
-                t: Mapping[str, str]) -> list[tuple[DataLayer, str]]:
-    """One layer per postal point type present, each with its legend row."""
+def post_layers(posts: gpd.GeoDataFrame, commune_names: Mapping[str, str]
+                ) -> list[tuple[DataLayer, str]]:
+    """One layer per postal point type present, each with its legend row.
+
+    Types in the order of :data:`ictgis.postal.POINT_TYPES`, named from the catalogue
+    (``maps.post_type.*``); other types as they are, points without a type last.
+    """
     from ictgis.postal import POINT_TYPES
 
+    t = labels_for()
+    type_names = {**i18n.labels("maps.post_type"), "unknown": t["unknown"]}
     out = []
     types = posts["type"].astype("string").fillna("unknown")
-    for kind in [t for t in (*POINT_TYPES, *sorted(set(types) - set(POINT_TYPES)))
-                 if (types == t).any()]:
+    for kind in [k for k in (*POINT_TYPES, *sorted(set(types) - set(POINT_TYPES)))
+                 if (types == k).any()]:
         part = posts[(types == kind).to_numpy(bool)]
-        label = POINT_TYPES[kind][0] if kind in POINT_TYPES else kind
+        label = type_names.get(kind, kind)
         color = POST_COLORS.get(kind, "#636363")
         counted = (part["counted"].map({True: t["yes"], False: t["no"]}) if "counted" in part
                    else pd.Series([None] * len(part)))
@@ -187,7 +208,7 @@ def post_layers(posts: gpd.GeoDataFrame, commune_names: Mapping[str, str],
                    "fields": [[key, t[key]] for key in ("id", "type", "counted", "commune")]}
         layer = DataLayer("points", _feature_collection(part, props), options,
                           name=t["postal_layer"].format(type=label.split(" (")[0]))
-        out.append((layer, swatch(color, f"{label} ({len(part):,})", dot=True)))
+        out.append((layer, swatch(color, _count(label, len(part)), dot=True)))
     return out
 
 
@@ -203,7 +224,8 @@ def site_columns(bts: gpd.GeoDataFrame, *, findings: gpd.GeoDataFrame | None = N
     * ``op``, ``tech``, ``cls``, ``st``, ``cm``: codes into ``ops`` (operators, joined by
       ``", "``; colours in ``opColors``), ``techs``, ``classes``, ``statuses``, ``communes``;
     * ``height10``: height in tenths of a metre (None when unknown);
-    * ``findings``: row (as text) -> codes into ``lines`` (``"severity · rule: message"``).
+    * ``findings``: row (as text) -> codes into ``lines`` (``"severity · rule: message"``,
+      the severity named in the language in force).
     """
     pts = to_lonlat(bts[["geometry"]])
     lon = np.round(shapely.get_x(pts.geometry.array) * 1e5)
@@ -234,9 +256,7 @@ def site_columns(bts: gpd.GeoDataFrame, *, findings: gpd.GeoDataFrame | None = N
     rows: dict[str, list[int]] = {}
     lines: list[str] = []
     if findings is not None and len(findings):
-        text = (findings["severity"].astype(str) + " · " + findings["rule"].astype(str) + ": "
-                + findings["message"].astype(str))
-        codes, lines = coded(text.tolist())
+        codes, lines = coded(_finding_lines(findings).tolist())
         by_site = pd.Series(codes).groupby(findings["site_id"].astype(str).to_numpy()).agg(list)
         hits = pd.Series(ids).map(by_site)
         rows = {str(i): v for i, v in enumerate(hits) if isinstance(v, list)}
@@ -253,81 +273,98 @@ def site_columns(bts: gpd.GeoDataFrame, *, findings: gpd.GeoDataFrame | None = N
     }
 
 
+def _severity_names(severity: pd.Series) -> pd.Series:
+    """Severities named in the language in force (unknown ones as they are)."""
+    names = i18n.labels("maps.severity")
+    return severity.astype(str).map(lambda s: names.get(s, s))
+
+
+def _finding_lines(findings: pd.DataFrame) -> pd.Series:
+    """``"severity · rule: message"`` of each finding, the severity named."""
+    return (_severity_names(findings["severity"]) + " · " + findings["rule"].astype(str) + ": "
+            + findings["message"].astype(str))
+
+
 def site_layer(bts: gpd.GeoDataFrame, findings: gpd.GeoDataFrame | None,
-               commune_names: Mapping[str, str], t: Mapping[str, str]
-               ) -> tuple[DataLayer, str]:
+               commune_names: Mapping[str, str]) -> tuple[DataLayer, str]:
     """The BTS sites (:func:`site_columns`, clustered in the browser) and their legend."""
     from folium.plugins import MarkerCluster
 
+    t = labels_for()
     columns = site_columns(bts, findings=findings, commune_names=commune_names)
     layer = DataLayer("sites", js_json(columns), {"key": "bts"},
-                      name=t["bts_layer"].format(n=f"{len(bts):,}"),
+                      name=t["bts_layer"].format(n=i18n.number(len(bts), 0)),
                       assets=(MarkerCluster.default_js, MarkerCluster.default_css))
     counts = pd.Series(columns["op"]).value_counts()
     totals: dict[tuple[str, str], int] = {}
     for idx, (key, color) in enumerate(zip(columns["ops"], columns["opColors"], strict=True)):
         label = t["shared"] if color == SHARED_COLOR else (key or t["unknown"])
         totals[(label, color)] = totals.get((label, color), 0) + int(counts.get(idx, 0))
-    rows = [swatch(color, f"{label} ({n:,})", dot=True) for (label, color), n in totals.items()]
+    rows = [swatch(color, _count(label, n), dot=True) for (label, color), n in totals.items()]
     return layer, legend_section("{sid}", t["bts_legend"], rows, t["bts_note"])
 
 
-def zone_layer(zones: gpd.GeoDataFrame, t: Mapping[str, str]) -> tuple[DataLayer, str]:
+def zone_layer(zones: gpd.GeoDataFrame) -> tuple[DataLayer, str]:
     """The plan zones coloured by zone class (hidden at first) and their legend."""
+    t = labels_for()
+    classes = i18n.labels("maps.zone_class")
     z = zones
     props = {
         "id": _text(z["id"]) if "id" in z else [None] * len(z),
         "name": _text(z["name"]) if "name" in z else [None] * len(z),
         "zone_class": _text(z["zone_class"]),
         "allowed": _text(z["allowed_classes"]) if "allowed_classes" in z else [None] * len(z),
-        "max_height": _numbers(z["max_height"], 1, "m") if "max_height" in z else [None] * len(z),
+        "max_height": _numbers(z["max_height"], 1, t["units_m"]) if "max_height" in z
+        else [None] * len(z),
     }
+    props["_class"] = [classes.get(k, k) if k else k for k in props["zone_class"]]
     props["_title"] = [n or i or t["zone"] for n, i in zip(props["name"], props["id"], strict=True)]
     options = {"key": "zones", "title": "_title", "palette": dict(ZONE_COLORS),
                "colorBy": "zone_class", "fill": "#bbbbbb", "stroke": "#444444", "weight": 1,
                "fillOpacity": 0.35,
-               "fields": [[key, t[key]] for key in ("id", "zone_class", "allowed",
-                                                     "max_height")]}
+               "fields": [["id", t["id"]], ["_class", t["zone_class"]],
+                          ["allowed", t["allowed"]], ["max_height", t["max_height"]]]}
     layer = DataLayer("polygons", _feature_collection(simplify_polygons(z), props), options,
                       name=t["zones"], show=False)
     present = set(props["zone_class"])
-    rows = [swatch(color, t[f"zone_{name}"]) for name, color in ZONE_COLORS.items()
+    rows = [swatch(color, classes.get(name, name)) for name, color in ZONE_COLORS.items()
             if name in present]
     return layer, legend_section("{sid}", t["zones"], rows)
 
 
-def planned_layer(planned: gpd.GeoDataFrame, t: Mapping[str, str]
-                  ) -> tuple[DataLayer, str]:
+def planned_layer(planned: gpd.GeoDataFrame) -> tuple[DataLayer, str]:
     """The planned sites (hidden at first) and their legend."""
+    t = labels_for()
     p = planned
     props = {
         "id": _text(p["id"]),
         "mast_class": _text(p["mast_class"]) if "mast_class" in p else [None] * len(p),
         "operators": _text(p["operators"]) if "operators" in p else [None] * len(p),
-        "radius": _numbers(p["radius"], 0, "m") if "radius" in p else [None] * len(p),
+        "radius": _numbers(p["radius"], 0, t["units_m"]) if "radius" in p else [None] * len(p),
     }
     options = {"key": "planned", "title": "id", "radius": 4, "stroke": "#000000",
                "fill": "#ffffff",
                "fields": [["mast_class", t["planned_class"]], ["operators", t["operators"]],
                           ["radius", t["deviation"]]]}
     layer = DataLayer("points", _feature_collection(p, props), options,
-                      name=t["planned_layer"].format(n=f"{len(p):,}"), show=False)
+                      name=t["planned_layer"].format(n=i18n.number(len(p), 0)), show=False)
     rows = [swatch("#ffffff", t["planned_position"], dot=True)]
     return layer, legend_section("{sid}", t["planned"], rows)
 
 
-def findings_layer(findings: gpd.GeoDataFrame, links: gpd.GeoDataFrame | None,
-                   t: Mapping[str, str]) -> tuple[DataLayer, str]:
+def findings_layer(findings: gpd.GeoDataFrame, links: gpd.GeoDataFrame | None
+                   ) -> tuple[DataLayer, str]:
     """The siting findings (hidden at first) and their legend.
 
     One point per site and place, coloured by its worst severity, and dashed links from a
     mast to the mast it conflicts with.
     """
+    t = labels_for()
+    severities = i18n.labels("maps.severity")
     order = {s: i for i, s in enumerate(SEVERITY_COLORS)}
     f = findings[~findings.geometry.is_empty & findings.geometry.notna()].copy()
     f["_rank"] = f["severity"].map(order).fillna(len(order))
-    f["_line"] = (f["severity"].astype(str) + " · " + f["rule"].astype(str) + ": "
-                  + f["message"].astype(str))
+    f["_line"] = _finding_lines(f)
     f["_xy"] = shapely.to_wkb(f.geometry.array)
     grouped = f.sort_values("_rank").groupby(["site_id", "_xy"], sort=False)
     sites = grouped.agg(severity=("severity", "first"), lines=("_line", list),
@@ -342,26 +379,27 @@ def findings_layer(findings: gpd.GeoDataFrame, links: gpd.GeoDataFrame | None,
         props["severity"] += _text(links["severity"])
         props["lines"] += [[t["conflicts"].format(other=o)] if o else [] for o in
                            _text(links.get("other_id", pd.Series([None] * len(links))))]
+    props["_severity"] = [severities.get(s, s) if s else s for s in props["severity"]]
     shapes = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry",
                               crs=findings.crs)
     options = {"key": "findings", "title": "site", "radius": 5, "stroke": "#000000",
                "palette": dict(SEVERITY_COLORS), "colorBy": "severity", "fill": "#999999",
-               "fields": [["severity", t["worst"]], ["lines", t["findings"]]]}
+               "fields": [["_severity", t["worst"]], ["lines", t["findings"]]]}
     layer = DataLayer("points", _feature_collection(shapes, props), options,
-                      name=t["findings_layer"].format(n=f"{len(f):,}"), show=False)
+                      name=t["findings_layer"].format(n=i18n.number(len(f), 0)), show=False)
     counts = f["severity"].value_counts()
-    rows = [swatch(color, f"{sev} ({int(counts.get(sev, 0)):,})", dot=True)
+    rows = [swatch(color, _count(severities.get(sev, sev), int(counts.get(sev, 0))), dot=True)
             for sev, color in SEVERITY_COLORS.items() if sev in counts]
     return layer, legend_section("{sid}", t["findings_legend"], rows, t["findings_note"])
 
 
-def coverage_layers(coverage: Mapping[str, CoverageRaster], bbox: tuple[float, ...] | None,
-                    lang: str) -> list[tuple[Layer, str]]:
+def coverage_layers(coverage: Mapping[str, CoverageRaster], bbox: tuple[float, ...] | None
+                    ) -> list[tuple[Layer, str]]:
     """One image overlay per technology (hidden at first), each with its legend section.
 
     Images from :func:`~ictgis.maps.overlay.overlay_image`, cropped to ``bbox`` (degrees).
     """
-    t = labels_for(lang)
+    t = labels_for()
     out = []
     for tech, raster in coverage.items():
         image = overlay_image(raster, bbox=bbox)
@@ -373,12 +411,12 @@ def coverage_layers(coverage: Mapping[str, CoverageRaster], bbox: tuple[float, .
             opacity=0.65, show=False, overlay=True, pixelated=True,
             class_name="ictgis-coverage", interactive=False)
         colors = coverage_colors(len(raster.classes_dbm) + 1)
-        labels = coverage_labels(raster.classes_dbm, lang)
+        labels = coverage_labels(raster.classes_dbm)
         rows = [swatch(c, t["signal_class"].format(i=i, label=label))
                 for i, (c, label) in enumerate(zip(colors, labels, strict=True), start=1)]
         note = t["signal_note"]
         if raster.threshold_dbm is not None:
-            note += t["threshold_note"].format(dbm=raster.threshold_dbm)
+            note += " " + t["threshold_note"].format(dbm=dbm(raster.threshold_dbm))
         out.append((layer, legend_section("{sid}", t["signal_legend"].format(tech=tech),
                                           rows, note)))
     return out

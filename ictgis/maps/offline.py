@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 import folium
 
+from ictgis import i18n
 from ictgis.errors import ConfigError, IctgisError
 from ictgis.maps.labels import labels_for
 
@@ -50,7 +51,7 @@ def asset_store() -> Mapping[str, str]:
     try:
         from offlinefolium.elements import _res
     except ImportError:
-        msg = "offline maps need the folium-offline package: pip install folium-offline"
+        msg = i18n.t("maps.error.no_offline_package")
         raise IctgisError(msg) from None
     return _res
 
@@ -62,7 +63,7 @@ def _offline_css(text: str, url: str) -> str:
             return match.group(0)
         if ref in _DROPPED_CSS_URLS:
             return "none"
-        msg = f"{url} refers to {ref!r}, which has no offline copy"
+        msg = i18n.t("maps.error.css_url", url=url, ref=repr(ref))
         raise IctgisError(msg)
 
     return _CSS_URL.sub(replace, text)
@@ -89,8 +90,7 @@ def inline_assets(page: str, assets: Mapping[str, str] | None = None) -> str:
 
     def lookup(url: str) -> str:
         if url not in store:
-            msg = (f"no offline copy of {url} (folium {folium.__version__}): install the "
-                   "folium-offline release that matches folium")
+            msg = i18n.t("maps.error.no_offline_copy", url=url, version=folium.__version__)
             raise IctgisError(msg)
         return store[url]
 
@@ -107,7 +107,7 @@ def inline_assets(page: str, assets: Mapping[str, str] | None = None) -> str:
     out = _LINK_TAG.sub(style, _SCRIPT_TAG.sub(script, page))
     left = _EXTERNAL.search(out)
     if left:
-        msg = f"the map still links an external resource: {out[left.start():left.start() + 120]}"
+        msg = i18n.t("maps.error.external", tag=out[left.start():left.start() + 120])
         raise IctgisError(msg)
     return re.sub("\x00(\\d+)\x00", lambda m: found[int(m.group(1))], out)
 
@@ -129,8 +129,16 @@ def check_tiles(tiles: str) -> str:
     return tiles
 
 
-def tile_layer(tiles: str, lang: str = "vi") -> folium.TileLayer | None:
-    """The base tile layer for ``--tiles``: none, osm, or a URL template."""
+def tile_layer(tiles: str) -> folium.TileLayer | None:
+    """The base tile layer for ``--tiles``: none, osm, or a URL template.
+
+    A URL template's layer is named in the language in force.
+
+    Raises
+    ------
+    ConfigError
+        For any other value.
+    """
     if tiles in TILES:
         spec = TILES[tiles]
         if spec is None:
@@ -138,11 +146,10 @@ def tile_layer(tiles: str, lang: str = "vi") -> folium.TileLayer | None:
         url, attribution = spec
         name = "OpenStreetMap"
     elif re.match(r"^(https?|file)://", tiles) and all(k in tiles for k in ("{z}", "{x}", "{y}")):
-        url, name = tiles, labels_for(lang)["base_tiles"]
-        attribution = html.escape(re.sub(r"^\w+://([^/]*).*$", r"\1", tiles)) or "tiles"
+        url, name = tiles, labels_for()["base_tiles"]
+        attribution = html.escape(re.sub(r"^\w+://([^/]*).*$", r"\1", tiles)) or name
     else:
-        msg = (f"tiles {tiles!r}: use none, osm or a URL template with {{z}}, {{x}} and {{y}} "
-               "(https://.../{z}/{x}/{y}.png)")
+        msg = i18n.t("maps.error.tiles", tiles=repr(tiles))
         raise ConfigError(msg)
     # a failed tile shows as transparent: the commune polygons stay the base
     blank = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ictgis import i18n
 from ictgis.maps.classification import Classes, choropleth_classes
 from ictgis.maps.data import MapData
 from ictgis.maps.labels import labels_for
@@ -96,14 +97,16 @@ def static_map(communes: gpd.GeoDataFrame, panels: Sequence[tuple[str, str]], cl
     return buffer.getvalue()
 
 
-def static_maps(data: MapData, *, scheme: str = "quantiles", k: int = 5, lang: str = "vi"
-                ) -> dict[str, bytes]:
+def static_maps(data: MapData, *, scheme: str = "quantiles", k: int = 5,
+                lang: str | None = None) -> dict[str, bytes]:
     """``static_radius.png`` (R by commune) and, with coverage, ``static_coverage.png``.
 
     The coverage figure has one panel per technology, all with the same classes. ``lang``: the
-    language of the titles and the legend (a key of :data:`LABELS`).
+    language of the titles, the legend and its numbers, ``vi`` or ``en`` (default: the
+    language in force).
     """
     t = labels_for(lang)
+    lang = lang or i18n.current()
     out = {}
     c = data.communes
     province = data.province

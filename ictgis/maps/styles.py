@@ -8,17 +8,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ictgis import i18n
 from ictgis.errors import ConfigError
 from ictgis.maps.labels import labels_for
+from ictgis.telecom import OPERATORS
 
 #: Colour of communes (and static-map polygons) without a value.
 NODATA_COLOR = "#d9d9d9"
 
-#: Operator -> marker colour; masts shared by 2+ operators use ``SHARED_COLOR``.
-OPERATOR_COLORS: Mapping[str, str] = {
-    "Viettel": "#d62728", "VinaPhone": "#1f77b4", "MobiFone": "#17becf",
-    "Vietnamobile": "#ff7f0e", "Gmobile": "#8c564b", "Itelecom": "#bcbd22",
-}
+#: Operator (the canonical names of :data:`ictgis.telecom.OPERATORS`, looked up by spelling so
+#: that they cannot drift) -> marker colour; masts shared by 2+ operators use ``SHARED_COLOR``.
+OPERATOR_COLORS: Mapping[str, str] = {OPERATORS[spelling]: color for spelling, color in (
+    ("viettel", "#d62728"), ("vinaphone", "#1f77b4"), ("mobifone", "#17becf"),
+    ("vietnamobile", "#ff7f0e"), ("gmobile", "#8c564b"), ("itel", "#bcbd22"),
+)}
 SHARED_COLOR = "#9467bd"
 _OTHER_COLORS = ("#7f7f7f", "#e377c2", "#2ca02c", "#aec7e8", "#ffbb78", "#98df8a")
 
@@ -54,7 +57,8 @@ class Indicator:
     label, units, nodata
         What it is (layer control, legend), the units of its values (legend, popups) and why
         a commune can have no value, in one language: :func:`get_indicator` fills them from
-        :data:`LABELS`; empty in :data:`INDICATORS`.
+        the catalogue (``maps.label.ind_*``, ``units_*``, ``nodata_*``); empty in
+        :data:`INDICATORS`.
     """
 
     source: str
@@ -66,7 +70,7 @@ class Indicator:
 
 
 #: Indicators of the commune choropleth (``ictgis map --indicator``); their texts are in
-#: :data:`LABELS` (:func:`get_indicator`).
+#: the catalogue (:func:`get_indicator`).
 INDICATORS: Mapping[str, Indicator] = {
     "radius_km": Indicator("stats", "YlOrRd", 2),
     "pop_per_point": Indicator("stats", "YlOrRd", 0),
@@ -75,8 +79,10 @@ INDICATORS: Mapping[str, Indicator] = {
 }
 
 
-def get_indicator(column: str, lang: str = "vi") -> Indicator:
+def get_indicator(column: str, lang: str | None = None) -> Indicator:
     """The indicator ``column`` with its label, units and no-data reason in ``lang``.
+
+    ``lang``: ``vi`` or ``en`` (default: the language in force).
 
     Examples
     --------
@@ -84,7 +90,8 @@ def get_indicator(column: str, lang: str = "vi") -> Indicator:
     'Population covered by 4G (any operator)'
     """
     if column not in INDICATORS:
-        msg = f"unknown indicator {column!r}; use one of {', '.join(INDICATORS)}"
+        msg = i18n.t("maps.error.indicator", lang=lang, name=repr(column),
+                     choices=", ".join(INDICATORS))
         raise ConfigError(msg)
     t = labels_for(lang)
     key = "pop_pct_any" if column.startswith("pop_pct_any_") else column

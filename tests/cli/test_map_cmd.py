@@ -20,12 +20,12 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from ictgis import maps
+from ictgis import i18n, maps
 from ictgis.cli.main import main
 from ictgis.maps.elements import asset_text
 
 #: Labels of the default (Vietnamese) and of the English maps.
-VI, EN = maps.LABELS["vi"], maps.LABELS["en"]
+VI, EN = maps.labels_for("vi"), maps.labels_for("en")
 
 IN_CI = os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -63,7 +63,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         text += "\n[coverage]\nresolution_m = 200\n"
     config.write_text(text, encoding="utf-8")
     for step in ("stats", "siting", "coverage", "map"):
-        _run(runner, step, "-w", str(root), "-q")
+        _run(runner, step, "-w", str(root), "-q", "--lang", "vi")
     return root
 
 
@@ -118,11 +118,12 @@ def test_summary_and_options(demo: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0 and "Examples" in result.output
 
 
-def test_map_of_a_workspace_before_any_step(make_workspace, runner) -> None:
+def test_map_of_a_workspace_before_any_step(make_workspace, runner, vietnamese) -> None:
     root = make_workspace()
     result = runner.invoke(main, ["map", "-w", str(root)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "communes only" not in result.output and "BTS" in result.output
+    assert i18n.t("cli.maps.communes_only", lang="vi") not in result.output
     folder = root / "outputs" / "maps"
     assert sorted(p.name for p in folder.glob("*.png")) == ["static_radius.png"]
     page = (folder / "index.html").read_text(encoding="utf-8")
@@ -215,7 +216,7 @@ def index_en(demo_en: Path, open_map) -> Page:
 def lang_index(request: pytest.FixtureRequest) -> tuple[Page, dict]:
     """Each language's province map, with its labels."""
     page = request.getfixturevalue("index" if request.param == "vi" else "index_en")
-    return page, maps.LABELS[request.param]
+    return page, maps.labels_for(request.param)
 
 
 #: Compiles a script without running it; the error's name and message, or null.
@@ -249,9 +250,12 @@ def test_layer_control_lists_the_layers(lang_index: tuple[Page, dict]) -> None:
     index, t = lang_index
     names = index.eval("Array.from(document.querySelectorAll("
                        "'.leaflet-control-layers-overlays label')).map(l => l.textContent.trim())")
-    radius = maps.get_indicator("radius_km", index.eval("ictgis.meta.lang"))
-    postal = ["Bưu cục", "Bưu cục phát", "Điểm Bưu điện - Văn hóa xã", "Đại lý bưu chính",
-              "Thùng thư công cộng", "Văn phòng chuyển phát"]
+    lang = index.eval("ictgis.meta.lang")
+    radius = maps.get_indicator("radius_km", lang)
+    postal = {"vi": ["Bưu cục", "Bưu cục phát", "Điểm Bưu điện - Văn hóa xã",
+                     "Đại lý bưu chính", "Thùng thư công cộng", "Văn phòng chuyển phát"],
+              "en": ["Post office", "Delivery post office", "Commune post and culture point",
+                     "Postal agent", "Public post box", "Courier office"]}[lang]
     assert names == [
         t["communes_layer"].format(label=radius.label, units=radius.units), t["zones"],
         t["district_outlines"], t["region_outlines"],
@@ -298,7 +302,8 @@ def test_popup_of_a_known_site(index: Page, ws, demo: Path) -> None:
     assert text.startswith("TG-0002")
     assert "MobiFone, Viettel, VinaPhone" in text
     assert ", ".join(site["technologies"]) in text
-    assert site["mast_class"] in text and f"{site['height']:g} m" in text
+    # the height as Vietnamese writes it: 7,1 m
+    assert site["mast_class"] in text and f"{site['height']:g} m".replace(".", ",") in text
     own = findings[findings["site_id"] == "TG-0002"]
     for message in own["message"]:
         assert message in text
@@ -354,7 +359,7 @@ def test_default_page_is_vietnamese_and_lang_en_english(index: Page, index_en: P
                 "postal_points", "bts_legend", "findings_legend", "search"):
         assert VI[key] in vi and EN[key] not in vi, key
         assert EN[key] in en and VI[key] not in en, key
-    assert VI["by_commune"].format(label=maps.get_indicator("radius_km").label) in vi
+    assert VI["by_commune"].format(label=maps.get_indicator("radius_km", "vi").label) in vi
     assert EN["by_commune"].format(label=maps.get_indicator("radius_km", "en").label) in en
     for english in ("Communes", "Signal", "BTS sites", "Planned sites", "no data", "classes"):
         assert english not in vi, english

@@ -33,6 +33,9 @@
     return box;
   };
 
+  // A number as the page's language writes it (decimal mark from ictgis.meta.decimal).
+  I.num = function (x) { return String(x).replace(".", I.meta.decimal || "."); };
+
   function rows(p, fields) {
     return fields.map(function (f) { return [f[1], p[f[0]]]; });
   }
@@ -40,7 +43,7 @@
   I.init = function (map, meta, text) {
     I.map = map;
     I.meta = meta;
-    I.t = text;  // the labels of the page's language (maps.LABELS)
+    I.t = text;  // the labels of the page's language (catalogue ids maps.label.*)
     // popups pan clear of the title box
     L.Popup.prototype.options.autoPanPaddingTopLeft = L.point(60, 110);
     L.control.scale({imperial: false, maxWidth: 150}).addTo(map);
@@ -153,7 +156,8 @@
     var t = I.t;
     return I.card(d.idPrefix + d.id[i], [
       [t.operators, d.ops[d.op[i]]], [t.technologies, d.techs[d.tech[i]]],
-      [t.mast_class, d.classes[d.cls[i]]], [t.height, h === null ? null : h / 10 + " m"],
+      [t.mast_class, d.classes[d.cls[i]]],
+      [t.height, h === null ? null : I.num(h / 10) + " " + t.units_m],
       [t.status, d.statuses[d.st[i]]], [t.commune, d.communes[d.cm[i]]],
       [t.site_findings, f ? f.map(function (k) { return d.lines[k]; }) : t.none]]);
   };
