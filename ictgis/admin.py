@@ -10,10 +10,12 @@ import pandas as pd
 import shapely
 
 from ictgis.errors import ConfigError, DataError
+from ictgis.i18n import labels, t
 
 # name matching lives in ictgis.text; kept importable from here for existing callers
 from ictgis.text import PREFIXES, NameMatcher, fold, map_unique, same_name, split_prefix  # noqa: F401
 
+# input vocabulary, not display text (the names are ``labels("admin.kind")``)
 #: Commune-level kind spellings (folded) -> canonical kind.
 KIND_ALIASES: Mapping[str, str] = {
     "phuong": "phuong", "p": "phuong", "ward": "phuong",
@@ -22,8 +24,11 @@ KIND_ALIASES: Mapping[str, str] = {
     "xa": "xa", "x": "xa", "commune": "xa",
 }
 
-#: Labels of the urban/rural zones in outputs.
-ZONE_LABELS: Mapping[bool, str] = {True: "Thành thị", False: "Nông thôn"}
+#: Zone id of a commune from its urban flag; the labels are ``labels("admin.zone")``.
+ZONES: Mapping[bool, str] = {True: "urban", False: "rural"}
+
+#: The value of the ``province`` column at the province level (label: ``admin.province.all``).
+WHOLE_PROVINCE = "all"
 
 #: Aggregation levels: name -> grouping columns of the commune table (empty: one group).
 LEVELS: Mapping[str, tuple[str, ...]] = {
@@ -83,32 +88,64 @@ def assign_regions(
         or several: an unmapped district is an error, never a silent "other".
     """
     present = [u for u in pd.unique(units.dropna()) if str(u).strip()]
+    unit_name = labels("admin.unit").get(unit, unit)
     matcher = NameMatcher(present)
     mapping: dict[str, str] = {}
     for region, names in regions.items():
         for name in names:
             found = matcher.candidates(name)
             if len(found) != 1:
-                what = "no" if not found else f"{len(found)} ({', '.join(found)})"
-                msg = (f"ictgis.toml: [regions] {region!r} lists {name!r}, which matches {what} "
-                       f"{unit} of {file}; {unit}s there: {', '.join(map(str, present))}")
+                msg = t("admin.error.region_matches_many" if found
+                        else "admin.error.region_matches_none",
+                        region=region, name=name, n=len(found), found=", ".join(found),
+                        unit=unit_name, file=file, present=", ".join(map(str, present)))
                 raise ConfigError(msg)
             if found[0] in mapping and mapping[found[0]] != region:
-                msg = (f"ictgis.toml: [regions] {unit} {found[0]!r} is in both "
-                       f"{mapping[found[0]]!r} and {region!r}")
+                msg = t("admin.error.region_twice", unit=unit_name, name=found[0],
+                        first=mapping[found[0]], second=region)
                 raise ConfigError(msg)
             mapping[found[0]] = region
     unmapped = [u for u in present if u not in mapping]
     if unmapped:
-        msg = (f"ictgis.toml: [regions] maps no region for {unit} "
-               f"{', '.join(repr(u) for u in unmapped)} of {file}; add it to a region")
+        msg = t("admin.error.region_missing", unit=unit_name,
+                names=", ".join(repr(u) for u in unmapped), file=file)
         raise ConfigError(msg)
     return units.map(mapping).astype("string")
 
 
-def zone_label(urban: pd.Series) -> pd.Series:
-    """Zone label (Thành thị / Nông thôn) of each commune from its urban flag."""
-    return urban.map(ZONE_LABELS).astype("string")
+def zone_id(urban: pd.Series) -> pd.Series:
+    """Zone id (``urban`` / ``rural``) of each commune from its urban flag.
+
+    The label in the language in force is ``labels("admin.zone")[id]``; writers put it into
+    the outputs (:func:`display`).
+    """
+    return urban.map(ZONES).astype("string")
+
+
+#: Former name of :func:`zone_id`, kept for existing callers: it returns the id, not a label.
+zone_label = zone_id
+
+
+#: Columns of the tables whose values are ids with labels in the catalogue: column -> prefix.
+LABELLED_COLUMNS: Mapping[str, str] = {"zone": "admin.zone", "province": "admin.province"}
+
+
+def display(table: pd.DataFrame, columns: Mapping[str, str] = LABELLED_COLUMNS) -> pd.DataFrame:
+    """``table`` with the ids of ``columns`` (column -> message prefix) replaced by their labels.
+
+    Labels are in the language in force; values with no label stay as they are. Readers of a
+    written table get the ids back with ``i18n.ids(prefix, column)``.
+    """
+    present = {col: prefix for col, prefix in columns.items() if col in table.columns}
+    if not present:
+        return table
+    out = table.copy()
+    for col, prefix in present.items():
+        names = labels(prefix)
+        values = out[col]
+        out[col] = values.map(lambda v, names=names: names.get(v, v) if isinstance(v, str) else v
+                              ).astype(values.dtype)
+    return out
 
 
 def locate(points: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> pd.Series:
@@ -118,7 +155,7 @@ def locate(points: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> pd.Series:
     smallest code, so that the result does not depend on row order.
     """
     if points.crs is None or communes.crs is None or not points.crs.equals(communes.crs):
-        msg = "points and communes must be in the same CRS"
+        msg = t("admin.error.crs")
         raise DataError(msg)
     polygons = communes.geometry.array
     shapely.prepare(polygons)  # prepared polygons against a tree of points: the fast way round
@@ -148,12 +185,12 @@ def count_pairs(rows: pd.Series, index: pd.Index, columns: pd.Series,
 def group_keys(communes: pd.DataFrame, level: str) -> list[str]:
     """Grouping columns for ``level``, checking the commune table has them."""
     if level not in LEVELS:
-        msg = f"unknown level {level!r}; levels are {', '.join(LEVELS)}"
+        msg = t("admin.error.level", level=level, levels=", ".join(LEVELS))
         raise ValueError(msg)
     keys = list(LEVELS[level])
     missing = [k for k in keys if k not in communes.columns]
     if missing:
-        msg = f"level {level!r} needs column(s) {missing} in the commune table"
+        msg = t("admin.error.level_columns", level=level, missing=missing)
         raise ValueError(msg)
     return keys
 
@@ -181,7 +218,7 @@ def aggregate(table: pd.DataFrame, level: str, columns: Sequence[str]) -> pd.Dat
     values = table[list(columns)].astype(float)
     if not keys:
         sums = values.sum().where(values.notna().all()).to_frame().T
-        sums.insert(0, "province", "Toàn tỉnh")
+        sums.insert(0, "province", WHOLE_PROVINCE)
         return sums.reset_index(drop=True)
     groups = [table[k] for k in keys]
     sums = values.groupby(groups, sort=True, dropna=False, observed=True).sum()

@@ -30,6 +30,7 @@ import pandas as pd
 from affine import Affine
 
 from ictgis.config import CoverageConfig, TechnologyConfig
+from ictgis.i18n import current, labels, language, t
 
 logger = logging.getLogger(__name__)
 
@@ -69,11 +70,10 @@ def model_name(frequency_mhz: float) -> str:
         return "hata"
     if COST231_RANGE_MHZ[0] < frequency_mhz <= COST231_EXTRAPOLATE_MHZ:
         if frequency_mhz > COST231_RANGE_MHZ[1]:
-            warnings.warn(f"COST-231 Hata is fitted up to 2000 MHz; used at {frequency_mhz:g} "
-                          "MHz by extrapolation", ModelRangeWarning, stacklevel=2)
+            warnings.warn(t("coverage.warning.extrapolated", frequency=frequency_mhz),
+                          ModelRangeWarning, stacklevel=2)
         return "cost231"
-    msg = (f"no Hata-family model for {frequency_mhz:g} MHz (Okumura-Hata 150-1500 MHz, "
-           f"COST-231 1500-{COST231_EXTRAPOLATE_MHZ:g} MHz)")
+    msg = t("coverage.error.no_model", frequency=frequency_mhz, top=COST231_EXTRAPOLATE_MHZ)
     raise ValueError(msg)
 
 
@@ -106,7 +106,7 @@ def environment_correction(frequency_mhz: float, mobile_height_m: float, environ
         return float(-2 * np.log10(frequency_mhz / 28) ** 2 - 5.4)
     if environment == "open":
         return float(-4.78 * lf ** 2 + 18.33 * lf - 40.94)
-    msg = f"unknown environment {environment!r}; use one of {', '.join(ENV_CODES)}"
+    msg = t("coverage.error.environment", environment=environment, choices=", ".join(ENV_CODES))
     raise ValueError(msg)
 
 
@@ -158,8 +158,8 @@ def free_space_loss(distance_km: np.ndarray | float, frequency_mhz: float) -> np
 def check_ranges(base_height_m: float, mobile_height_m: float,
                  distance_km: np.ndarray | float | None = None) -> None:
     """Warn (:class:`ModelRangeWarning`) for parameters outside the models' fitted ranges."""
-    checks = [("base station height", base_height_m, BASE_HEIGHT_RANGE_M, "m"),
-              ("mobile height", mobile_height_m, MOBILE_HEIGHT_RANGE_M, "m")]
+    checks = [("base_height", base_height_m, BASE_HEIGHT_RANGE_M, "m"),
+              ("mobile_height", mobile_height_m, MOBILE_HEIGHT_RANGE_M, "m")]
     if distance_km is not None:
         d = np.asarray(distance_km, dtype=float)
         if d.size:
@@ -167,7 +167,8 @@ def check_ranges(base_height_m: float, mobile_height_m: float,
                        ("distance", float(d.max()), DISTANCE_RANGE_KM, "km")]
     for what, value, (low, high), unit in checks:
         if not low <= value <= high:
-            warnings.warn(f"{what} {value:g} {unit} is outside the fitted {low:g}-{high:g} {unit}",
+            warnings.warn(t("coverage.warning.range", what=t(f"coverage.param.{what}"),
+                            value=value, unit=unit, low=low, high=high),
                           ModelRangeWarning, stacklevel=3)
 
 
@@ -603,8 +604,13 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
         for op, tech in [*combos, *(("any", t) for t in settings.technologies)]:
             layers[(op, tech)] = np.full((grid.height, grid.width), NODATA, np.float32)
     n = len(communes)
+    lang = current()  # worker threads do not inherit the language: messages of the models
 
     def tile_job(window: tuple[int, int, int, int]) -> tuple[dict, int]:
+        with language(lang):
+            return tile_sums(window)
+
+    def tile_sums(window: tuple[int, int, int, int]) -> tuple[dict, int]:
         r0, r1, c0, c1 = window
         idx = index[r0:r1, c0:c1]
         inside = idx >= 0
@@ -640,7 +646,7 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
                 else:
                     totals[key] = [people_sum, pixel_sum]
             if progress:
-                progress(f"tile {done}/{len(windows)}")
+                progress(t("coverage.progress.tile", done=done, total=len(windows)))
     covered = _covered_table(communes, totals, index, grid)
     return CoverageResult(grid=grid, layers=layers, covered=covered, evaluations=evaluations,
                           index=index, people=people)
@@ -779,24 +785,23 @@ def uncovered_areas(level: np.ndarray, tech: TechnologyConfig, people: np.ndarra
 
 
 def headers(columns: list[str] | set[str]) -> dict[str, str]:
-    """Vietnamese headers (with units) of the coverage tables."""
-    out = {"pixels": "Số ô lưới", "population": "Dân số (người)"}
+    """Headers (with units) of the coverage tables, in the language in force."""
+    out = labels("coverage.header")
     for col in columns:
-        for prefix, text in (("pop_covered_", "Dân số được phủ sóng"),
-                             ("pop_pct_", "Tỷ lệ dân số được phủ sóng (%)"),
-                             ("area_pct_", "Tỷ lệ diện tích được phủ sóng (%)")):
+        for prefix in ("pop_covered_", "pop_pct_", "area_pct_"):
             if col.startswith(prefix):
                 op, _, tech = col.removeprefix(prefix).rpartition("_")
-                who = "mọi doanh nghiệp" if op == "any" else op
-                out[col] = f"{text} {tech.upper()} – {who}"
+                who = t("coverage.any_operator") if op == "any" else op
+                out[col] = t(f"coverage.header_of.{prefix.rstrip('_')}", technology=tech.upper(),
+                             operator=who)
     return out
 
 
 def raster_tags(tech: str, cfg: TechnologyConfig, settings: CoverageConfig, operator: str,
                 *, synthetic: bool) -> dict[str, object]:
-    """Model parameters written into every raster's metadata."""
+    """Model parameters written into every raster's metadata (texts in the language in force)."""
     return {
-        "ictgis_layer": "best-server received level (dBm)", "operator": operator,
+        "ictgis_layer": t("coverage.tag.level"), "operator": operator,
         "technology": tech, "model": model_name_quiet(cfg.frequency_mhz),
         "frequency_mhz": cfg.frequency_mhz, "eirp_dbm": cfg.eirp_dbm,
         "threshold_dbm": cfg.threshold_dbm, "margin_db": cfg.margin_db,
@@ -804,7 +809,7 @@ def raster_tags(tech: str, cfg: TechnologyConfig, settings: CoverageConfig, oper
         "resolution_m": settings.resolution_m, "max_range_km": settings.max_range_km,
         "min_distance_km": settings.min_distance_km, "floor_dbm": settings.floor_dbm,
         "environment": dict(settings.environment),
-        "data": "SYNTHETIC demo data" if synthetic else "",
+        "data": t("stats.synthetic.yes") if synthetic else "",
     }
 
 

@@ -8,9 +8,12 @@ import numpy as np
 import pandas as pd
 
 from ictgis import admin
-from ictgis.admin import fold, map_unique, safe_ratio
+from ictgis.admin import safe_ratio
+from ictgis.text import fold, map_unique
 
-#: Canonical postal point types -> (Vietnamese label, spellings recognised in data, folded).
+# input vocabulary, not display text: the official Vietnamese name of each type is recognised
+# in data like the other spellings; the names shown are ``labels("stats.point_type")``.
+#: Canonical postal point types -> (Vietnamese name, spellings recognised in data, folded).
 POINT_TYPES: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "buu_cuc": ("Bưu cục", (
         "buu cuc", "buu cuc cap 1", "buu cuc cap 2", "buu cuc cap 3", "buu cuc cap i",
@@ -35,8 +38,8 @@ POINT_TYPES: Mapping[str, tuple[str, tuple[str, ...]]] = {
     )),
 }
 
-#: Why R and Dp are empty for a group with no counted point.
-NO_POINTS = "N = 0: no counted postal service point"
+#: Note (id; label ``stats.note.no_points``) where R and Dp are empty: no counted point.
+NO_POINTS = "no_points"
 
 ADDITIVE = ("area_km2", "population", "n_points")
 
@@ -115,9 +118,9 @@ def add_indicators(sums: pd.DataFrame) -> pd.DataFrame:
     """Add postal indicators to a table of sums (any level).
 
     Adds ``radius_km`` (R = sqrt(S/(pi N))), ``pop_per_point`` (Dp = P/N),
-    ``points_per_10k`` (N per 10,000 inhabitants) and ``postal_note`` (why R and Dp are
-    empty). The inputs S (``area_km2``), P (``population``) and N (``n_points``) stay beside
-    them.
+    ``points_per_10k`` (N per 10,000 inhabitants) and ``postal_note`` (:data:`NO_POINTS`
+    where R and Dp are empty). The inputs S (``area_km2``), P (``population``) and N
+    (``n_points``) stay beside them.
     """
     out = sums.copy()
     out["radius_km"] = service_radius(out["area_km2"], out["n_points"])

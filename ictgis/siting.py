@@ -2,8 +2,10 @@
 
 Every rule is a small function of a :class:`SitingContext` returning a findings table with
 the columns of :data:`FINDING_COLUMNS`; :data:`CHECKS` is their registry and :data:`RULES`
-says, for every rule id, its severity and its message in Vietnamese and English. The
-thresholds come from ``ictgis.toml`` [siting] (:class:`ictgis.config.SitingConfig`).
+gives the severity of every rule id. Findings carry ids and values only: their texts (the
+message ``siting.rule.<rule>`` and, for some rules, the detail ``siting.detail.<rule>``) come
+from the message catalogue in :func:`view`, at the edge. The thresholds come from
+``ictgis.toml`` [siting] (:class:`ictgis.config.SitingConfig`).
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ictgis import admin, telecom
-from ictgis.admin import fold, map_unique
 from ictgis.config import SitingConfig
 from ictgis.errors import DataError
+from ictgis.i18n import check_language, labels, number, t
+from ictgis.text import fold, map_unique
 
+# input vocabulary, not display text
 #: Zone classes of the plan and the spellings recognised in data (folded).
 ZONE_CLASSES: Mapping[str, tuple[str, ...]] = {
     "prohibited": ("prohibited", "cam", "khu vuc cam", "cam xay dung", "vung cam"),
@@ -34,92 +38,31 @@ ZONE_CLASSES: Mapping[str, tuple[str, ...]] = {
     "permitted": ("permitted", "duoc phep", "khu vuc duoc phep", "cho phep", "khu vuc cho phep"),
 }
 
-#: Columns of a findings table.
+#: Columns of a findings table. ``params`` holds, for the rules whose detail is a text of the
+#: catalogue (``siting.detail.<rule>``), the values of that text (a dict; None otherwise).
 FINDING_COLUMNS = ("site_id", "rule", "severity", "value", "threshold", "other_id", "detail",
-                   "x", "y", "ox", "oy")
+                   "x", "y", "ox", "oy", "params")
 
 SEVERITIES = ("violation", "warning", "info")
 
-#: Vietnamese headers of the siting tables (the summary workbook).
-HEADERS: Mapping[str, str] = {
-    "site_id": "Mã trạm / vị trí", "rule": "Quy tắc", "severity": "Mức độ",
-    "value": "Giá trị đo", "threshold": "Ngưỡng", "other_id": "Đối tượng liên quan",
-    "detail": "Chi tiết", "message": "Nội dung", "findings": "Số phát hiện",
-    "sites": "Số trạm", "operator": "Doanh nghiệp", "masts": "Số cột",
-    "compliant": "Cột không vi phạm", "violating": "Cột vi phạm",
-    "compliance_pct": "Tỷ lệ tuân thủ (%)", "target_pct": "Mục tiêu dùng chung (%)",
-    "meets_target": "Đạt mục tiêu", "x": "Tọa độ Y (VN-2000)", "y": "Tọa độ X (VN-2000)",
-}
-
-
-@dataclass(frozen=True)
-class Rule:
-    """Severity and message templates of one rule.
-
-    ``{value}``, ``{threshold}``, ``{other}`` and ``{detail}`` are filled from the finding.
-    """
-
-    severity: str
-    vi: str
-    en: str
-
-
-RULES: Mapping[str, Rule] = {
-    "validity.outside": Rule(
-        "violation", "Vị trí ngoài địa bàn tỉnh: {detail}", "Position outside the province: {detail}"),
-    "validity.commune": Rule(
-        "warning", "Nằm ở xã khác với xã khai báo: {detail}",
-        "In a different commune than stated: {detail}"),
-    "validity.duplicate": Rule(
-        "warning", "Trùng vị trí với cột {other} (cách {value:.1f} m)",
-        "Same position as mast {other} ({value:.1f} m apart)"),
-    "validity.no_class": Rule(
-        "warning", "Không có loại cột: không kiểm tra được khu vực và khoảng cách",
-        "No mast class: zone and spacing rules cannot be checked"),
-    "zone.prohibited": Rule(
-        "violation", "Cột nằm trong khu vực cấm {other}{detail}",
-        "Mast inside prohibited zone {other}{detail}"),
-    "zone.a1_only": Rule(
-        "violation", "Cột {detail} (A2, cồng kềnh) trong khu vực chỉ cho phép cột A1: {other}",
-        "A2 (bulky) mast {detail} inside A1-only zone {other}"),
-    "zone.class": Rule(
-        "violation", "Loại cột không được phép trong khu vực {other}: {detail}",
-        "Mast class not allowed in zone {other}: {detail}"),
-    "zone.height": Rule(
-        "violation", "Cao {value:.1f} m, vượt mức tối đa {threshold:.0f} m của khu vực {other}",
-        "Height {value:.1f} m above the {threshold:.0f} m limit of zone {other}"),
-    "plan.unplanned": Rule(
-        "violation",
-        "Không trong bán kính {threshold:.0f} m của vị trí quy hoạch nào "
-        "(gần nhất {other}, cách {value:.0f} m)",
-        "Not within {threshold:.0f} m of any planned position "
-        "(nearest {other}, {value:.0f} m away)"),
-    "plan.class": Rule(
-        "warning", "Loại cột khác quy hoạch tại {other}: {detail}",
-        "Mast class differs from the plan at {other}: {detail}"),
-    "plan.not_built": Rule(
-        "info", "Vị trí quy hoạch chưa có cột (loại {detail})",
-        "Planned position with no mast yet (class {detail})"),
-    "spacing.colocate": Rule(
-        "violation",
-        "Cách cột {other} của doanh nghiệp khác {value:.0f} m < {threshold:.0f} m: "
-        "phải dùng chung hạ tầng",
-        "{value:.0f} m from mast {other} of another operator, under {threshold:.0f} m: "
-        "co-location required"),
-    "spacing.cluster": Rule(
-        "info", "Cụm {value:.0f} cột của các doanh nghiệp khác nhau quá gần nhau, nên hợp nhất: "
-        "{detail}",
-        "Cluster of {value:.0f} masts of different operators too close together, candidates "
-        "for consolidation: {detail}"),
-    "height.aviation": Rule(
-        "warning",
-        "Cao {value:.1f} m ≥ {threshold:.0f} m: cần sơn, đèn báo hiệu hàng không và chấp thuận "
-        "độ cao (NĐ 32/2016/NĐ-CP)",
-        "Height {value:.1f} m ≥ {threshold:.0f} m: aviation marking, lighting and height "
-        "approval required (Decree 32/2016/ND-CP)"),
-    "sharing.target": Rule(
-        "warning", "Tỷ lệ cột dùng chung {value:.1f}% thấp hơn mục tiêu {threshold:.0f}% ({detail})",
-        "Shared-mast share {value:.1f}% below the {threshold:.0f}% target ({detail})"),
+#: Severity of every rule; its message is ``siting.rule.<rule>`` in the catalogue, with
+#: ``{value}``, ``{threshold}``, ``{other}`` and ``{detail}`` filled from the finding.
+RULES: Mapping[str, str] = {
+    "validity.outside": "violation",
+    "validity.commune": "warning",
+    "validity.duplicate": "warning",
+    "validity.no_class": "warning",
+    "zone.prohibited": "violation",
+    "zone.a1_only": "violation",
+    "zone.class": "violation",
+    "zone.height": "violation",
+    "plan.unplanned": "violation",
+    "plan.class": "warning",
+    "plan.not_built": "info",
+    "spacing.colocate": "violation",
+    "spacing.cluster": "info",
+    "height.aviation": "warning",
+    "sharing.target": "warning",
 }
 
 
@@ -177,10 +120,13 @@ def mast_class(raw: pd.Series, known: tuple[str, ...], *, file: str,
     out = map_unique(text, lambda v: table.get(v.replace(" ", "").casefold())).astype("string")
     unknown = out.isna() & text.notna() & (text != "")
     if unknown.any():
-        rows = [f"{file}: {w}: mast class {v!r} is not in [siting] mast_classes "
-                f"({', '.join(known)})" for w, v in zip(where[unknown], text[unknown], strict=True)]
-        msg = "\n  ".join(rows[:20]) + (f"\n  ... and {len(rows) - 20} more" if len(rows) > 20 else "")
-        raise DataError(msg if len(rows) == 1 else f"{len(rows)} unknown mast classes:\n  {msg}")
+        rows = [t("siting.error.mast_class", file=file, where=w, value=v, known=", ".join(known))
+                for w, v in zip(where[unknown], text[unknown], strict=True)]
+        if len(rows) == 1:
+            raise DataError(rows[0])
+        more = [t("siting.error.more", n=len(rows) - 20)] if len(rows) > 20 else []
+        msg = t("siting.error.mast_classes", n=len(rows), rows="\n  ".join([*rows[:20], *more]))
+        raise DataError(msg)
     return out
 
 
@@ -203,6 +149,10 @@ def _findings(rows: Mapping[str, object]) -> pd.DataFrame:
     data = {}
     for col in FINDING_COLUMNS:
         value = rows.get(col)
+        if col == "params":
+            data[col] = np.empty(n, dtype=object)
+            data[col][:] = list(value) if value is not None else None
+            continue
         if value is None:
             value = np.full(n, np.nan) if col in {"value", "threshold", "x", "y", "ox", "oy"} \
                 else np.full(n, "", dtype=object)
@@ -210,7 +160,7 @@ def _findings(rows: Mapping[str, object]) -> pd.DataFrame:
             value = np.full(n, value, dtype=float if isinstance(value, int | float) else object)
         data[col] = np.asarray(value)
     if "severity" not in rows and "rule" in rows:
-        data["severity"] = np.array([RULES[r].severity for r in data["rule"]], dtype=object)
+        data["severity"] = np.array([RULES[r] for r in data["rule"]], dtype=object)
     return pd.DataFrame(data, columns=list(FINDING_COLUMNS))
 
 
@@ -331,10 +281,12 @@ def zone_hits(sites: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, settings: Siting
     details = {
         "zone.prohibited": np.array([f" ({n})" if n else "" for n in names[z]], dtype=object),
         "zone.a1_only": cls,
-        "zone.class": np.array([f"{c} (cho phép / allowed: {', '.join(a)})"
-                                for c, a in zip(cls, allowed, strict=True)], dtype=object),
+        "zone.class": cls,
         "zone.height": np.full(len(s), "", dtype=object),
     }
+    params = np.empty(len(s), dtype=object)
+    params[:] = [{"mast_class": c, "allowed": ", ".join(a)}
+                 for c, a in zip(cls, allowed, strict=True)]
     parts = []
     for rule, hit in rules.items():
         if not hit.any():
@@ -342,7 +294,8 @@ def zone_hits(sites: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, settings: Siting
         found = _findings({"site_id": ids[s[hit]], "rule": rule, "value": np.where(
             rule == "zone.height", height[hit], np.nan), "threshold": np.where(
             rule == "zone.height", max_height[hit], np.nan), "other_id": zone_ids[z[hit]],
-            "detail": details[rule][hit], "x": x[s[hit]], "y": y[s[hit]]})
+            "detail": details[rule][hit], "x": x[s[hit]], "y": y[s[hit]],
+            "params": params[hit] if rule == "zone.class" else None})
         parts.append(found.drop_duplicates(["site_id", "rule"]))
     return _concat(parts)
 
@@ -537,7 +490,7 @@ def check_sharing(ctx: SitingContext) -> pd.DataFrame:
     return _findings({"site_id": below[level].astype(str).to_numpy(dtype=object),
                       "rule": "sharing.target", "value": below["shared_mast_pct"].to_numpy(),
                       "threshold": target,
-                      "detail": [f"{int(m)} cột / masts, {int(s)} dùng chung / shared"
+                      "params": [{"masts": int(m), "shared": int(s)}
                                  for m, s in zip(below["masts"], below["masts_shared"],
                                                  strict=True)]})
 
@@ -558,9 +511,8 @@ def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else empty_findings()
 
 
-def check_sites(ctx: SitingContext, *, groups: tuple[str, ...] | None = None,
-                lang: str = "vi") -> pd.DataFrame:
-    """Run the rule groups and return every finding with its message.
+def check_sites(ctx: SitingContext, *, groups: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Run the rule groups and return every finding (ids and values; :func:`view` adds texts).
 
     Parameters
     ----------
@@ -568,29 +520,54 @@ def check_sites(ctx: SitingContext, *, groups: tuple[str, ...] | None = None,
         Sites, zones, planned sites and thresholds, in one metric CRS.
     groups
         Names from :data:`CHECKS` (all by default).
-    lang
-        ``"vi"`` or ``"en"``: the language of the ``message`` column.
     """
     chosen = groups or tuple(CHECKS)
     unknown = [g for g in chosen if g not in CHECKS]
     if unknown:
-        msg = f"unknown rule group {unknown[0]!r}; groups are {', '.join(CHECKS)}"
+        msg = t("siting.error.group", group=unknown[0], groups=", ".join(CHECKS))
         raise ValueError(msg)
-    found = _concat([CHECKS[g](ctx) for g in chosen])
-    return found.assign(message=messages(found, lang))
+    return _concat([CHECKS[g](ctx) for g in chosen])
 
 
-def messages(findings: pd.DataFrame, lang: str = "vi") -> pd.Series:
-    """The message of every finding in Vietnamese (``vi``) or English (``en``)."""
-    if lang not in {"vi", "en"}:
-        msg = f"language must be 'vi' or 'en', got {lang!r}"
-        raise ValueError(msg)
+def details(findings: pd.DataFrame, lang: str | None = None) -> pd.Series:
+    """The detail of every finding, in ``lang`` (default: the language in force).
+
+    A rule with a ``siting.detail.<rule>`` text gets it filled from ``params``; the others
+    keep their ``detail`` value as it is.
+    """
+    templates = labels("siting.detail", lang)
+    texts = [templates[r].format(**p) if r in templates and isinstance(p, dict) else d
+             for r, d, p in zip(findings["rule"], findings["detail"], findings["params"],
+                                strict=True)]
+    return pd.Series(texts, index=findings.index, dtype=object)
+
+
+def messages(findings: pd.DataFrame, lang: str | None = None) -> pd.Series:
+    """The message (``siting.rule.<rule>``) of every finding, in ``lang``.
+
+    ``lang`` is ``vi`` or ``en`` (default: the language in force).
+
+    Raises
+    ------
+    ValueError
+        When ``lang`` is not a language of the catalogue.
+    """
+    templates = labels("siting.rule", lang and check_language(lang))
     texts = [
-        getattr(RULES[r], lang).format(value=v, threshold=t, other=o or "", detail=d or "")
-        for r, v, t, o, d in zip(findings["rule"], findings["value"], findings["threshold"],
-                                 findings["other_id"], findings["detail"], strict=True)
+        templates[r].format(value=v, threshold=th, other=o or "", detail=d or "")
+        for r, v, th, o, d in zip(findings["rule"], findings["value"], findings["threshold"],
+                                  findings["other_id"], details(findings, lang), strict=True)
     ]
     return pd.Series(texts, index=findings.index, dtype=object)
+
+
+def view(findings: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
+    """The findings as written: details and a ``message`` column in ``lang``, no ``params``.
+
+    ``lang`` is ``vi`` or ``en`` (default: the language in force).
+    """
+    return findings.assign(detail=details(findings, lang),
+                           message=messages(findings, lang)).drop(columns="params")
 
 
 # ----------------------------------------------------------------------------- summaries
@@ -622,17 +599,11 @@ def compliance(ctx: SitingContext, findings: pd.DataFrame, level: str) -> pd.Dat
 
 # ------------------------------------------------------------------------------ proposals
 
+#: Verdicts on proposals; names ``siting.verdict.<verdict>``, reasons ``siting.reason.<verdict>``.
 VERDICTS = ("approve", "co-locate", "refuse", "invalid")
 
-_VERDICT_TEXT = {
-    "vi": {"approve": "Chấp thuận", "co-locate": "Phải dùng chung với cột {other} (cách {d:.0f} m)",
-           "refuse": "Không chấp thuận", "invalid": "Hồ sơ không hợp lệ"},
-    "en": {"approve": "Approve", "co-locate": "Co-locate with mast {other} ({d:.0f} m away)",
-           "refuse": "Refuse", "invalid": "Invalid request"},
-}
 
-
-def judge_proposals(proposals: gpd.GeoDataFrame, ctx: SitingContext, *, lang: str = "vi",
+def judge_proposals(proposals: gpd.GeoDataFrame, ctx: SitingContext, *, lang: str | None = None,
                     rejected: pd.DataFrame | None = None) -> pd.DataFrame:
     """Decide on proposed new BTS positions: approve, co-locate (with which mast) or refuse.
 
@@ -650,7 +621,7 @@ def judge_proposals(proposals: gpd.GeoDataFrame, ctx: SitingContext, *, lang: st
     ctx
         The existing masts, zones, planned sites and thresholds.
     lang
-        Language of the ``reasons`` column.
+        Language of the ``reasons`` column (default: the language in force).
     rejected
         Load problems of the proposals file: each such row gets verdict ``refuse`` (outside
         the province) or ``invalid`` (unreadable), with the problem as its reason.
@@ -692,14 +663,15 @@ def judge_proposals(proposals: gpd.GeoDataFrame, ctx: SitingContext, *, lang: st
     partner, distance = _colocation(proposals, ctx.sites, refused, settings)
     verdict = np.where(refused, "refuse", np.where(partner != "", "co-locate", "approve"))
     for k in np.flatnonzero(verdict == "co-locate"):
-        reasons[k].append(_VERDICT_TEXT[lang]["co-locate"].format(other=partner[k],
-                                                                  d=distance[k]))
+        reasons[k].append(t("siting.reason.co-locate", lang=lang, other=partner[k],
+                            distance=number(distance[k], 0, lang)))
         rules[k].append("spacing.colocate")
     planned_ids = planned["id"].to_numpy(dtype=object) if planned is not None else np.array([])
     p = matches["planned"].to_numpy()
     out = pd.DataFrame({
         "id": ids, "verdict": verdict,
-        "reasons": ["; ".join(r) if r else _VERDICT_TEXT[lang]["approve"] for r in reasons],
+        "reasons": ["; ".join(r) if r else str(t("siting.reason.approve", lang=lang))
+                    for r in reasons],
         "colocate_with": partner,
         "colocate_distance_m": np.where(partner != "", distance, np.nan),
         "planned_site": np.where(p >= 0, planned_ids[np.maximum(p, 0)] if len(planned_ids)
@@ -771,7 +743,7 @@ def rule_counts(findings: pd.DataFrame) -> pd.DataFrame:
     """Findings per rule and severity, every rule listed (0 where none)."""
     counts = findings.groupby("rule").size()
     return pd.DataFrame({
-        "rule": list(RULES), "severity": [RULES[r].severity for r in RULES],
+        "rule": list(RULES), "severity": [RULES[r] for r in RULES],
         "findings": [int(counts.get(r, 0)) for r in RULES],
         "sites": [int(findings.loc[findings["rule"] == r, "site_id"].nunique()) for r in RULES],
     })

@@ -8,32 +8,22 @@ import geopandas as gpd
 import pandas as pd
 
 from ictgis import admin, postal, telecom
+from ictgis.i18n import labels, t
 from ictgis.workspace import Workspace
 
-#: Why subscriber densities are empty at a level the subscribers table cannot resolve.
-NOT_BY_DISTRICT = "subscribers are given by district: no figure for this grouping"
+#: Note (id; label ``stats.note.not_by_district``) where subscriber densities are empty
+#: because the subscribers table, given by district, cannot resolve the grouping.
+NOT_BY_DISTRICT = "not_by_district"
 
-#: Output column -> Vietnamese header with unit.
-HEADERS: Mapping[str, str] = {
-    "code": "Mã xã", "name": "Tên đơn vị", "kind": "Loại", "zone": "Khu vực",
-    "district": "Huyện/thị/thành", "region": "Vùng", "province": "Tỉnh",
-    "area_km2": "Diện tích S (km²)", "population": "Dân số P (người)",
-    "n_points": "Số điểm phục vụ bưu chính N", "radius_km": "Bán kính phục vụ R (km/điểm)",
-    "pop_per_point": "Số dân phục vụ Dp (người/điểm)",
-    "points_per_10k": "Số điểm/10.000 dân", "postal_note": "Ghi chú bưu chính",
-    "fixed": "TB cố định", "mobile_postpaid": "TB di động trả sau",
-    "mobile_prepaid": "TB di động trả trước", "internet_fixed": "TB Internet cố định",
-    "internet_mobile": "TB Internet di động",
-    "phone_per_100": "Mật độ điện thoại (TB/100 dân, không tính trả trước)",
-    "phone_per_100_incl_prepaid": "Mật độ điện thoại (TB/100 dân, có trả trước)",
-    "internet_fixed_per_100": "Mật độ Internet cố định (TB/100 dân)",
-    "internet_per_100": "Mật độ Internet cố định + di động (TB/100 dân)",
-    "telecom_note": "Ghi chú viễn thông",
-    "masts": "Số cột BTS", "masts_shared": "Cột dùng chung (2+ DN)",
-    "operator_sites": "Lượt DN trên cột", "masts_per_100km2": "Cột BTS/100 km²",
-    "masts_per_10k": "Cột BTS/10.000 dân", "shared_mast_pct": "Tỷ lệ cột dùng chung (%)",
-    "operators_per_mast": "Số DN bình quân/cột", "synthetic": "Dữ liệu",
+#: Columns whose values are ids with labels in the catalogue: column -> message prefix.
+LABELLED_COLUMNS: Mapping[str, str] = {
+    **admin.LABELLED_COLUMNS, "postal_note": "stats.note", "telecom_note": "stats.note",
+    "synthetic": "stats.synthetic",
 }
+
+#: The value of the ``synthetic`` column of synthetic workspaces (label ``stats.synthetic.yes``).
+SYNTHETIC = "yes"
+
 
 #: Column -> Excel number format.
 NUMBER_FORMATS: Mapping[str, str] = {
@@ -57,18 +47,34 @@ LEADING = (
 
 
 def headers(columns: Iterable[str]) -> dict[str, str]:
-    """Vietnamese header with unit for every column (postal types and operators included)."""
+    """Header with unit of every column, in the language in force.
+
+    Postal types and operators included; columns with no header are left out.
+    """
+    known = labels("stats.header")
+    types = labels("stats.point_type")
     out = {}
     for col in columns:
-        if col in HEADERS:
-            out[col] = HEADERS[col]
-        elif col.startswith("n_") and col[2:] in postal.POINT_TYPES:
-            out[col] = f"Số điểm: {postal.POINT_TYPES[col[2:]][0]}"
+        if col in known:
+            out[col] = known[col]
+        elif col.startswith("n_") and col[2:] in types:
+            out[col] = t("stats.header_of.points", type=types[col[2:]])
         elif col.startswith("masts_op_"):
-            out[col] = f"Cột có {telecom.operator_name(col.removeprefix('masts_op_'))}"
+            out[col] = t("stats.header_of.operator",
+                         operator=telecom.operator_name(col.removeprefix("masts_op_")))
         elif col.startswith("masts_"):
-            out[col] = f"Cột có {col.removeprefix('masts_').upper()}"
+            out[col] = t("stats.header_of.technology",
+                         technology=col.removeprefix("masts_").upper())
     return out
+
+
+def display(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` as written: ids of zones, the province, notes and the synthetic flag as labels.
+
+    Labels are in the language in force (:data:`LABELLED_COLUMNS`); a reader gets the ids back
+    with ``i18n.ids(prefix, column)``.
+    """
+    return admin.display(table, LABELLED_COLUMNS)
 
 
 def _ordered(table: pd.DataFrame) -> pd.DataFrame:
@@ -168,8 +174,9 @@ def compute_stats(ws: Workspace) -> dict[str, pd.DataFrame]:
     -------
     dict
         Level name -> table (commune, district, zone, region, region_zone, province). Each row
-        carries its inputs S, P, N beside R and Dp. Synthetic workspaces get a ``synthetic``
-        label column.
+        carries its inputs S, P, N beside R and Dp. Zones, the province and notes are ids
+        (:func:`display` gives the labels). Synthetic workspaces get a ``synthetic`` column
+        (:data:`SYNTHETIC`).
     """
     table = commune_table(ws)
     by_district = None
@@ -180,7 +187,7 @@ def compute_stats(ws: Workspace) -> dict[str, pd.DataFrame]:
         result = level_table(pd.DataFrame(table.drop(columns="geometry")), level,
                              subscribers_by_district=by_district)
         if ws.config.synthetic:
-            result["synthetic"] = "SYNTHETIC demo data"
+            result["synthetic"] = SYNTHETIC
         out[level] = result
     return out
 

@@ -8,8 +8,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ictgis.admin import count_pairs, fold, map_unique, safe_ratio
+from ictgis.admin import count_pairs, safe_ratio
+from ictgis.text import fold, map_unique, slug
 
+# input vocabulary, not display text (operator brand names read the same in every language)
 #: Operator spellings (folded) -> canonical operator name.
 OPERATORS: Mapping[str, str] = {
     "viettel": "Viettel", "vtl": "Viettel",
@@ -19,6 +21,7 @@ OPERATORS: Mapping[str, str] = {
     "gmobile": "Gmobile", "beeline": "Gmobile", "itelecom": "iTel", "itel": "iTel",
 }
 
+# input vocabulary, not display text
 #: Technology spellings (folded) -> generation.
 TECHNOLOGIES: Mapping[str, str] = {
     "2g": "2G", "gsm": "2G", "dcs": "2G", "3g": "3G", "umts": "3G", "wcdma": "3G",
@@ -31,11 +34,6 @@ SUBSCRIBER_COLUMNS = (
 )
 
 _SPLIT = re.compile(r"\s*[;,/+&|]\s*|\s+-\s+")
-
-
-def slug(name: str) -> str:
-    """Column-safe form of an operator name: ``VinaPhone`` -> ``vinaphone``."""
-    return re.sub(r"[^a-z0-9]+", "_", fold(name)).strip("_")
 
 
 def operator_name(column_slug: str) -> str:

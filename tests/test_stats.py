@@ -7,6 +7,7 @@ import math
 import pandas as pd
 import pytest
 
+from ictgis import i18n, stats
 from ictgis.config import load_config
 from ictgis.stats import NOT_BY_DISTRICT, compute_stats, indicator_layers
 from ictgis.workspace import load_workspace
@@ -41,9 +42,9 @@ def test_levels_by_hand(make_workspace) -> None:
     assert province["radius_km"] == pytest.approx(math.sqrt(300 / (4 * math.pi)))
     assert province["pop_per_point"] == 8_750
     zone = tables["zone"].set_index("zone")
-    assert zone.loc["Nông thôn", "n_points"] == 2
-    assert zone.loc["Nông thôn", "radius_km"] == pytest.approx(math.sqrt(100 / (2 * math.pi)))
-    assert zone.loc["Thành thị", "pop_per_point"] == 7_500
+    assert zone.loc["rural", "n_points"] == 2
+    assert zone.loc["rural", "radius_km"] == pytest.approx(math.sqrt(100 / (2 * math.pi)))
+    assert zone.loc["urban", "pop_per_point"] == 7_500
     region = tables["region"].set_index("region")
     assert region.loc["Tây", "population"] == 25_000
     assert region.loc["Tây", "masts"] == 2 and region.loc["Trung tâm", "masts_shared"] == 1
@@ -60,7 +61,7 @@ def test_subscribers_by_commune_reach_every_level(make_workspace) -> None:
                          "ic": [2000, 400, 300], "idd": [5000, 6000, 2000]})
     config = CONFIG + SUBSCRIBERS.format(by="commune")
     _, tables = stats_for(make_workspace(config=config, extra={"subs.csv": subs}))
-    rural = tables["zone"].set_index("zone").loc["Nông thôn"]
+    rural = tables["zone"].set_index("zone").loc["rural"]
     assert rural["phone_per_100"] == pytest.approx(400 * 100 / 20_000)
     province = tables["province"].iloc[0]
     assert province["phone_per_100_incl_prepaid"] == pytest.approx(29_500 * 100 / 35_000)
@@ -101,3 +102,44 @@ def test_indicator_layers_carry_indicators(make_workspace) -> None:
     assert districts.loc["Huyện Cái Bè"].geometry.area == pytest.approx(200e6)
     assert districts.loc["Huyện Cái Bè", "n_points"] == 3
     assert layers["communes"].crs.to_epsg() == 9210
+
+
+def test_tables_carry_ids_and_display_gives_labels(make_workspace, vietnamese) -> None:
+    _, tables = stats_for(make_workspace())
+    assert set(tables["zone"]["zone"]) == {"urban", "rural"}
+    assert stats.display(tables["zone"])["zone"].tolist() == ["Nông thôn", "Thành thị"]
+    assert stats.display(tables["province"])["province"].tolist() == ["Toàn tỉnh"]
+    with i18n.language("en"):
+        assert stats.display(tables["zone"])["zone"].tolist() == ["Rural", "Urban"]
+    shown = stats.display(tables["zone"])["zone"]
+    assert i18n.ids("admin.zone", shown).tolist() == ["rural", "urban"]  # how readers get ids
+
+
+def test_headers_are_vietnamese_by_default() -> None:
+    import contextvars
+
+    columns = ["radius_km", "n_buu_cuc", "masts_op_vinaphone", "masts_4g"]
+    got = contextvars.Context().run(stats.headers, columns)  # nothing set: the default
+    assert got == {"radius_km": "Bán kính phục vụ R (km/điểm)", "n_buu_cuc": "Số điểm: Bưu cục",
+                   "masts_op_vinaphone": "Cột có VinaPhone", "masts_4g": "Cột có 4G"}
+
+
+def test_headers_in_english() -> None:
+    got = stats.headers(["radius_km", "n_buu_cuc", "masts_op_vinaphone", "masts_4g", "other"])
+    assert got == {"radius_km": "Service radius R (km/point)", "n_buu_cuc": "Points: Post office",
+                   "masts_op_vinaphone": "Masts with VinaPhone", "masts_4g": "Masts with 4G"}
+
+
+def test_xlsx_headers_follow_the_language(runner, make_workspace) -> None:
+    import openpyxl
+
+    from ictgis.cli.main import main
+
+    root = make_workspace()
+    for lang, header in (("vi", "Bán kính phục vụ R (km/điểm)"),
+                         ("en", "Service radius R (km/point)")):
+        result = runner.invoke(main, ["stats", "-w", str(root), "-q", "--lang", lang],
+                               catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        sheet = openpyxl.load_workbook(root / "outputs" / "stats" / "stats.xlsx")["province"]
+        assert header in [c.value for row in sheet.iter_rows(max_row=5) for c in row]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ictgis import outputs
 from ictgis.errors import DataError
+from ictgis.i18n import t
 from ictgis.steps import StepContext, output_title
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def compute(ws: Workspace, ctx: StepContext, **_options: Any) -> CoverageStepRes
 
     settings = ws.config.coverage
     if ws.bts is None:
-        msg = f"{ws.config.path.name}: coverage needs a BTS layer: set [layers.bts]"
+        msg = t("coverage.error.no_bts", file=ws.config.path.name)
         raise DataError(msg)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", coverage.ModelRangeWarning)
@@ -75,8 +76,10 @@ def compute(ws: Workspace, ctx: StepContext, **_options: Any) -> CoverageStepRes
                                                result.grid).assign(technology=tech)
                       for tech, cfg in settings.technologies.items()], ignore_index=True)
     if ws.config.synthetic:
+        from ictgis.stats import SYNTHETIC
+
         for table in (*tables.values(), gaps):
-            table["synthetic"] = "SYNTHETIC demo data"
+            table["synthetic"] = SYNTHETIC
     layer = ws.communes[["code", "geometry"]].merge(tables["commune"], on="code")
     return CoverageStepResult(
         result.layers, result.grid, tables, gaps, layer, settings, ws.config.synthetic,
@@ -84,14 +87,24 @@ def compute(ws: Workspace, ctx: StepContext, **_options: Any) -> CoverageStepRes
 
 
 def write(result: CoverageStepResult, ctx: StepContext) -> list[Path]:
-    """Write ``coverage/``: GeoTIFFs (on ``threads`` threads), tables, the commune layer."""
+    """Write ``coverage/``: GeoTIFFs (on ``threads`` threads), tables, the commune layer.
+
+    Zones, the province, headers and raster descriptions are written in ``ctx.lang``
+    (:func:`ictgis.stats.display`).
+    """
     from concurrent.futures import ThreadPoolExecutor
 
     from ictgis import coverage, io
+    from ictgis.i18n import language
+    from ictgis.stats import display
 
     settings, grid = result.settings, result.grid
 
     def write_tif(item: tuple[tuple[str, str], np.ndarray], folder: Path) -> None:
+        with language(ctx.lang):  # a worker thread: the language is not inherited
+            write_one(item, folder)
+
+    def write_one(item: tuple[tuple[str, str], np.ndarray], folder: Path) -> None:
         (operator, tech), array = item
         cfg = settings.technologies[tech]
         tags = coverage.raster_tags(tech, cfg, settings, operator, synthetic=result.synthetic)
@@ -102,15 +115,17 @@ def write(result: CoverageStepResult, ctx: StepContext) -> list[Path]:
             io.write_raster(folder / outputs.class_raster(tech),
                             coverage.classify(array, cfg.classes_dbm), transform=grid.transform,
                             crs=grid.crs, nodata=0,
-                            tags={**tags, "ictgis_layer": "signal class (1 = best)"})
+                            tags={**tags, "ictgis_layer": t("coverage.tag.class")})
 
     folder = ctx.outputs.folder(NAME)
     tables = result.tables
-    with io.staged_dir(folder) as tmp:
+    with language(ctx.lang), io.staged_dir(folder) as tmp:
         with ThreadPoolExecutor(max_workers=settings.threads) as pool:
             list(pool.map(lambda item: write_tif(item, tmp), result.layers.items()))
-        io.write_tables(tmp, {**tables, outputs.UNCOVERED_AREAS: result.gaps},
-                        formats=ctx.formats, layers={"communes": result.communes}, name=NAME,
+        shown = {name: display(table)
+                 for name, table in {**tables, outputs.UNCOVERED_AREAS: result.gaps}.items()}
+        io.write_tables(tmp, shown, formats=ctx.formats,
+                        layers={"communes": display(result.communes)}, name=NAME,
                         headers=coverage.headers({c for t in tables.values() for c in t}),
                         number_formats={c: "0.0" for c in tables["province"] if "pct" in c},
                         title=result.title)

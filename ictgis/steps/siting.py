@@ -18,16 +18,6 @@ if TYPE_CHECKING:
 NAME = outputs.SITING
 NEEDS_BTS = True
 
-#: Headers of the proposals workbook.
-VERDICT_HEADERS = {
-    "id": "Mã đề xuất", "verdict": "Kết quả", "reasons": "Lý do", "colocate_with": "Dùng chung với cột",
-    "colocate_distance_m": "Khoảng cách tới cột (m)", "planned_site": "Vị trí quy hoạch",
-    "planned_distance_m": "Cách vị trí quy hoạch (m)", "rules": "Quy tắc", "operators": "Doanh nghiệp",
-    "mast_class": "Loại cột", "height": "Chiều cao (m)", "commune": "Mã xã",
-    "x": "Tọa độ Y (VN-2000)", "y": "Tọa độ X (VN-2000)",
-}
-
-
 @dataclass(frozen=True)
 class SitingResult:
     """Findings, summary tables, the verdicts on proposals (None without proposals)."""
@@ -46,7 +36,7 @@ def compute(ws: Workspace, ctx: StepContext, *, proposals: Path | None = None,
     from ictgis.workspace import load_proposals, siting_context
 
     context = siting_context(ws)
-    findings = siting.check_sites(context, lang=ctx.lang)
+    findings = siting.check_sites(context)
     tables = siting.summary_tables(context, findings)
     verdicts = None
     if proposals is not None or "proposals" in ws.config.layers:
@@ -57,18 +47,24 @@ def compute(ws: Workspace, ctx: StepContext, *, proposals: Path | None = None,
 
 
 def write(result: SitingResult, ctx: StepContext) -> list[Path]:
-    """Write ``siting/``: findings (CSV, GPKG), summaries (XLSX, CSV), not built, proposals."""
+    """Write ``siting/``: findings (CSV, GPKG), summaries (XLSX, CSV), not built, proposals.
+
+    Messages, details, zones and headers are written in ``ctx.lang``
+    (:func:`ictgis.siting.view`, :func:`ictgis.stats.display`).
+    """
     from ictgis import io, siting
-    from ictgis.stats import NUMBER_FORMATS, headers
+    from ictgis.i18n import labels, language
+    from ictgis.stats import NUMBER_FORMATS, display, headers
 
     folder = ctx.outputs.folder(NAME)
-    findings, tables = result.findings, result.tables
-    with io.staged_dir(folder) as tmp:
+    with language(ctx.lang), io.staged_dir(folder) as tmp:
+        findings = siting.view(result.findings)
+        tables = {name: display(table) for name, table in result.tables.items()}
         io.write_csv(findings, tmp / outputs.FINDINGS_CSV)
         io.write_layers(siting.finding_layers(findings, result.crs), tmp / outputs.FINDINGS_GPKG)
         io.write_xlsx(tables, tmp / outputs.SITING_SUMMARY_XLSX, title=result.title,
                       headers={**headers(c for t in tables.values() for c in t.columns),
-                               **siting.HEADERS},
+                               **labels("siting.header")},
                       formats={**NUMBER_FORMATS, "compliance_pct": "0.0"})
         for name, table in tables.items():
             io.write_csv(table, tmp / outputs.siting_summary_csv(name))
@@ -78,6 +74,6 @@ def write(result: SitingResult, ctx: StepContext) -> list[Path]:
         if result.verdicts is not None:
             io.write_csv(result.verdicts, tmp / outputs.PROPOSALS_CSV)
             io.write_xlsx({"de_xuat": result.verdicts}, tmp / outputs.PROPOSALS_XLSX,
-                          headers=VERDICT_HEADERS, title=result.title)
+                          headers=labels("siting.proposal_header"), title=result.title)
         written = sorted(tmp.iterdir())
     return [folder / p.name for p in written]

@@ -38,14 +38,21 @@ def compute(ws: Workspace, ctx: StepContext, **_options: Any) -> StatsResult:
 
 
 def write(result: StatsResult, ctx: StepContext) -> list[Path]:
-    """Write ``stats/``: a CSV per level (always: later steps read them), XLSX, GPKG, GeoJSON."""
+    """Write ``stats/``: a CSV per level (always: later steps read them), XLSX, GPKG, GeoJSON.
+
+    Zones, the province, notes and headers are written in ``ctx.lang``
+    (:func:`ictgis.stats.display`).
+    """
     from ictgis import io
-    from ictgis.stats import NUMBER_FORMATS, headers
+    from ictgis.i18n import language
+    from ictgis.stats import NUMBER_FORMATS, display, headers
 
     folder = ctx.outputs.folder(NAME)
-    with io.staged_dir(folder) as tmp:
+    with language(ctx.lang), io.staged_dir(folder) as tmp:
         columns = {c for table in result.tables.values() for c in table.columns}
-        written = io.write_tables(tmp, result.tables, formats=ctx.formats, layers=result.layers,
+        tables = {name: display(table) for name, table in result.tables.items()}
+        layers = {name: display(layer) for name, layer in result.layers.items()}
+        written = io.write_tables(tmp, tables, formats=ctx.formats, layers=layers,
                                   name=NAME, headers=headers(columns),
                                   number_formats=NUMBER_FORMATS, title=result.title)
     return [folder / p.name for p in written]

@@ -10,6 +10,7 @@ import pytest
 import rasterio
 
 from ictgis.cli.main import main
+from ictgis.i18n import ids
 from tests.conftest import CONFIG
 
 COVERAGE = """
@@ -84,7 +85,7 @@ def test_tables_at_every_level(outputs: Path) -> None:
         assert 0 <= province[f"area_pct_{key}"] <= 100
     # any operator covers at least what each operator covers
     assert (communes["pop_covered_any_2g"] >= communes["pop_covered_viettel_2g"] - 1e-6).all()
-    assert zone.loc["Nông thôn", "population"] == 20_000
+    assert zone.set_index(ids("admin.zone", zone.index)).loc["rural", "population"] == 20_000
     assert (outputs / "uncovered_areas.csv").is_file()
 
 

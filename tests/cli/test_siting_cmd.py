@@ -65,7 +65,7 @@ def siting_ws(make_workspace, bts_df) -> Path:
     return root
 
 
-def test_siting_outputs_and_counts(runner, siting_ws: Path) -> None:
+def test_siting_outputs_and_counts(runner, siting_ws: Path, vietnamese) -> None:
     result = runner.invoke(main, ["siting", "-w", str(siting_ws)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     out = siting_ws / "outputs" / "siting"
@@ -146,7 +146,40 @@ def test_proposal_verdicts(runner, siting_ws: Path, vn2000: bool) -> None:
     assert "outside the province" in verdicts.loc["D5", "reasons"]
     assert "cannot read coordinates" in verdicts.loc["D6", "reasons"]
     xlsx = pd.read_excel(siting_ws / "outputs" / "siting" / "proposals.xlsx", skiprows=2)
+    assert list(xlsx.columns[:3]) == ["Proposal ID", "Verdict", "Reasons"]
+
+
+def test_proposals_in_vietnamese(runner, siting_ws: Path) -> None:
+    path = _proposals(siting_ws, vn2000=True)
+    result = runner.invoke(main, ["siting", "-w", str(siting_ws), "--proposals", str(path),
+                                  "--lang", "vi"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    out = siting_ws / "outputs" / "siting"
+    verdicts = pd.read_csv(out / "proposals.csv", encoding="utf-8-sig").set_index("id")
+    assert verdicts.loc["D1", "verdict"] == "co-locate"  # ids in the data, whatever the language
+    assert verdicts.loc["D1", "reasons"] == "Phải dùng chung với cột B3 (cách 60 m)"
+    assert "Cột nằm trong khu vực cấm F1" in verdicts.loc["D3", "reasons"]
+    xlsx = pd.read_excel(out / "proposals.xlsx", skiprows=2)
     assert list(xlsx.columns[:3]) == ["Mã đề xuất", "Kết quả", "Lý do"]
+    findings = pd.read_csv(out / "findings.csv", encoding="utf-8-sig")
+    zone_class = findings[findings["rule"] == "zone.class"]
+    assert zone_class["detail"].tolist() == ["A2b (cho phép / allowed: A1a, A1b, A2a)"] * 2
+    assert zone_class["message"].iloc[0].startswith("Loại cột không được phép trong khu vực Z2")
+
+
+def test_findings_texts_in_english(runner, siting_ws: Path) -> None:
+    result = runner.invoke(main, ["siting", "-w", str(siting_ws), "--lang", "en"],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    out = siting_ws / "outputs" / "siting"
+    findings = pd.read_csv(out / "findings.csv", encoding="utf-8-sig")
+    sharing = findings[findings["rule"] == "sharing.target"].iloc[0]
+    assert sharing["detail"] == "2 masts, 0 shared"
+    assert sharing["message"] == "Shared-mast share 0.0% below the 40% target (2 masts, 0 shared)"
+    zone_class = findings[findings["rule"] == "zone.class"]
+    assert zone_class["detail"].tolist() == ["A2b (allowed: A1a, A1b, A2a)"] * 2
+    summary = pd.read_excel(out / "summary.xlsx", sheet_name="rules", skiprows=2)
+    assert list(summary.columns) == ["Rule", "Severity", "Findings", "Sites"]
 
 
 def test_unknown_mast_class_stops_with_one_clear_line(runner, siting_ws: Path) -> None:
