@@ -384,6 +384,17 @@ def test_broken_config(tmp_path, text, match):
     assert CONFIG_NAME in str(exc.value)
 
 
+def test_config_errors_are_vietnamese_by_default(tmp_path, vietnamese):
+    with pytest.raises(ConfigError) as exc:
+        load_config(_write(tmp_path, _edit('crs = "EPSG:9210"\n\n',
+                                           'crs = "EPSG:9210"\nofficial_area_km2 = -5\n\n')))
+    assert str(exc.value) == "ictgis.toml: [province] official_area_km2 phải > 0, nhưng là -5"
+    assert exc.value.message_id == "config.at"
+    with pytest.raises(ConfigError, match=r"\[admin\] region_by phải là 'district' hoặc "
+                                          r"'commune', nhưng là 'huyen'"):
+        load_config(_write(tmp_path, _edit('region_by = "district"', 'region_by = "huyen"')))
+
+
 def test_config_not_utf8(tmp_path):
     # "Tiền" as Windows-1258 writes it: e with circumflex (0xEA) + combining grave (0xCC)
     (tmp_path / CONFIG_NAME).write_bytes(b'[province]\nname = "Ti\xea\xccn Giang"\n')

@@ -331,3 +331,14 @@ def test_check_crs_name_returns_value_unchanged(value):
 def test_check_crs_name_rejects(value, match):
     with pytest.raises(ConfigError, match=match):
         crs.check_crs_name(value, where=WHERE)
+
+
+def test_crs_errors_are_vietnamese_by_default(vietnamese):
+    with pytest.raises(ConfigError) as exc:
+        crs.check_crs_name("EPSG:4326", where=WHERE)
+    assert str(exc.value) == ("ictgis.toml: [province] crs: 'EPSG:4326' (WGS 84) là hệ tọa độ "
+                              "địa lý; hệ tọa độ làm việc phải tính bằng mét")
+    assert exc.value.message_id == "errors.crs.work_geographic"
+    gdf = gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)], crs=None)
+    with pytest.raises(DataError, match="lớp 'communes' không có hệ tọa độ"):
+        crs.require_metric(gdf, "communes")

@@ -341,6 +341,34 @@ def test_missing_file_names_the_path(tmp_path):
         io.read_layer(_cfg(path))
 
 
+def test_missing_file_in_vietnamese_by_default(tmp_path, vietnamese):
+    path = tmp_path / "diem.gpkg"
+    with pytest.raises(LayerReadError) as exc:
+        io.read_layer(_cfg(path))
+    assert str(exc.value) == (f"{path}: không tìm thấy tệp (khai báo [layers.post_offices] path "
+                              "trong ictgis.toml)")
+    assert exc.value.message_id == "errors.io.layer_not_found"
+
+
+def test_data_error_names_its_message(tmp_path):
+    with pytest.raises(DataError) as exc:
+        io.map_fields(_table(), _cfg(Path("diem.csv"), fields={"id": "ma"}))
+    assert exc.value.message_id == "errors.io.missing_column"
+    assert exc.value.detail.id == "errors.io.missing_column"
+    assert str(exc.value).startswith("diem.csv: column 'ma' (for id")
+
+
+def test_importing_io_loads_no_data_library():
+    import subprocess
+    import sys
+
+    code = ("import sys, ictgis.io; assert ictgis.io.OUTPUT_FORMATS['csv'] == '.csv'; "
+            "print(sorted(m for m in ('pandas', 'geopandas', 'pyogrio') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_unknown_extension(tmp_path):
     path = tmp_path / "diem.dxf"
     path.write_text("0\nSECTION\n")

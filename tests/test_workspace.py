@@ -140,3 +140,39 @@ def test_official_area_scales_to_published_total(make_workspace) -> None:
     ws = load(make_workspace(config=config))
     assert ws.communes["area_km2"].sum() == pytest.approx(330)
     assert ws.communes["area_computed_km2"].sum() == pytest.approx(300)
+
+
+# ------------------------------------------------------------------------- language of problems
+
+
+def test_problems_are_vietnamese_by_default(make_workspace, posts_df, vietnamese) -> None:
+    posts = posts_df.copy()
+    posts.loc[3, "id"] = "P1"                                                # duplicate id
+    posts.loc[4, ["lon", "lat"]] = ["105.0", "21.0"]                         # Hà Nội: outside
+    ws = load(make_workspace(posts=posts))
+    problems = ws.problems.set_index("where")["problem"]
+    assert problems["row 5"] == "mã P1 bị trùng (xuất hiện lần đầu tại dòng 2)"
+    assert problems["row 6"] == "nằm ngoài tỉnh (không thuộc xã nào)"
+    assert ws.problems["code"].tolist() == ["duplicate_id", "outside"]     # ids stay ids
+    assert set(ws.problems["severity"]) == {"rejected"}
+    assert ws.rejects["post_offices"]["problem"].tolist() == problems.tolist()
+
+
+def test_unusable_layer_error_names_its_message_in_vietnamese(make_workspace, communes_gdf,
+                                                              vietnamese) -> None:
+    communes = communes_gdf.assign(ma=["001", "001", "001"])
+    with pytest.raises(DataError) as exc:
+        load(make_workspace(communes=communes))
+    assert exc.value.message_id == "errors.problems.list"
+    assert str(exc.value).startswith("2 vấn đề; chưa thể dùng communes.gpkg cho đến khi sửa")
+    assert ("communes.gpkg: đối tượng 2 (mã 001): mã xã 001 bị trùng (xuất hiện lần đầu tại "
+            "đối tượng 1)") in str(exc.value)
+
+
+def test_one_problem_error_names_its_message(make_workspace, communes_gdf) -> None:
+    communes = communes_gdf.assign(ma=["001", "001", "003"])
+    with pytest.raises(DataError) as exc:
+        load(make_workspace(communes=communes))
+    assert exc.value.message_id == "errors.problem.line_id"
+    assert str(exc.value) == ("communes.gpkg: feature 2 (id 001): duplicate commune code 001 "
+                              "(first at feature 1)")

@@ -17,7 +17,7 @@ def invoke(runner, *args: str):
     return runner.invoke(main, list(args), catch_exceptions=False)
 
 
-def test_stats_writes_every_level_and_prints_summary(runner, make_workspace) -> None:
+def test_stats_writes_every_level_and_prints_summary(runner, make_workspace, vietnamese) -> None:
     root = make_workspace()
     result = invoke(runner, "stats", "-w", str(root))
     assert result.exit_code == 0, result.output

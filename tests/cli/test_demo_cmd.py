@@ -49,7 +49,8 @@ def test_demo_refuses_to_overwrite_without_force(runner, fresh: Path) -> None:
     assert "exists; use --force" in result.output
 
 
-def test_installed_command_runs_on_a_fresh_demo(tmp_path: Path) -> None:
+def test_installed_command_runs_on_a_fresh_demo(tmp_path: Path, vietnamese) -> None:
+    # no --lang: the Vietnamese default (the summary headers below are Vietnamese)
     exe = shutil.which("ictgis") or str(Path(sys.executable).with_name("ictgis"))
     made = subprocess.run([exe, "demo", str(tmp_path / "ws")], capture_output=True, text=True,
                           check=False)
