@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+# input vocabulary, not display text
 #: Name prefixes (folded, without diacritics) -> unit class. Longest first, so that
 #: "thi xa" (a district-level town) is never read as "xa" (a rural commune).
 PREFIXES: tuple[tuple[str, str], ...] = (

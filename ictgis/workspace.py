@@ -216,7 +216,7 @@ def load_communes(config: Config) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
 
     gdf["kind"] = kinds
     gdf["urban"] = kinds.isin(config.urban_kinds).to_numpy()
-    gdf["zone"] = admin.zone_label(gdf["urban"])
+    gdf["zone"] = admin.zone_id(gdf["urban"])
     if config.regions:
         unit = config.region_by
         column = "district" if unit == "district" else "name"

@@ -94,7 +94,8 @@ def _read_table(cfg: LayerConfig) -> pd.DataFrame:
         raise LayerReadError(msg) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.fillna("").astype(str).apply(lambda col: col.str.strip())
-    # spreadsheet row numbers: the header is row 1; blank rows count but are dropped
+    # spreadsheet row numbers: the header is row 1; blank rows count but are dropped. Locators
+    # are data, not display text ("row 7"); validate.where_text shows them in the language
     frame[WHERE] = [f"row {i}" for i in range(2, 2 + len(frame))]
     blank_rows = (frame.drop(columns=WHERE) == "").all(axis=1)
     return frame.loc[~blank_rows].reset_index(drop=True)
@@ -165,7 +166,7 @@ def _read_vector(cfg: LayerConfig) -> gpd.GeoDataFrame:
     elif gdf.crs is None and not gdf.empty:
         msg = t("errors.io.no_crs", layer=cfg.name)
         raise DataError(msg, file=path.name)
-    gdf[WHERE] = [f"feature {i}" for i in range(1, len(gdf) + 1)]
+    gdf[WHERE] = [f"feature {i}" for i in range(1, len(gdf) + 1)]  # a locator, as above
     return gdf
 
 
