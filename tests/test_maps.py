@@ -120,7 +120,7 @@ def test_both_languages_have_the_same_labels() -> None:
         assert re.findall(r"\{(\w+)", vi[key]) == re.findall(r"\{(\w+)", text), key
     assert vi["synthetic"] == "DỮ LIỆU TỔNG HỢP (demo) — không phải số liệu thật"
     assert en["synthetic"] == "SYNTHETIC demo data — not real figures"
-    for prefix in ("maps.kind", "maps.post_type", "maps.zone_class", "maps.severity"):
+    for prefix in ("maps.zone_class", "admin.kind", "stats.point_type", "siting.severity"):
         assert set(i18n.labels(prefix, "vi")) == set(i18n.labels(prefix, "en")), prefix
     with pytest.raises(ConfigError, match="unknown language 'fr'") as error:
         maps.labels_for("fr")
@@ -140,11 +140,9 @@ def test_labels_are_vietnamese_unless_a_language_is_set() -> None:
 def test_postal_type_names_cover_the_postal_types() -> None:
     from ictgis.postal import POINT_TYPES
 
-    assert set(i18n.labels("maps.post_type", "vi")) == set(POINT_TYPES)
-    # the Vietnamese names are those that postal recognises
-    assert {code: label for code, (label, _) in POINT_TYPES.items()} == i18n.labels(
-        "maps.post_type", "vi")
-    assert i18n.labels("maps.post_type", "en")["buu_cuc"] == "Post office"
+    for lang in i18n.LANGUAGES:
+        assert set(i18n.labels("stats.point_type", lang)) == set(POINT_TYPES)
+    assert set(maps.POST_COLORS) == set(POINT_TYPES)
 
 
 def test_every_operator_has_its_colour() -> None:
@@ -248,8 +246,10 @@ def test_map_is_one_self_contained_page(toy: maps.MapData, vietnamese) -> None:
     postal = ["Bưu cục", "Điểm Bưu điện - Văn hóa xã", "Đại lý bưu chính", "Thùng thư công cộng",
               "Văn phòng chuyển phát"]
     # postal point types in English on the English map (they were Vietnamese)
-    postal_en = ["Post office", "Commune post and culture point", "Postal agent",
-                 "Public post box", "Courier office"]
+    names_en = i18n.labels("stats.point_type", "en")
+    postal_en = [names_en[code].split(" (")[0] for code in ("buu_cuc", "diem_bdvhx", "dai_ly",
+                                                            "thung_thu", "chuyen_phat")]
+    assert postal_en[0] == "Post office" and not set(postal_en) & set(postal)
     assert _overlay_names(maps.render_html(maps.build_map(toy, lang="en"))) == [
         "Communes: R, service radius per postal point (km)", "District outlines",
         "Region outlines", *(f"Postal points: {p}" for p in postal_en),
@@ -388,3 +388,22 @@ def test_natural_breaks_equal_mapclassify_fisher_jenks() -> None:
             warnings.simplefilter("ignore", UserWarning)  # "Numba not installed"
             expected = mapclassify.FisherJenks(values, k=k).bins
         np.testing.assert_allclose(maps.natural_breaks(values, k), expected)
+
+
+def test_zone_classes_are_named_and_coloured_by_id(toy: maps.MapData) -> None:
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from ictgis.maps.layers import zone_layer
+
+    zones = gpd.GeoDataFrame({"id": ["Z1"], "zone_class": ["prohibited"], "max_height": [12.5]},
+                             geometry=[box(590_000, 1_140_000, 591_000, 1_141_000)],
+                             crs=toy.communes.crs)
+    with i18n.language("vi"):
+        layer, legend = zone_layer(zones)
+    assert '"_class": "Khu vực cấm"' in layer.data_js and '"zone_class": "prohibited"' in (
+        layer.data_js)
+    assert '"max_height": "12,5 m"' in layer.data_js
+    assert "Khu vực cấm" in legend and '"colorBy": "zone_class"' in layer.options_js
+    layer, legend = zone_layer(zones)
+    assert '"max_height": "12.5 m"' in layer.data_js and "prohibited" in legend

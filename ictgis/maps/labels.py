@@ -4,10 +4,12 @@ Ids of the ``maps`` domain, read with :func:`ictgis.i18n.labels`:
 
 * ``maps.label.*``: layer names, legends, units, popup fields, title, search, notes, the
   synthetic-data label, static-map titles (:func:`labels_for`);
-* ``maps.kind.*``: commune kinds; ``maps.post_type.*``: postal point types (the codes of
-  :data:`ictgis.postal.POINT_TYPES`); ``maps.zone_class.*``: plan zone classes;
-  ``maps.severity.*``: siting finding severities;
+* ``maps.zone_class.*``: plan zone classes;
 * ``maps.progress.*``, ``maps.error.*``: progress and error messages.
+
+Names the other views show too come from their own domains: commune kinds
+(``admin.kind.*``), postal point types (``stats.point_type.*``), siting severities
+(``siting.severity.*``).
 """
 
 from __future__ import annotations

@@ -116,7 +116,7 @@ def commune_layer(communes: gpd.GeoDataFrame, classes: Classes, *, tiles: bool
     of ``classes``.
     """
     t = labels_for()
-    kinds = i18n.labels("maps.kind")
+    kinds = i18n.labels("admin.kind")
     ind = classes.indicator
     c = communes
     names = _text(c["name"])
@@ -181,12 +181,12 @@ def post_layers(posts: gpd.GeoDataFrame, commune_names: Mapping[str, str]
     """One layer per postal point type present, each with its legend row.
 
     Types in the order of :data:`ictgis.postal.POINT_TYPES`, named from the catalogue
-    (``maps.post_type.*``); other types as they are, points without a type last.
+    (``stats.point_type.*``, as in the statistics); other types as they are, points without a type last.
     """
     from ictgis.postal import POINT_TYPES
 
     t = labels_for()
-    type_names = {**i18n.labels("maps.post_type"), "unknown": t["unknown"]}
+    type_names = {**i18n.labels("stats.point_type"), "unknown": t["unknown"]}
     out = []
     types = posts["type"].astype("string").fillna("unknown")
     for kind in [k for k in (*POINT_TYPES, *sorted(set(types) - set(POINT_TYPES)))
@@ -275,7 +275,7 @@ def site_columns(bts: gpd.GeoDataFrame, *, findings: gpd.GeoDataFrame | None = N
 
 def _severity_names(severity: pd.Series) -> pd.Series:
     """Severities named in the language in force (unknown ones as they are)."""
-    names = i18n.labels("maps.severity")
+    names = i18n.labels("siting.severity")
     return severity.astype(str).map(lambda s: names.get(s, s))
 
 
@@ -360,7 +360,7 @@ def findings_layer(findings: gpd.GeoDataFrame, links: gpd.GeoDataFrame | None
     mast to the mast it conflicts with.
     """
     t = labels_for()
-    severities = i18n.labels("maps.severity")
+    severities = i18n.labels("siting.severity")
     order = {s: i for i, s in enumerate(SEVERITY_COLORS)}
     f = findings[~findings.geometry.is_empty & findings.geometry.notna()].copy()
     f["_rank"] = f["severity"].map(order).fillna(len(order))
