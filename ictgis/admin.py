@@ -11,9 +11,7 @@ import shapely
 
 from ictgis.errors import ConfigError, DataError
 from ictgis.i18n import labels, t
-
-# name matching lives in ictgis.text; kept importable from here for existing callers
-from ictgis.text import PREFIXES, NameMatcher, fold, map_unique, same_name, split_prefix  # noqa: F401
+from ictgis.text import NameMatcher, fold, map_unique, split_prefix
 
 # input vocabulary, not display text (the names are ``labels("admin.kind")``)
 #: Commune-level kind spellings (folded) -> canonical kind.

@@ -11,31 +11,32 @@ from ictgis import admin
 from ictgis.admin import safe_ratio
 from ictgis.text import fold, map_unique
 
-# input vocabulary, not display text: the official Vietnamese name of each type is recognised
-# in data like the other spellings; the names shown are ``labels("stats.point_type")``.
-#: Canonical postal point types -> (Vietnamese name, spellings recognised in data, folded).
-POINT_TYPES: Mapping[str, tuple[str, tuple[str, ...]]] = {
-    "buu_cuc": ("Bưu cục", (
+# input vocabulary, not display text (the names shown are ``labels("stats.point_type")``)
+#: Canonical postal point types -> spellings recognised in data (folded, the official name
+#: among them).
+POINT_TYPES: Mapping[str, tuple[str, ...]] = {
+    "buu_cuc": (
         "buu cuc", "buu cuc cap 1", "buu cuc cap 2", "buu cuc cap 3", "buu cuc cap i",
         "buu cuc cap ii", "buu cuc cap iii", "buu cuc trung tam", "buu dien tinh",
         "buu dien huyen", "buu dien thanh pho", "buu dien thi xa", "bc", "bc1", "bc2", "bc3",
         "post office",
-    )),
-    "buu_cuc_phat": ("Bưu cục phát", ("buu cuc phat", "bc phat", "delivery office")),
-    "diem_bdvhx": ("Điểm Bưu điện - Văn hóa xã", (
+    ),
+    "buu_cuc_phat": ("buu cuc phat", "bc phat", "delivery office"),
+    "diem_bdvhx": (
         "diem bdvhx", "diem bd vhx", "bdvhx", "bd vhx", "diem buu dien van hoa xa",
         "buu dien van hoa xa", "diem buu dien van hoa", "diem bd vhx xa",
-    )),
-    "dai_ly": ("Đại lý bưu chính", ("dai ly", "dai ly buu chinh", "dai ly buu dien", "dlbc")),
-    "kiot": ("Ki-ốt bưu chính", ("kiot", "ki ot", "ki ot buu chinh", "kiosk", "kiot buu chinh")),
-    "thung_thu": ("Thùng thư công cộng", (
+    ),
+    "dai_ly": ("dai ly", "dai ly buu chinh", "dai ly buu dien", "dlbc"),
+    "kiot": ("kiot", "ki ot", "ki ot buu chinh", "kiosk", "kiot buu chinh"),
+    "thung_thu": (
         "thung thu", "thung thu cong cong", "thung thu doc lap", "hop thu cong cong",
         "post box", "mailbox",
-    )),
-    "chuyen_phat": ("Văn phòng chuyển phát (không thuộc mạng bưu chính công cộng)", (
-        "chuyen phat", "van phong chuyen phat", "van phong chuyen phat tu nhan",
-        "chuyen phat tu nhan", "courier",
-    )),
+    ),
+    "chuyen_phat": (
+        "van phong chuyen phat khong thuoc mang buu chinh cong cong", "chuyen phat",
+        "van phong chuyen phat", "van phong chuyen phat tu nhan", "chuyen phat tu nhan",
+        "courier",
+    ),
 }
 
 #: Note (id; label ``stats.note.no_points``) where R and Dp are empty: no counted point.
@@ -46,8 +47,7 @@ ADDITIVE = ("area_km2", "population", "n_points")
 
 def _spellings(aliases: Mapping[str, str]) -> dict[str, str]:
     table = {fold(code): code for code in POINT_TYPES}
-    for code, (label, names) in POINT_TYPES.items():
-        table[fold(label)] = code
+    for code, names in POINT_TYPES.items():
         table.update({name: code for name in names})
     table.update({fold(raw): code for raw, code in aliases.items()})
     return table

@@ -74,3 +74,23 @@ def test_safe_ratio_never_infinite() -> None:
     got = admin.safe_ratio(pd.Series([1, 0, 3]), pd.Series([0, 0, 2]), 100)
     assert got.isna().tolist() == [True, True, False]
     assert got.iloc[2] == 150.0
+
+
+def test_zone_ids_and_their_labels(vietnamese) -> None:
+    from ictgis import i18n
+
+    zones = admin.zone_id(pd.Series([True, False]))
+    assert zones.tolist() == ["urban", "rural"]
+    table = pd.DataFrame({"zone": zones, "province": admin.WHOLE_PROVINCE})
+    assert admin.display(table).values.tolist() == [["Thành thị", "Toàn tỉnh"],
+                                                    ["Nông thôn", "Toàn tỉnh"]]
+    with i18n.language("en"):
+        assert admin.display(table)["zone"].tolist() == ["Urban", "Rural"]
+    assert i18n.ids("admin.zone", pd.Series(["Nông thôn", "Urban"])).tolist() == [
+        "rural", "urban"]
+
+
+def test_region_errors_carry_their_id() -> None:
+    with pytest.raises(ConfigError) as err:
+        admin.assign_regions(pd.Series(["Huyện Cai Lậy"]), {"Tây": ["Gò Công"]}, file="c.gpkg")
+    assert err.value.message_id == "admin.error.region_matches_none"

@@ -792,3 +792,16 @@ def test_commune_smaller_than_a_pixel_keeps_its_population():
     table = result.covered.set_index("code")
     assert table.loc["C", "pop_covered_any_2g"] == pytest.approx(70.0)
     assert table.loc["A", "pop_covered_any_2g"] == pytest.approx(45 * POP_A / 399)
+
+
+def test_headers_in_english_and_vietnamese_by_default():
+    import contextvars
+
+    from ictgis.coverage import headers
+
+    columns = {"pop_pct_any_4g", "pop_covered_viettel_2g"}
+    assert headers(columns)["pop_pct_any_4g"] == "Population covered (%) 4G – any operator"
+    default = contextvars.Context().run(headers, columns)
+    assert default["pop_pct_any_4g"] == "Tỷ lệ dân số được phủ sóng (%) 4G – mọi doanh nghiệp"
+    assert default["pop_covered_viettel_2g"] == "Dân số được phủ sóng 2G – viettel"
+    assert default["population"] == "Dân số (người)"

@@ -328,3 +328,44 @@ def test_compliance_counts_violations_per_operator() -> None:
     assert table.loc["Viettel", ["masts", "compliant"]].tolist() == [2, 1]
     assert table.loc["VinaPhone", "compliance_pct"] == 0.0
     assert table.loc["MobiFone", "violating"] == 1
+
+
+def test_messages_follow_the_language_in_force_vietnamese_by_default() -> None:
+    import contextvars
+
+    found = run("height", sites(site("a", 0, height=50.0)))
+    assert "message" not in found  # ids and values only
+    assert siting.messages(found).iloc[0].startswith("Height 50.0 m ≥ 45 m")  # english fixture
+    default = contextvars.Context().run(siting.messages, found).iloc[0]  # nothing set
+    assert default.startswith("Cao 50.0 m ≥ 45 m")
+
+
+def test_view_renders_details_from_values() -> None:
+    layer = zones(("Z", "permitted", ("A1a", "A2a"), np.nan, (0, 0, 100, 100)))
+    found = run("zone", sites(site("s", 50, 50, cls="A2b")), layer)
+    assert found["detail"].iloc[0] == "A2b" and found["params"].iloc[0] == {
+        "mast_class": "A2b", "allowed": "A1a, A2a"}
+    shown = siting.view(found)
+    assert "params" not in shown
+    assert shown["detail"].iloc[0] == "A2b (allowed: A1a, A2a)"
+    assert shown["message"].iloc[0] == "Mast class not allowed in zone Z: A2b (allowed: A1a, A2a)"
+    vi = siting.view(found, "vi")
+    assert vi["detail"].iloc[0] == "A2b (cho phép / allowed: A1a, A2a)"
+    assert vi["message"].iloc[0].startswith("Loại cột không được phép trong khu vực Z")
+
+
+def test_verdict_reasons_in_vietnamese(vietnamese) -> None:
+    existing = sites(site("E1", 0))
+    ctx = siting.SitingContext(sites=existing, zones=NO_ZONES, settings=SETTINGS)
+    proposals = sites(site("near", 250, ops="VinaPhone"), site("ok", 5000, ops="MobiFone"))
+    verdicts = siting.judge_proposals(proposals, ctx).set_index("id")
+    assert verdicts.loc["near", "reasons"] == "Phải dùng chung với cột E1 (cách 250 m)"
+    assert verdicts.loc["ok", "reasons"] == "Chấp thuận"
+
+
+def test_unknown_mast_classes_error_has_its_id() -> None:
+    raw = pd.Series(["X1", "X2"])
+    with pytest.raises(DataError, match="2 unknown mast classes") as err:
+        siting.mast_class(raw, SETTINGS.mast_classes, file="bts.csv",
+                          where=pd.Series(["row 2", "row 3"]))
+    assert err.value.message_id == "siting.error.mast_classes"
