@@ -80,8 +80,10 @@ def step(name: str) -> StepModule:
 
 def output_title(config: Config) -> str:
     """The line above every output: the province, and the synthetic-data label when it is."""
+    from ictgis.i18n import t
+
     if config.synthetic:
-        return f"{config.province} — SYNTHETIC DATA (ictgis demo), not real figures"
+        return t("outputs.title_synthetic", province=config.province)
     return config.province
 
 

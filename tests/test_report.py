@@ -1,0 +1,103 @@
+"""ictgis.report: headline indicators, formatting, sections and the page, on hand-made tables."""
+
+from __future__ import annotations
+
+import base64
+import math
+
+import pandas as pd
+import pytest
+
+from ictgis import i18n, report
+from ictgis.report import charts, document
+
+
+def _tables(rural_label: str = "rural") -> dict[str, dict[str, pd.DataFrame]]:
+    province = pd.DataFrame({"province": ["P"], "radius_km": [2.0], "pop_per_point": [10_000.0],
+                             "phone_per_100": [6.5], "masts_per_100km2": [math.nan]})
+    zone = pd.DataFrame({"zone": ["urban", rural_label], "radius_km": [0.8, 2.4],
+                         "pop_per_point": [7_000.0, 11_000.0], "phone_per_100": [9.0, 3.0]})
+    return {"stats": {"province": province, "zone": zone}}
+
+
+def test_headline_values_targets_and_percent() -> None:
+    head = report.headline(_tables(), reported={"revenue_bn_vnd": 2430.0},
+                           targets={"phone_per_100": 6.5 / 1.3, "revenue_bn_vnd": 2400.0})
+    rows = head.set_index("id")
+    assert rows.loc["radius_km", "value"] == 2.0
+    assert rows.loc["radius_km_rural", "value"] == 2.4          # the rural row, found by id
+    assert rows.loc["phone_per_100", "pct_achieved"] == pytest.approx(130.0)
+    assert rows.loc["revenue_bn_vnd", "pct_achieved"] == pytest.approx(101.25)
+    assert math.isnan(rows.loc["radius_km", "pct_achieved"])   # no target, no percentage
+    # a missing value (NaN) or a step that did not run leaves its rows out
+    assert "masts_per_100km2" not in rows.index and "compliance_pct" not in rows.index
+    assert rows.index.tolist() == [i.id for i in report.INDICATORS if i.id in rows.index]
+
+
+@pytest.mark.parametrize("label", ["Nông thôn", "Rural", "rural"])
+def test_the_rural_row_is_found_whatever_the_language_of_the_table(label: str) -> None:
+    head = report.headline(_tables(label), reported={}, targets={}).set_index("id")
+    assert head.loc["pop_per_point_rural", "value"] == 11_000.0
+
+
+def test_unknown_target_names_the_known_indicators() -> None:
+    with pytest.raises(ValueError, match="'phones' is not an indicator; indicators: radius_km"):
+        report.headline(_tables(), reported={}, targets={"phones": 1.0})
+
+
+def test_previous_year_and_change() -> None:
+    head = report.headline(_tables(), reported={}, targets={}, previous={"radius_km": 2.5})
+    row = head.set_index("id").loc["radius_km"]
+    assert (row["previous"], row["change"]) == (2.5, -0.5)
+
+
+def test_names_and_units_follow_the_language(vietnamese) -> None:
+    row = report.headline(_tables(), reported={}, targets={}).set_index("id").loc["radius_km"]
+    assert (row["indicator"], row["unit"]) == ("Bán kính phục vụ bình quân", "km/điểm")
+    with i18n.language("en"):
+        row = report.headline(_tables(), reported={}, targets={}).set_index("id").loc[
+            "radius_km"]
+    assert (row["indicator"], row["unit"]) == ("Average service radius", "km/point")
+
+
+@pytest.mark.parametrize(("value", "decimals", "vi", "en"), [
+    (10256.89, 0, "10.257", "10,257"), (2.154, 2, "2,15", "2.15"), (-0.0001, 2, "0,00", "0.00"),
+    (math.nan, 2, "", ""), (None, 1, "", ""), ("Vùng A", 2, "Vùng A", "Vùng A"),
+])
+def test_fmt(value, decimals: int, vi: str, en: str) -> None:
+    assert (i18n.number(1, 0, "vi"), report.fmt(value, decimals)) == ("1", en)
+    with i18n.language("vi"):
+        assert report.fmt(value, decimals) == vi
+
+
+def test_table_section_formats_numbers_and_keeps_text() -> None:
+    table = pd.DataFrame({"region": ["A"], "radius_km": [2.156], "extra": [1]})
+    section = report.table_section("by_region", "T", table,
+                                   {"region": ("Region", None), "radius_km": ("R", 2),
+                                    "absent": ("X", 1)})
+    assert section["headers"] == ["Region", "R"]
+    assert section["rows"] == [[("A", False), ("2.16", True)]]
+
+
+def test_page_escapes_names_from_the_data() -> None:
+    context = {"lang": "en", "t": document.page_text(), "province": "<script>x()</script>",
+               "synthetic": False, "headline": [], "compare": False, "tables": [],
+               "charts": [], "maps": [], "problems": [], "assumptions": ["a < b"]}
+    html = report.render_html(context)
+    assert "<script>x()" not in html and "&lt;script&gt;" in html and "a &lt; b" in html
+
+
+def test_bar_chart_is_a_png_data_uri() -> None:
+    uri = charts.bar_chart(pd.DataFrame({"region": ["A", "B"], "radius_km": [1.0, 2.0]}),
+                           "region", "radius_km", "R")
+    assert uri.startswith("data:image/png;base64,")
+    assert base64.b64decode(uri.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_assumptions_say_when_the_population_year_is_unknown(make_workspace) -> None:
+    from ictgis.config import load_config
+
+    config = load_config(make_workspace())
+    lines = document.assumptions(config, ["computed"])
+    assert lines[1] == "Population P: year not given ([province] population_year)"
+    assert lines[0] == "Area S: computed from the boundaries (CRS EPSG:9210)"
