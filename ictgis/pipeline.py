@@ -91,14 +91,14 @@ def load(source: Path | str | Config, *, strict: bool = False,
     """
     from ictgis import validate
     from ictgis.config import Config, load_config
+    from ictgis.i18n import t
     from ictgis.workspace import load_workspace
 
     config = source if isinstance(source, Config) else load_config(Path(source))
     ws = load_workspace(config, progress=progress)
     if strict:
         found = ws.problems
-        validate.raise_if_any(found[found["severity"] == "rejected"],
-                              what="--strict: no row may be rejected")
+        validate.raise_if_any(found[found["severity"] == "rejected"], what=t("errors.strict"))
     return ws
 
 

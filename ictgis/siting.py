@@ -25,6 +25,7 @@ from ictgis.config import SitingConfig
 from ictgis.errors import DataError
 from ictgis.i18n import check_language, labels, number, t
 from ictgis.text import fold, map_unique
+from ictgis.validate import where_text
 
 # input vocabulary, not display text
 #: Zone classes of the plan and the spellings recognised in data (folded).
@@ -691,7 +692,8 @@ def judge_proposals(proposals: gpd.GeoDataFrame, ctx: SitingContext, *, lang: st
         bad = pd.DataFrame({
             "id": rejected["id"].astype(str).to_numpy(),
             "verdict": np.where(outside, "refuse", "invalid"),
-            "reasons": (rejected["where"] + ": " + rejected["problem"]).to_numpy(),
+            "reasons": (rejected["where"].map(where_text) + ": "
+                        + rejected["problem"]).to_numpy(),
             "rules": np.where(outside, "validity.outside", "validity.data"),
         })
         bad["where"] = rejected["where"].to_numpy()

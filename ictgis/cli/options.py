@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ictgis.io import OUTPUT_FORMATS
+from ictgis.io.formats import OUTPUT_FORMATS
 
 
 def _existing(_ctx: click.Context, param: click.Parameter, value: Path) -> Path:
