@@ -58,7 +58,7 @@ def test_installed_command_runs_on_a_fresh_demo(tmp_path: Path, vietnamese) -> N
     run = subprocess.run([exe, "run", "-w", str(tmp_path / "ws")], capture_output=True,
                          text=True, check=False)
     assert run.returncode == 0, run.stderr
-    assert "SYNTHETIC" in run.stdout
+    assert "DỮ LIỆU TỔNG HỢP" in run.stdout  # the title of every output, in Vietnamese
     assert "Traceback" not in run.stderr
     stats = tmp_path / "ws" / "outputs" / "stats"
     assert {"province.csv", "commune.csv", "stats.xlsx", "stats.gpkg"} <= {
