@@ -155,11 +155,12 @@ def _run(source: Path | str | Config | Workspace, *, steps: Sequence[str] | None
         options: Mapping[str, Mapping[str, Any]] | None = None,
         progress: Progress | None = None, manifest: bool | None = None) -> RunResult:
     from ictgis import io
+    from ictgis.i18n import t
     from ictgis.workspace import Workspace
 
     unknown = sorted(set(steps or ()) - set(STEPS))
     if unknown:
-        msg = f"{unknown[0]!r} is not a step; steps: {', '.join(STEPS)}"
+        msg = t("errors.not_a_step", name=unknown[0], steps=", ".join(STEPS))
         raise ValueError(msg)
     started = time.perf_counter()
     if isinstance(source, Workspace):

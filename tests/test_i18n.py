@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import re
+import sys
+from pathlib import Path
+
 import pytest
 
 from ictgis import i18n
@@ -59,3 +64,94 @@ def test_error_messages_carry_their_id(english) -> None:
     error = DataError(i18n.t("errors.where.row", row=3), file="posts.csv")
     assert error.message_id == "errors.where.row"
     assert str(error) == "posts.csv: row 3"
+
+
+# ------------------------------------------------------------------ no text outside the catalogue
+
+PACKAGE = Path(__file__).resolve().parents[1] / "ictgis"
+#: Letters only Vietnamese uses: a literal holding one is Vietnamese text.
+VIETNAMESE = re.compile(
+    r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.I)
+#: Calls whose first argument a user reads.
+SHOWN = {"echo", "warn", "secho", "BadParameter", "UsageError", "ClickException", "Failure"}
+#: Where literals are not display text, and why.
+EXEMPT = {
+    "demo": "the synthetic province's own data (place names, labels written into its layers)",
+    "config/keys.py": "the declaration's descriptions, rendered into docs/configuration.md",
+}
+#: A comment on the line that says why a literal is not display text.
+MARKERS = ("# input vocabulary", "# Python's own wording")
+
+
+def _literal(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value for v in node.values
+                       if isinstance(v, ast.Constant) and isinstance(v.value, str))
+    return None
+
+
+def _words(text: str) -> int:
+    return len(re.findall(r"[^\W\d_]{2,}", text))
+
+
+def _user_facing_literals(path: Path) -> list[str]:
+    source = path.read_text(encoding="utf-8")
+    lines = source.splitlines()
+    tree = ast.parse(source)
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef
+                                | ast.AsyncFunctionDef)
+                  and node.body and isinstance(node.body[0], ast.Expr)}
+    found = []
+    for node in ast.walk(tree):
+        text, why = None, ""
+        if isinstance(node, ast.Call) and node.args:
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in SHOWN or name.endswith(("Error", "Warning", "Exception")):
+                text, why = _literal(node.args[0]), f"shown by {name}()"
+                text = text if text and _words(text) >= 2 else None
+        elif isinstance(node, ast.Assign) and any(
+                isinstance(target, ast.Name) and target.id == "msg" for target in node.targets):
+            text, why = _literal(node.value), "a message"
+            text = text if text and _words(text) >= 1 else None
+        elif (isinstance(node, ast.Constant) and isinstance(node.value, str)
+              and id(node) not in docstrings and VIETNAMESE.search(node.value)):
+            text, why = node.value, "Vietnamese text"
+        if text is not None and not any(m in lines[node.lineno - 1] for m in MARKERS):
+            found.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: {why}: {text[:60]!r}")
+    return found
+
+
+def _modules() -> list[Path]:
+    exempt = tuple(PACKAGE / name for name in EXEMPT)
+    return [p for p in sorted(PACKAGE.rglob("*.py")) if "i18n" not in p.parts
+            and not any(p == e or e in p.parents for e in exempt)]
+
+
+def test_the_scan_finds_what_it_looks_for(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE", tmp_path)
+    sample = tmp_path / "sample.py"
+    sample.write_text('"""Tài liệu."""\nmsg = f"file {x} is bad"\nraise DataError("bad input row")\n'
+                      'LABEL = "Xã"\nx = "Đ"  # input vocabulary\necho("done writing")\n',
+                      encoding="utf-8")
+    found = _user_facing_literals(sample)
+    assert [line.split(":")[1] for line in found] == ["2", "3", "4", "6"], found
+
+
+def test_no_user_facing_literal_outside_the_catalogue() -> None:
+    found = [line for path in _modules() for line in _user_facing_literals(path)]
+    assert found == []
+
+
+def test_every_message_id_used_in_the_code_exists() -> None:
+    known = set(i18n.catalogue("vi"))
+    used = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "t" and node.args
+                    and isinstance(node.args[0], ast.Constant)):
+                used.add(node.args[0].value)
+    assert used and sorted(used - known) == []

@@ -34,7 +34,7 @@ def __getattr__(name: str) -> Any:
     """Import a public name from its submodule on first use (and keep it here)."""
     module = _LAZY.get(name)
     if module is None:
-        msg = f"module {__name__!r} has no attribute {name!r}"
+        msg = f"module {__name__!r} has no attribute {name!r}"  # Python's own wording, for developers
         raise AttributeError(msg)
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
     globals()[name] = value

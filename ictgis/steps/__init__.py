@@ -72,7 +72,9 @@ def step(name: str) -> StepModule:
         When ``name`` is not one of :data:`STEPS`.
     """
     if name not in STEPS:
-        msg = f"{name!r} is not a step; steps: {', '.join(STEPS)}"
+        from ictgis.i18n import t
+
+        msg = t("errors.not_a_step", name=name, steps=", ".join(STEPS))
         raise KeyError(msg)
     module: Any = importlib.import_module(f"ictgis.steps.{name}")
     return module  # type: ignore[no-any-return]
