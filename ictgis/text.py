@@ -26,7 +26,8 @@ _PREFIX_RE = re.compile(
 
 def fold(text: object) -> str:
     """Fold a name for comparison: no diacritics (đ -> d), lower case, single spaces."""
-    value = unicodedata.normalize("NFD", str(text)).replace("đ", "d").replace("Đ", "D")  # input vocabulary
+    value = unicodedata.normalize("NFD", str(text))
+    value = value.replace("đ", "d").replace("Đ", "D")  # input vocabulary
     value = "".join(c for c in value if not unicodedata.combining(c)).casefold()
     value = re.sub(r"[^\w.]+", " ", value.replace("_", " "))
     return re.sub(r"\s+", " ", value).strip()
