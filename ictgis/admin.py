@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -168,7 +168,7 @@ def locate(points: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> pd.Series:
 
 
 def count_pairs(rows: pd.Series, index: pd.Index, columns: pd.Series,
-                labels: list[str]) -> np.ndarray:
+                labels: Sequence[Hashable]) -> np.ndarray:
     """Cross-tabulate two aligned columns into an ``len(index) x len(labels)`` count matrix.
 
     Values of ``rows`` not in ``index`` and of ``columns`` not in ``labels`` are not counted.

@@ -291,7 +291,7 @@ class KernelCache:
         a, b = hata_coefficients(freq, height, mobile)
         log_d, bearing = self._geometry(radius)
         level = (eirp - a) - b * log_d.astype(np.float64)  # -inf beyond the range
-        if azimuth is not None:
+        if azimuth is not None and beamwidth is not None:
             gain = sector_gain(bearing, azimuth, beamwidth, self.settings.sector_front_back_db)
             level = level + np.nan_to_num(gain, nan=0.0)  # the site's own pixel: boresight
         kernel = np.full(level.shape, EMPTY, dtype=np.int16)
@@ -426,8 +426,9 @@ def transmitters(sites: gpd.GeoDataFrame, grid: Grid, tech: str, settings: Cover
     azimuth = chosen["azimuth"].to_numpy(float) if "azimuth" in chosen else nan
     beamwidth = chosen["beamwidth"].to_numpy(float) if "beamwidth" in chosen else nan
     return Transmitters(row=row, col=col, group=codes.astype(np.int64),
-                        params=[tuple(map(float, u)) for u in uniques], azimuth=azimuth,
-                        beamwidth=beamwidth)
+                        params=[(float(f), float(h), float(e), float(m))
+                                for f, h, e, m in uniques],
+                        azimuth=azimuth, beamwidth=beamwidth)
 
 
 def _sectors(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -143,7 +144,7 @@ def split_classes(raw: pd.Series, known: tuple[str, ...]) -> pd.Series:
     return out.where(out.notna(), pd.Series([()] * len(out), index=out.index, dtype=object))
 
 
-def _findings(rows: Mapping[str, object]) -> pd.DataFrame:
+def _findings(rows: Mapping[str, Any]) -> pd.DataFrame:
     """A findings table from column arrays (missing columns are left empty)."""
     n = max((len(v) for v in rows.values() if isinstance(v, np.ndarray | pd.Series | list)),
             default=0)
@@ -468,6 +469,7 @@ def check_height(ctx: SitingContext) -> pd.DataFrame:
 def sharing_table(ctx: SitingContext, level: str) -> pd.DataFrame:
     """Share of masts with 2+ operators and operators per mast at one level of the stats."""
     communes = ctx.communes
+    assert communes is not None  # the summary asks only when the communes are known
     codes = pd.Index(communes["code"], name="code")
     counts = telecom.count_bts(ctx.sites, codes)[["masts", "masts_shared", "operator_sites"]]
     table = communes.drop(columns="geometry", errors="ignore").join(counts, on="code")
@@ -586,6 +588,7 @@ def compliance(ctx: SitingContext, findings: pd.DataFrame, level: str) -> pd.Dat
         out = out.reset_index()
     else:
         communes = ctx.communes
+        assert communes is not None  # the summary asks only when the communes are known
         codes = pd.Index(communes["code"])
         pos = codes.get_indexer(sites["commune"])
         masts = np.bincount(pos, minlength=len(codes))
@@ -639,8 +642,8 @@ def judge_proposals(proposals: gpd.GeoDataFrame, ctx: SitingContext, *, lang: st
     zone = zone_hits(proposals, ctx.zones, settings)
     zone = zone.assign(message=messages(zone, lang))
     ids = proposals["id"].astype(str).to_numpy(dtype=object)
-    reasons = [[] for _ in range(n)]
-    rules = [[] for _ in range(n)]
+    reasons: list[list[str]] = [[] for _ in range(n)]
+    rules: list[list[str]] = [[] for _ in range(n)]
     position = {pid: k for k, pid in enumerate(ids)}
     for pid, rule, text in zip(zone["site_id"], zone["rule"], zone["message"], strict=True):
         reasons[position[pid]].append(text)

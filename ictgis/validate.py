@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -73,7 +74,7 @@ def problems(
     return out.astype("string")
 
 
-def texts(msg_id: str, mask: pd.Series, /, **params: object) -> pd.Series:
+def texts(msg_id: str, mask: pd.Series, /, **params: Any) -> pd.Series:
     """The catalogue text ``msg_id`` for each row where ``mask`` holds (NA elsewhere).
 
     Parameters

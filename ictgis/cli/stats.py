@@ -28,7 +28,7 @@ def format_summary(tables: Mapping[str, pd.DataFrame]) -> str:
     from ictgis.i18n import labels, number, t
 
     zones = labels("admin.zone")
-    rows = [(t("cli.stats.province"), tables["province"].iloc[0])]
+    rows: list[tuple[str, pd.Series]] = [(t("cli.stats.province"), tables["province"].iloc[0])]
     for level, key in (("zone", "zone"), ("region", "region")):
         if level in tables:
             rows += [(zones.get(str(r[key]), str(r[key])), r) for _, r in tables[level].iterrows()]

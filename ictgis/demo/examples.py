@@ -448,17 +448,17 @@ def _proposals(
     fringe = [z for z, a in zip(ctx.rules.listed, ctx.rules.allowed, strict=True)
               if "A2c" not in a]
     listed = [shapely.difference(z, shapely.buffer(ctx.rules.a1, MARGIN_M)) for z in fringe]
-    for regions, breach, mast, heights in [
+    for regions, breach, mast_class, heights in [
         (zone_geoms[zone_class == PROHIBITED], 0, None, None),
         (zone_geoms[zone_class == A1_ONLY], 1, "A2a", (8.0, 25.0)),
         (listed, 2, "A2c", (20.0, 28.0)),
     ]:
-        example = _in_regions(ctx, regions, 1, rng, breach=breach, mast=mast, heights=heights,
+        example = _in_regions(ctx, regions, 1, rng, breach=breach, mast=mast_class, heights=heights,
                               record=False)[0]
         found.append((example, draw_other_operator("", rng)))
     x = np.array([e.x for e, _ in found] + [np.nan, ctx.masts.x.mean()])
     y = np.array([e.y for e, _ in found] + [np.nan, ctx.masts.y.max() + 60_000])
-    mast = [e.mast for e, _ in found] + ["A2b", "A2b"]
+    mast_classes = [e.mast for e, _ in found] + ["A2b", "A2b"]
     height = [e.height for e, _ in found] + [40.0, 42.0]
     operators = [o for _, o in found] + [draw_other_operator("", rng), draw_other_operator("", rng)]
     lon, lat = vn2000_to_wgs84().transform(x, y)
@@ -466,7 +466,7 @@ def _proposals(
     return pd.DataFrame({
         "ma_de_xuat": [f"DX{k:03d}" for k in range(1, len(x) + 1)],
         "nha_mang": np.array(operators)[order],
-        "loai_cot": np.array(mast)[order],
+        "loai_cot": np.array(mast_classes)[order],
         "do_cao_m": np.array(height)[order],
         "kinh_do": lonlat_text(lon)[order],
         "vi_do": lonlat_text(lat)[order],

@@ -159,14 +159,16 @@ def make_communes(
 def _province() -> tuple[shapely.Polygon, Callable[[np.ndarray], np.ndarray]]:
     """Province outline in EPSG:9210 and the lon/lat -> plane mapping that placed it."""
     to_lonlat = vn2000_to_wgs84()
-    xy = np.column_stack(to_lonlat.transform(*_OUTLINE_LONLAT.T, direction="INVERSE"))
+    lon, lat = _OUTLINE_LONLAT.T
+    xy = np.column_stack(to_lonlat.transform(lon, lat, direction="INVERSE"))
     hull = shapely.convex_hull(shapely.multipoints(xy))
     raw = shapely.Polygon(_chaikin(shapely.get_coordinates(hull.exterior), 4))
     scale = np.sqrt(_PROVINCE_AREA_M2 / raw.area)
     origin = shapely.get_coordinates(raw.centroid)[0]
 
     def to_plane(lonlat: np.ndarray) -> np.ndarray:
-        plane = np.column_stack(to_lonlat.transform(*lonlat.T, direction="INVERSE"))
+        lon, lat = lonlat.T
+        plane = np.column_stack(to_lonlat.transform(lon, lat, direction="INVERSE"))
         return origin + scale * (plane - origin)
 
     return shapely.Polygon(origin + scale * (shapely.get_coordinates(raw) - origin)), to_plane

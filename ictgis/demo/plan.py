@@ -321,13 +321,13 @@ def make_unbuilt_sites(
     else:
         msg = t("errors.demo.planned_sites", chosen=len(chosen), n=n)
         raise RuntimeError(msg)
-    chosen = np.array(chosen)
+    picked = np.array(chosen)
     radius = np.full(n, np.nan)
     custom = rng.choice(n, round(_CUSTOM_RADIUS_SHARE * N_PLANNED), replace=False)
     radius[custom] = rng.choice(_CUSTOM_RADIUS_M, len(custom))
     operators = draw_operators(n, rng)
     operators[rng.random(n) < _NO_OPERATOR_SHARE] = ""
     return pd.DataFrame({
-        "loai_cot": mast[chosen], "nha_mang": operators, "ban_kinh_m": radius,
-        "x": x[chosen], "y": y[chosen], "commune": rows[chosen], "mast": -1,
+        "loai_cot": mast[picked], "nha_mang": operators, "ban_kinh_m": radius,
+        "x": x[picked], "y": y[picked], "commune": rows[picked], "mast": -1,
     })

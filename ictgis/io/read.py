@@ -145,7 +145,7 @@ def _read_vector(cfg: LayerConfig) -> gpd.GeoDataFrame:
     path = cfg.path
     source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
     encoding = cfg.encoding or _cpg_encoding(path)
-    legacy = encoding is not None and codecs.lookup(encoding).name != "utf-8"
+    legacy = encoding if encoding is not None and codecs.lookup(encoding).name != "utf-8" else None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -157,7 +157,7 @@ def _read_vector(cfg: LayerConfig) -> gpd.GeoDataFrame:
         msg = t("errors.io.layer_unreadable", name=path.name, error=exc)
         raise LayerReadError(msg) from None
     if legacy:
-        gdf = _transcode(gdf, cfg, encoding)
+        gdf = _transcode(gdf, cfg, legacy)
     if cfg.crs is not None:
         if gdf.crs is not None and not gdf.crs.equals(cfg.crs):
             logger.info("%s: using the configured CRS %s instead of the file's %s",

@@ -135,7 +135,7 @@ def classify(values: Iterable[float], breaks: Sequence[float]) -> np.ndarray:
     return out.astype(int)
 
 
-def class_labels(breaks: Sequence[float], minimum: float, *, decimals: int,
+def class_labels(breaks: Sequence[float] | np.ndarray, minimum: float, *, decimals: int,
                  units: str = "", lang: str | None = None) -> list[str]:
     """Legend labels ``"low – high units"`` of the classes (upper limits included).
 

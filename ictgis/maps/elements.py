@@ -122,7 +122,8 @@ class Legend(MacroElement):
         self.html_js = js_json("".join(part for part, _ in sections))
         self._layers = [(f"s{i}", layer) for i, (_, layer) in enumerate(sections)]
 
-    def render(self, **kwargs: Any) -> None:
+    # branca's own MacroElement.render returns None though its base Element.render says -> str
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         """Render, once the layers have their names (binding each section to its layer)."""
         self.bindings = ", ".join(f"[{js_json(sid)}, {layer.get_name()}]"
                                   for sid, layer in self._layers if layer is not None)

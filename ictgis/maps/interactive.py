@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
+from typing import cast
 
 import folium
-from branca.element import Element
+from branca.element import Element, Figure
 from folium.map import Layer
 
 from ictgis import i18n
@@ -117,7 +118,7 @@ def _build_map(data: MapData, *, indicator: str, scheme: str, k: int, tiles: str
     m.default_js = [("leaflet", folium.Map.default_js[0][1])]
     m.default_css = [("leaflet_css", folium.Map.default_css[0][1])]
     title = html.escape(data.province + (f" — {data.region}" if data.region else ""))
-    m.get_root().title = title
+    cast(Figure, m.get_root()).title = title  # branca types get_root() as any Element
     n_bts = 0 if data.bts is None else len(data.bts)
     m.add_child(PageScript({"bts": n_bts, "indicator": indicator, "synthetic": data.synthetic,
                             "region": data.region, "lang": lang,
@@ -155,8 +156,8 @@ def _build_map(data: MapData, *, indicator: str, scheme: str, k: int, tiles: str
         add(*findings_layer(data.findings, data.links))
     if data.bts is not None and len(data.bts):
         add(*site_layer(data.bts, data.findings, names))
-    for layer, section in coverage_layers(data.coverage, (west, south, east, north)):
-        add(layer, section)
+    for overlay, section in coverage_layers(data.coverage, (west, south, east, north)):
+        add(overlay, section)
     if data.synthetic:
         legend.append((f'<div class="ictgis-synthetic note">{html.escape(t["synthetic"])}'
                        "</div>", None))

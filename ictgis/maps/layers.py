@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import folium
@@ -89,7 +89,7 @@ def simplify_polygons(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
 
 
-def _feature_collection(gdf: gpd.GeoDataFrame, properties: Mapping[str, list]) -> str:
+def _feature_collection(gdf: gpd.GeoDataFrame, properties: Mapping[str, Sequence[object]]) -> str:
     """A GeoJSON FeatureCollection (WGS 84, 5 decimals) as script-safe JSON text."""
     geoms = _round_coords(to_lonlat(gdf).geometry.array)
     texts = shapely.to_geojson(geoms)
@@ -168,9 +168,10 @@ def outline_layer(communes: gpd.GeoDataFrame, level: str, *, name: str, stroke: 
     inside = gpd.GeoDataFrame(geometry=shapely.point_on_surface(shapes.geometry.array),
                               crs=shapes.crs)
     inside = to_lonlat(inside)
-    props = {"name": _text(shapes[level]),
-             "_lon": _rounded(shapely.get_x(inside.geometry.array), 5),
-             "_lat": _rounded(shapely.get_y(inside.geometry.array), 5)}
+    props: dict[str, Sequence[object]] = {
+        "name": _text(shapes[level]),
+        "_lon": _rounded(shapely.get_x(inside.geometry.array), 5),
+        "_lat": _rounded(shapely.get_y(inside.geometry.array), 5)}
     options = {"key": f"{level}s", "stroke": stroke, "weight": weight, "labelClass": level}
     return DataLayer("outlines", _feature_collection(shapes, props), options, name=name,
                      show=show)
@@ -254,7 +255,7 @@ def site_columns(bts: gpd.GeoDataFrame, *, findings: gpd.GeoDataFrame | None = N
     ids = [str(i) for i in bts["id"]]
     prefix = os.path.commonprefix(ids) if len(ids) > 1 else ""
     rows: dict[str, list[int]] = {}
-    lines: list[str] = []
+    lines: list[str | None] = []
     if findings is not None and len(findings):
         codes, lines = coded(_finding_lines(findings).tolist())
         by_site = pd.Series(codes).groupby(findings["site_id"].astype(str).to_numpy()).agg(list)
@@ -309,7 +310,7 @@ def zone_layer(zones: gpd.GeoDataFrame) -> tuple[DataLayer, str]:
     t = labels_for()
     classes = i18n.labels("maps.zone_class")
     z = zones
-    props = {
+    props: dict[str, list[str | None]] = {
         "id": _text(z["id"]) if "id" in z else [None] * len(z),
         "name": _text(z["name"]) if "name" in z else [None] * len(z),
         "zone_class": _text(z["zone_class"]),
@@ -393,14 +394,15 @@ def findings_layer(findings: gpd.GeoDataFrame, links: gpd.GeoDataFrame | None
     return layer, legend_section("{sid}", t["findings_legend"], rows, t["findings_note"])
 
 
-def coverage_layers(coverage: Mapping[str, CoverageRaster], bbox: tuple[float, ...] | None
+def coverage_layers(coverage: Mapping[str, CoverageRaster],
+                    bbox: tuple[float, float, float, float] | None
                     ) -> list[tuple[Layer, str]]:
     """One image overlay per technology (hidden at first), each with its legend section.
 
     Images from :func:`~ictgis.maps.overlay.overlay_image`, cropped to ``bbox`` (degrees).
     """
     t = labels_for()
-    out = []
+    out: list[tuple[Layer, str]] = []
     for tech, raster in coverage.items():
         image = overlay_image(raster, bbox=bbox)
         if image is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from pyproj import CRS
 
 from ictgis.crs import transformer
 from ictgis.maps.data import CoverageRaster
@@ -71,7 +72,7 @@ def overlay_image(raster: CoverageRaster, *, bbox: tuple[float, float, float, fl
     return rgba, [[float(s_deg), float(w_deg)], [float(n_deg), float(e_deg)]]
 
 
-def _grid_to(crs: object, west: float, north: float, step: float, nx: int, ny: int,
+def _grid_to(crs: CRS | str | int, west: float, north: float, step: float, nx: int, ny: int,
              every: int = 16) -> tuple[np.ndarray, np.ndarray]:
     """Coordinates in ``crs`` of the centres of a Web-Mercator pixel grid (flattened).
 

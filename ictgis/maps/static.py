@@ -55,7 +55,8 @@ def static_map(communes: gpd.GeoDataFrame, panels: Sequence[tuple[str, str]], cl
     fig = Figure(figsize=(width, map_height + legend_height + 0.5), dpi=dpi,
                  layout="constrained")
     names = [f"panel{i}" for i in range(len(panels))]
-    axes = fig.subplot_mosaic([names, ["legend"] * len(panels)],
+    # matplotlib's stub wants list[HashableList] (invariant) where any nested list of str works
+    axes = fig.subplot_mosaic([names, ["legend"] * len(panels)],  # type: ignore[list-item]
                               height_ratios=[map_height, legend_height])
     outlines = None
     if "region" in communes.columns and communes["region"].notna().any():

@@ -159,7 +159,7 @@ def table_section(section_id: str, title: str, table: pd.DataFrame,
                   columns: Mapping[str, tuple[str, int | None]]) -> dict[str, object]:
     """A table of the report: ``columns`` maps column -> (header, decimals or None for text)."""
     present = [c for c in columns if c in table]
-    rows = [[(fmt(row[c], columns[c][1]) if columns[c][1] is not None else str(row[c]),
-              columns[c][1] is not None) for c in present] for _, row in table.iterrows()]
+    rows = [[(fmt(row[c], d) if (d := columns[c][1]) is not None else str(row[c]),
+              d is not None) for c in present] for _, row in table.iterrows()]
     return {"id": section_id, "title": title, "headers": [columns[c][0] for c in present],
             "rows": rows}

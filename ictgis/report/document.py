@@ -110,7 +110,7 @@ def assumptions(config: Config, area_sources: list[str]) -> list[str]:
     """The parameters every number of the report rests on, one line each."""
     source = ", ".join(t("report.area_source." + AREA_SOURCES[s]) if s in AREA_SOURCES else s
                        for s in area_sources)
-    lines = [
+    lines: list[str] = [
         t("report.assumption.area", source=source, crs=config.crs),
         t("report.assumption.population", year=config.population_year)
         if config.population_year else t("report.assumption.population_unknown"),

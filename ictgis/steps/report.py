@@ -78,9 +78,9 @@ def compute(ws: Workspace, ctx: StepContext, *, compare: Path | None = None,
     sheets = {t("report.sheet.headline"): document.headline_sheet(head),
               **{f"stats_{k}": v for k, v in tables[outputs.STATS].items()},
               **{f"coverage_{k}": v for k, v in tables.get(outputs.COVERAGE, {}).items()}}
-    number_formats = {t("report.value"): "#,##0.00", t("report.target"): "#,##0.00",
-                      t("report.pct"): "0.0", t("report.previous"): "#,##0.00",
-                      t("report.change"): "#,##0.00"}
+    number_formats: dict[str, str] = {
+        t("report.value"): "#,##0.00", t("report.target"): "#,##0.00", t("report.pct"): "0.0",
+        t("report.previous"): "#,##0.00", t("report.change"): "#,##0.00"}
     return ReportResult(report.render_html(context), sheets, number_formats, title)
 
 
