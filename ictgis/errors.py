@@ -70,6 +70,25 @@ class CRSMismatchError(DataError):
     """Two layers in one operation are in different coordinate reference systems."""
 
 
+class OutputsBusyError(IctgisError):
+    """Another process is writing the same outputs folder.
+
+    Parameters
+    ----------
+    target
+        The outputs folder.
+    holder
+        The process id written in the lock file by its holder.
+    """
+
+    def __init__(self, target: object, holder: str) -> None:
+        from ictgis.i18n import t
+
+        self.target = target
+        self.holder = holder
+        super().__init__(t("errors.outputs_busy", path=target, pid=holder))
+
+
 class LayerReadError(IctgisError, OSError):
     """A layer file is missing or cannot be read."""
 

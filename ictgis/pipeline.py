@@ -13,6 +13,7 @@ outputs folder (:mod:`ictgis.outputs`) -> views (maps, report) that read it.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -189,7 +190,7 @@ def _run(source: Path | str | Config | Workspace, *, steps: Sequence[str] | None
                 progress(name, "")
             step_ctx = ctx if progress is None else StepContext(
                 ctx.outputs, lang=lang, formats=ctx.formats,
-                progress=lambda detail, _n=name: progress(_n, detail))
+                progress=functools.partial(progress, name))
             results[name] = module.compute(ws, step_ctx, **options.get(name, {}))
             written += [target / p.relative_to(stage) for p in module.write(results[name], ctx)]
             timings[name] = time.perf_counter() - begin

@@ -98,18 +98,27 @@ def os_error_message(exc: OSError) -> str:
                 break
     problem = (t(f"cli.errno.{name}") if name in _ERRNO_MESSAGES
                else t("cli.errno.other", detail=exc.strerror or text[:300]))
-    path = exc.filename
+    from ictgis.io.atomic import public_path
+
+    path = public_path(exc.filename) if exc.filename else None
     return t("cli.os_error", path=path, problem=problem) if path else t("cli.os_error_nopath",
                                                                          problem=problem)
 
 class Failure(click.ClickException):
-    """Exit 1 with one line, ``Lỗi: ...`` / ``Error: ...`` in the command's language."""
+    """Exit 1 with one line, ``Lỗi: ...`` / ``Error: ...`` in the command's language.
 
-    def show(self, file: Any = None) -> None:
-        """Print the message to stderr."""
+    The line is made where the failure is raised, while the command's language holds.
+    """
+
+    def __init__(self, message: str) -> None:
         from ictgis.i18n import t
 
-        click.echo(t("cli.error", message=self.format_message()), err=True)
+        super().__init__(message)
+        self.line = t("cli.error", message=message)
+
+    def show(self, file: Any = None) -> None:
+        """Print the line to stderr."""
+        click.echo(self.line, err=True)
 
 
 @dataclass
@@ -153,6 +162,17 @@ def main(verbose: int) -> None:
     """
     logging.basicConfig(level=max(10, 30 - 10 * verbose), stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
+    sys.unraisablehook = _quiet_unraisable
+
+
+def _quiet_unraisable(unraisable: Any) -> None:
+    """Log an error raised in a finalizer, at debug level.
+
+    After a failure (a library closing a file on a full disk) such errors would otherwise be
+    printed as tracebacks after the one-line message.
+    """
+    logger.debug("ignored in %r: %s", unraisable.object, unraisable.exc_value,
+                 exc_info=(unraisable.exc_type, unraisable.exc_value, unraisable.exc_traceback))
 
 
 def load_checked(workspace: Path, console: Console, *, strict: bool = False) -> Workspace:

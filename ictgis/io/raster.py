@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+import os
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -42,16 +44,72 @@ def write_raster(path: Path, array: np.ndarray, *, transform: object, crs: objec
         "tiled": True, "blockxsize": 256, "blockysize": 256, "compress": "zstd",
         # measured on the demo layers: the float predictor makes them larger and 4x slower
         "predictor": 1 if floating else 2, "zstd_level": 3, "BIGTIFF": "IF_SAFER",
+        "num_threads": "ALL_CPUS",
     }
-    with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
-        dst.write(array, 1)
-        if tags:
-            dst.update_tags(**{k: str(v) for k, v in tags.items()})
-        factors = [f for f in overviews if min(array.shape) // f >= 1]
+    factors = [f for f in overviews if min(array.shape) // f >= 1]
+    with atomic_path(path) as tmp:
+        # libtiff reports a full disk on stderr and GDAL may still close "successfully", and
+        # building overviews on a file whose write failed crashes GDAL: write the band, read it
+        # back, only then add the overviews, and read those back before anything is replaced
+        with _stderr_captured() as noise, rasterio.open(tmp, "w", **profile) as dst:
+            dst.write(array, 1)
+            if tags:
+                dst.update_tags(**{k: str(v) for k, v in tags.items()})
+        _verify(tmp, array, 0, noise)
         if factors:
-            dst.build_overviews(factors, Resampling.average if floating else Resampling.nearest)
-            dst.update_tags(ns="rio_overview", resampling="average" if floating else "nearest")
+            with _stderr_captured() as noise, rasterio.open(tmp, "r+") as dst:
+                dst.build_overviews(factors,
+                                    Resampling.average if floating else Resampling.nearest)
+                dst.update_tags(ns="rio_overview",
+                                resampling="average" if floating else "nearest")
+            _verify(tmp, array, len(factors), noise)
     return path
+
+
+def _verify(path: Path, array: np.ndarray, n_overviews: int, noise: list[str]) -> None:
+    """Read a written GeoTIFF back: every pixel as written, every overview readable.
+
+    Raises
+    ------
+    OSError
+        When the file is incomplete, with what GDAL/libtiff said (``File too large``...).
+    """
+    import rasterio
+
+    try:
+        with rasterio.open(path) as src:
+            same = np.array_equal(src.read(1), array, equal_nan=np.issubdtype(array.dtype,
+                                                                                np.floating))
+            complete = same and len(src.overviews(1)) == n_overviews
+            for factor in src.overviews(1):
+                src.read(1, out_shape=(max(1, src.height // factor),
+                                       max(1, src.width // factor)))
+    except rasterio.errors.RasterioError as exc:
+        noise.append(str(exc))
+        complete = False
+    if not complete or any("too large" in n or "No space" in n for n in noise):
+        said = " ".join(" ".join(noise).split())[:300] or "incomplete GeoTIFF"
+        raise OSError(0, said, str(path))
+
+
+@contextlib.contextmanager
+def _stderr_captured() -> Iterator[list[str]]:
+    """Collect what C libraries write to file descriptor 2 inside the block (not shown)."""
+    import sys
+    import tempfile
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    said: list[str] = []
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield said
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            said.append(sink.read().decode("utf-8", "replace"))
 
 
 def read_raster(path: Path) -> tuple[np.ndarray, object, object]:

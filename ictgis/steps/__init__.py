@@ -76,8 +76,8 @@ def step(name: str) -> StepModule:
 
         msg = t("errors.not_a_step", name=name, steps=", ".join(STEPS))
         raise KeyError(msg)
-    module: Any = importlib.import_module(f"ictgis.steps.{name}")
-    return module  # type: ignore[no-any-return]
+    module: StepModule = importlib.import_module(f"ictgis.steps.{name}")
+    return module
 
 
 def output_title(config: Config) -> str:

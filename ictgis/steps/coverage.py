@@ -92,17 +92,11 @@ def write(result: CoverageStepResult, ctx: StepContext) -> list[Path]:
     Zones, the province, headers and raster descriptions are written in ``ctx.lang``
     (:func:`ictgis.stats.display`).
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     from ictgis import coverage, io
     from ictgis.i18n import language
     from ictgis.stats import display
 
     settings, grid = result.settings, result.grid
-
-    def write_tif(item: tuple[tuple[str, str], np.ndarray], folder: Path) -> None:
-        with language(ctx.lang):  # a worker thread: the language is not inherited
-            write_one(item, folder)
 
     def write_one(item: tuple[tuple[str, str], np.ndarray], folder: Path) -> None:
         (operator, tech), array = item
@@ -120,8 +114,10 @@ def write(result: CoverageStepResult, ctx: StepContext) -> list[Path]:
     folder = ctx.outputs.folder(NAME)
     tables = result.tables
     with language(ctx.lang), io.staged_dir(folder) as tmp:
-        with ThreadPoolExecutor(max_workers=settings.threads) as pool:
-            list(pool.map(lambda item: write_tif(item, tmp), result.layers.items()))
+        # one file at a time (GDAL compresses each on every core): a writer thread that hits a
+        # full disk inside GDAL can bring the whole process down
+        for item in result.layers.items():
+            write_one(item, tmp)
         shown = {name: display(table)
                  for name, table in {**tables, outputs.UNCOVERED_AREAS: result.gaps}.items()}
         io.write_tables(tmp, shown, formats=ctx.formats,
