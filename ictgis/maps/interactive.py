@@ -10,7 +10,7 @@ import folium
 from branca.element import Element, Figure
 from folium.map import Layer
 
-from ictgis import i18n
+from ictgis import i18n, outputs
 from ictgis.errors import ConfigError, DataError
 from ictgis.maps.classification import Classes, choropleth_classes
 from ictgis.maps.data import MapData, region_data, region_slug, regions
@@ -182,12 +182,13 @@ def map_pages(data: MapData, *, indicator: str = "radius_km", scheme: str = "qua
         _require_indicator(data, indicator)
         classes = choropleth_classes(data.communes[indicator], indicator, scheme=scheme, k=k)
         names = regions(data)
-        files = {name: f"region_{region_slug(name)}.html" for name in names}
-        nav = [(labels_for()["province"], "index.html"), *((name, files[name]) for name in names)]
+        files = {name: outputs.region_page(region_slug(name)) for name in names}
+        nav = [(labels_for()["province"], outputs.MAP_INDEX),
+               *((name, files[name]) for name in names)]
         pages = {}
         if progress:
             progress(i18n.t("maps.progress.province"))
-        pages["index.html"] = render_html(build_map(data, indicator=indicator, tiles=tiles,
+        pages[outputs.MAP_INDEX] = render_html(build_map(data, indicator=indicator, tiles=tiles,
                                                     classes=classes, nav=nav))
         for name in names:
             if progress:

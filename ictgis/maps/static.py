@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ictgis import i18n
+from ictgis import i18n, outputs
 from ictgis.maps.classification import Classes, choropleth_classes
 from ictgis.maps.data import MapData
 from ictgis.maps.labels import labels_for
@@ -113,7 +113,7 @@ def static_maps(data: MapData, *, scheme: str = "quantiles", k: int = 5,
     province = data.province
     if "radius_km" in c.columns:
         classes = choropleth_classes(c["radius_km"], "radius_km", scheme=scheme, k=k, lang=lang)
-        out["static_radius.png"] = static_map(
+        out[outputs.static_map("radius")] = static_map(
             c, [("radius_km", "")], classes, synthetic=data.synthetic,
             title=t["static_radius"].format(province=province))
     columns = [col for col in c.columns if str(col).startswith("pop_pct_any_")]
@@ -123,7 +123,7 @@ def static_maps(data: MapData, *, scheme: str = "quantiles", k: int = 5,
         classes = dataclasses.replace(classes, indicator=dataclasses.replace(
             classes.indicator, label=t["covered_any"]))
         panels = [(col, col.removeprefix("pop_pct_any_").upper()) for col in columns]
-        out["static_coverage.png"] = static_map(
+        out[outputs.static_map("coverage")] = static_map(
             c, panels, classes, synthetic=data.synthetic,
             title=t["static_coverage"].format(province=province))
     return out
