@@ -35,9 +35,9 @@ from typing import IO
 
 from ictgis.errors import OutputsBusyError
 
-#: Test hook: ``ICTGIS_KILL_AT=<point>`` makes the process SIGKILL itself at that point of a swap
-#: (``staged``, ``exchanged``, ``half_renamed``), so that tests can prove a kill leaves a
-#: complete outputs folder. Never set in normal use.
+#: Test hook: ``ICTGIS_KILL_AT=<point>:<folder name>`` makes the process SIGKILL itself at that
+#: point of the swap of that folder (``staged``, ``exchanged``, ``half_renamed``), so that tests
+#: can prove a kill leaves a complete outputs folder. Never set in normal use.
 KILL_ENV = "ICTGIS_KILL_AT"
 
 
@@ -49,9 +49,9 @@ def public_path(path: object) -> str:
     return _STAGING.sub(r"\1", str(path))
 
 
-def fault_point(name: str) -> None:
-    """Kill this process with SIGKILL when :data:`KILL_ENV` names ``name`` (tests only)."""
-    if os.environ.get(KILL_ENV) == name and hasattr(signal, "SIGKILL"):
+def fault_point(name: str, target: Path) -> None:
+    """Kill this process with SIGKILL when :data:`KILL_ENV` names this point (tests only)."""
+    if os.environ.get(KILL_ENV) == f"{name}:{target.name}" and hasattr(signal, "SIGKILL"):
         os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -154,7 +154,7 @@ def staged_copy(target: Path) -> Iterator[Path]:
                 shutil.copytree(target, tmp, dirs_exist_ok=True, copy_function=_link_or_copy,
                                 ignore=shutil.ignore_patterns(".*.tmp-*", ".*.old-*"))
             yield tmp
-            fault_point("staged")
+            fault_point("staged", target)
 
 
 # ------------------------------------------------------------------------------- exchange
@@ -171,12 +171,12 @@ def exchange(new: Path, target: Path) -> None:
         new.rename(target)
         return
     if _swap(new, target):
-        fault_point("exchanged")
+        fault_point("exchanged", target)
         _remove(new)  # now holds the previous folder
         return
     old = target.with_name(f".{target.name}.old-{os.getpid()}-{os.urandom(4).hex()}")
     target.rename(old)
-    fault_point("half_renamed")
+    fault_point("half_renamed", target)
     try:
         new.rename(target)
     except BaseException:

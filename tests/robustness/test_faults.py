@@ -1,0 +1,201 @@
+"""Process faults: SIGKILL at every commit point and at random moments, a full disk that reaches
+GDAL's C writers, a read-only outputs folder, two runs at once. Each in a real subprocess.
+
+After every fault ``outputs/`` is the complete previous set or the complete new one, and the
+next normal run succeeds and leaves no debris.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.robustness.conftest import debris, snapshot
+
+ICTGIS = shutil.which("ictgis") or str(Path(sys.executable).with_name("ictgis"))
+#: The steps the swap tests run: the swap does not depend on which steps ran.
+QUICK = ("--skip", "coverage", "--skip", "maps")
+
+
+def run(root: Path, *args: str, env: dict[str, str] | None = None, limit: int | None = None,
+        user: int | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``ictgis run -w ROOT ARGS`` in a subprocess (optionally with a file-size limit or as
+    another user)."""
+
+    def prepare() -> None:
+        if limit is not None:  # a full disk for every writer, GDAL's C code included
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+        if user is not None:
+            os.setgid(user)
+            os.setuid(user)
+
+    return subprocess.run([ICTGIS, "run", "-w", str(root), "--lang", "en", "-q", *args],
+                          capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})}, preexec_fn=prepare, check=False)
+
+
+def csvs(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The CSV tables of a snapshot (deterministic: equal between two runs of the same data)."""
+    return {k: v for k, v in files.items() if k.endswith(".csv")}
+
+
+def assert_complete(root: Path, reference: dict[str, bytes]) -> None:
+    """``outputs/`` holds a complete set: the reference's files, its tables, a true manifest."""
+    now = snapshot(root / "outputs")
+    assert set(now) == set(reference)
+    assert csvs(now) == csvs(reference)
+    manifest = json.loads(now["manifest.json"])
+    assert sorted(manifest["outputs"]) == sorted(k for k in now if k != "manifest.json"
+                                                 and not k.startswith("."))
+
+
+@pytest.fixture
+def done(make_workspace, request: pytest.FixtureRequest) -> tuple[Path, dict[str, bytes]]:
+    """A toy workspace after one run (every step with ``full``), and its outputs."""
+    root = make_workspace()
+    first = run(root, *(() if "full" in request.keywords else QUICK))
+    assert first.returncode == 0, first.stderr
+    return root, snapshot(root / "outputs")
+
+
+@pytest.mark.parametrize(("point", "fallback", "after"), [
+    ("staged", False, "previous"),          # the new set is complete, not yet swapped in
+    ("exchanged", False, "new"),            # swapped in; the previous set not yet removed
+    ("staged", True, "previous"),
+    ("half_renamed", True, "none"),         # two renames, killed between them (no exchange)
+])
+def test_sigkill_at_each_commit_point_of_the_swap(done, point: str, fallback: bool,
+                                                  after: str) -> None:
+    root, before = done
+    env = {"ICTGIS_KILL_AT": f"{point}:outputs"}
+    if fallback:  # a file system or platform without an atomic exchange: two renames
+        code = ("import sys; from ictgis.io import atomic; atomic._swap = lambda a, b: False; "
+                "from ictgis.cli.main import main; sys.exit(main())")
+        killed = subprocess.run([sys.executable, "-c", code, "run", "-w", str(root), "-q"],
+                                capture_output=True, text=True, env={**os.environ, **env},
+                                timeout=300, check=False)
+    else:
+        killed = run(root, *QUICK, env=env)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    if after == "previous":
+        assert snapshot(root / "outputs") == before
+    elif after == "new":
+        assert_complete(root, before)
+    else:
+        assert not (root / "outputs").exists()  # the instant the two renames leave open
+    again = run(root, *QUICK)
+    assert again.returncode == 0, again.stderr
+    assert_complete(root, before)
+    assert debris(root) == []
+
+
+@pytest.mark.full
+def test_sigkill_at_random_moments_of_a_run(done) -> None:
+    root, before = done
+    started = time.perf_counter()
+    assert run(root).returncode == 0
+    duration = time.perf_counter() - started
+    moments = random.Random(2018).sample(range(1, 100), 5)
+    for percent in sorted(moments):
+        process = subprocess.Popen([ICTGIS, "run", "-w", str(root), "-q"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(duration * percent / 100)
+        process.kill()
+        process.wait(timeout=60)
+        now = snapshot(root / "outputs")
+        if now != before:  # not the previous set: then the complete new one
+            assert_complete(root, before)
+        again = run(root)
+        assert again.returncode == 0, (percent, again.stderr)
+        assert_complete(root, before)
+        assert debris(root) == [], percent
+
+
+@pytest.mark.full
+@pytest.mark.parametrize("limit", [40_000, 150_000, 400_000, 900_000])
+def test_full_disk_reaching_the_c_writers(done, limit: int) -> None:
+    # the file-size limit hits, by size, the XLSX writer (lxml), the GeoPackage writer (GDAL,
+    # SQLite) and the GeoTIFF writer (GDAL, libtiff): each was a traceback or a segfault
+    root, before = done
+    failed = run(root, limit=limit)
+    assert failed.returncode == 1, (failed.returncode, failed.stderr)
+    lines = failed.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: outputs/"), failed.stderr
+    assert "file too large" in lines[0] and "previous outputs are kept" in lines[0]
+    assert snapshot(root / "outputs") == before
+    assert debris(root) == []
+
+
+def test_full_disk_on_a_small_tmpfs(make_workspace, tmp_path: Path) -> None:
+    mount = tmp_path / "small"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mount)],
+                          capture_output=True, text=True, check=False)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({made.stderr.strip()}); "
+                    "test_full_disk_reaching_the_c_writers covers the same writers")
+    try:
+        root = make_workspace()
+        out = mount / "outputs"
+        failed = run(root, "--out", str(out))
+        assert failed.returncode == 1, failed.stderr
+        assert "no space left on the disk" in failed.stderr
+        assert len(failed.stderr.strip().splitlines()) == 1
+        assert not out.exists() and [p.name for p in mount.iterdir()] == []
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run the command as another user")
+def test_read_only_outputs_folder(done) -> None:
+    root, before = done
+    for path in (root.parent, root, *root.rglob("*")):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    original = root.stat().st_mode
+    root.chmod(0o555)  # nobody may create the staging folder beside the outputs
+    try:
+        failed = run(root, *QUICK, user=65534)
+    finally:
+        root.chmod(original)
+    assert failed.returncode == 1, failed.stderr
+    line = failed.stderr.strip()
+    assert "\n" not in line and "permission denied" in line and str(root) in line
+    assert snapshot(root / "outputs") == before
+
+
+def test_two_runs_at_once_never_interleave(done) -> None:
+    root, before = done
+    first = subprocess.Popen([ICTGIS, "run", "-w", str(root), "--lang", "en", "-q", *QUICK],
+                             stderr=subprocess.PIPE, text=True)
+    lock = root / ".outputs.lock"
+    deadline = time.monotonic() + 60
+    while not (lock.exists() and lock.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    second = run(root, *QUICK)
+    assert first.wait(timeout=300) == 0, first.stderr.read() if first.stderr else ""
+    assert second.returncode == 1
+    assert "another ictgis run (process" in second.stderr
+    assert f"process {first.pid})" in second.stderr
+    assert_complete(root, before)
+    assert debris(root) == []
+
+
+def test_a_dead_runs_debris_is_removed_and_a_missing_set_restored(done) -> None:
+    root, before = done
+    stale = root / ".outputs.tmp-99999999-deadbeef"
+    shutil.copytree(root / "outputs", stale)
+    (root / "outputs").rename(root / ".outputs.old-99999999-0badcafe")
+    assert run(root, *QUICK).returncode == 0  # restores, then runs
+    assert not stale.exists() and debris(root) == []
+    assert set(snapshot(root / "outputs")) == set(before)
