@@ -213,18 +213,34 @@ def write_rejects(ws: Workspace, found: outputs.Outputs) -> Path:
     return folder
 
 
-def write_manifest(ws: Workspace, found: outputs.Outputs, timings: Mapping[str, float]) -> Path:
-    """Write ``manifest.json``: inputs with checksums, config, versions, timings, outputs."""
+def write_manifest(ws: Workspace, found: outputs.Outputs, timings: Mapping[str, float],
+                   inputs: Mapping[str, Path] | None = None) -> Path:
+    """Write ``manifest.json``: inputs with checksums, config, versions, timings, outputs.
+
+    Every file read is listed with its SHA-256 and size: each file of a multi-file layer (the
+    ``.shp .shx .dbf .prj .cpg .qix`` of a Shapefile, a GeoPackage's ``-wal``), the rasters of
+    ``[coverage]`` with their sidecars, and ``inputs`` (name -> file, e.g. a proposals file
+    given on the command line). ``used_by`` names the layers (or settings) that read a file.
+    """
     from ictgis import io
 
     config = ws.config
-    inputs = sorted({layer.path for layer in config.layers.values() if layer.path.exists()})
+    sources: dict[str, Path] = {name: layer.path for name, layer in config.layers.items()}
+    for key in ("population_raster", "landcover_raster"):
+        relative = getattr(config.coverage, key)
+        if relative:
+            sources[f"coverage.{key}"] = config.root / relative
+    sources.update(inputs or {})
+    used_by: dict[Path, set[str]] = {}
+    for name, source in sources.items():
+        for path in io.layer_files(source):
+            used_by.setdefault(path, set()).add(name)
     document = {
         "province": config.province, "synthetic": config.synthetic,
         "config": {"path": str(config.path), "sha256": io.sha256(config.path),
                    "text": config.path.read_text(encoding="utf-8")},
-        "inputs": [{"path": str(p), "sha256": io.sha256(p), "bytes": p.stat().st_size}
-                   for p in inputs],
+        "inputs": [{"path": str(p), "sha256": io.sha256(p), "bytes": p.stat().st_size,
+                    "used_by": sorted(used_by[p])} for p in sorted(used_by)],
         "packages": io.package_versions(),
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
         "outputs": outputs.files(found.root),

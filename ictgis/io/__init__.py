@@ -14,20 +14,29 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from ictgis.io.formats import FORMATS, OUTPUT_FORMATS, WHERE
+from ictgis.io.formats import (
+    FORMATS,
+    FORMULA_PREFIXES,
+    GZIP_FORMATS,
+    OUTPUT_FORMATS,
+    READ_BACK_FORMATS,
+    WHERE,
+)
 
 #: Public name -> the submodule that defines it.
 _LAZY = {
     **dict.fromkeys(("atomic_path", "staged_copy", "staged_dir"), "atomic"),
     **dict.fromkeys(("read_raster", "read_raster_on_grid", "write_raster"), "raster"),
-    **dict.fromkeys(("map_fields", "package_versions", "read_files", "read_layer",
+    **dict.fromkeys(("layer_files", "map_fields", "package_versions", "read_files", "read_layer",
                      "read_output_layer", "read_output_table", "read_output_tables", "sha256"),
                     "read"),
-    **dict.fromkeys(("write_bytes", "write_csv", "write_layers", "write_tables", "write_text",
-                     "write_workspace_files", "write_xlsx"), "write"),
+    **dict.fromkeys(("is_formula_like", "neutralise_text", "write_bytes", "write_csv",
+                     "write_layers", "write_tables", "write_text", "write_workspace_files",
+                     "write_xlsx"), "write"),
 }
 
-__all__ = ["FORMATS", "OUTPUT_FORMATS", "WHERE", *sorted(_LAZY)]
+__all__ = ["FORMATS", "FORMULA_PREFIXES", "GZIP_FORMATS", "OUTPUT_FORMATS", "READ_BACK_FORMATS",
+           "WHERE", *sorted(_LAZY)]
 
 
 def __getattr__(name: str) -> Any:

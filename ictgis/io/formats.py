@@ -12,9 +12,20 @@ FORMATS: Mapping[str, str] = MappingProxyType({
     ".kml": "vector", ".kmz": "vector", ".fgb": "vector", ".zip": "vector",
 })
 
+#: Endings of the files that may also be read gzip-compressed (``bts.csv.gz``).
+GZIP_FORMATS = frozenset({".csv", ".txt", ".geojson", ".json", ".kml"})
+
 #: Output formats of tables and layers, and their file endings.
 OUTPUT_FORMATS: Mapping[str, str] = MappingProxyType({
     "csv": ".csv", "xlsx": ".xlsx", "gpkg": ".gpkg", "geojson": ".geojson"})
 
+#: Formats that later steps read back (:mod:`ictgis.outputs`: the CSV tables; the GeoPackage
+#: layers the maps show): a step writes them whatever formats are asked, which only add others.
+READ_BACK_FORMATS: tuple[str, ...] = ("csv", "gpkg")
+
 #: Column holding where each row came from ("row 7" in a table, "feature 7" in a vector layer).
 WHERE = "_where"
+
+#: First characters that make a spreadsheet read a text cell as a formula (OWASP, "CSV
+#: injection"): the writers of ``io.write`` neutralise text that starts with one of them.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import gzip
 import logging
 import warnings
 import zipfile
@@ -15,7 +16,7 @@ import pyogrio
 from ictgis.config import LayerConfig
 from ictgis.errors import DataError, LayerReadError
 from ictgis.i18n import t
-from ictgis.io.formats import FORMATS, WHERE
+from ictgis.io.formats import FORMATS, FORMULA_PREFIXES, GZIP_FORMATS, WHERE
 from ictgis.text import fold, map_unique, nfc
 
 logger = logging.getLogger(__name__)
@@ -47,10 +48,12 @@ def read_layer(cfg: LayerConfig) -> pd.DataFrame:
     if not path.exists():
         msg = t("errors.io.layer_not_found", path=path, layer=cfg.name)
         raise LayerReadError(msg)
-    kind = FORMATS.get(path.suffix.lower())
-    if kind is None:
-        msg = t("errors.io.unsupported", name=path.name, suffix=path.suffix,
-                formats=", ".join(FORMATS))
+    suffix = format_suffix(path)
+    kind = FORMATS.get(suffix)
+    if kind is None or (is_gzip(path) and suffix not in GZIP_FORMATS):
+        shown = "".join(path.suffixes[-2:]) if is_gzip(path) else path.suffix
+        msg = t("errors.io.unsupported", name=path.name, suffix=shown,
+                formats=", ".join([*FORMATS, *(f"{s}.gz" for s in sorted(GZIP_FORMATS))]))
         raise LayerReadError(msg)
     frame = _read_table(cfg) if kind == "table" else _read_vector(cfg)
     frame = _nfc(frame)
@@ -58,6 +61,16 @@ def read_layer(cfg: LayerConfig) -> pd.DataFrame:
         msg = t("errors.io.no_rows")
         raise DataError(msg, file=path.name)
     return frame
+
+
+def is_gzip(path: Path) -> bool:
+    """Whether a layer file is gzip-compressed (``bts.csv.gz``)."""
+    return path.suffix.lower() == ".gz"
+
+
+def format_suffix(path: Path) -> str:
+    """The ending that says a layer file's format: ``.csv`` for ``bts.csv`` and ``bts.csv.gz``."""
+    return (path.with_suffix("") if is_gzip(path) else path).suffix.lower()
 
 
 def _nfc(frame: pd.DataFrame) -> pd.DataFrame:
@@ -77,7 +90,7 @@ def _nfc(frame: pd.DataFrame) -> pd.DataFrame:
 def _read_table(cfg: LayerConfig) -> pd.DataFrame:
     path = cfg.path
     try:
-        if path.suffix.lower() == ".xlsx":
+        if format_suffix(path) == ".xlsx":
             frame = pd.read_excel(path, sheet_name=cfg.layer or 0, dtype=str, engine="openpyxl")
         else:
             encoding = cfg.encoding or "utf-8-sig"
@@ -89,7 +102,8 @@ def _read_table(cfg: LayerConfig) -> pd.DataFrame:
         msg = t("errors.io.not_encoding", name=path.name, encoding=cfg.encoding or "UTF-8",
                 reason=exc.reason, start=exc.start, layer=cfg.name)
         raise LayerReadError(msg) from None
-    except (ValueError, OSError, pd.errors.ParserError, zipfile.BadZipFile, KeyError) as exc:
+    except (ValueError, OSError, EOFError, pd.errors.ParserError, zipfile.BadZipFile,
+            KeyError) as exc:  # EOFError: a truncated .gz
         msg = t("errors.io.table_unreadable", name=path.name, error=exc)
         raise LayerReadError(msg) from None
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -103,7 +117,8 @@ def _read_table(cfg: LayerConfig) -> pd.DataFrame:
 
 def _sniff_separator(path: Path, encoding: str) -> str:
     """Pick the CSV separator (``,`` ``;`` or tab) that the header line uses most."""
-    with path.open(encoding=encoding, errors="replace") as handle:
+    opener = gzip.open if is_gzip(path) else open
+    with opener(path, "rt", encoding=encoding, errors="replace") as handle:
         header = handle.readline()
     return max((",", ";", "\t"), key=header.count)
 
@@ -143,7 +158,8 @@ def _transcode(gdf: gpd.GeoDataFrame, cfg: LayerConfig, encoding: str) -> gpd.Ge
 
 def _read_vector(cfg: LayerConfig) -> gpd.GeoDataFrame:
     path = cfg.path
-    source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
+    prefix = {".zip": "/vsizip/", ".gz": "/vsigzip/"}.get(path.suffix.lower(), "")
+    source = f"{prefix}{path}"
     encoding = cfg.encoding or _cpg_encoding(path)
     legacy = encoding if encoding is not None and codecs.lookup(encoding).name != "utf-8" else None
     try:
@@ -201,6 +217,46 @@ def map_fields(frame: pd.DataFrame, cfg: LayerConfig) -> pd.DataFrame:
     return frame[keep].rename(columns=rename)
 
 
+#: The files of a Shapefile besides the ``.shp`` (attributes, index, projection, code page,
+#: spatial indexes, metadata): all of them are inputs.
+_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".shp.xml")
+
+#: Files beside a raster or a GeoPackage that GDAL or SQLite read with it.
+_SIDECARS = {".gpkg": ("-wal", "-shm", "-journal"), ".tif": (".aux.xml", ".ovr", ".msk"),
+             ".tiff": (".aux.xml", ".ovr", ".msk")}
+_WORLD_FILES = {".tif": (".tfw", ".tifw"), ".tiff": (".tfw", ".tiffw")}
+
+
+def layer_files(path: Path) -> list[Path]:
+    """Every file that reading ``path`` reads (those that exist, sorted).
+
+    The parts of a Shapefile, a GeoPackage's ``-wal``/``-shm``, a raster's world file and
+    ``.aux.xml``.
+
+    Parameters
+    ----------
+    path
+        A layer or raster file (``communes.shp``, ``communes.dbf``, ``data.gpkg``,
+        ``population.tif``).
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``path`` itself (when it exists) and its companion files.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in {".shp", ".dbf", ".shx"} and path.parent.is_dir():
+        stem = path.stem.lower()
+        found = [p for p in path.parent.iterdir() if p.is_file() and p.name.lower()
+                 in {stem + part for part in _SHAPEFILE_PARTS}]
+    else:
+        found = [path,
+                 *(path.with_name(path.name + end) for end in _SIDECARS.get(suffix, ())),
+                 *(path.with_suffix(end) for end in _WORLD_FILES.get(suffix, ()))]
+    return sorted({p for p in found if p.is_file()})
+
+
 def sha256(path: Path) -> str:
     """SHA-256 of a file's bytes."""
     import hashlib
@@ -256,8 +312,32 @@ def read_output_layer(path: Path, layer: str) -> gpd.GeoDataFrame | None:
 
 
 def read_output_table(path: Path) -> pd.DataFrame | None:
-    """A CSV table an earlier step wrote, or None when it does not exist."""
-    return pd.read_csv(path, encoding="utf-8-sig") if Path(path).is_file() else None
+    """A CSV table an earlier step wrote, or None when it does not exist.
+
+    Text that :func:`ictgis.io.write_csv` protected with an apostrophe (formula-like text) is
+    read back as it was.
+    """
+    if not Path(path).is_file():
+        return None
+    return _unprotect(pd.read_csv(path, encoding="utf-8-sig"))
+
+
+def _unprotect(frame: pd.DataFrame) -> pd.DataFrame:
+    """Remove the apostrophe :func:`ictgis.io.write.neutralise_text` put before formula-like text."""
+    protected = tuple(f"'{c}" for c in FORMULA_PREFIXES)
+    frame.columns = [c[1:] if isinstance(c, str) and c.startswith(protected) else c
+                     for c in frame.columns]
+    for col in frame.columns:
+        values = frame[col]
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        try:
+            todo = values.str.startswith(protected, na=False).astype(bool)
+        except AttributeError:  # no text in this column
+            continue
+        if todo.any():
+            frame.loc[todo, col] = values[todo].str[1:]
+    return frame
 
 
 def read_output_tables(outputs: Path) -> dict[str, dict[str, pd.DataFrame]]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -11,7 +13,7 @@ import pandas as pd
 import pyogrio
 
 from ictgis.io.atomic import atomic_path
-from ictgis.io.formats import OUTPUT_FORMATS
+from ictgis.io.formats import FORMULA_PREFIXES, OUTPUT_FORMATS
 
 
 def write_bytes(path: Path, data: bytes) -> None:
@@ -25,9 +27,50 @@ def write_text(path: Path, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
 
 
+#: Text a spreadsheet never runs: a plain number ("-3.5", "+84"), the placeholder "-".
+_HARMLESS = re.compile(r"-|[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
+
+
+def is_formula_like(value: object) -> bool:
+    """Whether a cell value is text that a spreadsheet could run as a formula.
+
+    Numbers (and text that is a plain number, such as ``"-3.5"``, or the placeholder ``"-"``)
+    are not; any other text starting with one of :data:`FORMULA_PREFIXES` is.
+    """
+    return (isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+            and _HARMLESS.fullmatch(value) is None)
+
+
+def neutralise_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose formula-like text cells and headers start with an apostrophe.
+
+    The apostrophe is OWASP's recommendation for CSV files: a spreadsheet shows the text and
+    never evaluates it. Numbers stay numbers. :func:`ictgis.io.read_output_table` removes
+    the apostrophe again when a later step reads the table back.
+    """
+    out = frame.rename(columns=lambda c: f"'{c}" if is_formula_like(c) else c)
+    for col in out.columns:
+        values = out[col]
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        try:
+            maybe = values.str.startswith(FORMULA_PREFIXES, na=False).astype(bool)
+        except AttributeError:  # no text in this column
+            continue
+        todo = values[maybe]
+        todo = todo[todo.map(is_formula_like).astype(bool)]
+        if len(todo):
+            out.loc[todo.index, col] = "'" + todo.astype(str)
+    return out
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write a table as UTF-8 CSV with a byte-order mark (Excel opens it with its diacritics)."""
-    out = frame.drop(columns="geometry", errors="ignore")
+    """Write a table as UTF-8 CSV with a byte-order mark (Excel opens it with its diacritics).
+
+    Text that a spreadsheet could run as a formula gets a leading apostrophe
+    (:func:`neutralise_text`).
+    """
+    out = neutralise_text(frame.drop(columns="geometry", errors="ignore"))
     with atomic_path(path) as tmp:
         out.to_csv(tmp, index=False, encoding="utf-8-sig", float_format="%.10g")
 
@@ -135,6 +178,10 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path, *,
         Column -> Excel number format (``"0.00"``, ``"#,##0"``).
     title
         A line written above each table (e.g. the synthetic-data label).
+
+    Text that a spreadsheet could run as a formula (:func:`is_formula_like`) is written as a
+    string cell with ``quotePrefix`` (openpyxl would otherwise store any ``"=..."`` text as a
+    live formula); numbers stay numbers.
     """
     from openpyxl.utils import get_column_letter
 
@@ -157,6 +204,16 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path, *,
                 if fmt:
                     for (cell,) in sheet.iter_rows(min_row=start + 2, min_col=j, max_col=j):
                         cell.number_format = fmt
+            _text_cells(sheet)
+
+
+def _text_cells(sheet: Any) -> None:
+    """Make every formula-like text cell of an openpyxl sheet a plain string (quotePrefix)."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if is_formula_like(cell.value):
+                cell.data_type = "s"
+                cell.quotePrefix = True
 
 
 def write_workspace_files(directory: Path, files: Mapping[str, pd.DataFrame | str]) -> list[Path]:

@@ -120,7 +120,8 @@ def write(result: CoverageStepResult, ctx: StepContext) -> list[Path]:
             write_one(item, tmp)
         shown = {name: display(table)
                  for name, table in {**tables, outputs.UNCOVERED_AREAS: result.gaps}.items()}
-        io.write_tables(tmp, shown, formats=ctx.formats,
+        # the CSVs and the GeoPackage whatever --format asks: later steps read them
+        io.write_tables(tmp, shown, formats=(*io.READ_BACK_FORMATS, *ctx.formats),
                         layers={"communes": display(result.communes)}, name=NAME,
                         headers=coverage.headers({c for t in tables.values() for c in t}),
                         number_formats={c: "0.0" for c in tables["province"] if "pct" in c},

@@ -38,7 +38,7 @@ def compute(ws: Workspace, ctx: StepContext, **_options: Any) -> StatsResult:
 
 
 def write(result: StatsResult, ctx: StepContext) -> list[Path]:
-    """Write ``stats/``: a CSV per level (always: later steps read them), XLSX, GPKG, GeoJSON.
+    """Write ``stats/``: CSVs and GPKG (always: later steps read them), XLSX, GeoJSON.
 
     Zones, the province, notes and headers are written in ``ctx.lang``
     (:func:`ictgis.stats.display`).
@@ -52,7 +52,8 @@ def write(result: StatsResult, ctx: StepContext) -> list[Path]:
         columns = {c for table in result.tables.values() for c in table.columns}
         tables = {name: display(table) for name, table in result.tables.items()}
         layers = {name: display(layer) for name, layer in result.layers.items()}
-        written = io.write_tables(tmp, tables, formats=ctx.formats, layers=layers,
-                                  name=NAME, headers=headers(columns),
+        # the CSVs and the GeoPackage whatever --format asks: later steps read them
+        written = io.write_tables(tmp, tables, formats=(*io.READ_BACK_FORMATS, *ctx.formats),
+                                  layers=layers, name=NAME, headers=headers(columns),
                                   number_formats=NUMBER_FORMATS, title=result.title)
     return [folder / p.name for p in written]
