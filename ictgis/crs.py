@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from functools import lru_cache
 
 import geopandas as gpd
@@ -155,3 +157,100 @@ def check_crs_name(value: str, *, where: str) -> str:
                t("errors.crs.work_unit", where=where, value=value, crs=crs.name, unit=unit))
         raise ConfigError(msg)
     return value
+
+
+#: CRSs tried when a layer's coordinates do not fit its declared CRS: WGS 84, then the
+#: VN-2000 TM-3 provincial zones (DOMAIN.md §5.3; 6956-6959 are deprecated duplicates) and
+#: the VN-2000 UTM zones.
+CANDIDATE_CRS: tuple[int, ...] = (4326, *range(9205, 9219), *range(5896, 5900), 3405, 3406)
+
+#: Longitude/latitude box (degrees) that holds Vietnam with its islands: a commune layer
+#: entirely outside it cannot be in the CRS it declares.
+VIETNAM_BOUNDS = (100.0, 4.0, 120.0, 25.0)
+
+
+def label(crs: CRS | str | int) -> str:
+    """``EPSG:9210 (VN-2000 / TM-3 105°45′)``: the code and the name, meridians in degrees."""
+    value = CRS.from_user_input(crs)
+    code = value.to_epsg()
+    name = re.sub(r"TM-3 (\d+)-(\d+)$", r"TM-3 \1°\2′", value.name)
+    return f"EPSG:{code} ({name})" if code else name
+
+
+def code(crs: CRS | str | int) -> str:
+    """``EPSG:9210``, or the CRS as WKT when it has no EPSG code."""
+    value = CRS.from_user_input(crs)
+    epsg = value.to_epsg()
+    return f"EPSG:{epsg}" if epsg else value.to_wkt()
+
+
+def impossible(x: np.ndarray, y: np.ndarray, crs: CRS | str | int) -> np.ndarray:
+    """Coordinates that cannot be in ``crs``: not finite, or beyond ±180°/±90° in degrees.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, aligned with ``x``.
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    bad = ~np.isfinite(x) | ~np.isfinite(y)
+    if CRS.from_user_input(crs).is_geographic:
+        bad |= (np.abs(x) > 180) | (np.abs(y) > 90)
+    return bad
+
+
+def in_vietnam(x: np.ndarray, y: np.ndarray, crs: CRS | str | int) -> np.ndarray:
+    """Whether each coordinate of ``crs`` lies in :data:`VIETNAM_BOUNDS` (False if impossible)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    out = np.zeros(len(x), dtype=bool)
+    ok = ~impossible(x, y, crs)
+    if ok.any():
+        with np.errstate(invalid="ignore"):
+            lon, lat = transform_xy(x[ok], y[ok], crs, 4326)
+        west, south, east, north = VIETNAM_BOUNDS
+        out[ok] = (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+    return out
+
+
+def candidates(near: tuple[float, float] | None = None) -> list[CRS]:
+    """The CRSs of :data:`CANDIDATE_CRS` to try, those of a place first when ``near`` is given.
+
+    Parameters
+    ----------
+    near
+        Longitude and latitude (degrees) of the province: only WGS 84 and the zones whose
+        EPSG area of use holds it are returned (all of them when none does).
+    """
+    found = [CRS.from_epsg(c) for c in CANDIDATE_CRS]
+    if near is None:
+        return found
+    lon, lat = near
+
+    def _holds(crs: CRS) -> bool:
+        area = crs.area_of_use
+        return area is not None and area.west <= lon <= area.east and (
+            area.south <= lat <= area.north)
+
+    local = [c for c in found if c.is_geographic or _holds(c)]
+    return local if len(local) > 1 else found
+
+
+def best_fit(tried: list[CRS], score: Callable[[CRS], float], *, minimum: float
+             ) -> CRS | None:
+    """The CRS of ``tried`` with the highest score, if it reaches ``minimum`` (first on ties).
+
+    Parameters
+    ----------
+    tried
+        CRSs in order of preference.
+    score
+        Share (0-1) of the layer that falls where it should when read in a CRS.
+    minimum
+        The least share that counts as a fit (above 0).
+    """
+    best, best_score = None, 0.0
+    for crs in tried:
+        value = score(crs)
+        if value > best_score:
+            best, best_score = crs, value
+    return best if best is not None and best_score >= minimum else None

@@ -12,14 +12,32 @@ from ictgis.admin import count_pairs, safe_ratio
 from ictgis.text import fold, map_unique, slug
 
 # input vocabulary, not display text (operator brand names read the same in every language)
-#: Operator spellings (folded) -> canonical operator name.
+#: The operator alias table: spellings (folded: no diacritics, lower case, single spaces) ->
+#: canonical operator name. Names are matched after :func:`~ictgis.text.fold`; a name not in
+#: the table is tried again without the words of company forms (:data:`COMPANY_WORDS`:
+#: "Tập đoàn Viettel", "Viettel Telecom") and without spaces ("Vina Phone", "G-Mobile").
+#: ``[operators]`` in ictgis.toml adds spellings (:func:`operator_aliases`).
 OPERATORS: Mapping[str, str] = {
-    "viettel": "Viettel", "vtl": "Viettel",
+    "viettel": "Viettel", "vtl": "Viettel", "viettel mobile": "Viettel",
+    "tap doan cong nghiep vien thong quan doi": "Viettel",
     "vinaphone": "VinaPhone", "vnpt": "VinaPhone", "vnpt vinaphone": "VinaPhone",
+    "vinaphone vnpt": "VinaPhone", "vnpt vnp": "VinaPhone", "vnp": "VinaPhone",
+    "tap doan buu chinh vien thong viet nam": "VinaPhone",
     "mobifone": "MobiFone", "mobiphone": "MobiFone", "vms": "MobiFone",
+    "vms mobifone": "MobiFone", "tong cong ty vien thong mobifone": "MobiFone",
     "vietnamobile": "Vietnamobile", "vnmobile": "Vietnamobile", "vnm": "Vietnamobile",
-    "gmobile": "Gmobile", "beeline": "Gmobile", "itelecom": "iTel", "itel": "iTel",
+    "vietnam mobile": "Vietnamobile", "hutchison": "Vietnamobile",
+    "gmobile": "Gmobile", "beeline": "Gmobile", "gtel": "Gmobile", "gtel mobile": "Gmobile",
+    "itelecom": "iTel", "itel": "iTel", "indochina": "iTel", "indochina telecom": "iTel",
+    "dong duong": "iTel", "dong duong telecom": "iTel",
 }
+
+# input vocabulary, not display text
+#: Words of company names that do not tell operators apart (folded).
+COMPANY_WORDS = frozenset({
+    "tap", "doan", "tong", "cong", "ty", "ctcp", "cp", "jsc", "co", "ltd", "company", "corp",
+    "corporation", "group", "telecom", "telecoms", "telecommunications", "the",
+})
 
 # input vocabulary, not display text
 #: Technology spellings (folded) -> generation.
@@ -40,6 +58,66 @@ def operator_name(column_slug: str) -> str:
     """The operator a column slug stands for (``vinaphone`` -> ``VinaPhone``), else the slug."""
     names = {slug(name): name for name in OPERATORS.values()}
     return names.get(column_slug, column_slug)
+
+
+def operator_aliases(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The alias table: :data:`OPERATORS` extended by ``[operators]`` of ictgis.toml.
+
+    Parameters
+    ----------
+    extra
+        Spelling -> operator, as written in ictgis.toml. A value naming a built-in operator
+        in any spelling ("viettel") takes its canonical name ("Viettel"); any other value is an
+        operator the workspace declares.
+    """
+    table = dict(OPERATORS)
+    for spelling, name in (extra or {}).items():
+        table[fold(spelling)] = _lookup(name, OPERATORS) or str(name).strip()
+    return table
+
+
+def _lookup(name: object, table: Mapping[str, str]) -> str | None:
+    """The operator a name stands for in ``table``, or None (see :data:`OPERATORS`)."""
+    key = fold(name)
+    if key in table:
+        return table[key]
+    words = [w for w in key.split(" ") if w not in COMPANY_WORDS]
+    for candidate in (" ".join(words), "".join(words), key.replace(" ", "")):
+        if candidate and candidate in table:
+            return table[candidate]
+    return None
+
+
+def match_operators(raw: pd.Series, aliases: Mapping[str, str]) -> tuple[pd.Series, pd.Series]:
+    """Operators of each cell ("Viettel; Tập đoàn VNPT") by the alias table, and unknown names.
+
+    Parameters
+    ----------
+    raw
+        Operator cells: one or several names separated by ``; , / + & |`` or `` - ``.
+    aliases
+        The alias table (:func:`operator_aliases`).
+
+    Returns
+    -------
+    tuple of pandas.Series
+        Sorted tuples of canonical operator names, and tuples of the names (as written) that
+        match no operator; both aligned with ``raw``. A name matching nothing never becomes
+        an operator.
+    """
+
+    def _one(cell: object) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        parts = [p for p in _SPLIT.split(str(cell).strip()) if p]
+        names = [(p, _lookup(p, aliases)) for p in parts]
+        known = tuple(sorted({n for _, n in names if n is not None}))
+        return known, tuple(dict.fromkeys(p for p, n in names if n is None))
+
+    pairs = map_unique(raw, _one)
+    empty = pd.Series([((), ())] * len(raw), index=raw.index, dtype=object)
+    pairs = pairs.where(pairs.notna(), empty)
+    known = pd.Series([p[0] for p in pairs], index=raw.index, dtype=object)
+    unknown = pd.Series([p[1] for p in pairs], index=raw.index, dtype=object)
+    return known, unknown
 
 
 def split_values(raw: pd.Series, names: Mapping[str, str]) -> pd.Series:

@@ -11,7 +11,7 @@ import pandas as pd
 import shapely
 
 from ictgis.errors import DataError
-from ictgis.i18n import t
+from ictgis.i18n import number, t
 from ictgis.io import WHERE
 
 #: Columns of a problem table (outputs/rejects/problems.csv).
@@ -191,3 +191,107 @@ def duplicated_ids(frame: pd.DataFrame, column: str = "id",
 def blank(values: pd.Series) -> pd.Series:
     """True where a cell is missing or only white space."""
     return values.isna() | (values.astype("string").str.strip() == "")
+
+
+def resolve_overlaps(gdf: gpd.GeoDataFrame, *, tolerance_pct: float, layer: str, file: str
+                     ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Count every km² of overlapping polygons once; list each overlapping pair.
+
+    Two polygons overlap when their intersection is larger than ``tolerance_pct`` % of the
+    smaller one's area (smaller overlaps are digitising slivers and are left as they are).
+    The overlap is kept by the polygon whose ``code`` sorts first (as text) and removed from
+    the other one by differencing, so that areas add up to the area covered.
+
+    Parameters
+    ----------
+    gdf
+        Polygons in a metric CRS, with ``code`` and :data:`~ictgis.io.WHERE` columns.
+    tolerance_pct
+        Largest overlap left alone, in % of the smaller polygon's area.
+    layer, file
+        For the problem rows.
+
+    Returns
+    -------
+    tuple
+        The layer with the overlaps removed from the polygons that sort later, and one
+        problem (severity ``repaired``, code ``overlap``) per pair, on the polygon that gave
+        up the overlap.
+    """
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    areas = shapely.area(geoms)
+    first, second = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    pair = first < second
+    first, second = first[pair], second[pair]
+    shared = shapely.area(shapely.intersection(geoms[first], geoms[second]))
+    smaller = np.minimum(areas[first], areas[second])
+    big = (shared > 0) & (shared > tolerance_pct / 100 * smaller)
+    if not big.any():
+        return gdf, empty_problems()
+    first, second, shared, smaller = first[big], second[big], shared[big], smaller[big]
+    codes = gdf["code"].astype("string").fillna("").to_numpy(dtype=object)
+    swap = codes[second] < codes[first]
+    keeper = np.where(swap, second, first)
+    loser = np.where(swap, first, second)
+    values = geoms.copy()
+    for index in np.unique(loser):
+        winners = geoms[keeper[loser == index]]
+        values[index] = _polygonal(shapely.difference(geoms[index], shapely.union_all(winners)))
+    out = gdf.set_geometry(gpd.GeoSeries(values, index=gdf.index, crs=gdf.crs))
+    where = gdf[WHERE].astype("string").to_numpy(dtype=object)
+    text = [str(t("problems.communes.overlap", other=codes[k], other_where=where_text(where[k]),
+                  area=number(a / 1e6, 4), share=number(100 * a / s, 3)))
+            for k, a, s in zip(keeper, shared, smaller, strict=True)]
+    found = pd.DataFrame({
+        "layer": layer, "file": file, "where": where[loser], "id": codes[loser],
+        "severity": "repaired", "code": "overlap", "problem": text,
+    })
+    return out, found.astype("string")
+
+
+def find_gaps(gdf: gpd.GeoDataFrame, *, tolerance_pct: float, layer: str, file: str
+              ) -> pd.DataFrame:
+    """Gaps between polygons: holes of their union, inside the province, counted nowhere.
+
+    A hole is listed when it is larger than ``tolerance_pct`` % of the smallest polygon
+    around it (smaller ones are digitising slivers).
+
+    Parameters
+    ----------
+    gdf
+        Polygons in a metric CRS, with ``code`` and :data:`~ictgis.io.WHERE` columns.
+    tolerance_pct
+        Largest gap left unlisted, in % of the smallest bordering polygon's area.
+    layer, file
+        For the problem rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One problem (severity ``warning``, code ``gap``) per gap, on the bordering polygon
+        whose code sorts first; the text gives its area, the bordering codes and a point in it.
+    """
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    union = shapely.union_all(geoms[~shapely.is_missing(geoms)])
+    holes = np.array([shapely.Polygon(ring) for part in shapely.get_parts(union)
+                      if part.geom_type == "Polygon" for ring in part.interiors], dtype=object)
+    if not len(holes):
+        return empty_problems()
+    hole_of, poly = shapely.STRtree(geoms).query(holes, predicate="intersects")
+    areas = shapely.area(geoms)
+    codes = gdf["code"].astype("string").fillna("").to_numpy(dtype=object)
+    where = gdf[WHERE].astype("string").to_numpy(dtype=object)
+    rows = []
+    for index, hole in enumerate(holes):
+        around = poly[hole_of == index]
+        if not len(around) or hole.area <= tolerance_pct / 100 * areas[around].min():
+            continue
+        around = sorted(around, key=lambda i: codes[i])
+        point = shapely.point_on_surface(hole)
+        text = t("problems.communes.gap", area=number(hole.area / 1e6, 4),
+                 communes=", ".join(dict.fromkeys(codes[i] for i in around)),
+                 x=f"{point.x:.0f}", y=f"{point.y:.0f}")
+        rows.append({"layer": layer, "file": file, "where": where[around[0]],
+                     "id": codes[around[0]], "severity": "warning", "code": "gap",
+                     "problem": str(text)})
+    return pd.DataFrame(rows).astype("string") if rows else empty_problems()

@@ -7,17 +7,20 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 
 from ictgis import admin, io, postal, siting, telecom, validate
-from ictgis.config import Config, LayerConfig
+from ictgis import crs as crs_
+from ictgis.config import CONFIG_NAME, ChecksConfig, Config, LayerConfig
 from ictgis.crs import to_crs
-from ictgis.errors import DataError
-from ictgis.i18n import t
+from ictgis.errors import DataError, IctgisError
+from ictgis.i18n import number, t
 from ictgis.io import WHERE
 from ictgis.parse import parse_coordinate, parse_number
 from ictgis.text import NameMatcher, map_unique, same_name
@@ -26,6 +29,16 @@ from ictgis.validate import texts
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
+
+#: Key of a commune whose code is empty: ``NOCODE-<feature number>`` (the locator's number,
+#: as in ``rejects/problems.csv``), so that its area and population still count.
+NO_CODE_PREFIX = "NOCODE-"
+
+#: Problem codes that ``strict`` refuses besides rejected rows.
+STRICT_CODES = ("no_code",)
+
+#: At most this many points are tried against each candidate CRS.
+_CRS_SAMPLE = 2000
 
 
 @dataclass(frozen=True)
@@ -67,22 +80,27 @@ class Workspace:
     rejects: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
 
-def load_workspace(config: Config, *, progress: Progress | None = None) -> Workspace:
+def load_workspace(config: Config, *, strict: bool = False,
+                   progress: Progress | None = None) -> Workspace:
     """Read and validate every configured layer of a workspace.
 
     Parameters
     ----------
     config
         The workspace configuration.
+    strict
+        Refuse any rejected row and any commune kept under a generated key
+        (:data:`NO_CODE_PREFIX`).
     progress
         Called with the name of each step, for a progress display.
 
     Raises
     ------
     DataError, LayerReadError, ConfigError
-        When a layer as a whole cannot be used (missing file or column, no CRS, unusable
-        communes, unmapped district...). Problems of single points do not raise: the rows are
-        rejected and listed in ``problems`` and ``rejects``.
+        When a layer as a whole cannot be used (missing file or column, no CRS or coordinates
+        that cannot be in it, most points outside the province, unusable communes, unmapped
+        district...). Problems of single points do not raise: the rows are rejected and
+        listed in ``problems`` and ``rejects``.
     """
     step = progress or (lambda _name: None)
     step("communes")
@@ -91,7 +109,8 @@ def load_workspace(config: Config, *, progress: Progress | None = None) -> Works
     rejects: dict[str, pd.DataFrame] = {}
 
     step("post offices")
-    posts, found, rejected = load_points(config.layers["post_offices"], communes, config.crs)
+    posts, found, rejected = load_points(config.layers["post_offices"], communes, config.crs,
+                                         checks=config.checks)
     types = postal.point_type(posts["type"], config.type_aliases)
     unknown = types.isna()
     if unknown.any():
@@ -110,8 +129,10 @@ def load_workspace(config: Config, *, progress: Progress | None = None) -> Works
     bts = None
     if "bts" in config.layers:
         step("BTS")
-        bts, found, rejected = load_points(config.layers["bts"], communes, config.crs)
-        bts, more, more_rejected = prepare_masts(bts, config.layers["bts"], communes)
+        bts, found, rejected = load_points(config.layers["bts"], communes, config.crs,
+                                           checks=config.checks)
+        bts, more, more_rejected = prepare_masts(bts, config.layers["bts"], communes,
+                                                 config=config)
         all_problems += [found, more]
         rejects["bts"] = pd.concat([rejected, more_rejected])
 
@@ -132,6 +153,9 @@ def load_workspace(config: Config, *, progress: Progress | None = None) -> Works
         rejects["planned_sites"] = rejected
 
     found = validate.concat(all_problems)
+    if strict:
+        refused = (found["severity"] == "rejected") | found["code"].isin(STRICT_CODES)
+        validate.raise_if_any(found[refused.to_numpy(bool)], what=t("errors.strict"))
     return Workspace(
         zones=zones, planned_sites=planned,
         config=config, communes=communes, post_offices=posts, bts=bts,
@@ -162,15 +186,16 @@ def load_communes(config: Config) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
         msg = t("errors.workspace.communes_not_polygons")
         raise DataError(msg, file=cfg.label)
     file = cfg.label
+    _check_communes_crs(raw, config)
     gdf = raw.copy()
     gdf["code"] = gdf["code"].astype("string").str.strip()
+    gdf, no_code = _key_without_code(gdf, file)
     gdf["name"] = gdf["name"].astype("string").str.strip()
     kinds = admin.commune_kind(gdf.get("kind"), gdf["name"])
     if "district" in gdf:
         gdf["district"] = gdf["district"].astype("string").str.strip()
 
     checks: list[tuple[pd.Series, str | pd.Series]] = [
-        (validate.blank(gdf["code"]), t("problems.communes.no_code")),
         (validate.blank(gdf["name"]), t("problems.communes.no_name")),
         (kinds.isna(), t("problems.communes.no_kind")),
         (pd.Series(shapely.is_missing(gdf.geometry.array) | shapely.is_empty(gdf.geometry.array),
@@ -194,6 +219,11 @@ def load_communes(config: Config) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
 
     gdf, repaired = validate.repair_polygons(gdf, layer="communes", file=file)
     gdf = to_crs(gdf, config.crs)
+    tolerance = config.checks.overlap_tolerance_pct
+    gdf, overlaps = validate.resolve_overlaps(gdf, tolerance_pct=tolerance, layer="communes",
+                                              file=file)
+    gaps = validate.find_gaps(gdf, tolerance_pct=tolerance, layer="communes", file=file)
+    repaired = validate.concat([no_code, repaired, overlaps, gaps])
     computed = gdf.geometry.area.to_numpy() / 1e6
     gdf["area_computed_km2"] = computed
     if "area_km2" in gdf:
@@ -228,6 +258,107 @@ def load_communes(config: Config) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
                         "population", "area_km2", "area_computed_km2", "area_source", WHERE)
             if c in gdf]
     return gdf[[*keep, "geometry"]].reset_index(drop=True), repaired
+
+
+def _key_without_code(gdf: gpd.GeoDataFrame, file: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Give communes with an empty code the key ``NOCODE-<feature number>``, with a warning."""
+    empty = validate.blank(gdf["code"])
+    if not empty.any():
+        return gdf, validate.empty_problems()
+    number_of = gdf[WHERE].astype("string").str.extract(r"(\d+)\s*$", expand=False)
+    keys = (NO_CODE_PREFIX + number_of.fillna(pd.Series(gdf.index.astype(str), index=gdf.index)))
+    out = gdf.assign(code=gdf["code"].where(~empty, keys))
+    found = validate.problems(out, empty, layer="communes", file=file, severity="warning",
+                              problem=validate.texts("problems.communes.no_code_key", empty,
+                                                     key=keys),
+                              code="no_code")
+    return out, found
+
+
+def _check_communes_crs(raw: gpd.GeoDataFrame, config: Config) -> None:
+    """Stop when the commune layer's coordinates cannot be in its CRS, naming one that fits.
+
+    The coordinates cannot be in the declared CRS when they are not finite, beyond ±180°/±90°
+    in a geographic CRS, or nowhere in Vietnam (:data:`ictgis.crs.VIETNAM_BOUNDS`). The CRS
+    suggested is the candidate (:data:`ictgis.crs.CANDIDATE_CRS`) that puts most postal
+    points and masts inside the communes.
+    """
+    if raw.crs is None or raw.empty:
+        return
+    xy = shapely.get_coordinates(raw.geometry.array)
+    if not len(xy):
+        return
+    sample = xy[np.linspace(0, len(xy) - 1, min(len(xy), 10 * _CRS_SAMPLE)).astype(int)]
+    impossible = crs_.impossible(sample[:, 0], sample[:, 1], raw.crs)
+    if not impossible.any() and crs_.in_vietnam(sample[:, 0], sample[:, 1], raw.crs).any():
+        return
+    cfg = config.layers["communes"]
+    points = _reference_points(config)
+    polygons = np.asarray(raw.geometry.array, dtype=object)
+
+    def _score(candidate: object) -> float:
+        if points is None:
+            return 0.0
+        moved = gpd.GeoSeries(polygons, crs=candidate)
+        try:
+            with np.errstate(all="ignore"):
+                metric = to_crs(gpd.GeoDataFrame(geometry=moved), config.crs).geometry.array
+        except Exception:  # noqa: BLE001 - a candidate that cannot be applied does not fit
+            return 0.0
+        return _share_inside(points, metric)
+
+    tried = [c for c in crs_.candidates() if not c.equals(raw.crs)]
+    fit = crs_.best_fit(tried, _score, minimum=0.5)
+    params: dict[str, Any] = {"declared": crs_.label(raw.crs), "config": CONFIG_NAME,
+              "x": f"{np.nanmin(sample[:, 0]):.6g}–{np.nanmax(sample[:, 0]):.6g}",
+              "y": f"{np.nanmin(sample[:, 1]):.6g}–{np.nanmax(sample[:, 1]):.6g}"}
+    if fit is not None:
+        msg = t("errors.crs.communes_look_like", suggested=crs_.label(fit), code=crs_.code(fit),
+                **params)
+    else:
+        msg = t("errors.crs.communes_impossible", **params)
+    raise DataError(msg, file=cfg.label)
+
+
+def _reference_points(config: Config) -> np.ndarray | None:
+    """Postal points and masts that can be read, in the working CRS (a sample), or None."""
+    found = []
+    for name in ("post_offices", "bts"):
+        if name not in config.layers:
+            continue
+        cfg = config.layers[name]
+        try:
+            frame = io.map_fields(io.read_layer(cfg), cfg)
+            gdf, problem = _points_geometry(frame, cfg)
+            gdf = gdf.loc[problem.isna().to_numpy() & gdf.geometry.notna().to_numpy()]
+            if gdf.crs is None or gdf.empty:
+                continue
+            xy = shapely.get_coordinates(gdf.geometry.array)
+            gdf = gdf.loc[~crs_.impossible(xy[:, 0], xy[:, 1], gdf.crs)]
+            with np.errstate(all="ignore"):
+                found.append(np.asarray(to_crs(gdf, config.crs).geometry.array))
+        except (IctgisError, OSError, ValueError):
+            continue
+    points = np.concatenate(found) if found else np.array([], dtype=object)
+    if not len(points):
+        return None
+    return points[np.linspace(0, len(points) - 1, min(len(points), _CRS_SAMPLE)).astype(int)]
+
+
+def _share_inside(points: np.ndarray, polygons: np.ndarray) -> float:
+    """Share of ``points`` that fall in any of ``polygons`` (same CRS)."""
+    points = np.asarray(points, dtype=object)
+    points = points[~shapely.is_missing(points)]
+    points = points[np.isfinite(shapely.get_coordinates(points)).all(axis=1)]
+    polygons = np.asarray(polygons, dtype=object)
+    if not len(points):
+        return 0.0
+    polygons = polygons[~shapely.is_missing(polygons)]
+    polygons = polygons[np.isfinite(shapely.bounds(polygons)).all(axis=1)]
+    if not len(polygons):
+        return 0.0
+    _, inside = shapely.STRtree(points).query(polygons, predicate="intersects")
+    return len(np.unique(inside)) / len(points)
 
 
 def _attach_population(gdf: gpd.GeoDataFrame, config: Config
@@ -309,7 +440,8 @@ def _match_by_name(table: pd.DataFrame, communes: pd.DataFrame) -> pd.Series:
 # --------------------------------------------------------------------------------- points
 
 
-def load_points(cfg: LayerConfig, communes: gpd.GeoDataFrame, work_crs: str
+def load_points(cfg: LayerConfig, communes: gpd.GeoDataFrame, work_crs: str, *,
+                checks: ChecksConfig | None = None
                 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
     """Read a point layer, put it in the working CRS and locate every point in its commune.
 
@@ -317,10 +449,28 @@ def load_points(cfg: LayerConfig, communes: gpd.GeoDataFrame, work_crs: str
     not parse, the point falls in no commune, or lat/lon (or easting/northing) look swapped.
     A point whose stated commune differs from the one it falls in is kept, with a warning.
 
+    Parameters
+    ----------
+    cfg
+        The layer.
+    communes
+        The communes, in ``work_crs``.
+    work_crs
+        The working CRS.
+    checks
+        With ``max_outside_pct``: when more than that share of the rows whose coordinates
+        could be read falls outside the province, the layer stops (see :class:`DataError`).
+
     Returns
     -------
     tuple
         Usable points (with ``commune`` = code), problems, and the rejected rows.
+
+    Raises
+    ------
+    DataError
+        When most points fall outside the province: the message names the CRS (WGS 84 or a
+        VN-2000 zone of the province) in which they would fall inside, when one does.
     """
     frame = io.map_fields(io.read_layer(cfg), cfg)
     file, layer = cfg.label, cfg.name
@@ -333,8 +483,11 @@ def load_points(cfg: LayerConfig, communes: gpd.GeoDataFrame, work_crs: str
     reasons.add(duplicated.notna(), duplicated, "duplicate_id")
 
     swapped = _swap_xy(gdf)
-    gdf = to_crs(gdf, work_crs)
-    swapped = to_crs(swapped, work_crs)
+    raw_points = np.asarray(gdf.geometry.array, dtype=object)  # as read, for a CRS diagnosis
+    raw_crs = gdf.crs
+    with np.errstate(all="ignore"):
+        gdf = to_crs(gdf, work_crs)
+        swapped = to_crs(swapped, work_crs)
     ok = reasons.text.isna()
     located = pd.Series(pd.NA, index=gdf.index, dtype="string")
     located.loc[ok] = admin.locate(gdf.loc[ok], communes)
@@ -346,6 +499,10 @@ def load_points(cfg: LayerConfig, communes: gpd.GeoDataFrame, work_crs: str
                  else "problems.points.swapped_lonlat")
         reasons.add(lost & swapped_in, hint, "swapped")
         reasons.add(lost & ~swapped_in, t("problems.points.outside"), "outside")
+        outside = int((lost & ~swapped_in).sum())
+        if checks is not None and outside > checks.max_outside_pct / 100 * int(ok.sum()):
+            _raise_points_crs(raw_points[ok.to_numpy(bool)], raw_crs, cfg, communes,
+                              n=outside, total=int(ok.sum()), limit=checks.max_outside_pct)
     gdf["commune"] = located
 
     bad = reasons.text.notna()
@@ -358,6 +515,40 @@ def load_points(cfg: LayerConfig, communes: gpd.GeoDataFrame, work_crs: str
                                                  communes, layer=layer, file=file)
         found = validate.concat([found, mismatched])
     return kept, found, rejected
+
+
+def _raise_points_crs(raw: np.ndarray, declared: CRS | None, cfg: LayerConfig,
+                      communes: gpd.GeoDataFrame, *, n: int, total: int, limit: float) -> None:
+    """Stop on a point layer that mostly falls outside, naming the CRS that would fit.
+
+    ``raw`` holds the points whose coordinates could be read, as read (in ``declared``).
+    WGS 84 and the VN-2000 zones whose area of use holds the province are tried; one fits
+    when most points fall inside the communes.
+    """
+    raw = raw[np.linspace(0, len(raw) - 1, min(len(raw), _CRS_SAMPLE)).astype(int)]
+    west, south, east, north = communes.total_bounds
+    lon, lat = crs_.transform_xy(np.array([(west + east) / 2]), np.array([(south + north) / 2]),
+                                 communes.crs, 4326)
+    polygons = np.asarray(communes.geometry.array, dtype=object)
+
+    def _score(candidate: object) -> float:
+        with np.errstate(all="ignore"):
+            moved = to_crs(gpd.GeoDataFrame(geometry=gpd.GeoSeries(raw, crs=candidate)),
+                           communes.crs)
+        return _share_inside(np.asarray(moved.geometry.array, dtype=object), polygons)
+
+    tried = [c for c in crs_.candidates((float(lon[0]), float(lat[0])))
+             if declared is None or not c.equals(declared)]
+    fit = crs_.best_fit(tried, _score, minimum=0.5)
+    params: dict[str, Any] = {
+        "n": n, "total": total, "layer": cfg.name, "config": CONFIG_NAME,
+        "declared": crs_.label(declared) if declared is not None else t("errors.crs.none")}
+    if fit is not None:
+        msg = t("errors.crs.points_look_like", suggested=crs_.label(fit), code=crs_.code(fit),
+                **params)
+    else:
+        msg = t("errors.crs.points_outside", limit=number(limit, 0), **params)
+    raise DataError(msg, file=cfg.label)
 
 
 class _Reasons:
@@ -438,33 +629,63 @@ def _reject_rows(frame: pd.DataFrame, mask: pd.Series, reason: pd.Series) -> pd.
     return rows.assign(problem=reason.loc[mask.to_numpy()].to_numpy())
 
 
-def prepare_masts(bts: gpd.GeoDataFrame, cfg: LayerConfig, communes: gpd.GeoDataFrame
+def prepare_masts(bts: gpd.GeoDataFrame, cfg: LayerConfig, communes: gpd.GeoDataFrame, *,
+                  config: Config | None = None
                   ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
-    """Parse operators, technologies and heights of masts (BTS or proposals); add ``urban``."""
+    """Parse operators, technologies and heights of masts (BTS or proposals); add ``urban``.
+
+    Operators are matched with the alias table (:func:`ictgis.telecom.operator_aliases`,
+    extended by ``[operators]``). A name that matches no operator never becomes one: a mast
+    with no recognised operator is rejected (what it carries is unknown, so it cannot be
+    counted); a mast with a recognised operator beside an unknown name is kept with its
+    recognised operators and a warning. A height that is not a number is a warning (the
+    mast is kept, its height unknown); a height outside ``[checks]`` min/max_mast_height_m
+    is rejected.
+    """
+    checks = config.checks if config is not None else ChecksConfig()
+    aliases = telecom.operator_aliases(config.operators if config is not None else None)
     out = bts.copy()
     out["urban"] = out["commune"].map(communes.set_index("code")["urban"]).fillna(False)
     out["urban"] = out["urban"].astype(bool)
-    out["operators"] = telecom.split_values(out["operators"], telecom.OPERATORS)
+    written = out["operators"]
+    out["operators"], unknown = telecom.match_operators(written, aliases)
     techs = out["technologies"] if "technologies" in out else pd.Series(None, index=out.index)
     out["technologies"] = telecom.split_values(techs, telecom.TECHNOLOGIES)
+    reasons = _Reasons(out.index)
+    has_unknown = unknown.map(len) > 0
     no_ops = out["operators"].map(len) == 0
-    no_operator = t("problems.masts.no_operator")
-    problems = [validate.problems(out, no_ops, layer=cfg.name, file=cfg.label,
-                                  severity="rejected", problem=no_operator,
-                                  code="no_operator")]
+    names = unknown.map("; ".join).astype("string")
+    reasons.add(no_ops & has_unknown, validate.texts("problems.masts.unknown_operator",
+                                                     no_ops & has_unknown, value=names),
+                "unknown_operator")
+    reasons.add(no_ops, t("problems.masts.no_operator"), "no_operator")
+    problems = []
+    warn = has_unknown & ~no_ops
+    problems.append(validate.problems(
+        out, warn, layer=cfg.name, file=cfg.label, severity="warning", code="unknown_operator",
+        problem=validate.texts("problems.masts.unknown_operator_kept", warn, value=names)))
     if "height" in out:
         height = parse_number(out["height"])
-        bad = height.isna() & ~validate.blank(out["height"]) | (height <= 0)
+        bad = height.isna() & ~validate.blank(out["height"])
         problems.append(validate.problems(
             out, bad, layer=cfg.name, file=cfg.label, severity="warning",
-            problem=texts("problems.masts.bad_height", bad,
-                          value=out["height"].astype("string")), code="bad_height"))
+            problem=validate.texts("problems.masts.bad_height", bad,
+                                   value=out["height"].astype("string")), code="bad_height"))
+        low, high = checks.min_mast_height_m, checks.max_mast_height_m
+        implausible = (height < low) | (height > high)
+        reasons.add(implausible, validate.texts(
+            "problems.masts.implausible_height", implausible, value=height.map(number),
+            low=number(low, 0), high=number(high, 0)), "implausible_height")
         out["height"] = height.where(~bad)
+    refused = reasons.text.notna()
+    problems.insert(0, validate.problems(out, refused, layer=cfg.name, file=cfg.label,
+                                         severity="rejected", problem=reasons.text,
+                                         code=reasons.code))
     for column in ("azimuth", "beamwidth"):
         if column in out:  # "0;120;240": one value per sector
             out[column] = map_unique(out[column].astype("string"), _numbers)
-    rejected = _reject_rows(out, no_ops, pd.Series(no_operator, index=out.index))
-    return out.loc[~no_ops], validate.concat(problems), rejected
+    rejected = _reject_rows(out.assign(operators=written), refused, reasons.text)
+    return out.loc[~refused], validate.concat(problems), rejected
 
 
 def _numbers(cell: object) -> tuple[float, ...]:
@@ -578,7 +799,7 @@ def load_planned(config: Config, communes: gpd.GeoDataFrame
         ``commune``), problems and rejected rows (e.g. positions outside the province).
     """
     cfg = config.layers["planned_sites"]
-    planned, found, rejected = load_points(cfg, communes, config.crs)
+    planned, found, rejected = load_points(cfg, communes, config.crs, checks=config.checks)
     settings = config.siting
     urban = planned["commune"].map(communes.set_index("code")["urban"]).fillna(False).astype(bool)
     default = np.where(urban, settings.deviation_urban_m, settings.deviation_rural_m)
@@ -589,8 +810,16 @@ def load_planned(config: Config, communes: gpd.GeoDataFrame
     classes = siting.mast_class(planned["mast_class"], settings.mast_classes, file=cfg.label,
                                 where=planned[WHERE]) if "mast_class" in planned else pd.Series(
         pd.NA, index=planned.index, dtype="string")
-    operators = telecom.split_values(planned["operators"], telecom.OPERATORS) if (
-        "operators" in planned) else pd.Series([()] * len(planned), index=planned.index)
+    operators = pd.Series([()] * len(planned), index=planned.index, dtype=object)
+    if "operators" in planned:
+        operators, unknown = telecom.match_operators(
+            planned["operators"], telecom.operator_aliases(config.operators))
+        has_unknown = unknown.map(len) > 0
+        found = validate.concat([found, validate.problems(
+            planned, has_unknown, layer=cfg.name, file=cfg.label, severity="warning",
+            code="unknown_operator", problem=validate.texts(
+                "problems.masts.unknown_operator_kept", has_unknown,
+                value=unknown.map("; ".join).astype("string")))])
     planned = planned.assign(radius=own.fillna(pd.Series(default, index=planned.index)),
                              urban=urban, mast_class=classes, operators=operators)
     return planned, found, rejected
@@ -710,6 +939,6 @@ def load_proposals(ws: Workspace, path: Path | None = None
         msg = t("errors.workspace.proposals_layer", config=config.path.name)
         raise DataError(msg)
     cfg = dataclasses.replace(base, name="proposals", path=Path(path) if path else base.path)
-    proposals, found, _ = load_points(cfg, ws.communes, config.crs)
-    proposals, more, _ = prepare_masts(proposals, cfg, ws.communes)
+    proposals, found, _ = load_points(cfg, ws.communes, config.crs, checks=config.checks)
+    proposals, more, _ = prepare_masts(proposals, cfg, ws.communes, config=config)
     return _with_classes(proposals, config, cfg.label), validate.concat([found, more])

@@ -246,8 +246,8 @@ BROKEN = {
         _edit('name = "Tiền Giang"', "name = 84"), F + r"\[province\] name must be a string, got 84"),
     "unknown top-level key": (
         MINIMAL + "\n[extras]\nfoo = 1\n",
-        F + r" ?extras is not a known key \(known: admin, coverage, indicators, layers, postal, "
-            r"province, regions, siting, targets\)"),
+        F + r" ?extras is not a known key \(known: admin, checks, coverage, indicators, layers, "
+            r"operators, postal, province, regions, siting, targets\)"),
     "unknown key in [province]": (
         _edit('crs = "EPSG:9210"\n\n', 'crs = "EPSG:9210"\narea = 2510\n\n'),
         F + r"\[province\] area is not a known key"),

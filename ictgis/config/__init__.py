@@ -27,6 +27,7 @@ from ictgis.config.keys import (
 )
 from ictgis.config.model import (
     DEFAULT_TECHNOLOGIES,
+    ChecksConfig,
     Config,
     CoverageConfig,
     LayerConfig,
@@ -51,6 +52,7 @@ __all__ = [
     "REQUIRED",
     "REQUIRED_LAYERS",
     "SECTIONS",
+    "ChecksConfig",
     "Config",
     "CoverageConfig",
     "Key",

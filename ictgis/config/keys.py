@@ -361,6 +361,27 @@ KEYS: tuple[Key, ...] = (
         description="Extra spellings of point types in your data"),
     Key("postal.type_aliases", "<spelling>", "string",
         description="The point type this spelling stands for"),
+    # ---------------------------------------------------------------- [operators]
+    Key("operators", "<spelling>", "string",
+        description="An operator name as written in your data = the operator it stands for "
+                    "(extends the built-in alias table; matched ignoring case and diacritics)",
+        source="ictgis (built-in aliases: ictgis.telecom.OPERATORS)"),
+    # ---------------------------------------------------------------- [checks]
+    Key("checks", "overlap_tolerance_pct", "number", 0.01, unit="%", range=Range(0),
+        description="Overlaps of two communes and gaps between communes larger than this share "
+                    "of the smaller commune's area are listed in problems.csv; an overlap is "
+                    "counted once, in the commune whose code sorts first",
+        source="ictgis (digitising slivers stay below it)"),
+    Key("checks", "max_outside_pct", "number", 50.0, unit="%", range=Range(0, 100),
+        description="When more than this share of a point layer's rows falls outside the "
+                    "province, the layer stops the run (its coordinates or crs are wrong)",
+        source="ictgis"),
+    Key("checks", "min_mast_height_m", "number", 3.0, unit="m", range=Range(0),
+        description="Masts lower than this are rejected (not a plausible height)",
+        source="assumption (rooftop poles of 3 m and more)"),
+    Key("checks", "max_mast_height_m", "number", 150.0, unit="m", range=POSITIVE,
+        description="Masts taller than this are rejected (not a plausible height)",
+        source="assumption (the tallest BTS towers are about 100-150 m)"),
     # ---------------------------------------------------------------- [layers]
     *(Key("layers", name, "table", REQUIRED if name in _REQUIRED_LAYERS else None,
           description=text) for name, text in _LAYER_TEXT.items()),

@@ -195,6 +195,27 @@ class CoverageConfig:
 
 
 @dataclass(frozen=True)
+class ChecksConfig:
+    """Thresholds of the data checks made when a workspace is loaded (``[checks]``).
+
+    Attributes
+    ----------
+    overlap_tolerance_pct
+        Overlaps of two communes, and gaps between communes, larger than this share (%) of
+        the smaller commune's area are listed; each overlap is counted once.
+    max_outside_pct
+        A point layer with more than this share (%) of its rows outside the province stops.
+    min_mast_height_m, max_mast_height_m
+        Plausible mast heights (m); masts outside are rejected.
+    """
+
+    overlap_tolerance_pct: float = default_of("checks.overlap_tolerance_pct")
+    max_outside_pct: float = default_of("checks.max_outside_pct")
+    min_mast_height_m: float = default_of("checks.min_mast_height_m")
+    max_mast_height_m: float = default_of("checks.max_mast_height_m")
+
+
+@dataclass(frozen=True)
 class Config:
     """A workspace configuration. Build it with :func:`load_config` or :func:`parse_config`."""
 
@@ -211,6 +232,8 @@ class Config:
     count_types: tuple[str, ...] = default_of("postal.count_types")
     type_aliases: Mapping[str, str] = field(
         default_factory=lambda: default_of("postal.type_aliases"))
+    operators: Mapping[str, str] = field(default_factory=dict)
+    checks: ChecksConfig = field(default_factory=ChecksConfig)
     siting: SitingConfig = field(default_factory=SitingConfig)
     coverage: CoverageConfig = field(default_factory=CoverageConfig)
     targets: Mapping[str, float] = field(default_factory=dict)

@@ -18,6 +18,7 @@ from ictgis.config.keys import (
 )
 from ictgis.config.model import (
     DEFAULT_TECHNOLOGIES,
+    ChecksConfig,
     Config,
     CoverageConfig,
     LayerConfig,
@@ -150,6 +151,13 @@ def parse_config(data: Mapping[str, Any], *, path: Path) -> Config:
     postal_reader = top.sub("postal")
     postal = postal_reader.values()
     aliases = postal_reader.sub("type_aliases").entries()
+    operators = top.sub("operators").entries()
+    checks_reader = top.sub("checks")
+    checks = ChecksConfig(**checks_reader.values())
+    if checks.min_mast_height_m >= checks.max_mast_height_m:
+        raise checks_reader.fail("max_mast_height_m", t(
+            "config.heights_order", low=f"{checks.min_mast_height_m:g}",
+            high=f"{checks.max_mast_height_m:g}"))
 
     layers_reader = top.sub("layers", required=True)
     layers_reader.check_keys(set(layers_reader.keys))
@@ -166,6 +174,8 @@ def parse_config(data: Mapping[str, Any], *, path: Path) -> Config:
         **admin,
         **postal,
         type_aliases=MappingProxyType(aliases),
+        operators=MappingProxyType(operators),
+        checks=checks,
         regions=MappingProxyType(regions),
         layers=MappingProxyType(layers),
         siting=_parse_siting(top.sub("siting")),
