@@ -15,7 +15,7 @@ Layout::
       coverage/level_<op>_<tech>.tif  received level; class_any_<tech>.tif signal classes;
                                       <level>.csv; coverage.xlsx; coverage.gpkg; uncovered_areas.csv
       maps/index.html                 the province; region_<slug>.html; static_<name>.png
-      report.html, report.xlsx        the yearly report
+      report.html, .xlsx, .docx       the yearly report (page, workbook, Word document)
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 MANIFEST = "manifest.json"
 REPORT_HTML = "report.html"
 REPORT_XLSX = "report.xlsx"
+REPORT_DOCX = "report.docx"
 
 #: The folder of each step, and the base name of its workbook and GeoPackage.
 STATS, SITING, COVERAGE, MAPS, REJECTS = "stats", "siting", "coverage", "maps", "rejects"
@@ -110,6 +111,11 @@ class Outputs:
     def report_xlsx(self) -> Path:
         """``report.xlsx``."""
         return self.root / REPORT_XLSX
+
+    @property
+    def report_docx(self) -> Path:
+        """``report.docx``."""
+        return self.root / REPORT_DOCX
 
     # ---------------------------------------------------------------- readers for later steps
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import base64
+import datetime
+import io
 import math
 
 import pandas as pd
 import pytest
 
 from ictgis import i18n, report
-from ictgis.report import charts, document
+from ictgis.report import charts, document, model
 
 
 def _tables(rural_label: str = "rural") -> dict[str, dict[str, pd.DataFrame]]:
@@ -79,19 +81,73 @@ def test_table_section_formats_numbers_and_keeps_text() -> None:
     assert section["rows"] == [[("A", False), ("2.16", True)]]
 
 
+def _model(**changes) -> model.ReportModel:
+    fields = {"lang": "en", "title": "T", "province": "<script>x()</script>", "synthetic": False,
+              "meta": model.default_meta("Đồng Tháp", year=2025,
+                                         date=datetime.date(2026, 2, 5)),
+              "headline": report.headline(_tables(), reported={}, targets={}),
+              "compare": False, "narrative": model.narrative(_tables()), "sections": (),
+              "charts": (), "maps": (), "problems": (("posts: rejected", 2),),
+              "assumptions": ("a < b",)}
+    return model.ReportModel(**{**fields, **changes})
+
+
 def test_page_escapes_names_from_the_data() -> None:
-    context = {"lang": "en", "t": document.page_text(), "province": "<script>x()</script>",
-               "synthetic": False, "headline": [], "compare": False, "tables": [],
-               "charts": [], "maps": [], "problems": [], "assumptions": ["a < b"]}
-    html = report.render_html(context)
+    html = document.render_html(_model())
     assert "<script>x()" not in html and "&lt;script&gt;" in html and "a &lt; b" in html
 
 
-def test_bar_chart_is_a_png_data_uri() -> None:
-    uri = charts.bar_chart(pd.DataFrame({"region": ["A", "B"], "radius_km": [1.0, 2.0]}),
+def test_bar_chart_is_png() -> None:
+    png = charts.bar_chart(pd.DataFrame({"region": ["A", "B"], "radius_km": [1.0, 2.0]}),
                            "region", "radius_km", "R")
-    assert uri.startswith("data:image/png;base64,")
-    assert base64.b64decode(uri.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert base64.b64decode(charts.data_uri(png).split(",", 1)[1]) == png
+
+
+@pytest.mark.parametrize(("date", "line"), [
+    (datetime.date(2026, 2, 5), "Đồng Tháp, ngày 05 tháng 02 năm 2026"),
+    (datetime.date(2026, 1, 15), "Đồng Tháp, ngày 15 tháng 01 năm 2026"),
+    (datetime.date(2025, 12, 9), "Đồng Tháp, ngày 09 tháng 12 năm 2025"),
+    (datetime.date(2025, 3, 20), "Đồng Tháp, ngày 20 tháng 3 năm 2025"),   # no zero after Feb
+])
+def test_place_and_date_line_of_decree_30(vietnamese, date, line) -> None:
+    assert model.default_meta("Đồng Tháp", date=date).place_date() == line
+
+
+def test_narrative_in_the_style_of_the_2018_report(vietnamese) -> None:
+    text = model.narrative(_tables())
+    assert text[0] == ("Bưu chính: Bán kính phục vụ bình quân đạt 2,00 km/điểm phục vụ; khu vực "
+                       "nông thôn đạt 2,40 km/điểm phục vụ. Số dân phục vụ bình quân đạt 10.000 "
+                       "người/điểm phục vụ; khu vực nông thôn đạt 11.000 người/điểm phục vụ.")
+    assert text[1].startswith("Viễn thông: Mật độ điện thoại bình quân đạt 6,50 thuê bao/100 dân;")
+
+
+def test_word_document_frame_and_figures(vietnamese) -> None:
+    import docx
+
+    from ictgis.report import word
+
+    png = charts.bar_chart(pd.DataFrame({"region": ["A"], "radius_km": [1.0]}), "region",
+                           "radius_km", "R")
+    document_bytes = word.render(_model(lang="vi", charts=(model.Figure(png, "R theo vùng"),)))
+    doc = docx.Document(io.BytesIO(document_bytes))
+    frame = doc.tables[0]
+    assert frame.cell(0, 0).text.splitlines() == ["UBND TỈNH ĐỒNG THÁP",
+                                                  "SỞ KHOA HỌC VÀ CÔNG NGHỆ"]
+    assert frame.cell(0, 1).text.splitlines() == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                                                  "Độc lập - Tự do - Hạnh phúc"]
+    assert frame.cell(1, 0).text == "Số:       /BC-SKHCN"
+    assert frame.cell(1, 1).text == "Đồng Tháp, ngày 05 tháng 02 năm 2026"
+    texts = [p.text for p in doc.paragraphs]
+    assert "BÁO CÁO" in texts and "Các chỉ tiêu bưu chính, viễn thông năm 2025" in texts
+    assert "Hình 1. R theo vùng" in texts
+    section = doc.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    assert round(section.left_margin.mm) == 30 and round(section.right_margin.mm) == 15
+    assert section.different_first_page_header_footer
+    assert "PAGE" in section.header._element.xml
+    assert doc.styles["Normal"].font.name == "Times New Roman"
+    assert len(doc.inline_shapes) == 1
 
 
 def test_assumptions_say_when_the_population_year_is_unknown(make_workspace) -> None:

@@ -8,8 +8,8 @@ import io
 import pandas as pd
 
 
-def bar_chart(table: pd.DataFrame, label: str, value: str, title: str) -> str:
-    """A horizontal bar chart as a ``data:image/png;base64`` URI (no file written).
+def bar_chart(table: pd.DataFrame, label: str, value: str, title: str) -> bytes:
+    """A horizontal bar chart as PNG bytes (no file written).
 
     Parameters
     ----------
@@ -34,4 +34,9 @@ def bar_chart(table: pd.DataFrame, label: str, value: str, title: str) -> str:
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return buffer.getvalue()
+
+
+def data_uri(png: bytes) -> str:
+    """A PNG as a ``data:image/png;base64`` URI, for a self-contained page."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")

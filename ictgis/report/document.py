@@ -5,7 +5,6 @@ Every text comes from the catalogue (domain ``report``) in the language in force
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -14,9 +13,11 @@ import pandas as pd
 from ictgis import report
 from ictgis.i18n import ids, labels, number, t
 from ictgis.report.charts import bar_chart
+from ictgis.report.model import Figure
 
 if TYPE_CHECKING:
     from ictgis.config import Config
+    from ictgis.report.model import ReportModel
 
 #: Columns of the level tables and their decimals (None: text); headers are
 #: ``report.column.<column>``.
@@ -78,23 +79,24 @@ def sections(tables: Mapping[str, Mapping[str, pd.DataFrame]]) -> list[dict[str,
     return out
 
 
-def charts(stats: Mapping[str, pd.DataFrame]) -> list[tuple[str, str]]:
-    """``(data URI, alt text)`` of the bar charts of R and mast density by region and district."""
+def charts(stats: Mapping[str, pd.DataFrame]) -> list[Figure]:
+    """The bar charts of R and mast density by region and district."""
     found = []
     for lvl in ("region", "district"):
         if lvl in stats:
             for column, title in (("radius_km", t("report.radius_chart")),
                                   ("masts_per_100km2", t("report.density_chart"))):
                 if column in stats[lvl]:
-                    found.append((bar_chart(stats[lvl], lvl, column, title),
-                                  f"{title} – {t('report.chart_by.' + lvl)}"))
+                    found.append(Figure(bar_chart(stats[lvl], lvl, column, title),
+                                        f"{title} – {t('report.chart_by.' + lvl)}"))
     return found
 
 
-def images(pngs: list[tuple[str, bytes]]) -> list[tuple[str, str]]:
-    """``(data URI, name)`` of PNG images."""
-    return [("data:image/png;base64," + base64.b64encode(data).decode("ascii"), name)
-            for name, data in pngs]
+def maps(pngs: list[tuple[str, bytes]]) -> list[Figure]:
+    """The static maps (``static_radius``, ``static_coverage``) with their captions."""
+    captions = labels("report.map")
+    return [Figure(data, captions.get(stem.removeprefix("static_"), stem))
+            for stem, data in pngs]
 
 
 def problem_counts(problems: pd.DataFrame | None) -> list[tuple[str, int]]:
@@ -141,3 +143,20 @@ def headline_sheet(head: pd.DataFrame) -> pd.DataFrame:
 def page_text() -> dict[str, str]:
     """The fixed texts of the page template (``t.<name>``)."""
     return labels("report")
+
+
+def render_html(model: ReportModel) -> str:
+    """The page of a report model (self-contained: images as data URIs, text escaped)."""
+    from ictgis import report
+    from ictgis.report.charts import data_uri
+
+    context = {
+        "lang": model.lang, "t": page_text(), "province": model.province,
+        "synthetic": model.synthetic, "headline": model.headline.to_dict("records"),
+        "compare": model.compare, "narrative": model.narrative, "meta": model.meta,
+        "subject": model.subject, "tables": model.sections,
+        "charts": [(data_uri(f.png), f.caption) for f in model.charts],
+        "maps": [(data_uri(f.png), f.caption) for f in model.maps],
+        "problems": model.problems, "assumptions": model.assumptions,
+    }
+    return report.render_html(context)

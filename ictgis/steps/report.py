@@ -14,6 +14,7 @@ from ictgis.steps import StepContext, output_title
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ictgis.report.model import ReportModel
     from ictgis.workspace import Workspace
 
 NAME = "report"
@@ -22,9 +23,11 @@ NEEDS_BTS = False
 
 @dataclass(frozen=True)
 class ReportResult:
-    """The page and the workbook's sheets (with their number formats)."""
+    """The report model, its page, its Word document and the workbook's sheets."""
 
+    model: ReportModel
     html: str
+    docx: bytes
     sheets: Mapping[str, pd.DataFrame]
     number_formats: Mapping[str, str]
     title: str
@@ -45,7 +48,7 @@ def compute(ws: Workspace, ctx: StepContext, *, compare: Path | None = None,
 
     from ictgis import report
     from ictgis.i18n import t
-    from ictgis.report import document
+    from ictgis.report import document, model, word
 
     tables = ctx.outputs.tables()
     if outputs.STATS not in tables:
@@ -66,29 +69,30 @@ def compute(ws: Workspace, ctx: StepContext, *, compare: Path | None = None,
         raise ConfigError(f"{config.path.name}: {exc}") from None
     title = output_title(config)
     area_sources = sorted(set(ws.communes.get("area_source", pd.Series(["computed"]))))
-    context = {
-        "lang": ctx.lang, "t": document.page_text(), "province": title,
-        "synthetic": config.synthetic, "headline": head.to_dict("records"),
-        "compare": previous is not None, "tables": document.sections(tables),
-        "charts": document.charts(tables[outputs.STATS]),
-        "maps": document.images(ctx.outputs.static_maps()),
-        "problems": document.problem_counts(ctx.outputs.problems()),
-        "assumptions": document.assumptions(config, area_sources),
-    }
+    the_report = model.ReportModel(
+        lang=ctx.lang, title=t("report.title"), province=title, synthetic=config.synthetic,
+        meta=model.default_meta(config.province), headline=head, compare=previous is not None,
+        narrative=model.narrative(tables), sections=tuple(document.sections(tables)),
+        charts=tuple(document.charts(tables[outputs.STATS])),
+        maps=tuple(document.maps(ctx.outputs.static_maps())),
+        problems=tuple(document.problem_counts(ctx.outputs.problems())),
+        assumptions=tuple(document.assumptions(config, area_sources)))
     sheets = {t("report.sheet.headline"): document.headline_sheet(head),
               **{f"stats_{k}": v for k, v in tables[outputs.STATS].items()},
               **{f"coverage_{k}": v for k, v in tables.get(outputs.COVERAGE, {}).items()}}
     number_formats: dict[str, str] = {
         t("report.value"): "#,##0.00", t("report.target"): "#,##0.00", t("report.pct"): "0.0",
         t("report.previous"): "#,##0.00", t("report.change"): "#,##0.00"}
-    return ReportResult(report.render_html(context), sheets, number_formats, title)
+    return ReportResult(the_report, document.render_html(the_report), word.render(the_report),
+                        sheets, number_formats, title)
 
 
 def write(result: ReportResult, ctx: StepContext) -> list[Path]:
-    """Write ``report.html`` and ``report.xlsx``."""
+    """Write ``report.html``, ``report.docx`` and ``report.xlsx``."""
     from ictgis import io
 
     io.write_text(ctx.outputs.report_html, result.html)
+    io.write_bytes(ctx.outputs.report_docx, result.docx)
     io.write_xlsx(result.sheets, ctx.outputs.report_xlsx, title=result.title,
                   formats=result.number_formats)
-    return [ctx.outputs.report_html, ctx.outputs.report_xlsx]
+    return [ctx.outputs.report_html, ctx.outputs.report_docx, ctx.outputs.report_xlsx]

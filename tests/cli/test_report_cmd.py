@@ -167,3 +167,24 @@ def test_report_opens_offline_in_a_real_browser(demo: Path) -> None:
     assert errors == [] and outside == []
     assert len(images) >= 4 and all(done and width > 0 for done, width in images)
     assert "Báo cáo" in title
+
+
+def test_word_report_has_the_figures_of_the_page(demo: Path) -> None:
+    import docx
+
+    outputs = demo / "outputs"
+    doc = docx.Document(str(outputs / "report.docx"))
+    html = (outputs / "report.html").read_text(encoding="utf-8")
+    headline = _headline(html)
+    table = next(t for t in doc.tables if t.cell(0, 0).text == "Chỉ tiêu")
+    word_rows = {row.cells[0].text: [c.text for c in row.cells] for row in table.rows[1:]}
+    page_rows = {re.sub(r"<[^>]+>", "", cells[0]): cells for cells in
+                 (c for _v, c in headline.values())}
+    assert word_rows.keys() == page_rows.keys() and len(word_rows) >= 10
+    for name, cells in page_rows.items():  # value, plan and % achieved, as printed
+        assert word_rows[name][2:] == [re.sub(r"<[^>]+>", "", c) for c in cells[2:]], name
+    body = "\n".join(p.text for p in doc.paragraphs)
+    radius = pd.read_csv(outputs / "stats" / "province.csv", encoding="utf-8-sig")["radius_km"]
+    assert f"Bán kính phục vụ bình quân đạt {fmt(radius.iloc[0], 2)} km/điểm phục vụ" in body
+    assert f"Bán kính phục vụ bình quân đạt {fmt(radius.iloc[0], 2)}" in html
+    assert len(doc.inline_shapes) >= 4  # the charts and the static maps
