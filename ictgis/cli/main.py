@@ -104,6 +104,7 @@ def os_error_message(exc: OSError) -> str:
     return t("cli.os_error", path=path, problem=problem) if path else t("cli.os_error_nopath",
                                                                          problem=problem)
 
+
 class Failure(click.ClickException):
     """Exit 1 with one line, ``Lỗi: ...`` / ``Error: ...`` in the command's language.
 
@@ -138,30 +139,59 @@ class Console:
             click.echo(text, err=True)
 
     def progress(self) -> Callable[[str, str], None] | None:
-        """A ``progress(step, detail)`` callback that shows progress on a terminal, or None."""
+        """A ``progress(step, detail)`` callback that shows progress on a terminal, or None.
+
+        A detail that counts (a catalogue message with ``done`` and ``total``, such as the
+        coverage tiles) is drawn as a bar that redraws itself on one line.
+        """
         if self.quiet or not sys.stderr.isatty():
             return None
+        return ProgressLine()
 
-        def show(step: str, detail: str) -> None:
-            from ictgis.i18n import t
 
-            click.echo(t("cli.step_detail", detail=detail) if detail
-                       else t("cli.step_started", step=step), err=True)
+class ProgressLine:
+    """Progress on a terminal: a line per step, a bar for counted work (stderr)."""
 
-        return show
+    WIDTH = 30
+
+    def __init__(self) -> None:
+        self.open_bar = False
+
+    def __call__(self, step: str, detail: str) -> None:
+        """Show that ``step`` started (empty ``detail``) or how it advances."""
+        from ictgis.i18n import t
+
+        params = getattr(detail, "params", {})
+        done, total = params.get("done"), params.get("total")
+        if detail and isinstance(done, int) and isinstance(total, int) and total > 0:
+            filled = round(self.WIDTH * done / total)
+            bar = "█" * filled + "·" * (self.WIDTH - filled)
+            click.echo(f"\r  {bar} {t('cli.step_detail', detail=detail).strip()}", err=True,
+                       nl=done >= total)
+            self.open_bar = done < total
+            return
+        if self.open_bar:
+            click.echo(err=True)
+            self.open_bar = False
+        click.echo(t("cli.step_detail", detail=detail) if detail
+                   else t("cli.step_started", step=step), err=True)
 
 
 @click.group(cls=IctgisGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-v", "--verbose", count=True, help="More log output (repeatable).")
+@click.option("-v", "--verbose", count=True, help="More of ictgis's own log (repeatable).")
+@click.option("--debug", is_flag=True,
+              help="Everything: the libraries' debug log and the traceback of an error.")
 @click.version_option(__version__, prog_name="ictgis")
-def main(verbose: int) -> None:
+def main(verbose: int, debug: bool) -> None:
     """Telecom-infrastructure GIS for provincial planners.
 
     Postal and telecom indicators by commune, district, urban/rural zone and economic region,
     from a workspace folder described by its ictgis.toml.
     """
-    logging.basicConfig(level=max(10, 30 - 10 * verbose), stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s", force=True)
+    if not debug:  # the libraries stay quiet; -v and -vv show ictgis's own log
+        logging.getLogger("ictgis").setLevel(max(10, 30 - 10 * verbose))
     sys.unraisablehook = _quiet_unraisable
 
 
@@ -173,6 +203,10 @@ def _quiet_unraisable(unraisable: Any) -> None:
     """
     logger.debug("ignored in %r: %s", unraisable.object, unraisable.exc_value,
                  exc_info=(unraisable.exc_type, unraisable.exc_value, unraisable.exc_traceback))
+
+
+#: Problems printed one per line when a command loads a workspace; the rest are counted.
+SHOWN_PROBLEMS = 5
 
 
 def load_checked(workspace: Path, console: Console, *, strict: bool = False) -> Workspace:
@@ -190,14 +224,16 @@ def load_checked(workspace: Path, console: Console, *, strict: bool = False) -> 
     ws = pipeline.load(workspace, strict=strict,
                        progress=(lambda detail: show("validate", detail)) if show else None)
     found = ws.problems
-    shown = 10
     severity = labels("problems.severity")
-    for _, row in found.head(shown).iterrows():
+    for _, row in found.head(SHOWN_PROBLEMS).iterrows():
         console.warn(t("cli.problem", severity=severity.get(row["severity"], row["severity"]),
                        problem=validate.format_problem(row)))
-    if len(found) > shown:
+    if len(found) > SHOWN_PROBLEMS:
+        counts = found["severity"].value_counts()
         where = Path("outputs") / outputs.REJECTS / outputs.PROBLEMS_CSV
-        console.warn(t("cli.more_problems", n=len(found) - shown, path=where.as_posix()))
+        console.warn(t("cli.problems_total", counts=", ".join(
+            t("cli.count", n=n, what=severity.get(s, s)) for s, n in counts.items()),
+            path=where.as_posix()))
     return ws
 
 
