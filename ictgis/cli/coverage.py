@@ -9,14 +9,7 @@ import click
 
 from ictgis import outputs
 from ictgis.cli.main import Console, echo_rejects, echo_written, run_steps
-from ictgis.cli.options import (
-    format_opt,
-    lang_opt,
-    out_opt,
-    quiet_opt,
-    strict_opt,
-    workspace_opt,
-)
+from ictgis.cli.options import workspace_options
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,12 +42,7 @@ def format_coverage(province: pd.DataFrame, gaps: pd.DataFrame, techs: list[str]
 
 
 @click.command("coverage", short_help="Coverage rasters and the population they cover.")
-@workspace_opt
-@out_opt
-@format_opt
-@lang_opt
-@strict_opt
-@quiet_opt
+@workspace_options(formats=True)
 def command(workspace: Path, out: Path | None, formats: tuple[str, ...], lang: str,
             strict: bool, quiet: bool) -> None:
     """Model radio coverage of every operator and technology and the population covered.

@@ -9,7 +9,7 @@ import click
 
 from ictgis import outputs
 from ictgis.cli.main import Console, echo_rejects, echo_written, run_steps
-from ictgis.cli.options import lang_opt, out_opt, quiet_opt, strict_opt, workspace_opt
+from ictgis.cli.options import workspace_options
 from ictgis.steps.maps import INDICATORS, SCHEMES
 
 if TYPE_CHECKING:
@@ -27,17 +27,13 @@ def _tiles(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
 
 
 @click.command("map", short_help="Offline HTML maps and static PNG maps.")
-@workspace_opt
-@out_opt
+@workspace_options()
 @click.option("--indicator", type=click.Choice(INDICATORS), default="radius_km",
               show_default=True, help="Commune indicator of the choropleth.")
 @click.option("--scheme", type=click.Choice(SCHEMES), default="quantiles",
               show_default=True, help="Classes of the choropleth.")
 @click.option("--tiles", default="none", show_default=True, callback=_tiles, metavar="none|osm|URL",
               help="Base tiles: none (works with no network), osm, or a {z}/{x}/{y} URL.")
-@lang_opt
-@strict_opt
-@quiet_opt
 def command(workspace: Path, out: Path | None, indicator: str, scheme: str, tiles: str,
             lang: str, strict: bool, quiet: bool) -> None:
     """Write interactive maps of the province and of each region, and static PNG maps.

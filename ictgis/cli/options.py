@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from ictgis.io.formats import OUTPUT_FORMATS
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _existing(_ctx: click.Context, param: click.Parameter, value: Path) -> Path:
@@ -65,3 +69,19 @@ lang_opt = click.option(
     envvar="ICTGIS_LANG", callback=_lang, is_eager=True,
     help="Language of messages and outputs (also from ICTGIS_LANG).",
 )
+
+
+def workspace_options(*, formats: bool = False, strict: bool = True) -> Callable[[F], F]:
+    """The options of every command that works on a workspace, in one order.
+
+    ``-w/--workspace``, ``--out``, (``--format``,) ``--lang``, (``--strict``,) ``-q/--quiet``.
+    """
+    chosen = [workspace_opt, out_opt, *([format_opt] if formats else []), lang_opt,
+              *([strict_opt] if strict else []), quiet_opt]
+
+    def apply(function: F) -> F:
+        for option in reversed(chosen):
+            function = option(function)
+        return function
+
+    return apply

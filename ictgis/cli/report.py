@@ -7,16 +7,13 @@ from pathlib import Path
 import click
 
 from ictgis.cli.main import Console, echo_written, run_steps
-from ictgis.cli.options import lang_opt, out_opt, quiet_opt, workspace_opt
+from ictgis.cli.options import workspace_options
 
 
 @click.command("report", short_help="The yearly report (HTML and XLSX) from the outputs.")
-@workspace_opt
-@out_opt
-@lang_opt
+@workspace_options(strict=False)
 @click.option("--compare", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=None, help="A previous year's outputs folder: show the change.")
-@quiet_opt
 def command(workspace: Path, out: Path | None, lang: str, compare: Path | None,
             quiet: bool) -> None:
     """Write OUT/report.html and OUT/report.xlsx ("Biểu số 1") from the outputs of the steps.

@@ -9,21 +9,16 @@ import click
 from ictgis.cli.coverage import echo_coverage
 from ictgis.cli.main import Console, echo_rejects, echo_written, run_steps
 from ictgis.cli.map import echo_maps
-from ictgis.cli.options import format_opt, lang_opt, out_opt, quiet_opt, strict_opt, workspace_opt
+from ictgis.cli.options import workspace_options
 from ictgis.cli.siting import format_siting
 from ictgis.cli.stats import format_summary
 from ictgis.steps import STEPS
 
 
 @click.command("run", short_help="Every step for a workspace, and a manifest.")
-@workspace_opt
-@out_opt
-@format_opt
-@lang_opt
+@workspace_options(formats=True)
 @click.option("--skip", multiple=True, type=click.Choice(STEPS),
               help="Leave a step out (repeatable).")
-@strict_opt
-@quiet_opt
 def command(workspace: Path, out: Path | None, formats: tuple[str, ...], lang: str,
             skip: tuple[str, ...], strict: bool, quiet: bool) -> None:
     """Run every step for a workspace: validate, stats, siting, coverage, maps, report.

@@ -10,7 +10,7 @@ import click
 
 from ictgis import outputs
 from ictgis.cli.main import Console, echo_rejects, echo_written, run_steps
-from ictgis.cli.options import lang_opt, out_opt, quiet_opt, strict_opt, workspace_opt
+from ictgis.cli.options import workspace_options
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,13 +41,9 @@ def format_siting(tables: Mapping[str, pd.DataFrame], verdicts: pd.DataFrame | N
 
 
 @click.command("siting", short_help="Check BTS masts and proposals against the plan.")
-@workspace_opt
-@out_opt
+@workspace_options()
 @click.option("--proposals", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="A file of proposed new masts to approve, co-locate or refuse.")
-@lang_opt
-@strict_opt
-@quiet_opt
 def command(workspace: Path, out: Path | None, proposals: Path | None, lang: str, strict: bool,
             quiet: bool) -> None:
     """Check every BTS mast against the passive-infrastructure plan and write OUT/siting/.

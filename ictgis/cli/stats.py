@@ -10,14 +10,7 @@ import click
 
 from ictgis import outputs
 from ictgis.cli.main import Console, echo_rejects, echo_written, run_steps
-from ictgis.cli.options import (
-    format_opt,
-    lang_opt,
-    out_opt,
-    quiet_opt,
-    strict_opt,
-    workspace_opt,
-)
+from ictgis.cli.options import workspace_options
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,12 +35,7 @@ def format_summary(tables: Mapping[str, pd.DataFrame]) -> str:
 
 
 @click.command("stats", short_help="Postal and telecom indicators at every level.")
-@workspace_opt
-@out_opt
-@format_opt
-@lang_opt
-@strict_opt
-@quiet_opt
+@workspace_options(formats=True)
 def command(workspace: Path, out: Path | None, formats: tuple[str, ...], lang: str,
             strict: bool, quiet: bool) -> None:
     """Compute postal and telecom indicators at every level and write them to OUT/stats/.

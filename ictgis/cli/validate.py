@@ -7,15 +7,11 @@ from pathlib import Path
 import click
 
 from ictgis.cli.main import Console, load_checked
-from ictgis.cli.options import lang_opt, out_opt, quiet_opt, strict_opt, workspace_opt
+from ictgis.cli.options import workspace_options
 
 
 @click.command("validate", short_help="Check a workspace's layers and list their problems.")
-@workspace_opt
-@out_opt
-@lang_opt
-@strict_opt
-@quiet_opt
+@workspace_options()
 def command(workspace: Path, out: Path | None, lang: str, strict: bool, quiet: bool) -> None:
     """Read every layer of a workspace and report what cannot be used.
 
