@@ -310,14 +310,22 @@ def _check_communes_crs(raw: gpd.GeoDataFrame, config: Config) -> None:
     tried = [c for c in crs_.candidates() if not c.equals(raw.crs)]
     fit = crs_.best_fit(tried, _score, minimum=0.5)
     params: dict[str, Any] = {"declared": crs_.label(raw.crs), "config": CONFIG_NAME,
-              "x": f"{np.nanmin(sample[:, 0]):.6g}–{np.nanmax(sample[:, 0]):.6g}",
-              "y": f"{np.nanmin(sample[:, 1]):.6g}–{np.nanmax(sample[:, 1]):.6g}"}
+              "x": _span(sample[:, 0]), "y": _span(sample[:, 1])}
     if fit is not None:
         msg = t("errors.crs.communes_look_like", suggested=crs_.label(fit), code=crs_.code(fit),
                 **params)
     else:
         msg = t("errors.crs.communes_impossible", **params)
     raise DataError(msg, file=cfg.label)
+
+
+def _span(values: np.ndarray) -> str:
+    """``590000–620000`` or ``106.574–106.848``: the range of coordinates, as read."""
+    finite = values[np.isfinite(values)]
+    if not len(finite):
+        return "?"
+    low, high = finite.min(), finite.max()
+    return "–".join(f"{v:.0f}" if abs(v) >= 1e4 else f"{v:.6g}" for v in (low, high))
 
 
 def _reference_points(config: Config) -> np.ndarray | None:
