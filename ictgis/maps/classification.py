@@ -147,8 +147,10 @@ def class_labels(breaks: Sequence[float] | np.ndarray, minimum: float, *, decima
     ['1.0 – 2.0 km', '2.0 – 4.5 km']
     >>> class_labels([2.0, 4.5], 1.0, decimals=1, units="km", lang="vi")
     ['1,0 – 2,0 km', '2,0 – 4,5 km']
+    >>> class_labels([], float("nan"), decimals=1, lang="en")
+    []
     """
-    lows = [minimum, *list(breaks)[:-1]]
+    lows = [minimum, *list(breaks)][:len(breaks)]  # no breaks (no value): no class
     suffix = f" {units}" if units else ""
     # more decimals when limits close together would print alike (99.95 and 100.0)
     shown = decimals

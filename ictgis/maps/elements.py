@@ -11,9 +11,9 @@ import html
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
@@ -66,13 +66,29 @@ class PageScript(MacroElement):
         self.text_js = js_json({key: text[key] for key in JS_LABELS})
 
 
+class _Text(Element):
+    """Text put into the page as it is (branca compiles an Element's text as a template)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        """The text."""
+        return self.text
+
+
 class DataLayer(JSCSSMixin, Layer):
-    """A layer built in the browser by ``ictgis.<factory>(map, data, options)``."""
+    """A layer built in the browser by ``ictgis.<factory>(map, data, options)``.
+
+    The data (megabytes for a large layer) joins the page script after the template is
+    rendered: branca would compile it as a Jinja template, which takes seconds.
+    """
 
     _template = Template("""
         {% macro script(this, kwargs) %}
             var {{ this.get_name() }} = ictgis.{{ this.factory }}(
-                {{ this._parent.get_name() }}, {{ this.data_js }}, {{ this.options_js }});
+                {{ this._parent.get_name() }}, @DATA@, {{ this.options_js }});
         {% endmacro %}
     """)
 
@@ -84,6 +100,15 @@ class DataLayer(JSCSSMixin, Layer):
         self.data_js = data_js
         self.options_js = js_json(dict(options))
         self.default_js, self.default_css = list(assets[0]), list(assets[1])
+
+    # branca's own MacroElement.render returns None though its base Element.render says -> str
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
+        """Render, then put the data in the rendered script (as it is, not as a template)."""
+        super().render(**kwargs)
+        scripts = cast(Figure, self.get_root()).script
+        script = scripts._children[self.get_name()]
+        scripts._children[self.get_name()] = _Text(
+            str(script._template_str).replace("@DATA@", self.data_js, 1))
 
 
 class CommuneSearch(JSCSSMixin, MacroElement):

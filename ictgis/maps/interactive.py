@@ -19,17 +19,25 @@ from ictgis.maps.labels import labels_for
 from ictgis.maps.layers import (
     commune_layer,
     coverage_layers,
+    finding_count_layer,
     findings_layer,
     outline_layer,
     planned_layer,
     post_layers,
     simplify_polygons,
+    site_count_layer,
     site_layer,
     to_lonlat,
     zone_layer,
 )
 from ictgis.maps.offline import MAX_ZOOM, render_html, tile_layer
 from ictgis.maps.styles import INDICATORS
+
+#: Above this many BTS sites a map shows counts per commune instead of every site (an
+#: ``index.html`` stays under 8 MB; 50,000 sites one by one make about 3 MB).
+MAX_SITES = 50_000
+#: Above this many siting findings a map shows counts per commune and severity instead.
+MAX_FINDINGS = 5_000
 
 
 def _title_html(data: MapData, classes: Classes, nav: Sequence[tuple[str, str]]) -> str:
@@ -46,6 +54,17 @@ def _title_html(data: MapData, classes: Classes, nav: Sequence[tuple[str, str]])
     return "".join(parts)
 
 
+def _absent(data: MapData, *, first: int) -> list[str]:
+    """Legend sections (numbered from ``first``) of the layers with nothing to show."""
+    t = labels_for()
+    layers = ((data.post_offices, t["postal_points"]), (data.bts, t["bts_sites"]),
+              (data.zones, t["zones"]), (data.planned_sites, t["planned"]),
+              (data.findings, t["site_findings"]))
+    note = t["empty_layer"].format(file=f"{outputs.REJECTS}/{outputs.PROBLEMS_CSV}")
+    empty = [name for layer, name in layers if layer is not None and layer.empty]
+    return [legend_section(f"s{first + k}", name, [], note) for k, name in enumerate(empty)]
+
+
 def _require_indicator(data: MapData, indicator: str) -> None:
     if indicator not in INDICATORS:
         msg = i18n.t("maps.error.indicator", name=repr(indicator), choices=", ".join(INDICATORS))
@@ -58,14 +77,21 @@ def _require_indicator(data: MapData, indicator: str) -> None:
 
 def build_map(data: MapData, *, indicator: str = "radius_km", scheme: str = "quantiles",
               k: int = 5, tiles: str = "none", classes: Classes | None = None,
-              nav: Sequence[tuple[str, str]] = (), lang: str | None = None) -> folium.Map:
+              nav: Sequence[tuple[str, str]] = (), lang: str | None = None,
+              max_sites: int = MAX_SITES, max_findings: int = MAX_FINDINGS) -> folium.Map:
     """Build the interactive map of a province (or of one region).
 
     Layers, each in the layer control, left out when their data is absent: the commune
     choropleth of ``indicator`` (searchable by name), district and region outlines with
     labels, postal points by type, BTS sites by operator (clustered), plan zones, planned
     sites, siting findings, and a coverage overlay per technology. A legend states the
-    indicator, its units and class limits; scale bar and full screen control.
+    indicator, its units and class limits; scale bar and full screen control. A layer
+    that is configured but has nothing to show (every row rejected, or none in the region)
+    is left out and the legend says so.
+
+    Scale: more than ``max_sites`` sites are shown as counts per commune, more than
+    ``max_findings`` findings as counts per commune and severity (the site popups then
+    list no findings); the legend says so.
 
     Parameters
     ----------
@@ -85,6 +111,9 @@ def build_map(data: MapData, *, indicator: str = "radius_km", scheme: str = "qua
         Language of every label and number: ``vi`` or ``en`` (default: the language in
         force, :func:`ictgis.i18n.current`); ``classes`` carry their own (indicator label,
         units, class limits).
+    max_sites, max_findings
+        Largest number of sites and findings drawn one by one (:data:`MAX_SITES`,
+        :data:`MAX_FINDINGS`).
 
     Raises
     ------
@@ -96,12 +125,13 @@ def build_map(data: MapData, *, indicator: str = "radius_km", scheme: str = "qua
     labels_for(lang)  # a known language
     with i18n.language(lang) as chosen:
         return _build_map(data, indicator=indicator, scheme=scheme, k=k, tiles=tiles,
-                          classes=classes, nav=nav, lang=chosen)
+                          classes=classes, nav=nav, lang=chosen, max_sites=max_sites,
+                          max_findings=max_findings)
 
 
 def _build_map(data: MapData, *, indicator: str, scheme: str, k: int, tiles: str,
-               classes: Classes | None, nav: Sequence[tuple[str, str]], lang: str
-               ) -> folium.Map:
+               classes: Classes | None, nav: Sequence[tuple[str, str]], lang: str,
+               max_sites: int, max_findings: int) -> folium.Map:
     """:func:`build_map` in the language in force, ``lang``."""
     from babel.numbers import get_decimal_symbol
     from folium.plugins import Fullscreen
@@ -122,7 +152,9 @@ def _build_map(data: MapData, *, indicator: str, scheme: str, k: int, tiles: str
     n_bts = 0 if data.bts is None else len(data.bts)
     m.add_child(PageScript({"bts": n_bts, "indicator": indicator, "synthetic": data.synthetic,
                             "region": data.region, "lang": lang,
-                            "decimal": get_decimal_symbol(i18n.LOCALES[lang])}, t))
+                            "decimal": get_decimal_symbol(i18n.LOCALES[lang])},
+                           {**t, "findings_omitted": t["findings_omitted"].format(
+                               file=f"{outputs.SITING}/{outputs.FINDINGS_CSV}")}))
     m.fit_bounds([[south, west], [north, east]])  # before the clusters load (markercluster)
     if base_tiles is not None:
         m.add_child(base_tiles)
@@ -152,10 +184,18 @@ def _build_map(data: MapData, *, indicator: str, scheme: str, k: int, tiles: str
                                       [row for _, row in posts]), None))
     if data.planned_sites is not None and len(data.planned_sites):
         add(*planned_layer(data.planned_sites))
-    if data.findings is not None and len(data.findings):
+    many_findings = data.findings is not None and len(data.findings) > max_findings
+    if many_findings:
+        add(*finding_count_layer(data.findings, data.communes, limit=max_findings,
+                                 file=f"{outputs.SITING}/{outputs.FINDINGS_CSV}"))
+    elif data.findings is not None and len(data.findings):
         add(*findings_layer(data.findings, data.links))
-    if data.bts is not None and len(data.bts):
-        add(*site_layer(data.bts, data.findings, names))
+    if data.bts is not None and len(data.bts) > max_sites:
+        add(*site_count_layer(data.bts, data.communes, limit=max_sites))
+    elif data.bts is not None and len(data.bts):
+        add(*site_layer(data.bts, None if many_findings else data.findings, names,
+                        findings_omitted=many_findings))
+    legend += [(section, None) for section in _absent(data, first=len(legend))]
     for overlay, section in coverage_layers(data.coverage, (west, south, east, north)):
         add(overlay, section)
     if data.synthetic:
@@ -171,11 +211,13 @@ def _build_map(data: MapData, *, indicator: str, scheme: str, k: int, tiles: str
 
 def map_pages(data: MapData, *, indicator: str = "radius_km", scheme: str = "quantiles",
               k: int = 5, tiles: str = "none", lang: str | None = None,
-              progress: Callable[[str], None] | None = None) -> dict[str, str]:
+              progress: Callable[[str], None] | None = None, max_sites: int = MAX_SITES,
+              max_findings: int = MAX_FINDINGS) -> dict[str, str]:
     """HTML of ``index.html`` (the province) and ``region_<slug>.html`` per region.
 
     Region maps use the province's classes, so colours compare across maps. ``lang``: the
     language of the labels and numbers, ``vi`` or ``en`` (default: the language in force).
+    ``max_sites``, ``max_findings``: as in :func:`build_map`, for each page.
     """
     labels_for(lang)  # a known language
     with i18n.language(lang):
@@ -188,12 +230,14 @@ def map_pages(data: MapData, *, indicator: str = "radius_km", scheme: str = "qua
         pages = {}
         if progress:
             progress(i18n.t("maps.progress.province"))
-        pages[outputs.MAP_INDEX] = render_html(build_map(data, indicator=indicator, tiles=tiles,
-                                                    classes=classes, nav=nav))
+        pages[outputs.MAP_INDEX] = render_html(build_map(
+            data, indicator=indicator, tiles=tiles, classes=classes, nav=nav,
+            max_sites=max_sites, max_findings=max_findings))
         for name in names:
             if progress:
                 progress(i18n.t("maps.progress.region", region=name))
             part = region_data(data, name)
-            pages[files[name]] = render_html(build_map(part, indicator=indicator, tiles=tiles,
-                                                       classes=classes, nav=nav))
+            pages[files[name]] = render_html(build_map(
+                part, indicator=indicator, tiles=tiles, classes=classes, nav=nav,
+                max_sites=max_sites, max_findings=max_findings))
     return pages

@@ -287,12 +287,18 @@ def _finding_lines(findings: pd.DataFrame) -> pd.Series:
 
 
 def site_layer(bts: gpd.GeoDataFrame, findings: gpd.GeoDataFrame | None,
-               commune_names: Mapping[str, str]) -> tuple[DataLayer, str]:
-    """The BTS sites (:func:`site_columns`, clustered in the browser) and their legend."""
+               commune_names: Mapping[str, str], *, findings_omitted: bool = False
+               ) -> tuple[DataLayer, str]:
+    """The BTS sites (:func:`site_columns`, clustered in the browser) and their legend.
+
+    ``findings_omitted``: the findings are too many to list in the site popups (which then
+    say where they are instead of "none").
+    """
     from folium.plugins import MarkerCluster
 
     t = labels_for()
     columns = site_columns(bts, findings=findings, commune_names=commune_names)
+    columns["findingsOmitted"] = findings_omitted
     layer = DataLayer("sites", js_json(columns), {"key": "bts"},
                       name=t["bts_layer"].format(n=i18n.number(len(bts), 0)),
                       assets=(MarkerCluster.default_js, MarkerCluster.default_css))
@@ -422,3 +428,101 @@ def coverage_layers(coverage: Mapping[str, CoverageRaster],
         out.append((layer, legend_section("{sid}", t["signal_legend"].format(tech=tech),
                                           rows, note)))
     return out
+
+
+#: Colour of the per-commune site counts (a layer of sites too many to draw one by one).
+COUNT_COLOR = "#31688e"
+
+
+def _commune_points(communes: gpd.GeoDataFrame, codes: np.ndarray) -> gpd.GeoDataFrame:
+    """A point inside each commune of ``codes`` (working CRS), with ``code`` and ``name``."""
+    where = pd.Index(communes["code"].astype(str)).get_indexer(codes)
+    c = communes.iloc[where]
+    return gpd.GeoDataFrame({"code": codes, "name": c["name"].astype(str).to_numpy()},
+                            geometry=shapely.point_on_surface(c.geometry.array),
+                            crs=communes.crs)
+
+
+def _count_radius(counts: np.ndarray) -> list[float | None]:
+    """Circle radii (px) whose areas grow with the counts: 4 px .. 18 px for the largest."""
+    top = max(float(np.max(counts)), 1.0) if len(counts) else 1.0
+    return _rounded(4.0 + 14.0 * np.sqrt(np.asarray(counts, float) / top), 1)
+
+
+def site_count_layer(bts: gpd.GeoDataFrame, communes: gpd.GeoDataFrame, *, limit: int
+                     ) -> tuple[DataLayer, str]:
+    """BTS sites as counts per commune (a circle each, operators in the popup) and legend.
+
+    For a layer of more than ``limit`` sites, too many to draw and send one by one: the
+    legend says so. Sites without a commune are counted in the total, not drawn.
+    """
+    t = labels_for()
+    n = len(bts)
+    ops = bts["operators"] if "operators" in bts else pd.Series([()] * n, index=bts.index)
+    op_code, op_tuples = pd.factorize(ops.to_numpy(dtype=object))
+    op_names = [", ".join(o) if isinstance(o, tuple | list) else str(o) for o in op_tuples]
+    commune = (bts["commune"].astype("string") if "commune" in bts
+               else pd.Series(pd.NA, index=bts.index, dtype="string"))
+    cm_code, cm_uniques = pd.factorize(commune, use_na_sentinel=True)
+    keep = cm_code >= 0
+    table = np.zeros((len(cm_uniques), max(len(op_names), 1)), dtype=np.int64)
+    np.add.at(table, (cm_code[keep], op_code[keep]), 1)
+    points = _commune_points(communes, np.asarray(cm_uniques, dtype=str))
+    total = table.sum(axis=1)
+    props: dict[str, Sequence[object]] = {"name": points["name"].tolist(),
+                                          "sites": _numbers(pd.Series(total), 0),
+                                          "_r": _count_radius(total)}
+    fields = [["sites", t["sites_in_commune"]]]
+    for k in np.argsort(-table.sum(axis=0), kind="stable")[:len(op_names)]:
+        props[f"op{k}"] = [None if v == 0 else i18n.number(v, 0) for v in table[:, k]]
+        fields.append([f"op{k}", op_names[k] or t["unknown"]])
+    options = {"key": "bts", "title": "name", "radius": 6, "stroke": "#ffffff",
+               "fill": COUNT_COLOR, "fields": fields}
+    layer = DataLayer("points", _feature_collection(points, props), options,
+                      name=t["bts_counts_layer"].format(n=i18n.number(n, 0)))
+    rows = [swatch(COUNT_COLOR, t["sites_in_commune"], dot=True)]
+    note = t["bts_counts_note"].format(n=i18n.number(n, 0), limit=i18n.number(limit, 0))
+    return layer, legend_section("{sid}", t["bts_legend"], rows, note)
+
+
+def finding_count_layer(findings: gpd.GeoDataFrame, communes: gpd.GeoDataFrame, *,
+                        limit: int, file: str) -> tuple[DataLayer, str]:
+    """Siting findings as counts per commune and severity (hidden at first), and legend.
+
+    For more than ``limit`` findings: a circle per commune, coloured by its worst severity;
+    the legend says so and names ``file``, the full list.
+    """
+    from ictgis.admin import locate
+
+    t = labels_for()
+    severities = i18n.labels("siting.severity")
+    f = findings[~findings.geometry.is_empty & findings.geometry.notna()]
+    located = locate(f[["geometry"]], communes[["code", "geometry"]]).to_numpy(dtype=object)
+    keep = pd.notna(located)
+    order = list(SEVERITY_COLORS)
+    sev = pd.Categorical(f["severity"].astype(str).to_numpy()[keep], categories=order)
+    cm_code, cm_uniques = pd.factorize(located[keep].astype(str))
+    table = np.zeros((len(cm_uniques), len(order)), dtype=np.int64)
+    np.add.at(table, (cm_code[sev.codes >= 0], sev.codes[sev.codes >= 0]), 1)
+    points = _commune_points(communes, np.asarray(cm_uniques, dtype=str))
+    total = table.sum(axis=1)
+    worst = np.where(total > 0, (table > 0).argmax(axis=1), len(order) - 1)
+    props: dict[str, Sequence[object]] = {
+        "name": points["name"].tolist(), "severity": [order[k] for k in worst],
+        "total": _numbers(pd.Series(total), 0), "_r": _count_radius(total)}
+    fields = [["total", t["findings"]]]
+    for k, name in enumerate(order):
+        props[name] = [None if v == 0 else i18n.number(v, 0) for v in table[:, k]]
+        fields.append([name, severities.get(name, name)])
+    options = {"key": "findings", "title": "name", "radius": 6, "stroke": "#000000",
+               "palette": dict(SEVERITY_COLORS), "colorBy": "severity", "fill": "#999999",
+               "fields": fields}
+    layer = DataLayer("points", _feature_collection(points, props), options,
+                      name=t["findings_counts_layer"].format(n=i18n.number(len(f), 0)),
+                      show=False)
+    counts = f["severity"].value_counts()
+    rows = [swatch(color, _count(severities.get(s, s), int(counts.get(s, 0))), dot=True)
+            for s, color in SEVERITY_COLORS.items() if s in counts]
+    note = t["findings_counts_note"].format(n=i18n.number(len(f), 0),
+                                            limit=i18n.number(limit, 0), file=file)
+    return layer, legend_section("{sid}", t["findings_legend"], rows, note)

@@ -91,13 +91,14 @@
     return group;
   };
 
-  // Points (postal points, planned sites, findings) and lines (finding links).
+  // Points (postal points, planned sites, findings; counts per commune sized by p._r)
+  // and lines (finding links).
   I.points = function (map, data, o) {
     var layer = L.geoJSON(data, {
       pointToLayer: function (f, latlng) {
         var p = f.properties;
         var fill = o.palette ? (o.palette[p[o.colorBy]] || o.fill) : o.fill;
-        return L.circleMarker(latlng, {radius: o.radius, color: o.stroke, weight: 1,
+        return L.circleMarker(latlng, {radius: p._r || o.radius, color: o.stroke, weight: 1,
                                        fillColor: fill, fillOpacity: 0.9});
       },
       style: function (f) {
@@ -159,7 +160,8 @@
       [t.mast_class, d.classes[d.cls[i]]],
       [t.height, h === null ? null : I.num(h / 10) + " " + t.units_m],
       [t.status, d.statuses[d.st[i]]], [t.commune, d.communes[d.cm[i]]],
-      [t.site_findings, f ? f.map(function (k) { return d.lines[k]; }) : t.none]]);
+      [t.site_findings, f ? f.map(function (k) { return d.lines[k]; })
+                          : (d.findingsOmitted ? t.findings_omitted : t.none)]]);
   };
 
   I.findSite = function (id) {
