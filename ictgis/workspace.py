@@ -682,7 +682,8 @@ def prepare_masts(bts: gpd.GeoDataFrame, cfg: LayerConfig, communes: gpd.GeoData
         low, high = checks.min_mast_height_m, checks.max_mast_height_m
         implausible = (height < low) | (height > high)
         reasons.add(implausible, validate.texts(
-            "problems.masts.implausible_height", implausible, value=height.map(number),
+            "problems.masts.implausible_height", implausible,
+            value=out["height"].astype("string").str.strip(),
             low=number(low, 0), high=number(high, 0)), "implausible_height")
         out["height"] = height.where(~bad)
     refused = reasons.text.notna()

@@ -15,6 +15,7 @@ from ictgis.config import (
     KEYS,
     REQUIRED,
     SECTIONS,
+    ChecksConfig,
     Config,
     CoverageConfig,
     LayerConfig,
@@ -428,6 +429,7 @@ def test_reference_lists_every_key_once():
 
 #: Dataclass -> its declared section and the arguments it needs besides the defaults.
 DECLARED = {
+    ChecksConfig: ("checks", {}),
     SitingConfig: ("siting", {}),
     CoverageConfig: ("coverage", {}),
     TechnologyConfig: ("coverage.technologies.<name>",
@@ -464,3 +466,36 @@ def test_help_text_and_lookup():
                                                   "xa": "open"}
     with pytest.raises(KeyError, match="no configuration key 'siting.nope'"):
         lookup("siting.nope")
+
+
+# ------------------------------------------------------------------ [checks] and [operators]
+
+
+def test_checks_and_operators_defaults(tmp_path):
+    config = load_config(_write(tmp_path, MINIMAL))
+    assert config.checks == ChecksConfig()
+    assert (config.checks.overlap_tolerance_pct, config.checks.max_outside_pct) == (0.01, 50.0)
+    assert (config.checks.min_mast_height_m, config.checks.max_mast_height_m) == (3.0, 150.0)
+    assert dict(config.operators) == {}
+
+
+def test_checks_and_operators_values(tmp_path):
+    text = MINIMAL + ('\n[checks]\noverlap_tolerance_pct = 0.5\nmax_outside_pct = 20\n'
+                      'min_mast_height_m = 2\nmax_mast_height_m = 120\n'
+                      '\n[operators]\n"Tập đoàn Viettel" = "Viettel"\n"XTel" = "XTel"\n')
+    config = load_config(_write(tmp_path, text))
+    assert config.checks == ChecksConfig(0.5, 20.0, 2.0, 120.0)
+    assert dict(config.operators) == {"Tập đoàn Viettel": "Viettel", "XTel": "XTel"}
+
+
+@pytest.mark.parametrize(("text", "match"), [
+    ("[checks]\nmin_mast_height_m = 160\n",
+     r"\[checks\] max_mast_height_m must be greater than min_mast_height_m \(160\), got 150"),
+    ("[checks]\nmax_outside_pct = 101\n", r"\[checks\] max_outside_pct"),
+    ("[checks]\noverlap_tolerance_pct = -1\n", r"\[checks\] overlap_tolerance_pct"),
+    ("[checks]\nnope = 1\n", r"\[checks\] nope is not a known key"),
+    ('[operators]\n"Local" = 1\n', r"\[operators\] Local"),
+])
+def test_bad_checks_and_operators(tmp_path, text, match):
+    with pytest.raises(ConfigError, match=match):
+        load_config(_write(tmp_path, MINIMAL + "\n" + text))

@@ -342,3 +342,36 @@ def test_crs_errors_are_vietnamese_by_default(vietnamese):
     gdf = gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)], crs=None)
     with pytest.raises(DataError, match="lớp 'communes' không có hệ tọa độ"):
         crs.require_metric(gdf, "communes")
+
+
+# ------------------------------------------------------------------ which CRS fits
+
+
+def test_label_and_code() -> None:
+    from ictgis.crs import code, label
+
+    assert label("EPSG:9210") == "EPSG:9210 (VN-2000 / TM-3 105°45′)"
+    assert label(4326) == "EPSG:4326 (WGS 84)"
+    assert code(9209) == "EPSG:9209"
+
+
+def test_impossible_coordinates() -> None:
+    from ictgis.crs import impossible, in_vietnam
+
+    x, y = np.array([590_000.0, 106.3, np.nan]), np.array([1_140_000.0, 10.3, 10.0])
+    assert impossible(x, y, 4326).tolist() == [True, False, True]
+    assert impossible(x, y, 9210).tolist() == [False, False, True]
+    assert in_vietnam(x, y, 4326).tolist() == [False, True, False]
+    assert in_vietnam(x, y, 9210).tolist() == [True, False, False]  # 106 m from the origin
+
+
+def test_candidates_near_the_province_and_best_fit() -> None:
+    from ictgis.crs import CANDIDATE_CRS, best_fit, candidates
+
+    near = [c.to_epsg() for c in candidates((106.3, 10.35))]  # Mỹ Tho
+    assert near[0] == 4326 and 9210 in near and 9209 in near and 9217 not in near
+    assert len(candidates()) == len(CANDIDATE_CRS)
+    tried = candidates((106.3, 10.35))
+    scores = {9209: 0.2, 9210: 0.9, 5897: 0.9}
+    assert best_fit(tried, lambda c: scores.get(c.to_epsg(), 0.0), minimum=0.5).to_epsg() == 9210
+    assert best_fit(tried, lambda c: 0.4, minimum=0.5) is None

@@ -67,3 +67,50 @@ def test_densities_empty_when_population_zero() -> None:
                          "masts_shared": [0], "operator_sites": [0]})
     out = telecom.add_indicators(sums)
     assert out[["masts_per_100km2", "masts_per_10k", "shared_mast_pct"]].isna().all(axis=None)
+
+
+# ------------------------------------------------------------------ operator alias table
+
+
+@pytest.mark.parametrize(
+    ("raw", "known", "unknown"),
+    [
+        ("Viettel Telecom", ("Viettel",), ()),
+        ("Tập đoàn Viettel", ("Viettel",), ()),
+        ("TẬP ĐOÀN VIETTEL; vnpt vinaphone", ("Viettel", "VinaPhone"), ()),
+        ("VNPT-VinaPhone", ("VinaPhone",), ()),
+        ("Mobifone", ("MobiFone",), ()),
+        ("Tổng công ty Viễn thông MobiFone", ("MobiFone",), ()),
+        ("Vietnamobile", ("Vietnamobile",), ()),
+        ("Indochina Telecom", ("iTel",), ()),
+        ("iTel", ("iTel",), ()),
+        ("Gmobile", ("Gmobile",), ()),
+        ("G-Mobile", ("Gmobile",), ()),
+        ("Vina Phone", ("VinaPhone",), ()),
+        ("Local Telco", (), ("Local Telco",)),
+        ("Viettel; Local Telco; Local Telco", ("Viettel",), ("Local Telco",)),
+        ("", (), ()),
+        (None, (), ()),
+    ],
+)
+def test_operator_aliases(raw: str | None, known: tuple[str, ...],
+                          unknown: tuple[str, ...]) -> None:
+    got_known, got_unknown = telecom.match_operators(pd.Series([raw], dtype=object),
+                                                     telecom.operator_aliases())
+    assert (got_known.iloc[0], got_unknown.iloc[0]) == (known, unknown)
+
+
+def test_operators_of_the_config_extend_the_table() -> None:
+    aliases = telecom.operator_aliases({"Nhà mạng Quân đội": "viettel", "XTel": "XTel"})
+    known, unknown = telecom.match_operators(
+        pd.Series(["nha mang quan doi", "XTEL", "YTel"]), aliases)
+    assert known.tolist() == [("Viettel",), ("XTel",), ()]
+    assert unknown.tolist() == [(), (), ("YTel",)]
+
+
+def test_every_alias_names_a_canonical_operator() -> None:
+    from ictgis.text import fold
+
+    canonical = {"Viettel", "VinaPhone", "MobiFone", "Vietnamobile", "Gmobile", "iTel"}
+    assert set(telecom.OPERATORS.values()) == canonical
+    assert all(fold(k) == k for k in telecom.OPERATORS)

@@ -176,3 +176,90 @@ def test_one_problem_error_names_its_message(make_workspace, communes_gdf) -> No
     assert exc.value.message_id == "errors.problem.line_id"
     assert str(exc.value) == ("communes.gpkg: feature 2 (id 001): duplicate commune code 001 "
                               "(first at feature 1)")
+
+
+# ------------------------------------------------------------------ data checks (issue 10)
+
+
+def test_commune_without_code_is_kept_under_a_generated_key(make_workspace, communes_gdf
+                                                            ) -> None:
+    ws = load(make_workspace(communes=communes_gdf.assign(ma=["001", "002", "  "])))
+    assert ws.communes["code"].tolist() == ["001", "002", "NOCODE-3"]
+    assert ws.communes["population"].sum() == 35_000
+    assert ws.problems[["where", "id", "severity", "code"]].values.tolist() == [
+        ["feature 3", "NOCODE-3", "warning", "no_code"]]
+
+
+def test_overlap_goes_to_the_code_that_sorts_first(make_workspace, communes_gdf) -> None:
+    from shapely.geometry import box
+
+    communes = communes_gdf.copy()  # 001 reaches 2 km into 002
+    communes.loc[0, "geometry"] = box(X0, Y0, X0 + 12_000, Y0 + 10_000)
+    ws = load(make_workspace(communes=communes))
+    area = ws.communes.set_index("code")["area_km2"]
+    assert area.tolist() == pytest.approx([120.0, 80.0, 100.0])
+    problem = ws.problems.iloc[0]
+    assert (problem["id"], problem["severity"], problem["code"]) == ("002", "repaired", "overlap")
+    assert problem["problem"].startswith("overlaps commune 001 (feature 1) by 20.0000 km² "
+                                         "(20.000 % of the smaller one)")
+    assert ws.post_offices.set_index("id")["commune"]["P1"] == "001"
+
+
+def test_gap_inside_the_province_is_a_warning(make_workspace, communes_gdf) -> None:
+    communes = communes_gdf.copy()
+    hole = [(X0 + 12_000, Y0 + 6_000), (X0 + 13_000, Y0 + 6_000), (X0 + 13_000, Y0 + 7_000),
+            (X0 + 12_000, Y0 + 7_000)]
+    communes.loc[1, "geometry"] = Polygon(communes.loc[1, "geometry"].exterior.coords, [hole])
+    ws = load(make_workspace(communes=communes))
+    assert ws.problems[["id", "severity", "code"]].values.tolist() == [["002", "warning", "gap"]]
+    assert "gap of 1.0000 km² between communes 002" in ws.problems["problem"].iloc[0]
+    assert ws.communes["area_km2"].sum() == pytest.approx(299.0)
+
+
+def test_implausible_heights_are_rejected(make_workspace, bts_df) -> None:
+    bts = bts_df.assign(cao=["999", "2.5", "cao", "45"])
+    config = CONFIG.replace('northing = "y"\n', 'northing = "y"\nheight = "cao"\n')
+    ws = load(make_workspace(bts=bts, config=config))
+    assert ws.bts["id"].tolist() == ["B3", "B4"]
+    found = ws.problems.set_index("id")
+    assert found.loc["B1", "code"] == "implausible_height"
+    assert found.loc["B1", "problem"] == ("height 999 m is outside the plausible range 3–150 m "
+                                          "([checks] min_mast_height_m, max_mast_height_m)")
+    assert found.loc["B2", "severity"] == "rejected"
+    assert found.loc["B3", ["severity", "code"]].tolist() == ["warning", "bad_height"]
+    assert ws.rejects["bts"]["problem"].str.contains("plausible").sum() == 2
+
+
+def test_operator_names_never_become_operators(make_workspace, bts_df) -> None:
+    bts = bts_df.assign(ops=["Tập đoàn Viettel", "VNPT VinaPhone; Local Telco", "Local Telco",
+                             "Viettel Telecom"])
+    ws = load(make_workspace(bts=bts))
+    assert ws.bts.set_index("id")["operators"].to_dict() == {
+        "B1": ("Viettel",), "B2": ("VinaPhone",), "B4": ("Viettel",)}
+    found = ws.problems.set_index("id")
+    assert found.loc["B2", ["severity", "code"]].tolist() == ["warning", "unknown_operator"]
+    assert found.loc["B3", ["severity", "code"]].tolist() == ["rejected", "unknown_operator"]
+    assert ws.rejects["bts"]["ops" if "ops" in ws.rejects["bts"] else "operators"].tolist() == [
+        "Local Telco"]
+
+
+def test_points_in_the_wrong_zone_name_the_crs_that_fits(make_workspace) -> None:
+    config = CONFIG.replace('crs = "EPSG:9210"\n[layers.bts.fields]',
+                            'crs = "EPSG:9209"\n[layers.bts.fields]')
+    with pytest.raises(DataError) as exc:
+        load(make_workspace(config=config))
+    assert exc.value.message_id == "errors.crs.points_look_like"
+    assert str(exc.value) == (
+        'bts.csv: the coordinates look like EPSG:9210 (VN-2000 / TM-3 105°45′), not EPSG:9209 '
+        '(VN-2000 / TM-3 105°30′): 4 of 4 rows fall outside the province; set crs = '
+        '"EPSG:9210" in [layers.bts] of ictgis.toml')
+
+
+def test_commune_metres_declared_as_degrees_name_the_crs(make_workspace, communes_gdf) -> None:
+    communes = communes_gdf.set_crs("EPSG:4326", allow_override=True)
+    with pytest.raises(DataError) as exc:
+        load(make_workspace(communes=communes))
+    assert exc.value.message_id == "errors.crs.communes_look_like"
+    assert str(exc.value).startswith(
+        "communes.gpkg: the coordinates (x 590000–620000, y 1140000–1150000) cannot be in "
+        "EPSG:4326 (WGS 84): they look like EPSG:9210 (VN-2000 / TM-3 105°45′)")
