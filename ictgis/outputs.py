@@ -16,6 +16,9 @@ Layout::
                                       <level>.csv; coverage.xlsx; coverage.gpkg; uncovered_areas.csv
       maps/index.html                 the province; region_<slug>.html; static_<name>.png
       report.html, .xlsx, .docx       the yearly report (page, workbook, Word document)
+      ictgis.qgz                      the QGIS project of every layer above, styled
+      qgis/layers.gpkg                the workspace layers the project shows (validated)
+      coverage/*.qml                  QGIS style of each GeoTIFF (beside it)
 """
 
 from __future__ import annotations
@@ -46,7 +49,11 @@ PLANNED_NOT_BUILT_CSV = "planned_not_built.csv"
 PROPOSALS_CSV = "proposals.csv"
 PROPOSALS_XLSX = "proposals.xlsx"
 UNCOVERED_AREAS = "uncovered_areas"
+PRIORITIES = "priorities"
 MAP_INDEX = "index.html"
+#: The QGIS project, and the folder of the workspace layers it shows.
+QGIS_PROJECT = "ictgis.qgz"
+QGIS, QGIS_LAYERS_GPKG = "qgis", "layers.gpkg"
 
 #: The levels whose tables later steps read.
 READ_LEVELS = ("province", "zone", "region", "district")
@@ -77,6 +84,16 @@ def class_raster(technology: str) -> str:
     return f"class_any_{technology.lower()}.tif"
 
 
+def qml_sidecar(name: str) -> str:
+    """File name of the QGIS style beside a raster (``class_any_4g.tif`` -> ``class_any_4g.qml``)."""
+    return f"{Path(name).stem}.qml"
+
+
+def step_gpkg(step: str) -> str:
+    """File name of a step's GeoPackage in its folder (``stats.gpkg``, ``findings.gpkg``...)."""
+    return FINDINGS_GPKG if step == SITING else f"{step}.gpkg"
+
+
 def region_page(slug: str) -> str:
     """File name of one region's map page."""
     return f"region_{slug}.html"
@@ -101,6 +118,20 @@ class Outputs:
     def manifest(self) -> Path:
         """``manifest.json``."""
         return self.root / MANIFEST
+
+    @property
+    def qgis_project(self) -> Path:
+        """``ictgis.qgz``."""
+        return self.root / QGIS_PROJECT
+
+    def gpkg(self, step: str) -> Path:
+        """The GeoPackage of a step (``stats``, ``siting``, ``coverage``, ``qgis``)."""
+        return self.folder(step) / (QGIS_LAYERS_GPKG if step == QGIS else step_gpkg(step))
+
+    def rasters(self) -> list[Path]:
+        """The GeoTIFFs of ``coverage/`` that exist, sorted by name."""
+        folder = self.folder(COVERAGE)
+        return sorted(folder.glob("*.tif")) if folder.is_dir() else []
 
     @property
     def report_html(self) -> Path:
@@ -175,6 +206,18 @@ class Outputs:
             if path.is_file():
                 found[tech] = io.read_raster(path)
         return found
+
+    def layer(self, step: str, layer: str) -> gpd.GeoDataFrame | None:
+        """A layer of a step's GeoPackage (:meth:`gpkg`); None when it has not been written."""
+        from ictgis import io
+
+        return io.read_output_layer(self.gpkg(step), layer)
+
+    def uncovered_areas(self) -> pd.DataFrame | None:
+        """``coverage/uncovered_areas.csv`` (None before ``ictgis coverage``)."""
+        from ictgis import io
+
+        return io.read_output_table(self.folder(COVERAGE) / level_csv(UNCOVERED_AREAS))
 
     def problems(self) -> pd.DataFrame | None:
         """``rejects/problems.csv`` (None when no run has written it)."""
