@@ -14,6 +14,8 @@ Layout::
                                       planned_not_built.csv; proposals.csv|.xlsx
       coverage/level_<op>_<tech>.tif  received level; class_any_<tech>.tif signal classes;
                                       <level>.csv; coverage.xlsx; coverage.gpkg; uncovered_areas.csv
+      priorities/ranking.csv|.xlsx    candidate sites ranked by newly covered people; excluded.csv;
+                                      curve.png (covered % by sites built); priorities.gpkg
       maps/index.html                 the province; region_<slug>.html; static_<name>.png
       report.html, .xlsx, .docx       the yearly report (page, workbook, Word document)
       ictgis.qgz                      the QGIS project of every layer above, styled
@@ -49,6 +51,12 @@ PLANNED_NOT_BUILT_CSV = "planned_not_built.csv"
 PROPOSALS_CSV = "proposals.csv"
 PROPOSALS_XLSX = "proposals.xlsx"
 UNCOVERED_AREAS = "uncovered_areas"
+PRIORITIES = "priorities"
+RANKING_CSV = "ranking.csv"
+RANKING_XLSX = "ranking.xlsx"
+EXCLUDED_CSV = "excluded.csv"
+CURVE_PNG = "curve.png"
+PRIORITIES_GPKG = "priorities.gpkg"
 PRIORITIES = "priorities"
 MAP_INDEX = "index.html"
 #: The QGIS project, and the folder of the workspace layers it shows.
@@ -218,6 +226,12 @@ class Outputs:
         from ictgis import io
 
         return io.read_output_table(self.folder(COVERAGE) / level_csv(UNCOVERED_AREAS))
+
+    def ranking(self) -> pd.DataFrame | None:
+        """``priorities/ranking.csv`` (None before ``ictgis priorities``)."""
+        from ictgis import io
+
+        return io.read_output_table(self.folder(PRIORITIES) / RANKING_CSV)
 
     def problems(self) -> pd.DataFrame | None:
         """``rejects/problems.csv`` (None when no run has written it)."""
