@@ -57,7 +57,6 @@ RANKING_XLSX = "ranking.xlsx"
 EXCLUDED_CSV = "excluded.csv"
 CURVE_PNG = "curve.png"
 PRIORITIES_GPKG = "priorities.gpkg"
-PRIORITIES = "priorities"
 MAP_INDEX = "index.html"
 #: The QGIS project, and the folder of the workspace layers it shows.
 QGIS_PROJECT = "ictgis.qgz"
