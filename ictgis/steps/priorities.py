@@ -35,15 +35,15 @@ def compute(ws: Workspace, ctx: StepContext, *, tech: str | None = None,
             operator: str | None = None, candidates: Path | None = None,
             grid_m: float | None = None, sites: int | None = None,
             target_pct: float | None = None, budget_vnd: float | None = None,
-            **_options: Any) -> PrioritiesResult:
+            required: bool = False, **_options: Any) -> PrioritiesResult:
     """Rank the candidates of the workspace (see :func:`ictgis.priorities.prioritise`).
 
-    In a whole run (nothing asked for), a workspace whose plan has no unbuilt site and no
-    candidate is given gets no ranking rather than an error.
+    In a whole run (not ``required``), a workspace without planned sites, when no candidate
+    is given, gets no ranking rather than an error.
     """
     from ictgis import priorities
 
-    asked = candidates is not None or grid_m is not None
+    asked = required or candidates is not None or grid_m is not None
     if not asked and not _has_unbuilt_plan(ws):
         return PrioritiesResult(None, ws.config.crs, output_title(ws.config), ws.config.synthetic)
     rasters = _rasters(ws)
