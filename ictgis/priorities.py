@@ -630,11 +630,11 @@ def greedy(sets: Sequence[np.ndarray], weights: np.ndarray, *,
                 best_gain = marginal_gain(sets[best], weights, taken)
         else:
             best_score = 0.0
-            for k in np.flatnonzero(alive):
+            for j in np.flatnonzero(alive).tolist():
                 evaluations += 1
-                gain = marginal_gain(sets[k], weights, taken)
-                if score(gain, k) > best_score:
-                    best, best_gain, best_score = int(k), gain, score(gain, k)
+                gain = marginal_gain(sets[j], weights, taken)
+                if score(gain, j) > best_score:
+                    best, best_gain, best_score = j, gain, score(gain, j)
         if best < 0 or best_gain <= 0:
             stop = "budget" if budget is not None and not alive.any() else (
                 "exhausted" if len(order) == n else "no_gain")

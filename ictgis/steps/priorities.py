@@ -51,7 +51,8 @@ def compute(ws: Workspace, ctx: StepContext, *, tech: str | None = None,
         ws, tech=tech or priorities.DEFAULT_TECHNOLOGY,
         operator=operator or priorities.DEFAULT_OPERATOR, candidates=candidates,
         grid_m=grid_m if grid_m is not None else priorities.DEFAULT_GRID_M, max_sites=sites,
-        target_pct=target_pct, budget_vnd=budget_vnd, progress=ctx.progress, **rasters)
+        target_pct=target_pct, budget_vnd=budget_vnd, progress=ctx.progress,
+        population=rasters.get("population"), landcover=rasters.get("landcover"))
     return PrioritiesResult(ranking, ws.config.crs, output_title(ws.config), ws.config.synthetic)
 
 
@@ -138,7 +139,8 @@ def _workbook(table: pd.DataFrame, excluded: pd.DataFrame
                          action=table["action"].map(actions).fillna(table["action"]))
     left = excluded.assign(source=excluded["source"].map(sources).fillna(excluded["source"]),
                            verdict=excluded["verdict"].map(verdicts).fillna(excluded["verdict"]))
-    sheets = {t("priorities.sheet.ranking"): shown, t("priorities.sheet.excluded"): left}
+    sheets = {str(t("priorities.sheet.ranking")): shown,
+              str(t("priorities.sheet.excluded")): left}
     return sheets, labels("priorities.header")
 
 
