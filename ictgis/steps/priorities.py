@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ictgis import outputs
+from ictgis.errors import DataError
 from ictgis.steps import StepContext, output_title
 
 if TYPE_CHECKING:
@@ -41,22 +42,36 @@ def compute(ws: Workspace, ctx: StepContext, *, tech: str | None = None,
     In a whole run (not ``required``), a workspace without planned sites, when no candidate
     is given, gets no ranking rather than an error.
     """
-    from ictgis import priorities
-
     asked = required or candidates is not None or grid_m is not None
-    if not asked and not _has_unbuilt_plan(ws):
+    if not asked and not _has_plan(ws):
         return PrioritiesResult(None, ws.config.crs, output_title(ws.config), ws.config.synthetic)
     rasters = _rasters(ws)
-    ranking = priorities.prioritise(
+    try:
+        ranking = _rank(ws, ctx, tech=tech, operator=operator, candidates=candidates,
+                        grid_m=grid_m, sites=sites, target_pct=target_pct,
+                        budget_vnd=budget_vnd, rasters=rasters)
+    except DataError as exc:  # every planned site built: nothing to rank in a whole run
+        if asked or exc.message_id != "priorities.error.no_candidates":
+            raise
+        ranking = None
+    return PrioritiesResult(ranking, ws.config.crs, output_title(ws.config), ws.config.synthetic)
+
+
+def _rank(ws: Workspace, ctx: StepContext, *, tech: str | None, operator: str | None,
+          candidates: Path | None, grid_m: float | None, sites: int | None,
+          target_pct: float | None, budget_vnd: float | None,
+          rasters: dict[str, np.ndarray]) -> Ranking:
+    from ictgis import priorities
+
+    return priorities.prioritise(
         ws, tech=tech or priorities.DEFAULT_TECHNOLOGY,
         operator=operator or priorities.DEFAULT_OPERATOR, candidates=candidates,
         grid_m=grid_m if grid_m is not None else priorities.DEFAULT_GRID_M, max_sites=sites,
         target_pct=target_pct, budget_vnd=budget_vnd, progress=ctx.progress,
         population=rasters.get("population"), landcover=rasters.get("landcover"))
-    return PrioritiesResult(ranking, ws.config.crs, output_title(ws.config), ws.config.synthetic)
 
 
-def _has_unbuilt_plan(ws: Workspace) -> bool:
+def _has_plan(ws: Workspace) -> bool:
     return ws.planned_sites is not None and not ws.planned_sites.empty
 
 
