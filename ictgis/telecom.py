@@ -112,12 +112,11 @@ def match_operators(raw: pd.Series, aliases: Mapping[str, str]) -> tuple[pd.Seri
         known = tuple(sorted({n for _, n in names if n is not None}))
         return known, tuple(dict.fromkeys(p for p, n in names if n is None))
 
-    pairs = map_unique(raw, _one)
-    empty = pd.Series([((), ())] * len(raw), index=raw.index, dtype=object)
-    pairs = pairs.where(pairs.notna(), empty)
-    known = pd.Series([p[0] for p in pairs], index=raw.index, dtype=object)
-    unknown = pd.Series([p[1] for p in pairs], index=raw.index, dtype=object)
-    return known, unknown
+    pairs = {cell: _one(cell) for cell in pd.unique(raw.dropna())}
+    empty = pd.Series([()] * len(raw), index=raw.index, dtype=object)
+    known = raw.map({cell: pair[0] for cell, pair in pairs.items()})
+    unknown = raw.map({cell: pair[1] for cell, pair in pairs.items()})
+    return known.where(known.notna(), empty), unknown.where(unknown.notna(), empty)
 
 
 def split_values(raw: pd.Series, names: Mapping[str, str]) -> pd.Series:
