@@ -109,13 +109,13 @@ def bts(operators: Iterable[object]) -> Style:
     others: dict[str, str] = {}
     t = labels_for()
     categories = [(op, op, Symbol("point", operator_color(op, others), "#ffffff", 0.15,
-                                  size=1.8)) for op in order]
+                                  size=1.3)) for op in order]
     if any(", " in k for k in keys):
         categories.append((SHARED, t[SHARED], Symbol("point", SHARED_COLOR, "#ffffff", 0.15,
-                                                     size=1.8)))
+                                                     size=1.3)))
     if "" in keys:
         categories.append((UNKNOWN, t[UNKNOWN], Symbol("point", "#000000", "#ffffff", 0.15,
-                                                       size=1.8)))
+                                                       size=1.3)))
     expression = (f"CASE WHEN \"operators\" LIKE '%, %' THEN '{SHARED}' "
                   f"ELSE coalesce(nullif(\"operators\", ''), '{UNKNOWN}') END")
     renderer = qml.categorized(expression, categories)
