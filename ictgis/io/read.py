@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import codecs
+import csv
 import gzip
 import logging
 import warnings
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import geopandas as gpd
@@ -87,17 +89,24 @@ def _nfc(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+#: How many rows a table may have above its header (a title, a date, blank lines).
+TITLE_ROWS = 20
+
+
 def _read_table(cfg: LayerConfig) -> pd.DataFrame:
+    """Read a CSV or XLSX table as text; rows above the header (a title) are skipped.
+
+    The header is the first row; when it lacks a configured column, the header is the first
+    of the first :data:`TITLE_ROWS` rows that has them all (a sheet with a title above its
+    table). Rows keep their spreadsheet numbers (:data:`WHERE`) either way.
+    """
     path = cfg.path
     try:
-        if format_suffix(path) == ".xlsx":
-            frame = pd.read_excel(path, sheet_name=cfg.layer or 0, dtype=str, engine="openpyxl")
-        else:
-            encoding = cfg.encoding or "utf-8-sig"
-            frame = pd.read_csv(
-                path, dtype=str, keep_default_na=False, sep=_sniff_separator(path, encoding),
-                encoding=encoding, skip_blank_lines=False,
-            )
+        frame, skip = _read_text_table(cfg, 0)
+        if not _has_fields(frame.columns, cfg):
+            skip = _header_offset(cfg)
+            if skip:
+                frame, skip = _read_text_table(cfg, skip)
     except UnicodeDecodeError as exc:
         msg = t("errors.io.not_encoding", name=path.name, encoding=cfg.encoding or "UTF-8",
                 reason=exc.reason, start=exc.start, layer=cfg.name)
@@ -108,18 +117,63 @@ def _read_table(cfg: LayerConfig) -> pd.DataFrame:
         raise LayerReadError(msg) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.fillna("").astype(str).apply(lambda col: col.str.strip())
-    # spreadsheet row numbers: the header is row 1; blank rows count but are dropped. Locators
-    # are data, not display text ("row 7"); validate.where_text shows them in the language
-    frame[WHERE] = [f"row {i}" for i in range(2, 2 + len(frame))]
+    # spreadsheet row numbers: the header is row 1 (below any title rows); blank rows count but
+    # are dropped. Locators are data, not display text ("row 7"); validate.where_text shows
+    # them in the language
+    first = skip + 2
+    frame[WHERE] = [f"row {i}" for i in range(first, first + len(frame))]
     blank_rows = (frame.drop(columns=WHERE) == "").all(axis=1)
     return frame.loc[~blank_rows].reset_index(drop=True)
 
 
-def _sniff_separator(path: Path, encoding: str) -> str:
-    """Pick the CSV separator (``,`` ``;`` or tab) that the header line uses most."""
+def _read_text_table(cfg: LayerConfig, skip: int) -> tuple[pd.DataFrame, int]:
+    """The table below ``skip`` rows, every cell as text, and ``skip``."""
+    path = cfg.path
+    if format_suffix(path) == ".xlsx":
+        frame = pd.read_excel(path, sheet_name=cfg.layer or 0, dtype=str, engine="openpyxl",
+                              skiprows=skip)
+    else:
+        encoding = cfg.encoding or "utf-8-sig"
+        lines = _first_lines(path, encoding, skip + 1)
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, sep=_separator(lines[skip] if skip < len(
+                lines) else ""), encoding=encoding, skip_blank_lines=False, skiprows=skip,
+        )
+    return frame, skip
+
+
+def _has_fields(columns: Iterable[object], cfg: LayerConfig) -> bool:
+    """Whether a header row holds every configured column (ignoring case and diacritics)."""
+    present = {fold(str(c).strip()) for c in columns if c is not None}
+    return all(fold(source) in present for source in cfg.fields.values())
+
+
+def _header_offset(cfg: LayerConfig) -> int:
+    """How many rows are above the header.
+
+    The header is the first row with every configured column; 0 when none of the first
+    :data:`TITLE_ROWS` rows has them (the error then lists the columns of the first row).
+    """
+    path = cfg.path
+    if format_suffix(path) == ".xlsx":
+        top = pd.read_excel(path, sheet_name=cfg.layer or 0, dtype=str, engine="openpyxl",
+                            header=None, nrows=TITLE_ROWS)
+        rows = [[c for c in row if isinstance(c, str)] for row in top.itertuples(index=False)]
+    else:
+        lines = _first_lines(path, cfg.encoding or "utf-8-sig", TITLE_ROWS)
+        rows = [next(csv.reader([line], delimiter=_separator(line)), []) for line in lines]
+    return next((i for i, row in enumerate(rows) if cfg.fields and _has_fields(row, cfg)), 0)
+
+
+def _first_lines(path: Path, encoding: str, n: int) -> list[str]:
+    """The first ``n`` lines of a (possibly gzipped) text file."""
     opener = gzip.open if is_gzip(path) else open
-    with opener(path, "rt", encoding=encoding, errors="replace") as handle:
-        header = handle.readline()
+    with opener(path, "rt", encoding=encoding, errors="replace", newline="") as handle:
+        return [line.rstrip("\r\n") for _, line in zip(range(n), handle, strict=False)]
+
+
+def _separator(header: str) -> str:
+    """The CSV separator (``,`` ``;`` or tab) that a header line uses most."""
     return max((",", ";", "\t"), key=header.count)
 
 
@@ -136,8 +190,29 @@ def _cpg_encoding(path: Path) -> str | None:
         return None
 
 
-def _transcode(gdf: gpd.GeoDataFrame, cfg: LayerConfig, encoding: str) -> gpd.GeoDataFrame:
-    """Decode text read as latin-1 with the layer's legacy encoding."""
+def _undeclared_dbf(path: Path) -> bool:
+    """Whether a Shapefile's DBF says nothing of its text's encoding.
+
+    No .cpg and no code page byte: GDAL then reads the text as Latin-1, which no Vietnamese
+    file is.
+    """
+    if path.suffix.lower() not in {".shp", ".dbf"}:
+        return False
+    dbf = next((p for p in layer_files(path) if p.suffix.lower() == ".dbf"), None)
+    if dbf is None or any(p.suffix.lower() == ".cpg" for p in layer_files(path)):
+        return False
+    with dbf.open("rb") as handle:
+        header = handle.read(32)
+    return len(header) < 30 or header[29] == 0
+
+
+def _transcode(gdf: gpd.GeoDataFrame, cfg: LayerConfig, encoding: str, *,
+               undeclared: bool = False) -> gpd.GeoDataFrame:
+    """Decode text read as latin-1 with the layer's legacy encoding.
+
+    ``undeclared``: the file does not say its encoding and UTF-8 is tried; text that is not
+    UTF-8 stops with a message asking for the encoding (Windows-1258 is likely).
+    """
 
     def _decode(value: object) -> object:
         if not isinstance(value, str):
@@ -145,8 +220,13 @@ def _transcode(gdf: gpd.GeoDataFrame, cfg: LayerConfig, encoding: str) -> gpd.Ge
         try:
             return value.encode("latin-1").decode(encoding)
         except UnicodeError as exc:
-            msg = t("errors.io.not_legacy_encoding", name=cfg.path.name, encoding=encoding,
-                    error=exc, layer=cfg.name)
+            if undeclared:
+                raw = value.encode("latin-1").decode("cp1258", errors="replace")
+                msg = t("errors.io.no_cpg", name=cfg.path.name, text=str(nfc(raw))[:40],
+                        layer=cfg.name)
+            else:
+                msg = t("errors.io.not_legacy_encoding", name=cfg.path.name,
+                        encoding=encoding, error=exc, layer=cfg.name)
             raise LayerReadError(msg) from None
 
     gdf.columns = [_decode(c) if c != "geometry" else c for c in gdf.columns]
@@ -161,7 +241,11 @@ def _read_vector(cfg: LayerConfig) -> gpd.GeoDataFrame:
     prefix = {".zip": "/vsizip/", ".gz": "/vsigzip/"}.get(path.suffix.lower(), "")
     source = f"{prefix}{path}"
     encoding = cfg.encoding or _cpg_encoding(path)
-    legacy = encoding if encoding is not None and codecs.lookup(encoding).name != "utf-8" else None
+    undeclared = encoding is None and _undeclared_dbf(path)
+    if undeclared:  # GDAL would take the bytes for Latin-1: garbled names, silently
+        encoding = "utf-8"
+    legacy = encoding if encoding is not None and (
+        undeclared or codecs.lookup(encoding).name != "utf-8") else None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -173,7 +257,7 @@ def _read_vector(cfg: LayerConfig) -> gpd.GeoDataFrame:
         msg = t("errors.io.layer_unreadable", name=path.name, error=exc)
         raise LayerReadError(msg) from None
     if legacy:
-        gdf = _transcode(gdf, cfg, legacy)
+        gdf = _transcode(gdf, cfg, legacy, undeclared=undeclared)
     if cfg.crs is not None:
         if gdf.crs is not None and not gdf.crs.equals(cfg.crs):
             logger.info("%s: using the configured CRS %s instead of the file's %s",
