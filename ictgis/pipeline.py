@@ -81,7 +81,7 @@ def load(source: Path | str | Config, *, strict: bool = False,
     source
         A workspace folder, its ictgis.toml, or a loaded :class:`~ictgis.config.Config`.
     strict
-        Refuse any rejected row.
+        Refuse any rejected row, and any commune kept without its code.
     progress
         Called with a short text as each layer is read.
 
@@ -90,17 +90,11 @@ def load(source: Path | str | Config, *, strict: bool = False,
     ConfigError, DataError, LayerReadError
         On a bad configuration or layer, and with ``strict`` on any rejected row.
     """
-    from ictgis import validate
     from ictgis.config import Config, load_config
-    from ictgis.i18n import t
     from ictgis.workspace import load_workspace
 
     config = source if isinstance(source, Config) else load_config(Path(source))
-    ws = load_workspace(config, progress=progress)
-    if strict:
-        found = ws.problems
-        validate.raise_if_any(found[found["severity"] == "rejected"], what=t("errors.strict"))
-    return ws
+    return load_workspace(config, strict=strict, progress=progress)
 
 
 def run(source: Path | str | Config | Workspace, *, steps: Sequence[str] | None = None,

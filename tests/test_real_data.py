@@ -94,14 +94,13 @@ def _workspace(tmp_path: Path, raw: gpd.GeoDataFrame, *, fix_code: bool, populat
     return tmp_path
 
 
-def test_missing_commune_code_is_named(tmp_path: Path, raw) -> None:
+def test_missing_commune_code_is_named_and_refused_with_strict(tmp_path: Path, raw) -> None:
+    # kept as NOCODE-<feature> with a warning (tests/robustness/test_data.py); --strict refuses
     root = _workspace(tmp_path, raw, fix_code=False, population=POP_FIELD)
     missing = raw.index[raw["commune_code"].isna()].tolist()
     assert len(missing) == 1
-    with pytest.raises(DataError,
-                       match=rf"tien_giang_communes.geojson: feature {missing[0] + 1}: "
-                             r"commune code is empty"):
-        load_workspace(load_config(root))
+    with pytest.raises(DataError, match=rf"tien_giang_communes.geojson: feature {missing[0] + 1}"):
+        load_workspace(load_config(root), strict=True)
 
 
 def test_real_boundaries_districts_regions_area_and_zones(tmp_path: Path, raw, vietnamese

@@ -27,7 +27,8 @@ logger = logging.getLogger(__name__)
 #: command modules can import from this one without an import cycle).
 COMMANDS: dict[str, str] = {
     name: f"ictgis.cli.{name}"
-    for name in ("demo", "validate", "stats", "siting", "coverage", "map", "report", "run")
+    for name in ("demo", "validate", "stats", "siting", "coverage", "priorities", "map", "report",
+                 "run")
 }
 
 

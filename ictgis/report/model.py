@@ -59,7 +59,7 @@ class Meta:
         day = f"{self.date.day:02d}"
         month = f"{self.date.month:02d}" if self.date.month <= 2 else str(self.date.month)
         return t("report.doc.place_date", place=self.place, day=day, month=month,
-                 year=self.date.year, date=self.date.strftime("%d %B %Y"))
+                 year=self.date.year)
 
 
 @dataclass(frozen=True)
