@@ -30,7 +30,7 @@ import pandas as pd
 from affine import Affine
 
 from ictgis.config import CoverageConfig, TechnologyConfig
-from ictgis.i18n import current, labels, language, t
+from ictgis.i18n import current, labels, language, number, t
 
 logger = logging.getLogger(__name__)
 
@@ -413,6 +413,9 @@ def transmitters(sites: gpd.GeoDataFrame, grid: Grid, tech: str, settings: Cover
     mask = sites["technologies"].map(lambda t: tech in t).to_numpy(bool, copy=True)
     if operator is not None:
         mask = mask & sites["operators"].map(lambda o: operator in o).to_numpy(bool)
+    # a site without a finite position (an empty point) stamps nothing
+    mask &= np.isfinite(sites.geometry.x.to_numpy(float)) & np.isfinite(
+        sites.geometry.y.to_numpy(float))
     chosen = sites.loc[mask]
     if "azimuth" in chosen:  # one transmitter per sector ("0;120;240")
         chosen = _sectors(chosen)
@@ -457,13 +460,14 @@ def _sectors(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def antenna_heights(sites: pd.DataFrame, settings: CoverageConfig) -> np.ndarray:
-    """Antenna height of every site: surveyed, else its class default; rounded to the step."""
+    """Antenna height of every site: surveyed (finite), else its class default; rounded to the step."""
     default = settings.default_height_m.get("default", 30.0)
     by_class = sites["mast_class"].map(lambda c: settings.default_height_m.get(c, default)
                                        if isinstance(c, str) else default) if (
         "mast_class" in sites) else pd.Series(default, index=sites.index)
     height = sites["height"].astype(float) if "height" in sites else pd.Series(
         np.nan, index=sites.index)
+    height = height.where(np.isfinite(height))  # an infinite height: the class default too
     height = height.fillna(by_class.astype(float)).to_numpy(float)
     step = settings.height_step_m
     return np.maximum(np.round(height / step) * step, step)
@@ -560,9 +564,41 @@ class CoverageResult:
     people: np.ndarray
 
 
-def province_grid(communes: gpd.GeoDataFrame, settings: CoverageConfig) -> Grid:
-    """The coverage grid of a set of communes (their bounds at ``resolution_m``)."""
-    return Grid.covering(tuple(communes.total_bounds), settings.resolution_m, communes.crs)
+#: The most pixels a coverage grid may have: 10,000 km² at 10 m, a 1,000 km square at 100 m.
+#: A larger grid comes from coordinates in the wrong unit or CRS, and would not fit in memory.
+MAX_PIXELS = 100_000_000
+
+
+def province_grid(communes: gpd.GeoDataFrame, settings: CoverageConfig, *,
+                  file: str | None = None) -> Grid:
+    """The coverage grid of a set of communes (their bounds at ``resolution_m``).
+
+    ``file`` (the commune layer's file) is named by the errors.
+
+    Raises
+    ------
+    DataError
+        When the communes have no finite extent (no geometry, or coordinates that the
+        reprojection made infinite), or the grid would exceed :data:`MAX_PIXELS`.
+    """
+    from ictgis.errors import DataError
+
+    x0, y0, x1, y1 = (float(b) for b in communes.total_bounds) if len(communes) else (
+        np.nan, np.nan, np.nan, np.nan)
+    if not (np.all(np.isfinite([x0, y0, x1, y1])) and x1 > x0 and y1 > y0):
+        msg = t("coverage.error.no_extent", bounds=", ".join(f"{b:.6g}" for b in (x0, y0, x1, y1)),
+                crs=getattr(communes.crs, "name", communes.crs))
+        raise DataError(msg, file=file)
+    resolution = settings.resolution_m
+    width = np.ceil((x1 - x0) / resolution) + 1
+    height = np.ceil((y1 - y0) / resolution) + 1
+    if width * height > MAX_PIXELS:
+        msg = t("coverage.error.grid_too_large", width=number(width, 0),
+                height=number(height, 0), km_x=number((x1 - x0) / 1000, 0),
+                km_y=number((y1 - y0) / 1000, 0), resolution=number(resolution, 0),
+                limit=number(MAX_PIXELS, 0))
+        raise DataError(msg, file=file)
+    return Grid.covering((x0, y0, x1, y1), resolution, communes.crs)
 
 
 def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,

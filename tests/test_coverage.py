@@ -805,3 +805,56 @@ def test_headers_in_english_and_vietnamese_by_default():
     assert default["pop_pct_any_4g"] == "Tỷ lệ dân số được phủ sóng (%) 4G – mọi doanh nghiệp"
     assert default["pop_covered_viettel_2g"] == "Dân số được phủ sóng 2G – viettel"
     assert default["population"] == "Dân số (người)"
+
+
+# ------------------------------------------------------------------------- odd inputs
+
+
+@pytest.mark.parametrize(
+    ("geometry", "message_id"),
+    [
+        ([], "coverage.error.no_extent"),  # no commune at all
+        ([box(X0, Y0, math.inf, Y0 + 10)], "coverage.error.no_extent"),  # a bad reprojection
+        ([box(X0, Y0, X0 + 2e7, Y0 + 2e7)], "coverage.error.grid_too_large"),  # metres as degrees
+    ],
+)
+def test_a_grid_that_cannot_be_is_one_data_error(geometry, message_id):
+    from ictgis import i18n
+    from ictgis.coverage import province_grid
+    from ictgis.errors import DataError
+
+    communes = gpd.GeoDataFrame({"code": [str(i) for i in range(len(geometry))]},
+                                geometry=geometry, crs=CRS)
+    for lang in ("vi", "en"):
+        with i18n.language(lang), pytest.raises(DataError) as caught:
+            province_grid(communes, toy_settings(), file="communes.shp")
+        assert caught.value.message_id == message_id
+        assert str(caught.value).startswith("communes.shp: ")
+        assert "nan" not in str(caught.value).split(":", 1)[0]
+
+
+def test_grid_of_a_province_is_unchanged_by_the_checks():
+    from ictgis.coverage import province_grid
+
+    grid = province_grid(toy_communes(), toy_settings())
+    assert (grid.width, grid.height) == (40, 20)
+    assert grid.transform.c == X0 and grid.transform.f == Y0 + 2000
+
+
+def test_coverage_without_any_site_is_zero_everywhere():
+    sites = toy_sites((*SITE_XY, ("Viettel",))).iloc[:0]
+    result = compute_coverage(sites, toy_communes(), toy_settings())
+    assert result.covered["pop_covered_any_2g"].tolist() == [0.0, 0.0]
+    assert (result.layers[("any", "2G")] == NODATA).all()
+
+
+def test_sites_outside_the_grid_or_without_position_stamp_nothing():
+    far = (X0 - 50_000.0, Y0 - 50_000.0, ("Viettel",))
+    sites = toy_sites(far, (*SITE_XY, ("MobiFone",)), (*SITE_XY, ("Viettel",)))
+    sites.loc[2, "geometry"] = Point()  # no position: never stamped, never an error
+    sites.loc[1, "height"] = math.inf  # an impossible height: the class default
+    result = compute_coverage(sites, toy_communes(), toy_settings())
+    table = result.covered.set_index("code")
+    assert table["px_covered_viettel_2g"].tolist() == [0.0, 0.0]
+    assert table["px_covered_mobifone_2g"].tolist() == [46.0, 35.0]
+    np.testing.assert_allclose(table["pop_covered_any_2g"], [460.0, 87.5])

@@ -48,7 +48,8 @@ def compute(ws: Workspace, ctx: StepContext, **_options: Any) -> CoverageStepRes
     Raises
     ------
     DataError
-        When the workspace has no BTS layer.
+        When the workspace has no BTS layer, or the communes give no usable grid
+        (:func:`ictgis.coverage.province_grid`).
     """
     import pandas as pd
 
@@ -60,7 +61,8 @@ def compute(ws: Workspace, ctx: StepContext, **_options: Any) -> CoverageStepRes
         raise DataError(msg)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", coverage.ModelRangeWarning)
-        grid = coverage.province_grid(ws.communes, settings)
+        grid = coverage.province_grid(ws.communes, settings,
+                                      file=ws.config.layers["communes"].label)
         rasters = {}
         for key, path, resampling in (("population", settings.population_raster, "sum"),
                                       ("landcover", settings.landcover_raster, "nearest")):

@@ -415,6 +415,30 @@ def _communes_one_empty_geometry(root: Path) -> None:
     communes.to_file(root / "communes.gpkg")
 
 
+# ----------------------------------------------------------------------------- coverage
+
+
+def _every_mast_outside(root: Path) -> None:
+    bts = pd.read_csv(root / "bts.csv", dtype=str)
+    bts["x"] = (bts["x"].astype(float) + 500_000).astype(str)
+    bts.to_csv(root / "bts.csv", index=False)
+    path = root / "ictgis.toml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n[checks]\nmax_outside_pct = 100\n",
+                    encoding="utf-8")
+
+
+def _nothing_covered(root: Path) -> None:
+    province = pd.read_csv(root / "outputs" / "coverage" / "province.csv", encoding="utf-8-sig")
+    covered = province.filter(like="pop_pct_any")
+    assert len(covered.columns) == 3 and covered.eq(0).all(axis=None), province.to_string()
+
+
+def _resolution_too_fine(root: Path) -> None:
+    path = root / "ictgis.toml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n[coverage]\nresolution_m = 0.5\n",
+                    encoding="utf-8")
+
+
 # ----------------------------------------------------------------- config, usage, layers
 
 
@@ -531,6 +555,12 @@ CASES = [
              message_id="problems.not_polygon", names=("communes.gpkg", "1", "3")),
     FileCase("a commune with an empty geometry", _communes_one_empty_geometry,
              message_id="problems.empty_geometry", names=("communes.gpkg", "3")),
+    # coverage on odd inputs
+    FileCase("every mast rejected: coverage is zero, no crash", _every_mast_outside, exit_code=0,
+             command=("coverage",), message_id="cli.rejected_rows", after=_nothing_covered),
+    FileCase("a coverage grid too large for memory", _resolution_too_fine,
+             command=("coverage",), message_id="coverage.error.grid_too_large",
+             names=("communes.gpkg", "resolution_m")),
     # configuration, usage, outputs
     FileCase("an unknown configuration key", _unknown_config_key,
              message_id="config.unknown_key", names=("pth",)),
