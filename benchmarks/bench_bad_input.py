@@ -2,8 +2,9 @@
 
 1. A copy of the repository's SYNTHETIC demo province (not timed) whose BTS layer is
    replaced by ``--rows`` rows ``id,operator,lon,lat`` (WGS 84, no technology, class, height
-   or status column; operators in several spellings): half inside the province, half in
-   its bounding box but outside it (each such row is rejected and listed).
+   or status column; operators in several spellings): 52 % inside the province, 48 % in
+   its bounding box but outside it (each such row is rejected and listed; more than
+   ``[checks] max_outside_pct``, 50 %, would stop the run as a CRS problem).
 2. ``ictgis run -q`` in a subprocess (the whole run: every step), timed; peak RSS of the
    child from ``/usr/bin/time -v`` where it exists, else ``getrusage(RUSAGE_CHILDREN)``.
 3. The size of the outputs and of ``maps/index.html``.
@@ -34,6 +35,8 @@ import shapely
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_SECONDS, TARGET_PEAK, TARGET_PAGE = 120.0, 4e9, 8e6
+#: Share of the rows outside the province.
+OUTSIDE = 0.48
 #: Operator spellings of the generated file (all recognised by ictgis.telecom).
 OPERATORS = ("Viettel", "viettel", "VinaPhone", "Vinaphone", "MobiFone", "Mobifone",
              "Vietnamobile", "Viettel;MobiFone")
@@ -66,7 +69,7 @@ def _points(rng: np.random.Generator, n: int, area: shapely.Geometry, *, inside:
 
 
 def make_workspace(root: Path, rows: int, seed: int) -> Path:
-    """The demo workspace in ``root`` with a BTS file of ``rows`` rows (half outside)."""
+    """The demo workspace in ``root`` with a BTS file of ``rows`` rows (48 % outside)."""
     shutil.copy(ROOT / "ictgis.toml", root / "ictgis.toml")
     for folder in ("boundaries", "layers"):
         shutil.copytree(ROOT / folder, root / folder)
@@ -74,7 +77,7 @@ def make_workspace(root: Path, rows: int, seed: int) -> Path:
     area = shapely.union_all(communes.geometry.array)
     shapely.prepare(area)
     rng = np.random.default_rng(seed)
-    n_in = rows // 2
+    n_in = rows - int(rows * OUTSIDE)
     x_in, y_in = _points(rng, n_in, area, inside=True)
     x_out, y_out = _points(rng, rows - n_in, area, inside=False)
     order = rng.permutation(rows)
@@ -90,8 +93,11 @@ def make_workspace(root: Path, rows: int, seed: int) -> Path:
     return root
 
 
-def run(root: Path, out: Path) -> tuple[float, float, subprocess.CompletedProcess[str]]:
-    """``ictgis run`` in a subprocess: wall time (s), peak RSS of the child (bytes), result."""
+def run(root: Path, out: Path) -> tuple[float, float, float, subprocess.CompletedProcess[str]]:
+    """``ictgis run`` in a subprocess: wall and CPU time (s), peak RSS (bytes), result.
+
+    CPU time (user + system) does not grow when other processes share the cores.
+    """
     command = [sys.executable, "-c", "from ictgis.cli.main import main; main()", "run", "-w",
                str(root), "--out", str(out), "-q"]
     if Path("/usr/bin/time").exists():
@@ -100,12 +106,11 @@ def run(root: Path, out: Path) -> tuple[float, float, subprocess.CompletedProces
     done = subprocess.run(command, capture_output=True, text=True, check=False,
                           env={**os.environ, "ICTGIS_LANG": "en"})
     seconds = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = usage.ru_utime + usage.ru_stime
     found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
-    if found:
-        peak = float(found.group(1)) * 1024
-    else:
-        peak = float(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) * 1024
-    return seconds, peak, done
+    peak = float(found.group(1) if found else usage.ru_maxrss) * 1024
+    return seconds, cpu, peak, done
 
 
 def folder_size(folder: Path) -> float:
@@ -126,25 +131,25 @@ def main() -> None:
         (tmp / "ws").mkdir()
         seconds, _ = h.seconds(lambda: make_workspace(tmp / "ws", rows, args.seed))
         h.say(f"generated in {seconds:.1f} s; running ictgis run ...")
-        wall, peak, done = run(tmp / "ws", tmp / "out")
+        wall, cpu, peak, done = run(tmp / "ws", tmp / "out")
         if done.returncode != 0:
             print(done.stdout, done.stderr, sep="\n")
             raise SystemExit(f"ictgis run failed with exit {done.returncode}")
         page = (tmp / "out" / "maps" / "index.html").stat().st_size
         rejects = tmp / "out" / "rejects"
-        lines = [f"  BTS rows: {rows:,} (half outside the province), file "
+        lines = [f"  BTS rows: {rows:,} ({OUTSIDE:.0%} outside the province), file "
                  f"{(tmp / 'ws' / 'layers' / 'bts_big.csv').stat().st_size / 1e6:.0f} MB",
                  f"  outputs: {folder_size(tmp / 'out') / 1e6:.0f} MB"
                  f" (rejects/: {folder_size(rejects) / 1e6:.0f} MB)",
                  h.target(f"whole ictgis run <= {TARGET_SECONDS:.0f} s", f"{wall:.1f} s",
-                          wall <= TARGET_SECONDS),
+                          wall <= TARGET_SECONDS, f" (CPU time {cpu:.1f} s)"),
                  h.target(f"peak RSS <= {h.giga(TARGET_PEAK)}", h.giga(peak),
                           peak <= TARGET_PEAK),
                  h.target(f"maps/index.html <= {TARGET_PAGE / 1e6:.0f} MB",
                           f"{page / 1e6:.2f} MB", page <= TARGET_PAGE)]
         if rows < 1_000_000:
             lines.append("  (targets are for 1,000,000 rows; this run is smaller)")
-        h.show("ictgis run on a BTS file with half its rows outside the province", lines)
+        h.show("ictgis run on a BTS file with about half its rows outside the province", lines)
         if args.profile:
             from ictgis import pipeline
 

@@ -211,8 +211,10 @@ def _pairs_within(points: np.ndarray, distance: float | np.ndarray
     empty = np.array([], dtype=np.int64)
     if len(points) < 2 or not (distance > 0).any():
         return empty, empty, np.array([], dtype=float)
-    x, y = shapely.get_x(points), shapely.get_y(points)
-    ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    ok = np.flatnonzero(~shapely.is_empty(points) & ~shapely.is_missing(points))
+    x, y = np.full(len(points), np.nan), np.full(len(points), np.nan)
+    x[ok], y[ok] = shapely.get_x(points[ok]), shapely.get_y(points[ok])
+    ok = ok[np.isfinite(x[ok]) & np.isfinite(y[ok])]
     if len(ok) < 2:
         return empty, empty, np.array([], dtype=float)
     radius = float(distance.max())
