@@ -690,3 +690,202 @@ def test_write_tables_geojson_is_wgs84_with_the_official_shift(tmp_path):
     communes = pyogrio.read_dataframe(tmp_path / "tables_communes.geojson")
     assert communes.crs.equals(CRS("EPSG:4326"))
     assert communes.geom_type.tolist() == ["Polygon"]
+
+
+# ------------------------------------------------------- title rows, gzip, undeclared DBF
+
+
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_csv_title_rows_above_the_header_are_skipped(tmp_path, sep):
+    path = tmp_path / "diem.csv"
+    body = _canonical_table().to_csv(index=False, sep=sep)
+    path.write_text(f"DANH SÁCH ĐIỂM PHỤC VỤ, NĂM 2024\n\n{body}", encoding="utf-8")
+    frame = io.read_layer(_cfg(path, fields={"id": "ma_diem", "name": "ten_diem"}))
+    assert list(frame["ma_diem"]) == IDS
+    assert list(frame["_where"]) == ["row 4", "row 5", "row 6"]  # as the spreadsheet shows
+
+
+def test_xlsx_title_rows_above_the_header_are_skipped(tmp_path):
+    path = tmp_path / "diem.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["SỞ THÔNG TIN VÀ TRUYỀN THÔNG"])
+    sheet.append(["Danh sách điểm phục vụ"])
+    table = _canonical_table()
+    sheet.append(list(table.columns))
+    for row in table.itertuples(index=False):
+        sheet.append(list(row))
+    book.save(path)
+    frame = io.read_layer(_cfg(path, fields={"id": "MA_DIEM", "name": "ten_diem"}))
+    assert list(frame["ma_diem"]) == IDS
+    assert list(frame["_where"]) == ["row 4", "row 5", "row 6"]
+
+
+def test_a_header_nowhere_near_the_top_is_still_a_missing_column(tmp_path):
+    path = tmp_path / "diem.csv"
+    path.write_text("a,b,c,d,e,f\n" * 30 + _canonical_table().to_csv(index=False),
+                    encoding="utf-8")
+    frame = io.read_layer(_cfg(path, fields={"id": "ma_diem"}))
+    with pytest.raises(DataError, match="ma_diem") as caught:
+        io.map_fields(frame, _cfg(path, fields={"id": "ma_diem"}))
+    assert caught.value.message_id == "errors.io.missing_column"
+
+
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_gzipped_csv_is_read(tmp_path, sep):
+    import gzip
+
+    path = tmp_path / "bts.csv.gz"
+    path.write_bytes(gzip.compress(_canonical_table().to_csv(index=False, sep=sep)
+                                   .encode("utf-8-sig")))
+    frame = io.read_layer(_cfg(path))
+    assert list(frame["ten_diem"]) == NAMES
+    assert list(frame["_where"]) == ["row 2", "row 3", "row 4"]
+
+
+def test_gzipped_geojson_is_read(tmp_path):
+    import gzip
+
+    plain = tmp_path / "diem.geojson"
+    pyogrio.write_dataframe(_canonical_gdf(), plain, driver="GeoJSON")
+    path = tmp_path / "diem.geojson.gz"
+    path.write_bytes(gzip.compress(plain.read_bytes()))
+    frame = io.read_layer(_cfg(path))
+    assert list(frame["ten_diem"]) == NAMES
+    np.testing.assert_allclose(frame.geometry.x, LONS)
+
+
+@pytest.mark.parametrize(("name", "message_id"), [
+    ("diem.xlsx.gz", "errors.io.unsupported"),  # a workbook is compressed already
+    ("diem.csv.gz", "errors.io.table_unreadable"),  # not gzip at all
+])
+def test_gzip_that_cannot_be_read(tmp_path, name, message_id):
+    path = tmp_path / name
+    path.write_bytes(b"ma_diem\nBC01\n")
+    with pytest.raises(LayerReadError) as caught:
+        io.read_layer(_cfg(path))
+    assert caught.value.message_id == message_id
+    assert name in str(caught.value)
+
+
+def test_truncated_gzip_is_one_message(tmp_path):
+    import gzip
+
+    path = tmp_path / "bts.csv.gz"
+    data = gzip.compress(_canonical_table().to_csv(index=False).encode() * 200)
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(LayerReadError) as caught:
+        io.read_layer(_cfg(path))
+    assert caught.value.message_id == "errors.io.table_unreadable"
+
+
+def _undeclared_shapefile(tmp_path: Path, encoding: str) -> Path:
+    names = [_cp1258_form(n) for n in CP1258_NAMES] if encoding == "cp1258" else CP1258_NAMES
+    gdf = gpd.GeoDataFrame({"ten": names}, geometry=shapely.points([566_603.0] * 4,
+                                                                  [1_145_735.0] * 4),
+                           crs="EPSG:9210")
+    path = tmp_path / "xa.shp"
+    pyogrio.write_dataframe(gdf, path, encoding=encoding)
+    path.with_suffix(".cpg").unlink(missing_ok=True)
+    assert path.with_suffix(".dbf").read_bytes()[29] == 0  # no code page byte either
+    return path
+
+
+def test_utf8_dbf_without_cpg_is_read_as_utf8(tmp_path):
+    # GDAL takes such a file for Latin-1: "PhÆ°á»\x9dng 1" instead of "Phường 1", silently
+    frame = io.read_layer(_cfg(_undeclared_shapefile(tmp_path, "utf-8")))
+    assert list(frame["ten"]) == CP1258_NAMES
+
+
+def test_legacy_dbf_without_cpg_or_encoding_asks_for_it(tmp_path, vietnamese):
+    with pytest.raises(LayerReadError) as caught:
+        io.read_layer(_cfg(_undeclared_shapefile(tmp_path, "cp1258")))
+    assert caught.value.message_id == "errors.io.no_cpg"
+    text = str(caught.value)
+    assert text.startswith("xa.shp: không có tệp .cpg")
+    assert 'encoding = "cp1258"' in text and "Xã Tân Mỹ Chánh" in text  # as Windows-1258 reads it
+
+
+# --------------------------------------------------------------------- files of a layer
+
+
+def test_layer_files_lists_every_part_of_a_shapefile(tmp_path):
+    path = tmp_path / "xa.shp"
+    pyogrio.write_dataframe(_canonical_gdf(), path)
+    for extra in ("xa.qix", "xa.shp.xml", "XA.SBN"):
+        (tmp_path / extra).write_bytes(b"x")
+    (tmp_path / "xa_2.dbf").write_bytes(b"x")  # another layer's
+    (tmp_path / "other.shp").write_bytes(b"x")
+    expected = ["XA.SBN", "xa.cpg", "xa.dbf", "xa.prj", "xa.qix", "xa.shp", "xa.shp.xml",
+                "xa.shx"]
+    assert [p.name for p in io.layer_files(path)] == expected
+    assert [p.name for p in io.layer_files(tmp_path / "xa.dbf")] == expected
+
+
+def test_layer_files_of_a_geopackage_and_a_raster(tmp_path):
+    gpkg = tmp_path / "xa.gpkg"
+    pyogrio.write_dataframe(_canonical_gdf(), gpkg)
+    assert io.layer_files(gpkg) == [gpkg]
+    (tmp_path / "xa.gpkg-wal").write_bytes(b"x")
+    assert [p.name for p in io.layer_files(gpkg)] == ["xa.gpkg", "xa.gpkg-wal"]
+    tif = tmp_path / "dan_so.tif"
+    for name in ("dan_so.tif", "dan_so.tfw", "dan_so.tif.aux.xml"):
+        (tmp_path / name).write_bytes(b"x")
+    assert [p.name for p in io.layer_files(tif)] == ["dan_so.tfw", "dan_so.tif",
+                                                     "dan_so.tif.aux.xml"]
+    assert io.layer_files(tmp_path / "missing.csv") == []
+
+
+# -------------------------------------------------------------------- formula injection
+
+
+@pytest.mark.parametrize(
+    ("value", "formula"),
+    [
+        ('=HYPERLINK("http://x","y")', True), ("+1+2", True), ("-2+3", True), ("@SUM(A1)", True),
+        ("\tx", True), ("\rx", True), ("-", False), ("-3.5", False), ("+84912345678", False),
+        ("-1,5", False), ("1e-3", False), (-3.5, False), (7, False), (None, False),
+        ("Phường 1", False), ("", False),
+    ],
+)
+def test_is_formula_like(value, formula):
+    assert io.is_formula_like(value) is formula
+
+
+def test_csv_cells_that_could_run_get_an_apostrophe_and_read_back_as_typed(tmp_path):
+    table = pd.DataFrame({
+        "name": ['=HYPERLINK("http://x","y")', "Phường 1", "@cmd", "-", None],
+        "value": [-1.5, 2.0, -3.0, 0.0, 1.0],
+        "mixed": pd.Series(["-2+3", -4, "+x", 5.5, "ok"], dtype=object),
+        "=head": [1, 2, 3, 4, 5],
+    })
+    before = table.copy()
+    path = tmp_path / "t.csv"
+    io.write_csv(table, path)
+    pd.testing.assert_frame_equal(table, before)  # the caller's table is untouched
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "name,value,mixed,'=head"
+    assert lines[1] == '"\'=HYPERLINK(""http://x"",""y"")",-1.5,\'-2+3,1'
+    assert lines[2:] == ["Phường 1,2,-4,2", "'@cmd,-3,'+x,3", "-,0,5.5,4", ",1,ok,5"]
+    back = io.read_output_table(path)
+    assert list(back.columns) == ["name", "value", "mixed", "=head"]
+    assert back["name"].tolist()[:4] == ['=HYPERLINK("http://x","y")', "Phường 1", "@cmd", "-"]
+    assert back["value"].tolist() == [-1.5, 2.0, -3.0, 0.0, 1.0]
+    assert back["mixed"].tolist() == ["-2+3", "-4", "+x", "5.5", "ok"]
+
+
+def test_xlsx_cells_that_could_run_are_strings_with_quote_prefix(tmp_path):
+    table = pd.DataFrame({"name": ['=HYPERLINK("http://x","y")', "Phường 1", "+1+1"],
+                          "value": [-1.5, 2.0, -3.0]})
+    path = tmp_path / "t.xlsx"
+    io.write_xlsx({"bang": table}, path, title="=title")
+    sheet = openpyxl.load_workbook(path)["bang"]
+    assert sheet["A1"].value == "=title" and sheet["A1"].data_type == "s"
+    assert sheet["A1"].quotePrefix
+    cell = sheet["A4"]
+    assert (cell.value, cell.data_type, cell.quotePrefix) == (
+        '=HYPERLINK("http://x","y")', "s", True)
+    assert (sheet["A5"].value, sheet["A5"].quotePrefix) == ("Phường 1", False)
+    assert sheet["A6"].quotePrefix and sheet["A6"].data_type == "s"
+    assert [sheet[f"B{r}"].value for r in (4, 5, 6)] == [-1.5, 2.0, -3.0]
+    assert all(sheet[f"B{r}"].data_type == "n" for r in (4, 5, 6))  # numbers stay numbers

@@ -102,10 +102,14 @@ def _read_table(cfg: LayerConfig) -> pd.DataFrame:
     """
     path = cfg.path
     try:
-        frame, skip = _read_text_table(cfg, 0)
-        if not _has_fields(frame.columns, cfg):
+        try:
+            frame, skip = _read_text_table(cfg, 0)
+            found = _has_fields(frame.columns, cfg)
+        except pd.errors.ParserError:  # a title line with fewer fields than the table
+            frame, skip, found = None, 0, False
+        if not found:
             skip = _header_offset(cfg)
-            if skip:
+            if skip or frame is None:
                 frame, skip = _read_text_table(cfg, skip)
     except UnicodeDecodeError as exc:
         msg = t("errors.io.not_encoding", name=path.name, encoding=cfg.encoding or "UTF-8",

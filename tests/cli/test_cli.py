@@ -51,6 +51,24 @@ def test_format_option(runner, make_workspace, tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "'shp' is not a format" in bad.output
 
 
+def test_format_adds_formats_and_never_removes_what_later_steps_read(runner, make_workspace
+                                                                    ) -> None:
+    root = make_workspace()
+    assert invoke(runner, "run", "-w", str(root), "--skip", "coverage", "-q").exit_code == 0
+    siting = {p.name: p.read_bytes() for p in (root / "outputs" / "siting").iterdir()}
+    result = invoke(runner, "stats", "-w", str(root), "--format", "geojson")
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in (root / "outputs" / "stats").iterdir()}
+    # the CSVs (report, --compare) and the GeoPackage (maps) are always written
+    assert {"commune.csv", "province.csv", "stats.gpkg", "stats_communes.geojson"} <= names
+    assert "stats.xlsx" not in names  # not asked for: last run's workbook would be stale
+    # another step's outputs are untouched
+    assert {p.name: p.read_bytes() for p in (root / "outputs" / "siting").iterdir()} == siting
+    report = invoke(runner, "report", "-w", str(root), "-q")
+    assert report.exit_code == 0, report.output
+    assert (root / "outputs" / "report.html").is_file()
+
+
 def test_no_workspace_is_exit_1(runner, tmp_path: Path) -> None:
     result = invoke(runner, "stats", "-w", str(tmp_path))
     assert result.exit_code == 1
