@@ -141,7 +141,12 @@ def test_read_layer_all_formats(canonical_all_ext):
     else:
         assert isinstance(frame, gpd.GeoDataFrame)
         assert frame.crs.equals(CRS("EPSG:4326"))
-        assert list(frame[io.WHERE]) == ["feature 1", "feature 2", "feature 3"]
+        # the feature id QGIS shows: GDAL's FID (from 1 in a GeoPackage and KML, from 0 in a
+        # Shapefile, GeoJSON and FlatGeobuf)
+        first = pyogrio.read_dataframe(path if path.suffix != ".zip" else f"/vsizip/{path}",
+                                       fid_as_index=True).index[0]
+        assert first in (0, 1)
+        assert list(frame[io.WHERE]) == [f"feature {first + i}" for i in range(3)]
 
     rows = frame.sort_values("ma_diem").reset_index(drop=True)
     assert list(rows["ma_diem"]) == IDS
@@ -889,3 +894,25 @@ def test_xlsx_cells_that_could_run_are_strings_with_quote_prefix(tmp_path):
     assert sheet["A6"].quotePrefix and sheet["A6"].data_type == "s"
     assert [sheet[f"B{r}"].value for r in (4, 5, 6)] == [-1.5, 2.0, -3.0]
     assert all(sheet[f"B{r}"].data_type == "n" for r in (4, 5, 6))  # numbers stay numbers
+
+
+@pytest.mark.parametrize(("driver", "ext", "first"), [
+    ("GPKG", ".gpkg", 1), ("ESRI Shapefile", ".shp", 0), ("GeoJSON", ".geojson", 0)])
+def test_features_are_numbered_as_qgis_shows_them(tmp_path, driver, ext, first):
+    path = tmp_path / f"xa{ext}"
+    pyogrio.write_dataframe(_canonical_gdf(), path, driver=driver)
+    frame = io.read_layer(_cfg(path))
+    assert list(frame[io.WHERE]) == [f"feature {first + i}" for i in range(3)]
+    assert list(frame.index) == [0, 1, 2]
+
+
+def test_geopackage_feature_ids_keep_their_gaps(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "xa.gpkg"
+    pyogrio.write_dataframe(_canonical_gdf(), path, layer="xa")
+    with sqlite3.connect(path) as db:  # a feature deleted in QGIS: fids 1 and 3 are left
+        db.execute("DELETE FROM xa WHERE fid = 2")
+    frame = io.read_layer(_cfg(path))
+    assert list(frame[io.WHERE]) == ["feature 1", "feature 3"]
+    assert list(frame["ma_diem"]) == [IDS[0], IDS[2]]

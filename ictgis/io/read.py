@@ -37,7 +37,10 @@ def read_layer(cfg: LayerConfig) -> pd.DataFrame:
     pandas.DataFrame or geopandas.GeoDataFrame
         Tables (CSV/XLSX) as text columns; vector files as a GeoDataFrame in the file's CRS
         (or ``cfg.crs`` when given, which overrides a missing or wrong ``.prj``). Both carry a
-        :data:`WHERE` column that locates each row for messages.
+        :data:`WHERE` column that locates each row for messages: ``row N`` as a spreadsheet
+        numbers it (the header is row 1, so the first data row is row 2; title rows above the
+        header count), ``feature N`` with the feature id QGIS shows (GDAL's FID: a
+        GeoPackage's ``fid``, from 1; a Shapefile's record, GeoJSON and FlatGeobuf from 0).
 
     Raises
     ------
@@ -255,7 +258,7 @@ def _read_vector(cfg: LayerConfig) -> gpd.GeoDataFrame:
             warnings.simplefilter("ignore", RuntimeWarning)
             # GDAL's iconv recoding drops the last character of every cp1258 string, so legacy
             # text is read byte for byte (latin-1) and decoded by Python's codec.
-            gdf = pyogrio.read_dataframe(source, layer=cfg.layer,
+            gdf = pyogrio.read_dataframe(source, layer=cfg.layer, fid_as_index=True,
                                          encoding="ISO-8859-1" if legacy else None)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         msg = t("errors.io.layer_unreadable", name=path.name, error=exc)
@@ -270,8 +273,10 @@ def _read_vector(cfg: LayerConfig) -> gpd.GeoDataFrame:
     elif gdf.crs is None and not gdf.empty:
         msg = t("errors.io.no_crs", layer=cfg.name)
         raise DataError(msg, file=path.name)
-    gdf[WHERE] = [f"feature {i}" for i in range(1, len(gdf) + 1)]  # a locator, as above
-    return gdf
+    # the feature id QGIS shows for the file (GDAL's FID: a GeoPackage's fid, from 1; a
+    # Shapefile's record number, from 0); a locator, as above
+    gdf[WHERE] = [f"feature {fid}" for fid in gdf.index]
+    return gdf.reset_index(drop=True)
 
 
 def map_fields(frame: pd.DataFrame, cfg: LayerConfig) -> pd.DataFrame:
