@@ -15,6 +15,9 @@ import pyogrio
 from ictgis.io.atomic import atomic_path
 from ictgis.io.formats import FORMULA_PREFIXES, OUTPUT_FORMATS
 
+#: GeoPackage 1.2: the version QGIS LTR on Debian stable (GDAL 3.6) opens without a warning.
+GPKG_OPTIONS = {"VERSION": "1.2"}
+
 
 def write_bytes(path: Path, data: bytes) -> None:
     """Write a file atomically (temporary file, then rename)."""
@@ -147,7 +150,8 @@ def write_layers(layers: Mapping[str, gpd.GeoDataFrame], path: Path) -> None:
     else:
         with atomic_path(path) as tmp:
             for name, gdf in layers.items():
-                pyogrio.write_dataframe(_plain(gdf), tmp, layer=name, driver="GPKG")
+                pyogrio.write_dataframe(_plain(gdf), tmp, layer=name, driver="GPKG",
+                                        dataset_options=GPKG_OPTIONS)
 
 
 def _plain(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -234,7 +238,8 @@ def write_workspace_files(directory: Path, files: Mapping[str, pd.DataFrame | st
             if isinstance(content, str):
                 tmp.write_text(content, encoding="utf-8")
             elif path.suffix == ".gpkg":
-                pyogrio.write_dataframe(_plain(content), tmp, layer=path.stem, driver="GPKG")
+                pyogrio.write_dataframe(_plain(content), tmp, layer=path.stem, driver="GPKG",
+                                        dataset_options=GPKG_OPTIONS)
             else:
                 content.to_csv(tmp, index=False, encoding="utf-8")
         written.append(path)
