@@ -129,6 +129,34 @@ def _legacy_dbf_with_cpg(root: Path) -> None:
     (root / "shp" / "communes.cpg").write_text("1258", encoding="ascii")
 
 
+def _shapefile_bad_population(root: Path) -> None:
+    communes = _communes(root)
+    communes.loc[1, "dan"] = "không rõ"
+    communes.to_file(root / "communes.gpkg")
+    _communes_shapefile(root, encoding="utf-8", cpg=True)
+
+
+def _zipped_shapefile(root: Path) -> None:
+    _communes_shapefile(root, encoding="utf-8", cpg=True)
+    with zipfile.ZipFile(root / "communes.zip", "w") as archive:
+        for part in sorted((root / "shp").iterdir()):
+            archive.write(part, part.name)
+    _config(root, 'path = "shp/communes.shp"', 'path = "communes.zip"')
+
+
+def _communes_nfd(root: Path) -> None:
+    communes = _communes(root)
+    for col in ("ten", "huyen"):
+        communes[col] = communes[col].map(lambda v: unicodedata.normalize("NFD", v))
+    communes.to_file(root / "communes.gpkg")
+
+
+def _regions_found(root: Path) -> None:
+    _names_kept(root)
+    regions = set(_stats(root, "region")["region"])
+    assert {"Trung tâm", "Tây"} <= regions, regions
+
+
 def _names_kept(root: Path) -> None:
     names = set(_stats(root)["name"])
     assert {"Phường 1", "Xã An Hữu", "Thị trấn Cái Bè"} <= names, names
@@ -492,6 +520,13 @@ CASES = [
     FileCase("UTF-8 DBF without .cpg",
              lambda root: _communes_shapefile(root, encoding="utf-8", cpg=False), exit_code=0,
              command=("stats",), after=_names_kept),
+    FileCase("NFD commune and district names", _communes_nfd, exit_code=0,
+             command=("stats",), after=_regions_found),
+    FileCase("zipped Shapefile", _zipped_shapefile, exit_code=0, command=("stats",),
+             after=_names_kept),
+    FileCase("Shapefile features are numbered from 0, as QGIS shows them",
+             _shapefile_bad_population, message_id="problems.population.bad",
+             names=("communes.shp", " 1 ", "không rõ")),
     # coordinates and values
     FileCase("DMS coordinates in five spellings", _posts_dms, exit_code=0,
              after=_no_problems("post_offices")),
