@@ -60,8 +60,10 @@ def neutralise_text(frame: pd.DataFrame) -> pd.DataFrame:
             maybe = values.str.startswith(FORMULA_PREFIXES, na=False).astype(bool)
         except AttributeError:  # no text in this column
             continue
-        todo = values[maybe]
-        todo = todo[todo.map(is_formula_like).astype(bool)]
+        if not maybe.any():
+            continue
+        text = values[maybe]
+        todo = text[~text.astype(str).str.fullmatch(_HARMLESS.pattern).astype(bool)]
         if len(todo):
             out.loc[todo.index, col] = "'" + todo.astype(str)
     return out
