@@ -248,7 +248,8 @@ BROKEN = {
     "unknown top-level key": (
         MINIMAL + "\n[extras]\nfoo = 1\n",
         F + r" ?extras is not a known key \(known: admin, checks, coverage, indicators, layers, "
-            r"operators, postal, province, regions, siting, targets\)"),
+            r"operators, postal, priorities, province, regions, report, siting, targets, "
+            r"targets_next_year\)"),
     "unknown key in [province]": (
         _edit('crs = "EPSG:9210"\n\n', 'crs = "EPSG:9210"\narea = 2510\n\n'),
         F + r"\[province\] area is not a known key"),
@@ -499,3 +500,32 @@ def test_checks_and_operators_values(tmp_path):
 def test_bad_checks_and_operators(tmp_path, text, match):
     with pytest.raises(ConfigError, match=match):
         load_config(_write(tmp_path, MINIMAL + "\n" + text))
+
+
+def test_report_and_priorities_sections(make_workspace) -> None:
+    from tests.conftest import CONFIG
+
+    text = CONFIG + """
+[report]
+year = 2025
+date = "2026-02-05"
+agency = "SỞ KHOA HỌC VÀ CÔNG NGHỆ"
+recipients = ["UBND tỉnh", "Lưu: VT"]
+
+[priorities]
+grid_m = 500
+[priorities.cost_vnd]
+A2b = 1.2e9
+colocate = 2e8
+
+[targets_next_year]
+phone_per_100 = 7
+"""
+    config = load_config(make_workspace(config=text))
+    assert (config.report.year, config.report.date) == (2025, "2026-02-05")
+    assert config.report.recipients == ("UBND tỉnh", "Lưu: VT")
+    assert config.priorities.grid_m == 500 and config.priorities.cost_vnd["colocate"] == 2e8
+    assert config.targets_next_year == {"phone_per_100": 7}
+    bad = make_workspace(config=CONFIG + '\n[report]\ndate = "05/02/2026"\n')
+    with pytest.raises(ConfigError, match=r"\[report\] date must be a date written YYYY-MM-DD"):
+        load_config(bad)

@@ -31,6 +31,8 @@ from ictgis.config.model import (
     Config,
     CoverageConfig,
     LayerConfig,
+    PrioritiesConfig,
+    ReportConfig,
     SitingConfig,
     TechnologyConfig,
 )
@@ -57,6 +59,8 @@ __all__ = [
     "CoverageConfig",
     "Key",
     "LayerConfig",
+    "PrioritiesConfig",
+    "ReportConfig",
     "SitingConfig",
     "TechnologyConfig",
     "default_of",

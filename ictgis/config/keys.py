@@ -126,6 +126,19 @@ class Rule:
 
 
 NONEMPTY = Rule("at least one", bool)
+
+
+def _is_date(value: Any) -> bool:
+    import datetime
+
+    try:
+        datetime.date.fromisoformat(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+ISO_DATE = Rule("a date written YYYY-MM-DD", _is_date)
 BEST_FIRST = Rule("from the best class down", lambda v: list(v) == sorted(v, reverse=True))
 
 
@@ -510,9 +523,58 @@ KEYS: tuple[Key, ...] = (
         problem="config.problem.best_first",
         description="Lower limits of the signal classes, best first",
         source="VNPT drive-test legend, QĐ 1705 (DOMAIN.md §4.5)"),
+    # ---------------------------------------------------------------- [report]
+    Key("report", "year", "integer", None, range=Range(1990, 2100),
+        description="The year the report is about (its title, the plan of [targets]); not set: "
+                    "the report says the year is not set",
+        source="ictgis"),
+    Key("report", "date", "string", None, rule=ISO_DATE, problem="config.problem.date",
+        description="Date of the document, YYYY-MM-DD; not set: the day of the run",
+        source="ictgis"),
+    Key("report", "governing_body", "string", None,
+        description="The body above the agency, top left of the Word report; not set: "
+                    "UBND TỈNH <province>",
+        source="Nghị định 30/2020/NĐ-CP, Phụ lục I"),
+    Key("report", "agency", "string", None,
+        description="The agency that issues the report; not set: SỞ KHOA HỌC VÀ CÔNG NGHỆ",
+        source="Nghị định 30/2020/NĐ-CP; the 2025 merger of the Sở TT&TT into the Sở KH&CN"),
+    Key("report", "symbol", "string", "SKHCN",
+        description="The agency's abbreviation in the number: Số: /BC-<symbol>",
+        source="Nghị định 30/2020/NĐ-CP, Phụ lục III"),
+    Key("report", "place", "string", None,
+        description="The place of the place-and-date line; not set: the province",
+        source="Nghị định 30/2020/NĐ-CP"),
+    Key("report", "signer_title", "string", None,
+        description="The signer's title (GIÁM ĐỐC, KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC); not set: GIÁM ĐỐC",
+        source="Nghị định 30/2020/NĐ-CP"),
+    Key("report", "signer_name", "string", "", description="The signer's name",
+        source="ictgis"),
+    Key("report", "recipients", "list of strings", (),
+        description="Nơi nhận, one recipient each; not set: Lưu: VT",
+        source="Nghị định 30/2020/NĐ-CP"),
+    # ---------------------------------------------------------------- [priorities]
+    Key("priorities", "technology", "string", "4G",
+        description="Technology whose coverage the ranking of new sites maximises",
+        source="ictgis"),
+    Key("priorities", "operator", "string", "any",
+        description="Operator whose coverage counts; `any`: covered by any operator",
+        source="SDG 9.c.1 (population covered by a mobile network)"),
+    Key("priorities", "grid_m", "number", None, unit="m", range=POSITIVE,
+        description="Spacing of candidate positions over uncovered populated areas; not set: "
+                    "no grid, only the plan's sites and a candidates file",
+        source="ictgis"),
+    Key("priorities", "cost_vnd", "table", MappingProxyType({}),
+        description="Cost of a new site by mast class, and `colocate` for adding an operator to "
+                    "a mast; not set: illustrative costs labelled synthetic",
+        source="the province's own prices"),
+    Key("priorities.cost_vnd", "<class>", "number", unit="VND", range=Range(0),
+        description="Cost of a site of this mast class (or `colocate`)"),
     # ---------------------------------------------------------------- [targets], [indicators]
     Key("targets", "<indicator>", "number",
-        description="Next year's target of an indicator, for the report's Biểu số 1"),
+        description="The plan of the report year for an indicator: Biểu số 1 shows the % "
+                    "achieved (for R and Dp, lower is better: achieved or not)"),
+    Key("targets_next_year", "<indicator>", "number",
+        description="The plan of the year after the report year, shown beside the result"),
     Key("indicators", "<indicator>", "number",
         description="A figure the GIS cannot compute (e.g. revenue_bn_vnd), reported as given"),
 )

@@ -216,6 +216,31 @@ class ChecksConfig:
 
 
 @dataclass(frozen=True)
+class ReportConfig:
+    """The frame of the Word report and the year it is about (``[report]``)."""
+
+    year: int | None = default_of("report.year")
+    date: str | None = default_of("report.date")
+    governing_body: str | None = default_of("report.governing_body")
+    agency: str | None = default_of("report.agency")
+    symbol: str = default_of("report.symbol")
+    place: str | None = default_of("report.place")
+    signer_title: str | None = default_of("report.signer_title")
+    signer_name: str = default_of("report.signer_name")
+    recipients: tuple[str, ...] = default_of("report.recipients")
+
+
+@dataclass(frozen=True)
+class PrioritiesConfig:
+    """What the ranking of new sites maximises, and what a site costs (``[priorities]``)."""
+
+    technology: str = default_of("priorities.technology")
+    operator: str = default_of("priorities.operator")
+    grid_m: float | None = default_of("priorities.grid_m")
+    cost_vnd: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Config:
     """A workspace configuration. Build it with :func:`load_config` or :func:`parse_config`."""
 
@@ -237,7 +262,10 @@ class Config:
     siting: SitingConfig = field(default_factory=SitingConfig)
     coverage: CoverageConfig = field(default_factory=CoverageConfig)
     targets: Mapping[str, float] = field(default_factory=dict)
+    targets_next_year: Mapping[str, float] = field(default_factory=dict)
     indicators: Mapping[str, float] = field(default_factory=dict)
+    report: ReportConfig = field(default_factory=ReportConfig)
+    priorities: PrioritiesConfig = field(default_factory=PrioritiesConfig)
 
     @property
     def root(self) -> Path:

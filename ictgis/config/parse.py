@@ -22,6 +22,8 @@ from ictgis.config.model import (
     Config,
     CoverageConfig,
     LayerConfig,
+    PrioritiesConfig,
+    ReportConfig,
     SitingConfig,
     TechnologyConfig,
     spacing_pairs,
@@ -181,8 +183,16 @@ def parse_config(data: Mapping[str, Any], *, path: Path) -> Config:
         siting=_parse_siting(top.sub("siting")),
         coverage=_parse_coverage(top.sub("coverage")),
         targets=MappingProxyType(top.sub("targets").entries()),
+        targets_next_year=MappingProxyType(top.sub("targets_next_year").entries()),
         indicators=MappingProxyType(top.sub("indicators").entries()),
+        report=ReportConfig(**top.sub("report").values()),
+        priorities=_parse_priorities(top.sub("priorities")),
     )
+
+
+def _parse_priorities(reader: _Reader) -> PrioritiesConfig:
+    costs = reader.sub("cost_vnd").entries()
+    return PrioritiesConfig(**reader.values(), cost_vnd=MappingProxyType(costs))
 
 
 def _parse_siting(reader: _Reader) -> SitingConfig:
