@@ -810,6 +810,7 @@ def prioritise(ws: Workspace, *, tech: str = DEFAULT_TECHNOLOGY,
                budget_vnd: float | None = None, per_vnd: bool | None = None,
                population: np.ndarray | None = None, landcover: np.ndarray | None = None,
                cost_by_class: Mapping[str, float] = COST_VND_BY_CLASS,
+               costs_synthetic: bool | None = None,
                progress: Callable[[str], None] | None = None) -> Ranking:
     """Candidates of a workspace, the siting rules on them, and the ranking.
 
@@ -831,6 +832,9 @@ def prioritise(ws: Workspace, *, tech: str = DEFAULT_TECHNOLOGY,
         Optional rasters on the province grid, as the coverage step reads them.
     cost_by_class
         Cost of a site by mast class (and ``colocate``), VND.
+    costs_synthetic
+        Whether any of these costs is an illustration rather than the province's price
+        (default: whether they are the built-in :data:`COST_VND_BY_CLASS`).
     progress
         Called with a short text as the work advances.
 
@@ -872,7 +876,8 @@ def prioritise(ws: Workspace, *, tech: str = DEFAULT_TECHNOLOGY,
                          ignore_index=True)
     return rank(base, sites, ws.communes, excluded=left_out, max_sites=max_sites,
                 target_pct=target_pct, budget_vnd=budget_vnd, per_vnd=per_vnd,
-                costs_synthetic=cost_by_class is COST_VND_BY_CLASS)
+                costs_synthetic=(cost_by_class is COST_VND_BY_CLASS if costs_synthetic is None
+                                 else costs_synthetic))
 
 
 def with_selected(bts: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, ids: Sequence[str]

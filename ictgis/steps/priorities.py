@@ -63,12 +63,15 @@ def _rank(ws: Workspace, ctx: StepContext, *, tech: str | None, operator: str | 
           rasters: dict[str, np.ndarray]) -> Ranking:
     from ictgis import priorities
 
+    settings = ws.config.priorities  # [priorities]; the command's options come first
+    costs = {**priorities.COST_VND_BY_CLASS, **settings.cost_vnd}
     return priorities.prioritise(
-        ws, tech=tech or priorities.DEFAULT_TECHNOLOGY,
-        operator=operator or priorities.DEFAULT_OPERATOR, candidates=candidates,
-        grid_m=grid_m if grid_m is not None else priorities.DEFAULT_GRID_M, max_sites=sites,
-        target_pct=target_pct, budget_vnd=budget_vnd, progress=ctx.progress,
-        population=rasters.get("population"), landcover=rasters.get("landcover"))
+        ws, tech=tech or settings.technology, operator=operator or settings.operator,
+        candidates=candidates, grid_m=grid_m if grid_m is not None else settings.grid_m,
+        max_sites=sites, target_pct=target_pct, budget_vnd=budget_vnd, progress=ctx.progress,
+        population=rasters.get("population"), landcover=rasters.get("landcover"),
+        cost_by_class=costs,
+        costs_synthetic=bool(set(priorities.COST_VND_BY_CLASS) - set(settings.cost_vnd)))
 
 
 def _has_plan(ws: Workspace) -> bool:
