@@ -461,6 +461,16 @@ def _nothing_covered(root: Path) -> None:
     assert len(covered.columns) == 3 and covered.eq(0).all(axis=None), province.to_string()
 
 
+def _population_raster(content: bytes | None) -> Callable[[Path], None]:
+    def breaker(root: Path) -> None:
+        if content is not None:
+            (root / "dan_so.tif").write_bytes(content)
+        path = root / "ictgis.toml"
+        path.write_text(path.read_text(encoding="utf-8")
+                        + '\n[coverage]\npopulation_raster = "dan_so.tif"\n', encoding="utf-8")
+    return breaker
+
+
 def _resolution_too_fine(root: Path) -> None:
     path = root / "ictgis.toml"
     path.write_text(path.read_text(encoding="utf-8") + "\n[coverage]\nresolution_m = 0.5\n",
@@ -493,11 +503,35 @@ def _csvs_kept(root: Path) -> None:
     assert report.exit_code == 0, report.output
 
 
+def _shapefile_and_raster(root: Path) -> None:
+    import numpy as np
+    import rasterio
+    from affine import Affine
+
+    _communes_shapefile(root, encoding="utf-8", cpg=True)
+    (root / "shp" / "communes.qix").write_bytes(b"spatial index")
+    with rasterio.open(root / "dan_so.tif", "w", driver="GTiff", width=3, height=1, count=1,
+                       dtype="float32", crs="EPSG:9210",
+                       transform=Affine(SIDE, 0, X0, 0, -SIDE, Y0 + SIDE)) as dst:
+        dst.write(np.ones((1, 1, 3), dtype="float32"))
+    (root / "dan_so.tif.aux.xml").write_text("<PAMDataset/>", encoding="utf-8")
+    path = root / "ictgis.toml"
+    path.write_text(path.read_text(encoding="utf-8")
+                    + '\n[coverage]\npopulation_raster = "dan_so.tif"\n', encoding="utf-8")
+
+
 def _layer_files_in_manifest(root: Path) -> None:
+    import hashlib
+
     manifest = json.loads((root / "outputs" / "manifest.json").read_text(encoding="utf-8"))
-    names = {Path(i["path"]).name for i in manifest["inputs"]}
-    assert {"communes.shp", "communes.shx", "communes.dbf", "communes.prj", "communes.cpg",
-            "posts.csv", "bts.csv", "ictgis.toml"} - {"ictgis.toml"} <= names, names
+    names = {Path(i["path"]).name: i for i in manifest["inputs"]}
+    assert set(names) == {"communes.shp", "communes.shx", "communes.dbf", "communes.prj",
+                          "communes.cpg", "communes.qix", "posts.csv", "bts.csv",
+                          "dan_so.tif", "dan_so.tif.aux.xml"}, names
+    dbf = names["communes.dbf"]
+    assert dbf["used_by"] == ["communes"]
+    assert dbf["sha256"] == hashlib.sha256(Path(dbf["path"]).read_bytes()).hexdigest()
+    assert names["dan_so.tif"]["used_by"] == ["coverage.population_raster"]
 
 
 CASES = [
@@ -593,6 +627,14 @@ CASES = [
     # coverage on odd inputs
     FileCase("every mast rejected: coverage is zero, no crash", _every_mast_outside, exit_code=0,
              command=("coverage",), message_id="cli.rejected_rows", after=_nothing_covered),
+    FileCase("a zero-byte population raster", _population_raster(b""), command=("coverage",),
+             message_id="errors.io.raster_unreadable", names=("dan_so.tif",)),
+    FileCase("a population raster that is not a raster", _population_raster(b"II*\x00garbage"),
+             command=("coverage",), message_id="errors.io.raster_unreadable",
+             names=("dan_so.tif",)),
+    FileCase("a population raster that does not exist", _population_raster(None),
+             command=("coverage",), message_id="errors.io.file_not_found",
+             names=("dan_so.tif",)),
     FileCase("a coverage grid too large for memory", _resolution_too_fine,
              command=("coverage",), message_id="coverage.error.grid_too_large",
              names=("communes.gpkg", "resolution_m")),
@@ -611,8 +653,8 @@ CASES = [
              command=("run", "--skip", "nothing"), good_command=("stats",), names=("nothing",)),
     FileCase("an unknown option is a usage error", _nothing, exit_code=2,
              command=("stats", "--colour"), good_command=("stats",), names=("--colour",)),
-    FileCase("manifest lists every file of a Shapefile",
-             lambda root: _communes_shapefile(root, encoding="utf-8", cpg=True), exit_code=0,
+    FileCase("manifest lists every file of a Shapefile and the rasters",
+             _shapefile_and_raster, exit_code=0,
              command=("run", "--skip", "coverage", "--skip", "maps"),
              after=_layer_files_in_manifest),
 ]
