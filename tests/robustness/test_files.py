@@ -357,7 +357,7 @@ def _placemarks(root: Path) -> str:
         f"</Point></Placemark>" for r in posts.itertuples())
 
 
-def _posts_kml_layer(root: Path, name: str) -> None:
+def _posts_vector_layer(root: Path, name: str) -> None:
     text = f"""
 [layers.post_offices]
 path = "{name}"
@@ -380,7 +380,7 @@ def _billion_laughs(root: Path) -> None:
            "<name>&lol9;</name><Point><coordinates>106.3,10.3</coordinates></Point>"
            "</Placemark></Document></kml>\n")
     (root / "posts.kml").write_text(doc, encoding="utf-8")
-    _posts_kml_layer(root, "posts.kml")
+    _posts_vector_layer(root, "posts.kml")
 
 
 def _kmz_traversal(root: Path) -> None:
@@ -389,7 +389,7 @@ def _kmz_traversal(root: Path) -> None:
         kmz.writestr("doc.kml", doc)
         kmz.writestr("../../escaped.kml", doc)
         kmz.writestr("/tmp/ictgis_escaped_absolute.kml", doc)
-    _posts_kml_layer(root, "posts.kmz")
+    _posts_vector_layer(root, "posts.kmz")
 
 
 def _nothing_escaped(root: Path) -> None:
@@ -419,7 +419,7 @@ def _posts_geojson_z(root: Path) -> None:
     gdf = gpd.GeoDataFrame(posts[["id", "loai"]], crs="EPSG:4326", geometry=[
         Point(float(x), float(y), 12.0) for x, y in zip(posts["lon"], posts["lat"], strict=True)])
     gdf.to_file(root / "posts.geojson")
-    _posts_kml_layer(root, "posts.geojson")
+    _posts_vector_layer(root, "posts.geojson")
     _config(root, 'id = "Name"', 'id = "id"')
 
 
@@ -560,7 +560,7 @@ CASES = [
              after=_names_kept),
     FileCase("Shapefile features are numbered from 0, as QGIS shows them",
              _shapefile_bad_population, message_id="problems.population.bad",
-             names=("communes.shp", " 1 ", "không rõ")),
+             names=("communes.shp", " 1 (", "không rõ")),
     # coordinates and values
     FileCase("DMS coordinates in five spellings", _posts_dms, exit_code=0,
              after=_no_problems("post_offices")),
@@ -570,7 +570,7 @@ CASES = [
              message_id="cli.rejected_rows",
              after=_problem("post_offices", "row 3", "coordinates")),
     FileCase("text in the population column", _population_text,
-             message_id="problems.population.bad", names=("communes.gpkg", "2", "hai mươi")),
+             message_id="problems.population.bad", names=("communes.gpkg", " 2 (", "hai mươi")),
     FileCase("text in the mast height column", _bts_height_text, exit_code=0,
              after=_problem("bts", "row 3", "bad_height")),
     # spreadsheets and separators
@@ -621,9 +621,9 @@ CASES = [
     FileCase("a bowtie (self-intersecting) commune", _communes_bowtie, exit_code=0,
              after=_problem("communes", "feature 2", "repaired")),
     FileCase("points given as the commune layer", _communes_points,
-             message_id="problems.not_polygon", names=("communes.gpkg", "1", "3")),
+             message_id="problems.not_polygon", names=("communes.gpkg", " 1 (", " 3 (")),
     FileCase("a commune with an empty geometry", _communes_one_empty_geometry,
-             message_id="problems.empty_geometry", names=("communes.gpkg", "3")),
+             message_id="problems.empty_geometry", names=("communes.gpkg", " 3 (")),
     # coverage on odd inputs
     FileCase("every mast rejected: coverage is zero, no crash", _every_mast_outside, exit_code=0,
              command=("coverage",), message_id="cli.rejected_rows", after=_nothing_covered),
