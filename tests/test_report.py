@@ -154,6 +154,11 @@ def test_assumptions_say_when_the_population_year_is_unknown(make_workspace) -> 
     from ictgis.config import load_config
 
     config = load_config(make_workspace())
-    lines = document.assumptions(config, ["computed"])
-    assert lines[1] == "Population P: year not given ([province] population_year)"
-    assert lines[0] == "Area S: computed from the boundaries (CRS EPSG:9210)"
+    lines = document.assumptions(config, ["computed"], steps=["stats"])
+    assert lines[:3] == ["Report year: year not set",
+                         "Area S: computed from the boundaries (CRS EPSG:9210)",
+                         "Population P: year not given ([province] population_year)"]
+    assert lines[3] == "Urban = Ward, Township"  # the kinds' names, not their ids
+    assert not any("MHz" in line or "spacing" in line for line in lines)  # steps not run
+    every = document.assumptions(config, ["computed"])
+    assert any("MHz" in line for line in every) and any("spacing" in line for line in every)

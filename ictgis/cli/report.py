@@ -8,6 +8,7 @@ import click
 
 from ictgis.cli.main import Console, echo_written, run_steps
 from ictgis.cli.options import workspace_options
+from ictgis.i18n import t
 
 
 @click.command("report", short_help="The yearly report (HTML and XLSX) from the outputs.")
@@ -27,4 +28,6 @@ def command(workspace: Path, out: Path | None, lang: str, compare: Path | None,
     console = Console(quiet)
     result = run_steps(workspace, out, ["report"], console, lang=lang,
                        options={"report": {"compare": compare}})
+    for warning in result.results["report"].warnings:
+        console.warn(t("cli.warning", message=warning))
     echo_written(console, *result.written)

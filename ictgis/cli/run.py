@@ -48,6 +48,9 @@ def command(workspace: Path, out: Path | None, formats: tuple[str, ...], lang: s
         echo_coverage(done["coverage"], console)
     if "maps" in done:
         echo_maps(done["maps"], console)
+    if "report" in done:
+        for warning in done["report"].warnings:
+            console.warn(t("cli.warning", message=warning))
     for name in done:
         echo_written(console, result.outputs / name if name != "report" else result.outputs)
     echo_rejects(result, console)

@@ -24,6 +24,9 @@ class Indicator:
     column: str
     rural: bool = False
     decimals: int = 2
+    #: Whether a smaller value is better (a service radius, people per point): the plan is
+    #: then met or not, never a percentage that would read as its opposite.
+    lower_is_better: bool = False
 
     @property
     def name(self) -> str:
@@ -33,11 +36,13 @@ class Indicator:
 
 #: The rows of "Biểu số 1", in order.
 INDICATORS: tuple[Indicator, ...] = (
-    Indicator("radius_km", "km_per_point", "stats", "radius_km"),
-    Indicator("radius_km_rural", "km_per_point", "stats", "radius_km", rural=True),
-    Indicator("pop_per_point", "people_per_point", "stats", "pop_per_point", decimals=0),
+    Indicator("radius_km", "km_per_point", "stats", "radius_km", lower_is_better=True),
+    Indicator("radius_km_rural", "km_per_point", "stats", "radius_km", rural=True,
+              lower_is_better=True),
+    Indicator("pop_per_point", "people_per_point", "stats", "pop_per_point", decimals=0,
+              lower_is_better=True),
     Indicator("pop_per_point_rural", "people_per_point", "stats", "pop_per_point", rural=True,
-              decimals=0),
+              decimals=0, lower_is_better=True),
     Indicator("phone_per_100", "subs_per_100", "stats", "phone_per_100"),
     Indicator("phone_per_100_rural", "subs_per_100", "stats", "phone_per_100", rural=True),
     Indicator("phone_per_100_incl_prepaid", "subs_per_100", "stats", "phone_per_100_incl_prepaid"),
@@ -60,8 +65,14 @@ KNOWN_IDS = tuple(i.id for i in INDICATORS)
 
 def headline(tables: Mapping[str, Mapping[str, pd.DataFrame]], *,
              reported: Mapping[str, float], targets: Mapping[str, float],
+             next_targets: Mapping[str, float] | None = None,
              previous: Mapping[str, float] | None = None) -> pd.DataFrame:
-    """The headline indicators, "Biểu số 1": value, target, % achieved (and change).
+    """The headline indicators, "Biểu số 1": value, this year's plan and how far it is met.
+
+    "% đạt" is the result against the plan of the **same** year (the 2018 report: "đạt 82% so
+    với kế hoạch cả năm 2018"). For an indicator where lower is better (R, Dp) a percentage
+    would read as its opposite: the plan is met or not (``status``), and ``pct_achieved`` is
+    left empty.
 
     Parameters
     ----------
@@ -71,17 +82,21 @@ def headline(tables: Mapping[str, Mapping[str, pd.DataFrame]], *,
     reported
         Figures the GIS cannot compute (``[indicators]`` of ictgis.toml, e.g. revenue).
     targets
-        Next year's targets by indicator id (``[targets]``).
+        The plan of the report year by indicator id (``[targets]``).
+    next_targets
+        The plan of the next year (``[targets_next_year]``), shown beside the result.
     previous
         Last year's values by indicator id (``--compare``).
 
     Returns
     -------
     pandas.DataFrame
-        ``id``, ``indicator``, ``unit``, ``value``, ``target``, ``pct_achieved`` and, with
-        ``previous``, ``previous`` and ``change``. Rows without a value are left out.
+        ``id``, ``indicator``, ``unit``, ``value``, ``target``, ``pct_achieved``, ``status``
+        (``met``/``not_met``/empty), ``next_target`` and, with ``previous``, ``previous`` and
+        ``change``. Rows without a value are left out.
     """
-    unknown = sorted(set(targets) - set(KNOWN_IDS))
+    next_targets = next_targets or {}
+    unknown = sorted((set(targets) | set(next_targets)) - set(KNOWN_IDS))
     if unknown:
         msg = t("report.targets_unknown", name=unknown[0], known=", ".join(KNOWN_IDS))
         raise ValueError(msg)
@@ -91,15 +106,22 @@ def headline(tables: Mapping[str, Mapping[str, pd.DataFrame]], *,
         if value is None:
             continue
         target = targets.get(ind.id)
+        status = None
+        if target is not None:
+            status = "met" if (value <= target if ind.lower_is_better else value >= target) \
+                else "not_met"
         rows.append({
             "id": ind.id, "indicator": ind.name, "unit": t(f"report.unit.{ind.unit}"),
             "value": value,
             "target": target if target is not None else np.nan,
-            "pct_achieved": value / target * 100 if target else np.nan,
+            "pct_achieved": (value / target * 100 if target and not ind.lower_is_better
+                             else np.nan),
+            "status": status,
+            "next_target": next_targets.get(ind.id, np.nan),
             "decimals": ind.decimals,
         })
     out = pd.DataFrame(rows, columns=["id", "indicator", "unit", "value", "target",
-                                      "pct_achieved", "decimals"])
+                                      "pct_achieved", "status", "next_target", "decimals"])
     if previous is not None:
         out["previous"] = out["id"].map(previous).astype(float)
         out["change"] = out["value"] - out["previous"]
@@ -130,6 +152,24 @@ def indicator_value(ind: Indicator, tables: Mapping[str, Mapping[str, pd.DataFra
 def values_by_id(table: pd.DataFrame) -> dict[str, float]:
     """``{id: value}`` of a headline table (for ``previous``)."""
     return dict(zip(table["id"], table["value"].astype(float), strict=True))
+
+
+def achieved(row: Mapping[str, object]) -> str:
+    """What the "% đạt" column shows: the percentage, or met / not met for lower-is-better."""
+    status = row.get("status")
+    if isinstance(status, str) and pd.isna(row.get("pct_achieved")):
+        return t(f"report.status.{status}")
+    return fmt(row.get("pct_achieved"), 1)
+
+
+def change(value: object, decimals: int, unit: str) -> str:
+    """A change as the report shows it: signed, with its unit; "—" when there is none."""
+    if value is None or pd.isna(value):
+        return ""
+    amount = round(float(value), decimals)  # type: ignore[arg-type]
+    if amount == 0:
+        return "—"
+    return f"{'+' if amount > 0 else '−'}{number(abs(amount), decimals)} {unit}".strip()
 
 
 def fmt(value: object, decimals: int = 2) -> str:

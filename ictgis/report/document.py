@@ -5,8 +5,8 @@ Every text comes from the catalogue (domain ``report``) in the language in force
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -108,19 +108,30 @@ def problem_counts(problems: pd.DataFrame | None) -> list[tuple[str, int]]:
     return [(f"{layer}: {severity.get(s, s)}", int(n)) for (layer, s), n in counts.items()]
 
 
-def assumptions(config: Config, area_sources: list[str]) -> list[str]:
-    """The parameters every number of the report rests on, one line each."""
+def assumptions(config: Config, area_sources: list[str],
+                steps: Sequence[str] = ("stats", "siting", "coverage")) -> list[str]:
+    """The parameters every number of the report rests on, one line each.
+
+    Only those of the steps whose results the report shows (``steps``).
+    """
     source = ", ".join(t("report.area_source." + AREA_SOURCES[s]) if s in AREA_SOURCES else s
                        for s in area_sources)
+    kinds, types = labels("admin.kind"), labels("stats.point_type")
     lines: list[str] = [
+        t("report.assumption.report_year", year=config.report.year or t("report.year_unknown")),
         t("report.assumption.area", source=source, crs=config.crs),
         t("report.assumption.population", year=config.population_year)
         if config.population_year else t("report.assumption.population_unknown"),
-        t("report.assumption.urban", kinds=", ".join(config.urban_kinds)),
-        t("report.assumption.count_types", types=", ".join(config.count_types)),
-        t("report.assumption.spacing", spacing="; ".join(
-            f"{k} {number(u, 0)}/{number(r, 0)}" for k, (u, r) in config.siting.min_spacing_m.items())),
+        t("report.assumption.urban", kinds=", ".join(kinds.get(k, k) for k in config.urban_kinds)),
+        t("report.assumption.count_types",
+          types=", ".join(types.get(k, k) for k in config.count_types)),
     ]
+    if "siting" in steps:
+        lines.append(t("report.assumption.spacing", spacing="; ".join(
+            f"{k} {number(u, 0)}/{number(r, 0)}"
+            for k, (u, r) in config.siting.min_spacing_m.items())))
+    if "coverage" not in steps:
+        return lines
     c = config.coverage
     for tech, tc in c.technologies.items():
         lines.append(t("report.assumption.technology", tech=tech,
@@ -132,12 +143,45 @@ def assumptions(config: Config, area_sources: list[str]) -> list[str]:
     return lines
 
 
-def headline_sheet(head: pd.DataFrame) -> pd.DataFrame:
-    """The "Biểu số 1" sheet: the headline table with the report's headers."""
-    return head.drop(columns=["decimals"]).rename(columns={
-        "indicator": t("report.indicator"), "unit": t("report.unit"), "value": t("report.value"),
-        "target": t("report.target"), "pct_achieved": t("report.pct"),
-        "previous": t("report.previous"), "change": t("report.change")})
+def headline_headers(year: int | None, *, compare: bool, next_year: bool) -> list[str]:
+    """Headers of "Biểu số 1", the same in the page, the Word document and the workbook."""
+    value = t("report.value_year", year=year) if year else t("report.value")
+    target = t("report.target_year", year=year) if year else t("report.target")
+    headers: list[str] = [t("report.indicator"), t("report.unit"), value]
+    if compare:
+        headers += [t("report.previous"), t("report.change")]
+    headers += [target, t("report.pct")]
+    if next_year:
+        headers.append(t("report.next_target_year", year=year + 1) if year
+                       else t("report.next_target"))
+    return headers
+
+
+def headline_cells(row: Mapping[str, Any], *, compare: bool, next_year: bool) -> list[str]:
+    """One row of "Biểu số 1" as printed (numbers in the language's convention)."""
+    decimals = int(row["decimals"])
+    cells = [str(row["indicator"]), str(row["unit"]), report.fmt(row["value"], decimals)]
+    if compare:
+        cells += [report.fmt(row["previous"], decimals),
+                  report.change(row["change"], decimals, str(row["unit"]))]
+    cells += [report.fmt(row["target"], decimals), report.achieved(row)]
+    if next_year:
+        cells.append(report.fmt(row["next_target"], decimals))
+    return cells
+
+
+def headline_sheet(head: pd.DataFrame, year: int | None, *, compare: bool) -> pd.DataFrame:
+    """The "Biểu số 1" sheet: numbers as numbers, under the report's headers."""
+    next_year = bool(head["next_target"].notna().any())
+    columns = ["indicator", "unit", "value", *(["previous", "change"] if compare else []),
+               "target", "pct_achieved", *(["next_target"] if next_year else [])]
+    sheet = head[columns].copy()
+    if head["status"].notna().any():  # lower is better: met / not met, not a percentage
+        shown = head.apply(report.achieved, axis=1)
+        sheet["pct_achieved"] = head["pct_achieved"].where(head["status"].isna()
+                                                          | head["pct_achieved"].notna(), shown)
+    sheet.columns = headline_headers(year, compare=compare, next_year=next_year)
+    return sheet
 
 
 def page_text() -> dict[str, str]:
@@ -152,7 +196,10 @@ def render_html(model: ReportModel) -> str:
 
     context = {
         "lang": model.lang, "t": page_text(), "province": model.province,
-        "synthetic": model.synthetic, "headline": model.headline.to_dict("records"),
+        "synthetic": model.synthetic, "headline_headers": model.headline_headers,
+        "headline_rows": [(row["id"], row["value"], cells) for row, cells
+                          in zip(model.headline.to_dict("records"), model.headline_rows,
+                                 strict=True)],
         "compare": model.compare, "narrative": model.narrative, "meta": model.meta,
         "subject": model.subject, "tables": model.sections,
         "charts": [(data_uri(f.png), f.caption) for f in model.charts],
@@ -160,3 +207,35 @@ def render_html(model: ReportModel) -> str:
         "problems": model.problems, "assumptions": model.assumptions,
     }
     return report.render_html(context)
+
+
+def ordered(tables: Mapping[str, Mapping[str, pd.DataFrame]], config: Config
+            ) -> dict[str, dict[str, pd.DataFrame]]:
+    """The tables with regions and districts in the order of ``[regions]`` (not alphabetical).
+
+    Districts follow their region's order, then the order in which ``[regions]`` lists them;
+    names match as ``[regions]`` matches them (prefix kind and base name, no diacritics).
+    """
+    from ictgis.text import split_prefix
+
+    region_rank = {name: i for i, name in enumerate(config.regions)}
+    unit_rank = {split_prefix(unit): i for i, unit in
+                 enumerate(u for units in config.regions.values() for u in units)}
+
+    def district_key(name: object) -> int:
+        kind, base = split_prefix(name)
+        exact = unit_rank.get((kind, base))
+        return exact if exact is not None else unit_rank.get((None, base), len(unit_rank))
+
+    out: dict[str, dict[str, pd.DataFrame]] = {}
+    for step, levels in tables.items():
+        out[step] = {}
+        for level, table in levels.items():
+            if level == "region" and "region" in table:
+                table = table.sort_values("region", key=lambda c: c.map(
+                    lambda r: region_rank.get(r, len(region_rank))), kind="stable")
+            elif level == "district" and "district" in table:
+                table = table.sort_values("district", key=lambda c: c.map(district_key),
+                                          kind="stable")
+            out[step][level] = table.reset_index(drop=True)
+    return out

@@ -11,11 +11,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ictgis.i18n import ids, number, t
+
+if TYPE_CHECKING:
+    from ictgis.config import Config
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,27 @@ class ReportModel:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
+    def headline_headers(self) -> list[str]:
+        """Headers of "Biểu số 1" (see :func:`ictgis.report.document.headline_headers`)."""
+        from ictgis.report.document import headline_headers
+
+        return headline_headers(self.meta.year, compare=self.compare,
+                                next_year=self.next_year)
+
+    @property
+    def headline_rows(self) -> list[list[str]]:
+        """The rows of "Biểu số 1" as printed, in the page and the Word document alike."""
+        from ictgis.report.document import headline_cells
+
+        return [headline_cells(row, compare=self.compare, next_year=self.next_year)
+                for row in self.headline.to_dict("records")]
+
+    @property
+    def next_year(self) -> bool:
+        """Whether the next year's plan is known for any indicator."""
+        return bool(self.headline["next_target"].notna().any())
+
+    @property
     def figures(self) -> tuple[Figure, ...]:
         """The charts, then the maps (numbered in this order)."""
         return (*self.charts, *self.maps)
@@ -114,6 +138,19 @@ def default_meta(province: str, *, year: int | None = None,
                 date=date or datetime.date.today(), year=year,
                 signer_title=t("report.doc.default_signer_title"),
                 recipients=(t("report.doc.default_recipient_archive"),))
+
+
+def meta_of(config: Config) -> Meta:
+    """The document frame of a workspace: its ``[report]``, completed by the defaults."""
+    given = config.report
+    default = default_meta(config.province, year=given.year,
+                           date=datetime.date.fromisoformat(given.date) if given.date else None)
+    return Meta(governing_body=given.governing_body or default.governing_body,
+                agency=given.agency or default.agency, symbol=given.symbol,
+                place=given.place or default.place, date=default.date, year=given.year,
+                signer_title=given.signer_title or default.signer_title,
+                signer_name=given.signer_name,
+                recipients=tuple(given.recipients) or default.recipients)
 
 
 # ------------------------------------------------------------------------------- narrative

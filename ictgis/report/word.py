@@ -174,18 +174,8 @@ def _page_numbers(section: Any) -> None:
 
 def _headline_table(doc: Any, model: ReportModel) -> None:
     """"Biểu số 1": indicator, unit, value, (previous, change,) plan, % achieved."""
-    head = model.headline
-    headers = [t("report.indicator"), t("report.unit"), t("report.value")]
-    if model.compare:
-        headers += [t("report.previous"), t("report.change")]
-    headers += [t("report.target"), t("report.pct")]
-    rows = []
-    for row in head.to_dict("records"):
-        cells = [row["indicator"], row["unit"], fmt(row["value"], row["decimals"])]
-        if model.compare:
-            cells += [fmt(row["previous"], row["decimals"]), fmt(row["change"], row["decimals"])]
-        cells += [fmt(row["target"], row["decimals"]), fmt(row["pct_achieved"], 1)]
-        rows.append(cells)
+    headers = model.headline_headers
+    rows = model.headline_rows
     _caption(doc, t("report.doc.table", n=1, caption=t("report.headline")))
     _table(doc, headers, rows, numeric=[False, False, *([True] * (len(headers) - 2))])
 

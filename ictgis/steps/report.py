@@ -31,11 +31,17 @@ class ReportResult:
     sheets: Mapping[str, pd.DataFrame]
     number_formats: Mapping[str, str]
     title: str
+    #: What the reader should know (year not set, both years the same), once each.
+    warnings: tuple[str, ...] = ()
 
 
 def compute(ws: Workspace, ctx: StepContext, *, compare: Path | None = None,
             **_options: Any) -> ReportResult:
     """Build the report from the tables in ``ctx.outputs`` (and ``compare``, a previous year's).
+
+    ``compare`` is a previous year's outputs folder, or its workspace (its ``outputs/`` is
+    read). Only the sections and assumptions of the steps that ran are shown; regions and
+    districts come in the order of ``[regions]``.
 
     Raises
     ------
@@ -50,41 +56,77 @@ def compute(ws: Workspace, ctx: StepContext, *, compare: Path | None = None,
     from ictgis.i18n import t
     from ictgis.report import document, model, word
 
-    tables = ctx.outputs.tables()
+    tables = document.ordered(ctx.outputs.tables(), ws.config)
     if outputs.STATS not in tables:
         msg = t("report.no_stats", path=ctx.outputs.folder(outputs.STATS))
         raise DataError(msg)
     config = ws.config
+    warnings: list[str] = []
+    if config.report.year is None:
+        warnings.append(t("report.warning.year"))
+    if config.population_year is None:
+        warnings.append(t("report.warning.population_year"))
     previous = None
     if compare is not None:
-        before = outputs.Outputs(compare).tables()
+        earlier = _earlier_outputs(compare)
+        before = earlier.tables()
         if outputs.STATS not in before:
             msg = t("report.compare_no_stats", path=compare)
             raise DataError(msg)
+        earlier_year = _report_year(earlier)
+        if earlier_year is not None and earlier_year == config.report.year:
+            warnings.append(t("report.warning.same_year", path=compare, year=earlier_year))
         previous = report.values_by_id(report.headline(before, reported={}, targets={}))
     try:
         head = report.headline(tables, reported=config.indicators, targets=config.targets,
-                               previous=previous)
+                               next_targets=config.targets_next_year, previous=previous)
     except ValueError as exc:
         raise ConfigError(f"{config.path.name}: {exc}") from None
     title = output_title(config)
     area_sources = sorted(set(ws.communes.get("area_source", pd.Series(["computed"]))))
+    meta = model.meta_of(config)
     the_report = model.ReportModel(
         lang=ctx.lang, title=t("report.title"), province=title, synthetic=config.synthetic,
-        meta=model.default_meta(config.province), headline=head, compare=previous is not None,
+        meta=meta, headline=head, compare=previous is not None,
         narrative=model.narrative(tables), sections=tuple(document.sections(tables)),
         charts=tuple(document.charts(tables[outputs.STATS])),
         maps=tuple(document.maps(ctx.outputs.static_maps())),
         problems=tuple(document.problem_counts(ctx.outputs.problems())),
-        assumptions=tuple(document.assumptions(config, area_sources)))
-    sheets = {t("report.sheet.headline"): document.headline_sheet(head),
+        assumptions=tuple(document.assumptions(config, area_sources, steps=list(tables))))
+    sheets = {t("report.sheet.headline"): document.headline_sheet(
+                  head, meta.year, compare=previous is not None),
               **{f"stats_{k}": v for k, v in tables[outputs.STATS].items()},
               **{f"coverage_{k}": v for k, v in tables.get(outputs.COVERAGE, {}).items()}}
-    number_formats: dict[str, str] = {
-        t("report.value"): "#,##0.00", t("report.target"): "#,##0.00", t("report.pct"): "0.0",
-        t("report.previous"): "#,##0.00", t("report.change"): "#,##0.00"}
+    number_formats = {header: "#,##0.00" for header in the_report.headline_headers[2:]}
+    number_formats[t("report.pct")] = "0.0"
     return ReportResult(the_report, document.render_html(the_report), word.render(the_report),
-                        sheets, number_formats, title)
+                        sheets, number_formats, title, tuple(warnings))
+
+
+def _earlier_outputs(path: Path) -> outputs.Outputs:
+    """A previous year's outputs: the folder itself, or the outputs of the workspace there."""
+    from ictgis.config import CONFIG_NAME
+    from ictgis.pipeline import output_dir
+
+    path = Path(path)
+    if (path / CONFIG_NAME).is_file() or path.name == CONFIG_NAME:
+        return outputs.Outputs(output_dir(path))
+    return outputs.Outputs(path)
+
+
+def _report_year(found: outputs.Outputs) -> int | None:
+    """The ``[report] year`` recorded in an outputs folder's manifest, if any."""
+    import json
+    import tomllib
+
+    if not found.manifest.is_file():
+        return None
+    try:
+        text = json.loads(found.manifest.read_text(encoding="utf-8"))["config"]["text"]
+        year = tomllib.loads(text).get("report", {}).get("year")
+    except (ValueError, KeyError, TypeError):
+        return None
+    return year if isinstance(year, int) else None
 
 
 def write(result: ReportResult, ctx: StepContext) -> list[Path]:

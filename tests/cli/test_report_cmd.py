@@ -85,14 +85,38 @@ def test_report_sections_and_numbers_equal_the_outputs(demo: Path) -> None:
     assert html.count("data:image/png;base64,") >= 6
 
 
-def test_targets_and_percent_achieved(demo: Path) -> None:
+def test_percent_achieved_is_against_the_plan_of_the_same_year(demo: Path) -> None:
+    import tomllib
+
+    config = tomllib.loads((demo / "ictgis.toml").read_text(encoding="utf-8"))
+    plan = config["targets"]
     html = (demo / "outputs" / "report.html").read_text(encoding="utf-8")
+    headers = re.findall(r"<th>(.*?)</th>", html.split('id="headline"')[1].split("</tr>")[0])
+    assert headers == ["Chỉ tiêu", "Đơn vị", "Thực hiện năm 2018", "Kế hoạch năm 2018",
+                       "% đạt so với kế hoạch", "Kế hoạch năm 2019"]
     headline = _headline(html)
     value, cells = headline["phone_per_100"]
-    assert cells[3] == "6,39" and cells[4] == fmt(value / 6.39 * 100, 1)
+    assert cells[3] == fmt(plan["phone_per_100"], 2)
+    assert cells[4] == fmt(value / plan["phone_per_100"] * 100, 1)
+    assert cells[5] == "6,39"  # the 2019 target of the 2018 report, shown beside
     value, cells = headline["revenue_bn_vnd"]
-    assert (value, cells[3], cells[4]) == (2430.0, "2.400", "101,2")
-    assert headline["radius_km"][1][3] == ""  # no target: no percentage
+    assert (value, cells[3], cells[4], cells[5]) == (2430.0, "1.944", "125,0", "2.400")
+    # lower is better: met or not met, never a percentage that reads as its opposite
+    value, cells = headline["radius_km"]
+    assert cells[4] == ("đạt" if value <= plan["radius_km"] else "chưa đạt")
+    value, cells = headline["pop_per_point"]
+    assert cells[4] == ("đạt" if value <= plan["pop_per_point"] else "chưa đạt")
+    assert set(headline) == set(plan) | {"revenue_bn_vnd"}
+
+
+def test_regions_in_configured_order_and_only_sections_that_ran(demo: Path) -> None:
+    import tomllib
+
+    regions = list(tomllib.loads((demo / "ictgis.toml").read_text(encoding="utf-8"))["regions"])
+    html = (demo / "outputs" / "report.html").read_text(encoding="utf-8")
+    section = html.split('id="by_region"')[1].split("</section>")[0]
+    shown = [r for r in re.findall(r"<tr><td>([^<]+)</td>", section)]
+    assert shown == regions
 
 
 def test_bieu_so_1_workbook_has_numbers(demo: Path) -> None:
@@ -100,12 +124,13 @@ def test_bieu_so_1_workbook_has_numbers(demo: Path) -> None:
     assert "Biểu số 1" in book.sheetnames and "stats_region" in book.sheetnames
     sheet = book["Biểu số 1"]
     header = [c.value for c in sheet[3]]
-    assert header == ["id", "Chỉ tiêu", "Đơn vị", "Thực hiện năm nay", "Kế hoạch năm sau",
-                      "% đạt so với kế hoạch"]
+    assert header == ["Chỉ tiêu", "Đơn vị", "Thực hiện năm 2018", "Kế hoạch năm 2018",
+                      "% đạt so với kế hoạch", "Kế hoạch năm 2019"]
     rows = {r[0]: r for r in sheet.iter_rows(min_row=4, values_only=True)}
-    revenue = rows["revenue_bn_vnd"]
-    assert revenue[3:6] == (2430, 2400, pytest.approx(101.25))
-    assert all(isinstance(r[3], float | int) for r in rows.values())
+    revenue = rows["Tổng doanh thu bưu chính, viễn thông"]
+    assert revenue[2:6] == (2430, 1944, pytest.approx(125.0), 2400)
+    assert all(isinstance(r[2], float | int) for r in rows.values())
+    assert rows["Bán kính phục vụ bình quân"][4] in {"đạt", "chưa đạt"}
 
 
 def test_compare_and_english(demo_run: Path, tmp_path: Path) -> None:
@@ -122,7 +147,8 @@ def test_compare_and_english(demo_run: Path, tmp_path: Path) -> None:
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Headline indicators" in html and "Previous year" in html
     value, cells = _headline(html)["radius_km"]
-    assert cells[3] == "2.50" and cells[4] == fmt(value - 2.5, 2)
+    assert cells[3] == "2.50"
+    assert cells[4] == f"{'+' if value > 2.5 else '−'}{fmt(abs(value - 2.5), 2)} km/point"
 
 
 def test_report_needs_stats(tmp_path: Path) -> None:
