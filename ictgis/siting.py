@@ -198,11 +198,13 @@ def operator_masks(operators: pd.Series, names: list[str] | None = None) -> np.n
     return masks[codes]
 
 
-def _pairs_within(points: np.ndarray, distance: float | np.ndarray
+def _pairs_within(points: np.ndarray, distance: float | np.ndarray,
+                  keep: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Index pairs i < j of points within ``distance`` (one, or one per point i) of each other.
 
     With a distance per point, a pair is found when it lies within the distance of either.
+    ``keep(i, j)``: which of the candidate pairs to consider at all (a mask; default: all).
     Pairs come sorted by i, then j, with their distance (as GEOS computes it for two points).
     Empty points are in no pair. A k-d tree finds the candidates: a million points with a
     hundred neighbours each take seconds, not minutes.
@@ -220,9 +222,13 @@ def _pairs_within(points: np.ndarray, distance: float | np.ndarray
     radius = float(distance.max())
     tree = cKDTree(np.column_stack([x[ok], y[ok]]))
     found = tree.query_pairs(radius * (1 + 1e-9) + 1e-9, output_type="ndarray")
-    i, j = ok[found[:, 0]], ok[found[:, 1]]  # ok increases: i < j stays
+    i, j = found[:, 0], found[:, 1]  # i < j
+    if len(ok) < len(points):
+        i, j = ok[i], ok[j]  # ok increases: i < j stays
+    if keep is not None:
+        chosen = keep(i, j)
+        i, j = i[chosen], j[chosen]
     del found
-    i, j = np.minimum(i, j), np.maximum(i, j)
     d = x[i] - x[j]
     d *= d
     dy = y[i] - y[j]
@@ -230,9 +236,9 @@ def _pairs_within(points: np.ndarray, distance: float | np.ndarray
     d += dy
     del dy
     np.sqrt(d, out=d)  # sqrt(dx * dx + dy * dy): GEOS's distance of two points, bit for bit
-    keep = d <= np.maximum(distance[i], distance[j])
-    i, j, d = i[keep], j[keep], d[keep]
-    order = np.lexsort((j, i))
+    near = d <= np.maximum(distance[i], distance[j])
+    i, j, d = i[near], j[near], d[near]
+    order = np.argsort(i * len(points) + j)  # by i, then j (every key distinct)
     return i[order], j[order], d[order]
 
 
@@ -427,10 +433,10 @@ def conflict_pairs(ctx: SitingContext) -> pd.DataFrame:
     sites = ctx.sites
     dmin = spacing_thresholds(sites["mast_class"], sites["urban"], ctx.settings)
     geoms = np.asarray(sites.geometry.array)
-    i, j, d = _pairs_within(geoms, dmin)
     masks = operator_masks(sites["operators"])
+    i, j, d = _pairs_within(geoms, dmin, lambda i, j: (masks[i] & masks[j]) == 0)
     threshold = np.maximum(dmin[i], dmin[j])
-    conflict = (d < threshold) & ((masks[i] & masks[j]) == 0)
+    conflict = d < threshold
     return pd.DataFrame({"i": i[conflict], "j": j[conflict], "distance": d[conflict],
                          "threshold": threshold[conflict]})
 
@@ -582,9 +588,12 @@ def details(findings: pd.DataFrame, lang: str | None = None) -> pd.Series:
     keep their ``detail`` value as it is.
     """
     templates = labels("siting.detail", lang)
-    texts = [templates[r].format(**p) if r in templates and isinstance(p, dict) else d
-             for r, d, p in zip(findings["rule"], findings["detail"], findings["params"],
-                                strict=True)]
+    texts = findings["detail"].to_numpy(dtype=object).copy()
+    rules = findings["rule"].to_numpy(dtype=object)
+    for k in np.flatnonzero(findings["rule"].isin(list(templates)).to_numpy(bool)):
+        params = findings["params"].iat[k]
+        if isinstance(params, dict):
+            texts[k] = templates[rules[k]].format(**params)
     return pd.Series(texts, index=findings.index, dtype=object)
 
 
@@ -598,12 +607,41 @@ def messages(findings: pd.DataFrame, lang: str | None = None) -> pd.Series:
     ValueError
         When ``lang`` is not a language of the catalogue.
     """
-    templates = labels("siting.rule", lang and check_language(lang))
-    texts = [
-        templates[r].format(value=v, threshold=th, other=o or "", detail=d or "")
-        for r, v, th, o, d in zip(findings["rule"], findings["value"], findings["threshold"],
-                                  findings["other_id"], details(findings, lang), strict=True)
-    ]
+    return _messages(findings, details(findings, lang), lang and check_language(lang))
+
+
+def _messages(findings: pd.DataFrame, detail: pd.Series, lang: str | None) -> pd.Series:
+    """:func:`messages` with the details already made.
+
+    Each distinct message is formatted once: a rule whose text uses only ``{detail}`` (or
+    nothing) costs one format per distinct detail, not one per finding.
+    """
+    import string
+
+    templates = labels("siting.rule", lang)
+    rules = findings["rule"].to_numpy(dtype=object)
+    columns = {"value": findings["value"].to_numpy(dtype=object),
+               "threshold": findings["threshold"].to_numpy(dtype=object),
+               "other": findings["other_id"].to_numpy(dtype=object),
+               "detail": detail.to_numpy(dtype=object)}
+    texts = np.empty(len(findings), dtype=object)
+    for rule in pd.unique(rules):
+        rows = np.flatnonzero(rules == rule)
+        template = templates[rule]
+        used = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+        def one(v: object, th: object, o: object, d: object, template: str = template) -> str:
+            return template.format(value=v, threshold=th, other=o or "", detail=d or "")
+
+        if used <= {"detail"}:
+            keys = columns["detail"][rows]
+            codes, uniques = pd.factorize(pd.Series(keys, dtype=object), use_na_sentinel=False)
+            made = np.array([one(None, None, None, d) for d in uniques], dtype=object)
+            texts[rows] = made[codes]
+        else:
+            texts[rows] = [one(*values) for values in zip(
+                *(columns[name][rows] for name in ("value", "threshold", "other", "detail")),
+                strict=True)]
     return pd.Series(texts, index=findings.index, dtype=object)
 
 
@@ -612,18 +650,23 @@ def view(findings: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
 
     ``lang`` is ``vi`` or ``en`` (default: the language in force).
     """
-    return findings.assign(detail=details(findings, lang),
-                           message=messages(findings, lang)).drop(columns="params")
+    detail = details(findings, lang)
+    return findings.assign(detail=detail, message=_messages(
+        findings, detail, lang and check_language(lang))).drop(columns="params")
 
 
 # ----------------------------------------------------------------------------- summaries
 
 
-def compliance(ctx: SitingContext, findings: pd.DataFrame, level: str) -> pd.DataFrame:
-    """Masts and masts without violation (compliance %) per ``level`` or per ``operator``."""
-    bad_ids = set(findings.loc[findings["severity"] == "violation", "site_id"])
+def compliance(ctx: SitingContext, findings: pd.DataFrame, level: str, *,
+               ok: np.ndarray | None = None) -> pd.DataFrame:
+    """Masts and masts without violation (compliance %) per ``level`` or per ``operator``.
+
+    ``ok``: :func:`without_violation` of the sites, when already known.
+    """
     sites = ctx.sites
-    ok = ~sites["id"].isin(bad_ids).to_numpy()
+    if ok is None:
+        ok = without_violation(sites, findings)
     if level == "operator":
         table = pd.DataFrame({"operator": sites["operators"].to_numpy(), "ok": ok}).explode(
             "operator")
@@ -787,13 +830,21 @@ def _colocation(proposals: gpd.GeoDataFrame, existing: gpd.GeoDataFrame, refused
     return partner, distance
 
 
+def without_violation(sites: pd.DataFrame, findings: pd.DataFrame) -> np.ndarray:
+    """Whether each site has no finding of severity ``violation``."""
+    bad = pd.unique(findings.loc[findings["severity"] == "violation", "site_id"].to_numpy(
+        dtype=object))
+    return ~pd.Index(sites["id"].to_numpy(dtype=object)).isin(bad)
+
+
 def rule_counts(findings: pd.DataFrame) -> pd.DataFrame:
     """Findings per rule and severity, every rule listed (0 where none)."""
     counts = findings.groupby("rule").size()
+    sites = findings.groupby("rule")["site_id"].nunique()
     return pd.DataFrame({
         "rule": list(RULES), "severity": [RULES[r] for r in RULES],
         "findings": [int(counts.get(r, 0)) for r in RULES],
-        "sites": [int(findings.loc[findings["rule"] == r, "site_id"].nunique()) for r in RULES],
+        "sites": [int(sites.get(r, 0)) for r in RULES],
     })
 
 
@@ -809,9 +860,10 @@ def summary_tables(ctx: SitingContext, findings: pd.DataFrame) -> dict[str, pd.D
     tables = {"rules": rule_counts(findings)}
     levels = [lvl for lvl in ("district", "zone", "region", "province")
               if ctx.communes is not None and set(admin.LEVELS[lvl]) <= set(ctx.communes)]
-    tables["compliance_operator"] = compliance(ctx, findings, "operator")
+    ok = without_violation(ctx.sites, findings)
+    tables["compliance_operator"] = compliance(ctx, findings, "operator", ok=ok)
     for level in levels:
-        tables[f"compliance_{level}"] = compliance(ctx, findings, level)
+        tables[f"compliance_{level}"] = compliance(ctx, findings, level, ok=ok)
     for level in levels:
         tables[f"sharing_{level}"] = sharing_table(ctx, level)
     return tables
