@@ -177,6 +177,14 @@ class Classes:
     labels: tuple[str, ...]
     lang: str = i18n.LANGUAGES[0]
 
+    @property
+    def lows(self) -> tuple[float, ...]:
+        """Lower limit of every class: the minimum, then the upper limit of the class below.
+
+        As many as there are classes (none when no value could be classified).
+        """
+        return (self.minimum, *self.breaks)[:len(self.breaks)]
+
     def index(self, values: Iterable[float]) -> np.ndarray:
         """Class of each value (-1: no data), on values rounded as they were classified."""
         x = pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce").to_numpy(float)
