@@ -72,6 +72,10 @@ def neutralise_text(frame: pd.DataFrame) -> pd.DataFrame:
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write a table as UTF-8 CSV with a byte-order mark (Excel opens it with its diacritics).
 
+    Every sheet is laid out to print (:func:`ictgis.io.sheets.print_ready`): bold wrapped
+    headers, fitted columns, frozen and filtered header, A4 landscape one page wide with the
+    header rows repeated, page header and footer.
+
     Text that a spreadsheet could run as a formula gets a leading apostrophe
     (:func:`neutralise_text`).
     """
@@ -90,6 +94,7 @@ def write_tables(
     headers: Mapping[str, str] | None = None,
     number_formats: Mapping[str, str] | None = None,
     title: str | None = None,
+    sheet_names: Mapping[str, str] | None = None,
 ) -> list[Path]:
     """Write a set of tables (and map layers) in the requested formats into ``directory``.
 
@@ -107,6 +112,8 @@ def write_tables(
         Stem of the workbook and the layer files.
     headers, number_formats, title
         Passed to :func:`write_xlsx`.
+    sheet_names
+        Table name -> the name of its sheet (a translated name); others keep theirs.
 
     Returns
     -------
@@ -123,8 +130,9 @@ def write_tables(
             io.write_csv(table, directory / f"{table_name}.csv")
             written.append(directory / f"{table_name}.csv")
     if "xlsx" in formats:
-        io.write_xlsx(tables, directory / f"{name}.xlsx", headers=headers,
-                      formats=number_formats, title=title)
+        names = sheet_names or {}
+        io.write_xlsx({names.get(k, k): v for k, v in tables.items()}, directory / f"{name}.xlsx",
+                      headers=headers, formats=number_formats, title=title)
         written.append(directory / f"{name}.xlsx")
     for fmt in ("gpkg", "geojson"):
         if fmt in formats and layers:
@@ -185,11 +193,15 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path, *,
     title
         A line written above each table (e.g. the synthetic-data label).
 
+    Every sheet is laid out to print (:func:`ictgis.io.sheets.print_ready`): bold wrapped
+    headers, fitted columns, frozen and filtered header, A4 landscape one page wide with the
+    header rows repeated, page header and footer.
+
     Text that a spreadsheet could run as a formula (:func:`is_formula_like`) is written as a
     string cell with ``quotePrefix`` (openpyxl would otherwise store any ``"=..."`` text as a
     live formula); numbers stay numbers.
     """
-    from openpyxl.utils import get_column_letter
+    from ictgis.io.sheets import print_ready
 
     headers = headers or {}
     formats = formats or {}
@@ -202,15 +214,13 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path, *,
             sheet = writer.sheets[name[:31]]
             if title:
                 sheet.cell(row=1, column=1, value=title)
-            sheet.freeze_panes = sheet.cell(row=start + 2, column=1)
             for j, col in enumerate(frame.drop(columns="geometry", errors="ignore").columns, 1):
-                letter = get_column_letter(j)
-                sheet.column_dimensions[letter].width = max(10, min(40, len(headers.get(col, col)) + 2))
                 fmt = formats.get(col)
                 if fmt:
                     for (cell,) in sheet.iter_rows(min_row=start + 2, min_col=j, max_col=j):
                         cell.number_format = fmt
             _text_cells(sheet)
+            print_ready(sheet, header_row=start + 1, title=title)
 
 
 def _text_cells(sheet: Any) -> None:

@@ -56,8 +56,9 @@ def sections(tables: Mapping[str, Mapping[str, pd.DataFrame]]) -> list[dict[str,
     siting = tables.get("siting", {})
     if "rules" in siting:
         rules = siting["rules"][siting["rules"]["findings"] > 0]
-        severity = labels("siting.severity")
-        rules = rules.assign(severity=rules["severity"].map(lambda s: severity.get(s, s)))
+        severity, names = labels("siting.severity"), labels("siting.rule_name")
+        rules = rules.assign(severity=rules["severity"].map(lambda s: severity.get(s, s)),
+                             rule=rules["rule"].map(lambda r: names.get(r, r)))
         out.append(report.table_section("siting", t("report.siting"), rules, {
             "rule": (t("report.rule"), None), "severity": (t("report.severity"), None),
             "findings": (t("report.findings"), 0)}))

@@ -92,3 +92,21 @@ def output_title(config: Config) -> str:
 def ordered(names: Sequence[str]) -> list[str]:
     """``names`` in the order of a run."""
     return [name for name in STEPS if name in names]
+
+
+def sheet_title(table: str) -> str:
+    """The name of a table's sheet in a workbook, in the language in force.
+
+    Tables are named by ids (``province``, ``compliance_region``, ``stats_zone``); a reader
+    sees "Toàn tỉnh", "Tuân thủ - Vùng", "Thống kê - Thành thị - nông thôn".
+    """
+    from ictgis.i18n import labels, t
+
+    levels = labels("outputs.level")
+    if table in levels:
+        return levels[table][:31]
+    kind, _, level = table.partition("_")
+    if level in levels and kind in {"compliance", "sharing", "stats", "coverage"}:
+        return t(f"outputs.sheet.{kind}", level=levels[level])[:31]
+    sheets = labels("outputs.sheet")
+    return sheets.get(table, table)[:31]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ictgis import outputs
 from ictgis.errors import ConfigError, DataError
-from ictgis.steps import StepContext, output_title
+from ictgis.steps import StepContext, output_title, sheet_title
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,6 +33,8 @@ class ReportResult:
     title: str
     #: What the reader should know (year not set, both years the same), once each.
     warnings: tuple[str, ...] = ()
+    #: Column -> header of the statistics and coverage sheets.
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 def compute(ws: Workspace, ctx: StepContext, *, compare: Path | None = None,
@@ -93,14 +95,21 @@ def compute(ws: Workspace, ctx: StepContext, *, compare: Path | None = None,
         maps=tuple(document.maps(ctx.outputs.static_maps())),
         problems=tuple(document.problem_counts(ctx.outputs.problems())),
         assumptions=tuple(document.assumptions(config, area_sources, steps=list(tables))))
+    from ictgis import coverage, stats
+
     sheets = {t("report.sheet.headline"): document.headline_sheet(
                   head, meta.year, compare=previous is not None),
-              **{f"stats_{k}": v for k, v in tables[outputs.STATS].items()},
-              **{f"coverage_{k}": v for k, v in tables.get(outputs.COVERAGE, {}).items()}}
+              **{sheet_title(f"stats_{k}"): stats.display(v)
+                 for k, v in tables[outputs.STATS].items()},
+              **{sheet_title(f"coverage_{k}"): stats.display(v)
+                 for k, v in tables.get(outputs.COVERAGE, {}).items()}}
     number_formats = {header: "#,##0.00" for header in the_report.headline_headers[2:]}
     number_formats[t("report.pct")] = "0.0"
+    columns = {c for table in sheets.values() for c in table.columns}
+    headers = {**stats.headers(columns), **coverage.headers(columns)}
+    number_formats.update({headers.get(c, c): f for c, f in stats.NUMBER_FORMATS.items()})
     return ReportResult(the_report, document.render_html(the_report), word.render(the_report),
-                        sheets, number_formats, title, tuple(warnings))
+                        sheets, number_formats, title, tuple(warnings), headers)
 
 
 def _earlier_outputs(path: Path) -> outputs.Outputs:
@@ -136,5 +145,5 @@ def write(result: ReportResult, ctx: StepContext) -> list[Path]:
     io.write_text(ctx.outputs.report_html, result.html)
     io.write_bytes(ctx.outputs.report_docx, result.docx)
     io.write_xlsx(result.sheets, ctx.outputs.report_xlsx, title=result.title,
-                  formats=result.number_formats)
+                  headers=result.headers, formats=result.number_formats)
     return [ctx.outputs.report_html, ctx.outputs.report_docx, ctx.outputs.report_xlsx]

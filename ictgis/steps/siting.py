@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ictgis import outputs
-from ictgis.steps import StepContext, output_title
+from ictgis.steps import StepContext, output_title, sheet_title
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -62,7 +62,8 @@ def write(result: SitingResult, ctx: StepContext) -> list[Path]:
         tables = {name: display(table) for name, table in result.tables.items()}
         io.write_csv(findings, tmp / outputs.FINDINGS_CSV)
         io.write_layers(siting.finding_layers(findings, result.crs), tmp / outputs.FINDINGS_GPKG)
-        io.write_xlsx(tables, tmp / outputs.SITING_SUMMARY_XLSX, title=result.title,
+        io.write_xlsx({sheet_title(k): readable(v) for k, v in tables.items()},
+                      tmp / outputs.SITING_SUMMARY_XLSX, title=result.title,
                       headers={**headers(c for t in tables.values() for c in t.columns),
                                **labels("siting.header")},
                       formats={**NUMBER_FORMATS, "compliance_pct": "0.0"})
@@ -73,7 +74,31 @@ def write(result: SitingResult, ctx: StepContext) -> list[Path]:
                      tmp / outputs.PLANNED_NOT_BUILT_CSV)
         if result.verdicts is not None:
             io.write_csv(result.verdicts, tmp / outputs.PROPOSALS_CSV)
-            io.write_xlsx({"de_xuat": result.verdicts}, tmp / outputs.PROPOSALS_XLSX,
+            io.write_xlsx({sheet_title("proposals"): readable(result.verdicts)},
+                          tmp / outputs.PROPOSALS_XLSX,
                           headers=labels("siting.proposal_header"), title=result.title)
         written = sorted(tmp.iterdir())
     return [folder / p.name for p in written]
+
+
+def readable(table: pd.DataFrame) -> pd.DataFrame:
+    """A siting table for readers (workbooks): rule, severity and verdict ids as their names.
+
+    The CSV tables keep the ids, for machines and for the steps that read them back.
+    """
+    from ictgis.i18n import labels
+
+    names, severity = labels("siting.rule_name"), labels("siting.severity")
+    verdict = labels("siting.verdict")
+    shown = table.copy()
+    if "rule" in shown:
+        shown["rule"] = shown["rule"].map(lambda r: names.get(r, r))
+    if "rules" in shown:
+        shown["rules"] = shown["rules"].map(lambda rs: "; ".join(
+            names.get(r.strip(), r.strip()) for r in str(rs).split(",") if r.strip())
+            if isinstance(rs, str) else rs)
+    if "severity" in shown:
+        shown["severity"] = shown["severity"].map(lambda s: severity.get(s, s))
+    if "verdict" in shown:
+        shown["verdict"] = shown["verdict"].map(lambda v: verdict.get(v, v))
+    return shown

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ictgis import outputs
-from ictgis.steps import StepContext, output_title
+from ictgis.steps import StepContext, output_title, sheet_title
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -55,5 +55,6 @@ def write(result: StatsResult, ctx: StepContext) -> list[Path]:
         # the CSVs and the GeoPackage whatever --format asks: later steps read them
         written = io.write_tables(tmp, tables, formats=(*io.READ_BACK_FORMATS, *ctx.formats),
                                   layers=layers, name=NAME, headers=headers(columns),
-                                  number_formats=NUMBER_FORMATS, title=result.title)
+                                  number_formats=NUMBER_FORMATS, title=result.title,
+                                  sheet_names={k: sheet_title(k) for k in tables})
     return [folder / p.name for p in written]
