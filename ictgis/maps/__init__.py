@@ -19,7 +19,12 @@ Vietnamese by default) or the ``lang`` given; numbers follow its convention
 
 Scale: BTS sites are sent as compact columns (coordinates, ids, dictionary-coded attributes)
 and become canvas circle markers clustered in the browser (Leaflet.markercluster); 100,000
-sites make an HTML of about 5 MB (``benchmarks/bench_map.py``).
+sites make an HTML of about 5 MB (``benchmarks/bench_map.py``). Beyond
+:data:`~ictgis.maps.interactive.MAX_SITES` sites (50,000) a page shows the number of sites
+per commune instead, beyond :data:`~ictgis.maps.interactive.MAX_FINDINGS` findings (5,000)
+the number of findings per commune and severity, and its legend says so: a page stays under
+8 MB whatever the input (``benchmarks/bench_bad_input.py``). A layer that has nothing to show
+(every row rejected) is left out and named in the legend.
 
 Modules, in the order data flows through them:
 
@@ -48,7 +53,7 @@ from ictgis.maps.classification import (
 )
 from ictgis.maps.data import CoverageRaster, MapData, map_data, region_data, region_slug, regions
 from ictgis.maps.elements import js_json
-from ictgis.maps.interactive import build_map, map_pages
+from ictgis.maps.interactive import MAX_FINDINGS, MAX_SITES, build_map, map_pages
 from ictgis.maps.labels import labels_for
 from ictgis.maps.layers import site_columns
 from ictgis.maps.offline import TILES, asset_store, check_tiles, inline_assets, render_html
@@ -69,7 +74,7 @@ from ictgis.maps.styles import (
 )
 
 __all__ = [
-    "CLASSIFIERS", "INDICATORS", "NODATA_COLOR", "OPERATOR_COLORS",
+    "CLASSIFIERS", "INDICATORS", "MAX_FINDINGS", "MAX_SITES", "NODATA_COLOR", "OPERATOR_COLORS",
     "POST_COLORS", "SEVERITY_COLORS", "SHARED_COLOR", "TILES", "ZONE_COLORS",
     "Classes", "CoverageRaster", "Indicator", "MapData",
     "asset_store", "build_map", "check_tiles", "choropleth_classes", "class_labels", "classify",

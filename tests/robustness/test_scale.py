@@ -26,7 +26,6 @@ from shapely.geometry import Point, box
 
 from ictgis import i18n, maps, outputs, siting
 from ictgis.config import load_config
-from ictgis.maps.interactive import MAX_FINDINGS, MAX_SITES
 from ictgis.workspace import load_workspace, siting_context
 from tests.conftest import SIDE, X0, Y0, lonlat
 from tests.robustness.conftest import Case, check_case, invoke
@@ -252,6 +251,7 @@ def test_an_empty_layer_is_absent_and_named(toy: maps.MapData, layer: str, vietn
 def test_no_indicator_value_gives_no_class(vietnamese) -> None:
     classes = maps.choropleth_classes([np.nan, np.nan], "radius_km")
     assert classes.breaks == () and classes.labels == () and classes.colors == ()
+    assert classes.lows == ()
     assert classes.index([np.nan, 1.0]).tolist() == [-1, -1]
 
 
@@ -354,10 +354,11 @@ def test_200000_sites_make_a_page_under_8_mb_that_says_it_aggregates(toy: maps.M
         for page in pages.values():
             assert len(page.encode("utf-8")) < 8e6
         index = pages[outputs.MAP_INDEX]
-        n, limit = i18n.number(200_000, 0, lang), i18n.number(MAX_SITES, 0, lang)
+        n, limit = i18n.number(200_000, 0, lang), i18n.number(maps.MAX_SITES, 0, lang)
         assert t["bts_counts_note"].format(n=n, limit=limit) in index
-        assert maps.js_json(t["findings_counts_note"].format(
-            n=n, limit=i18n.number(MAX_FINDINGS, 0, lang), file="siting/findings.csv"))[1:-1] in index
+        note = t["findings_counts_note"].format(
+            n=n, limit=i18n.number(maps.MAX_FINDINGS, 0, lang), file="siting/findings.csv")
+        assert maps.js_json(note)[1:-1] in index
     assert '"BTS sites per commune (200,000 sites)"' in index  # the layer control's name
     counts = re.findall(r'"sites": "([\d,]+)"', pages[outputs.MAP_INDEX])
     assert sum(int(c.replace(",", "")) for c in counts) == 200_000
