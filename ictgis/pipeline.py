@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: Steps whose GeoPackages carry QGIS styles (the ``qgis`` step writes them).
+STYLED = ("stats", "siting", "coverage", "priorities")
+
 #: ``progress(step, detail)``: ``detail`` is empty when ``step`` starts.
 Progress = Callable[[str, str], None]
 
@@ -164,9 +167,14 @@ def _run(source: Path | str | Config | Workspace, *, steps: Sequence[str] | None
         ws = load(source, strict=strict,
                   progress=(lambda detail: progress("validate", detail)) if progress else None)
     timings = {"validate": time.perf_counter() - started}
-    chosen = list(STEPS) if steps is None else [s for s in STEPS if s in steps]
-    write_manifest_file = steps is None if manifest is None else manifest
     target = output_dir(ws.config.path, out)
+    chosen = list(STEPS) if steps is None else [s for s in STEPS if s in steps]
+    if set(chosen) & set(STYLED) and "qgis" not in chosen and (
+            target / outputs.QGIS_PROJECT).is_file():
+        # the QGIS styles and project follow every layer they style: a step run alone that
+        # rewrites a GeoPackage would otherwise leave it unstyled under an older project
+        chosen = [s for s in STEPS if s in {*chosen, "qgis"}]
+    write_manifest_file = steps is None if manifest is None else manifest
     options = options or {}
     results: dict[str, Any] = {}
     written: list[Path] = []
@@ -190,7 +198,9 @@ def _run(source: Path | str | Config | Workspace, *, steps: Sequence[str] | None
             timings[name] = time.perf_counter() - begin
             logger.info("%s: %.2f s", name, timings[name])
         if write_manifest_file:
-            write_manifest(ws, ctx.outputs, timings)
+            given = {k: Path(v) for k, v in (("proposals", options.get("siting", {}).get(
+                "proposals")),) if v is not None}
+            write_manifest(ws, ctx.outputs, timings, inputs=given)
     return RunResult(target, ws, results, timings, tuple(written),
                      target / outputs.MANIFEST if write_manifest_file else None, tuple(skipped))
 

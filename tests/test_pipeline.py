@@ -100,3 +100,17 @@ def test_step_registry_names_every_step() -> None:
         assert callable(module.compute) and callable(module.write)
     with pytest.raises(KeyError, match="not a step"):
         step("nope")
+
+
+def test_a_step_run_alone_keeps_its_layers_styled_for_qgis(make_workspace) -> None:
+    import sqlite3
+
+    root = make_workspace()
+    pipeline.run(root, steps=["stats", "qgis"])
+    again = pipeline.run(root, steps=["stats"])  # rewrites stats.gpkg: the styles follow
+    assert "qgis" in again.results
+    with sqlite3.connect(again.outputs / "stats" / "stats.gpkg") as db:
+        styled = {row[0] for row in db.execute("SELECT f_table_name FROM layer_styles")}
+    assert "communes" in styled
+    only = pipeline.run(make_workspace(), steps=["stats"], out=root / "fresh")
+    assert "qgis" not in only.results  # no project yet: nothing to keep in step

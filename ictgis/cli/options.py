@@ -50,7 +50,8 @@ def _formats(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...
 format_opt = click.option(
     "--format", "formats", multiple=True, callback=_formats, metavar="FMT[,FMT]",
     help="Output formats: csv, xlsx, gpkg, geojson (repeat or comma-separate) "
-         "[default: csv,xlsx,gpkg].",
+         "[default: csv,xlsx,gpkg]; the CSV tables and the GeoPackage that later steps read "
+         "are always written.",
 )
 quiet_opt = click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 strict_opt = click.option(

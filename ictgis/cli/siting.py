@@ -27,7 +27,7 @@ def format_siting(tables: Mapping[str, pd.DataFrame], verdicts: pd.DataFrame | N
     lines += [f"{r.rule:<20}{severity.get(r.severity, r.severity):<11}{r.findings:>9}"
               for r in rules.itertuples() if r.findings]
     province = tables.get("compliance_province")
-    if province is not None:
+    if province is not None and int(province.iloc[0]["masts"]) > 0:
         row = province.iloc[0]
         lines.append(t("cli.siting.compliance", ok=int(row["compliant"]), masts=int(row["masts"]),
                        pct=number(row["compliance_pct"], 1)))

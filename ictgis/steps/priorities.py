@@ -83,7 +83,8 @@ def _rasters(ws: Workspace) -> dict[str, np.ndarray]:
     from ictgis import coverage, io
 
     settings = ws.config.coverage
-    grid = coverage.province_grid(ws.communes, settings)
+    grid = coverage.province_grid(ws.communes, settings,
+                                  file=ws.config.layers["communes"].label)
     found = {}
     for key, path, resampling in (("population", settings.population_raster, "sum"),
                                   ("landcover", settings.landcover_raster, "nearest")):
