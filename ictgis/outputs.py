@@ -232,6 +232,11 @@ class Outputs:
 
         return io.read_output_table(self.folder(PRIORITIES) / RANKING_CSV)
 
+    def priorities_curve(self) -> bytes | None:
+        """``priorities/curve.png`` (None before ``ictgis priorities``)."""
+        path = self.folder(PRIORITIES) / CURVE_PNG
+        return path.read_bytes() if path.is_file() else None
+
     def problems(self) -> pd.DataFrame | None:
         """``rejects/problems.csv`` (None when no run has written it)."""
         from ictgis import io

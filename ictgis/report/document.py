@@ -240,3 +240,21 @@ def ordered(tables: Mapping[str, Mapping[str, pd.DataFrame]], config: Config
                                           kind="stable")
             out[step][level] = table.reset_index(drop=True)
     return out
+
+
+#: Columns of the priorities section, and their decimals (None: text).
+PRIORITY_COLUMNS: Mapping[str, int | None] = {
+    "rank": 0, "candidate": None, "commune_name": None, "district": None, "mast_class": None,
+    "marginal_people": 0, "cumulative_covered_pct": 1, "cumulative_cost_vnd": 0}
+#: Rows of the ranking shown in the report (the whole list is in priorities/ranking.xlsx).
+PRIORITY_ROWS = 15
+
+
+def priorities_section(ranking: pd.DataFrame | None) -> list[dict[str, object]]:
+    """"Thứ tự ưu tiên đầu tư": the first sites of the ranking (none before the step ran)."""
+    if ranking is None or ranking.empty:
+        return []
+    columns = {c: (t(f"report.column.{c}") if c != "district" else t("report.column.district"),
+                   d) for c, d in PRIORITY_COLUMNS.items() if c in ranking}
+    return [report.table_section("priorities", t("report.priorities"),
+                                 ranking.head(PRIORITY_ROWS), columns)]

@@ -169,6 +169,24 @@ def _first(tables: Mapping[str, Mapping[str, pd.DataFrame]], step: str, level: s
     return None if pd.isna(value) else float(value)
 
 
+def _priorities(ranking: pd.DataFrame | None, technology: str) -> str | None:
+    """The first sites of the ranking, what they buy in coverage and what they cost."""
+    if ranking is None or ranking.empty:
+        return None
+    first = ranking.head(10)
+    row0, last = first.iloc[0], first.iloc[-1]
+    people0 = float(row0["cumulative_people"])
+    before = float(row0["cumulative_covered_pct"]) * (people0 - float(row0["marginal_people"])) \
+        / people0 if people0 else float("nan")
+    gain = t("report.narrative.priorities_gain", n=len(first), tech=technology,
+             before=number(before, 1), after=number(last["cumulative_covered_pct"], 1))
+    cost = None
+    if "cumulative_cost_vnd" in first and pd.notna(last["cumulative_cost_vnd"]):
+        cost = t("report.narrative.priorities_cost",
+                 cost=number(float(last["cumulative_cost_vnd"]) / 1e9, 1))
+    return _paragraph("report.narrative.priorities", [[gain, cost]])
+
+
 def _paragraph(msg_id: str, sentences: Sequence[Sequence[str | None]]) -> str | None:
     """``Heading: first sentence; its second part. Second sentence.`` (parts that exist)."""
     texts = ["; ".join(p for p in parts if p) for parts in sentences]
@@ -179,7 +197,8 @@ def _paragraph(msg_id: str, sentences: Sequence[Sequence[str | None]]) -> str | 
     return t(msg_id, parts=body)
 
 
-def narrative(tables: Mapping[str, Mapping[str, pd.DataFrame]]) -> tuple[str, ...]:
+def narrative(tables: Mapping[str, Mapping[str, pd.DataFrame]],
+              ranking: pd.DataFrame | None = None, technology: str = "") -> tuple[str, ...]:
     """The paragraph the province's yearly report writes by hand, from the output tables.
 
     In the style of the 2018 report: "Bưu chính: Bán kính phục vụ bình quân đạt 2,15 km/điểm
@@ -233,5 +252,6 @@ def narrative(tables: Mapping[str, Mapping[str, pd.DataFrame]]) -> tuple[str, ..
              part("report.narrative.sharing", stat("shared_mast_pct") if masts else None, 1)],
             [compliant]]),
         _paragraph("report.narrative.coverage", [covered]),
+        _priorities(ranking, technology),
     ]
     return tuple(p for p in paragraphs if p)

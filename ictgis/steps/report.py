@@ -87,11 +87,14 @@ def compute(ws: Workspace, ctx: StepContext, *, compare: Path | None = None,
     title = output_title(config)
     area_sources = sorted(set(ws.communes.get("area_source", pd.Series(["computed"]))))
     meta = model.meta_of(config)
+    ranking, curve = ctx.outputs.ranking(), ctx.outputs.priorities_curve()
     the_report = model.ReportModel(
         lang=ctx.lang, title=t("report.title"), province=title, synthetic=config.synthetic,
         meta=meta, headline=head, compare=previous is not None,
-        narrative=model.narrative(tables), sections=tuple(document.sections(tables)),
-        charts=tuple(document.charts(tables[outputs.STATS])),
+        narrative=model.narrative(tables, ranking, config.priorities.technology),
+        sections=(*document.sections(tables), *document.priorities_section(ranking)),
+        charts=(*document.charts(tables[outputs.STATS]),
+                *([model.Figure(curve, t("report.priorities_curve"))] if curve else [])),
         maps=tuple(document.maps(ctx.outputs.static_maps())),
         problems=tuple(document.problem_counts(ctx.outputs.problems())),
         assumptions=tuple(document.assumptions(config, area_sources, steps=list(tables))))

@@ -121,7 +121,7 @@ def test_regions_in_configured_order_and_only_sections_that_ran(demo: Path) -> N
 
 def test_bieu_so_1_workbook_has_numbers(demo: Path) -> None:
     book = openpyxl.load_workbook(demo / "outputs" / "report.xlsx")
-    assert "Biểu số 1" in book.sheetnames and "stats_region" in book.sheetnames
+    assert "Biểu số 1" in book.sheetnames and "Thống kê - Vùng" in book.sheetnames
     sheet = book["Biểu số 1"]
     header = [c.value for c in sheet[3]]
     assert header == ["Chỉ tiêu", "Đơn vị", "Thực hiện năm 2018", "Kế hoạch năm 2018",
@@ -214,3 +214,17 @@ def test_word_report_has_the_figures_of_the_page(demo: Path) -> None:
     assert f"Bán kính phục vụ bình quân đạt {fmt(radius.iloc[0], 2)} km/điểm phục vụ" in body
     assert f"Bán kính phục vụ bình quân đạt {fmt(radius.iloc[0], 2)}" in html
     assert len(doc.inline_shapes) >= 4  # the charts and the static maps
+
+
+def test_investment_priorities_section(demo: Path) -> None:
+    outputs = demo / "outputs"
+    ranking = pd.read_csv(outputs / "priorities" / "ranking.csv", encoding="utf-8-sig")
+    html = (outputs / "report.html").read_text(encoding="utf-8")
+    section = html.split('id="priorities"')[1].split("</section>")[0]
+    assert "Thứ tự ưu tiên đầu tư" in section
+    first = ranking.iloc[0]
+    assert f">{first['candidate']}</td>" in section
+    assert f">{fmt(first['marginal_people'], 0)}</td>" in section
+    tenth = ranking.head(10).iloc[-1]
+    assert f"lên {fmt(tenth['cumulative_covered_pct'], 1)}%" in html  # the paragraph
+    assert "Tỷ lệ dân số được phủ sóng theo số vị trí xây dựng mới" in html  # the curve
