@@ -175,7 +175,7 @@ CASES = [
     Case("plan features: no feature", no_feature("features.gpkg"),
          message_id="errors.io.no_rows", names=("features.gpkg",)),
     Case("every layer empty at once", everything_empty, exit_code=0,
-         message_id="problems.masts.no_operator", names=("posts.csv", "bts.csv")),
+         message_id="problems.points.bad_coordinates", names=("posts.csv",)),
     Case("map: posts all unreadable", _set("posts.csv", lon="abc"), ("map",), exit_code=0,
          message_id="problems.points.bad_coordinates", names=("posts.csv",)),
     Case("map: bts all without operator", _set("bts.csv", ops=""), ("map",), exit_code=0,
