@@ -20,7 +20,12 @@ KIND_ALIASES: Mapping[str, str] = {
     "thi tran": "thi_tran", "thi_tran": "thi_tran", "tt": "thi_tran", "town": "thi_tran",
     "township": "thi_tran",
     "xa": "xa", "x": "xa", "commune": "xa",
+    "dac khu": "dac_khu", "dac_khu": "dac_khu", "dk": "dac_khu", "special zone": "dac_khu",
+    "special administrative zone": "dac_khu",
 }
+
+# input vocabulary, not display text: the name prefix of a special zone (folded)
+_DAC_KHU_PREFIX = "dac khu "
 
 #: Zone id of a commune from its urban flag; the labels are ``labels("admin.zone")``.
 ZONES: Mapping[bool, str] = {True: "urban", False: "rural"}
@@ -54,13 +59,59 @@ def commune_kind(kind: pd.Series | None, names: pd.Series) -> pd.Series:
     pandas.Series
         The kind, or NA where it cannot be told.
     """
-    from_names = map_unique(names, lambda n: split_prefix(n)[0]).map(
-        {"phuong": "phuong", "thi_tran": "thi_tran", "xa": "xa"}
-    )
+    from_names = map_unique(names, _kind_of_name)
     if kind is None:
         return from_names.astype("string")
     from_kind = map_unique(kind, lambda k: KIND_ALIASES.get(fold(k)))
     return from_kind.fillna(from_names).astype("string")
+
+
+def _kind_of_name(name: object) -> str | None:
+    """Kind from a name's prefix ("Phường 1", "Đặc khu Phú Quốc"), or None."""
+    if fold(name).startswith(_DAC_KHU_PREFIX):
+        return "dac_khu"
+    prefix = split_prefix(name)[0]
+    return prefix if prefix in ("phuong", "thi_tran", "xa") else None
+
+
+def regions_of_units(codes: pd.Series, unit_codes: pd.Series, unit_regions: pd.Series, *,
+                     names: pd.Series, file: str) -> pd.Series:
+    """The region of each commune from the regions of the units it was formed from.
+
+    Regions by former district in the two-tier structure: every former commune of a new
+    commune lies in a former district, and so in a region (DOMAIN.md §3, §7).
+
+    Parameters
+    ----------
+    codes
+        The communes' codes.
+    unit_codes, unit_regions
+        Aligned: the commune code each unit went into, and the unit's region.
+    names
+        The communes' names (aligned with ``codes``), for messages.
+    file
+        The file that links units to communes (the crosswalk), for messages.
+
+    Raises
+    ------
+    ConfigError
+        When a commune's units lie in two regions, or a commune has no unit.
+    """
+    pairs = pd.DataFrame({"code": unit_codes.to_numpy(), "region": unit_regions.to_numpy()})
+    found = pairs.dropna().drop_duplicates().groupby("code", sort=False)["region"].agg(list)
+    split = found[found.map(len) > 1]
+    name_of = dict(zip(codes, names, strict=True))
+    if len(split):
+        msg = t("admin.error.region_split", commune=name_of.get(split.index[0], split.index[0]),
+                code=split.index[0], regions=", ".join(split.iloc[0]), file=file)
+        raise ConfigError(msg)
+    region = codes.map(found.str[0]).astype("string")
+    missing = codes[region.isna()]
+    if len(missing):
+        msg = t("admin.error.region_no_unit", file=file,
+                names=", ".join(f"{name_of[c]} ({c})" for c in missing))
+        raise ConfigError(msg)
+    return region
 
 
 def assign_regions(

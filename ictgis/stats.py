@@ -38,12 +38,25 @@ NUMBER_FORMATS: Mapping[str, str] = {
 
 #: Leading columns of every indicator table, in this order; the others follow as computed.
 LEADING = (
-    "province", "region", "district", "zone", "code", "name", "kind",
-    "area_km2", "population", "n_points", "radius_km", "pop_per_point", "points_per_10k",
+    "province", "region", "district", "zone", "code", "name", "kind", "former_communes",
+    "former_districts", "area_km2", "population", "n_points", "radius_km", "pop_per_point",
+    "points_per_10k",
     "postal_note", "phone_per_100", "phone_per_100_incl_prepaid", "internet_fixed_per_100",
     "internet_per_100", "telecom_note", "masts", "masts_per_100km2", "masts_per_10k",
     "shared_mast_pct", "operators_per_mast",
 )
+
+#: Columns computed from the sums at each level (never summed, never re-based).
+RATIO_COLUMNS = (
+    "radius_km", "pop_per_point", "points_per_10k", "postal_note", "phone_per_100",
+    "phone_per_100_incl_prepaid", "internet_fixed_per_100", "internet_per_100", "telecom_note",
+    "masts_per_100km2", "masts_per_10k", "shared_mast_pct", "operators_per_mast", "synthetic",
+)
+
+#: Columns of the commune table that describe a commune (not summed): the admin model and,
+#: with a crosswalk, the former communes and districts it was formed from.
+LABEL_COLUMNS = ("code", "name", "kind", "urban", "zone", "district", "region", "area_source",
+                 "geometry", "area_computed_km2", "former_communes", "former_districts")
 
 
 def headers(columns: Iterable[str]) -> dict[str, str]:
@@ -104,9 +117,7 @@ def commune_table(ws: Workspace) -> gpd.GeoDataFrame:
 
 def additive_columns(table: pd.DataFrame) -> list[str]:
     """The columns of a commune table that are sums (everything but labels and geometry)."""
-    labels = {"code", "name", "kind", "urban", "zone", "district", "region", "area_source",
-              "geometry", "area_computed_km2"}
-    return [c for c in table.columns if c not in labels]
+    return [c for c in table.columns if c not in LABEL_COLUMNS]
 
 
 def available_levels(table: pd.DataFrame) -> list[str]:
@@ -133,7 +144,8 @@ def level_table(table: pd.DataFrame, level: str, *,
     sums = admin.aggregate(table, level, columns)
     if level == "commune":
         labels = table[["code", "name", "kind", "zone", *(
-            c for c in ("district", "region") if c in table)]]
+            c for c in ("district", "region", "former_communes", "former_districts")
+            if c in table)]]
         sums = labels.merge(sums, on="code", how="right")
     if subscribers_by_district is not None:
         sums = _district_subscribers(sums, table, level, subscribers_by_district)

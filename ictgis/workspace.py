@@ -16,10 +16,11 @@ import shapely
 from pyproj import CRS
 
 from ictgis import admin, io, postal, siting, telecom, validate
+from ictgis import crosswalk as crosswalk_
 from ictgis import crs as crs_
 from ictgis.config import CONFIG_NAME, ChecksConfig, Config, LayerConfig
 from ictgis.crs import to_crs
-from ictgis.errors import DataError, IctgisError
+from ictgis.errors import ConfigError, DataError, IctgisError
 from ictgis.i18n import number, t
 from ictgis.io import WHERE
 from ictgis.parse import parse_coordinate, parse_number
@@ -67,6 +68,9 @@ class Workspace:
         Every problem found, with its severity (rejected, repaired, warning).
     rejects
         Layer -> the rows that could not be used, with a ``problem`` column.
+    crosswalk
+        Former commune -> new commune (:mod:`ictgis.crosswalk`), when ``[layers.crosswalk]``
+        is configured, else None.
     """
 
     config: Config
@@ -78,6 +82,12 @@ class Workspace:
     planned_sites: gpd.GeoDataFrame | None = None
     problems: pd.DataFrame = field(default_factory=validate.empty_problems)
     rejects: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    crosswalk: pd.DataFrame | None = None
+
+    @property
+    def tiers(self) -> int:
+        """3 when the communes have a district level, else 2 (the structure from July 2025)."""
+        return 3 if "district" in self.communes else 2
 
 
 def load_workspace(config: Config, *, strict: bool = False,
@@ -103,14 +113,20 @@ def load_workspace(config: Config, *, strict: bool = False,
         listed in ``problems`` and ``rejects``.
     """
     step = progress or (lambda _name: None)
+    crosswalk = None
+    all_problems = []
+    if "crosswalk" in config.layers:
+        step("crosswalk")
+        crosswalk, found = crosswalk_.read_crosswalk(config.layers["crosswalk"])
+        all_problems.append(found)
     step("communes")
-    communes, found = load_communes(config)
-    all_problems = [found]
+    communes, found = load_communes(config, crosswalk=crosswalk)
+    all_problems.append(found)
     rejects: dict[str, pd.DataFrame] = {}
 
     step("post offices")
     posts, found, rejected = load_points(config.layers["post_offices"], communes, config.crs,
-                                         checks=config.checks)
+                                         checks=config.checks, crosswalk=crosswalk)
     types = postal.point_type(posts["type"], config.type_aliases)
     unknown = types.isna()
     if unknown.any():
@@ -130,7 +146,7 @@ def load_workspace(config: Config, *, strict: bool = False,
     if "bts" in config.layers:
         step("BTS")
         bts, found, rejected = load_points(config.layers["bts"], communes, config.crs,
-                                           checks=config.checks)
+                                           checks=config.checks, crosswalk=crosswalk)
         bts, more, more_rejected = prepare_masts(bts, config.layers["bts"], communes,
                                                  config=config)
         all_problems += [found, more]
@@ -139,7 +155,8 @@ def load_workspace(config: Config, *, strict: bool = False,
     subscribers = None
     if "subscribers" in config.layers:
         step("subscribers")
-        subscribers = load_subscribers(config.layers["subscribers"], communes)
+        subscribers = load_subscribers(config.layers["subscribers"], communes,
+                                       crosswalk=crosswalk)
 
     zones = planned = None
     if {"zones", "plan_features"} & set(config.layers):
@@ -160,15 +177,22 @@ def load_workspace(config: Config, *, strict: bool = False,
         zones=zones, planned_sites=planned,
         config=config, communes=communes, post_offices=posts, bts=bts,
         subscribers=subscribers, problems=found,
-        rejects={k: v for k, v in rejects.items() if not v.empty},
+        rejects={k: v for k, v in rejects.items() if not v.empty}, crosswalk=crosswalk,
     )
 
 
 # ------------------------------------------------------------------------------- communes
 
 
-def load_communes(config: Config) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+def load_communes(config: Config, *, crosswalk: pd.DataFrame | None = None
+                  ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Read the commune layer and build the admin model (kind, zone, district, region, P, S).
+
+    With ``[admin] tiers = 2`` (inferred when no district field is mapped) the communes have
+    no district. With a ``crosswalk`` (:mod:`ictgis.crosswalk`), every commune gets the list
+    of its former communes and districts; a commune layer of ``era = "former"`` is dissolved
+    into the new communes (areas and populations summed), and regions may be given by former
+    district (``region_by = "former_district"``).
 
     Returns
     -------
@@ -181,6 +205,7 @@ def load_communes(config: Config) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
         Listing every unusable commune (every commune is needed for S and P).
     """
     cfg = config.layers["communes"]
+    tiers = _tiers(config)
     raw = io.map_fields(io.read_layer(cfg), cfg)
     if not isinstance(raw, gpd.GeoDataFrame):
         msg = t("errors.workspace.communes_not_polygons")
@@ -207,7 +232,7 @@ def load_communes(config: Config) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
         checks.append((validate.blank(gdf["district"]), t("problems.communes.no_district")))
     dup = validate.duplicated_ids(gdf, "code", "problems.communes.duplicate_code")
     checks.append((dup.notna(), dup))
-    gdf, population_checks = _attach_population(gdf, config)
+    gdf, population_checks = _attach_population(gdf, config, crosswalk)
     checks += population_checks
 
     fatal = validate.concat([
@@ -245,19 +270,89 @@ def load_communes(config: Config) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
         gdf["area_source"] = "computed"
 
     gdf["kind"] = kinds
+    if crosswalk is not None:
+        gdf, more, crosswalk = _rebase_communes(gdf, crosswalk, cfg,
+                                                config.layers["crosswalk"].label)
+        repaired = validate.concat([repaired, more])
+        kinds = gdf["kind"]
+    if tiers == 2:
+        gdf = gdf.drop(columns="district", errors="ignore")
     gdf["urban"] = kinds.isin(config.urban_kinds).to_numpy()
     gdf["zone"] = admin.zone_id(gdf["urban"])
     if config.regions:
-        unit = config.region_by
-        column = "district" if unit == "district" else "name"
-        if column not in gdf:
-            msg = t("errors.workspace.regions_need_district", config=config.path.name)
-            raise DataError(msg)
-        gdf["region"] = admin.assign_regions(gdf[column], config.regions, file=file, unit=unit)
+        gdf["region"] = _regions(gdf, config, crosswalk, file=file)
     keep = [c for c in ("code", "name", "kind", "urban", "zone", "district", "region",
-                        "population", "area_km2", "area_computed_km2", "area_source", WHERE)
+                        *crosswalk_.FORMER_COLUMNS, "population", "area_km2",
+                        "area_computed_km2", "area_source", WHERE)
             if c in gdf]
     return gdf[[*keep, "geometry"]].reset_index(drop=True), repaired
+
+
+def _tiers(config: Config) -> int:
+    """``[admin] tiers``, or 3 when the commune layer maps a district field (current era)."""
+    cfg = config.layers["communes"]
+    inferred = 3 if "district" in cfg.fields and cfg.era == "current" else 2
+    tiers = config.tiers or inferred
+    if tiers == 3 and inferred == 2:
+        msg = t("admin.error.three_tiers", config=config.path.name, file=cfg.label)
+        raise ConfigError(msg)
+    return tiers
+
+
+def _rebase_communes(gdf: gpd.GeoDataFrame, crosswalk: pd.DataFrame, cfg: LayerConfig,
+                     crosswalk_file: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
+    """The communes with their former communes and districts (``era = "former"``: dissolved).
+
+    Returns
+    -------
+    tuple
+        The communes, warnings, and the crosswalk with the former names and districts the
+        former polygons give where it has none.
+    """
+    found = validate.empty_problems()
+    if cfg.era == "former":
+        own = gdf.set_index("code")
+        former = crosswalk["former_code"]
+        crosswalk = crosswalk.assign(
+            former_name=crosswalk["former_name"].fillna(former.map(own["name"])),
+            former_district=crosswalk["former_district"].fillna(
+                former.map(own["district"]) if "district" in own else pd.NA))
+        gdf, found = crosswalk_.dissolve(gdf, crosswalk, file=cfg.label)
+        gdf["name"] = gdf["name"].astype("string")
+        gdf["kind"] = admin.commune_kind(gdf["kind"], gdf["name"])
+        unknown = gdf["kind"].isna()
+        validate.raise_if_any(validate.problems(
+            gdf, unknown, layer="communes", file=cfg.label, severity="rejected",
+            problem=t("problems.communes.no_kind")), what=t("errors.unusable", file=cfg.label))
+        gdf["area_source"] = "former communes"
+    crosswalk_.check_targets(crosswalk, gdf["code"], file=crosswalk_file)
+    lists = crosswalk_.former_lists(crosswalk)
+    gdf = gdf.join(lists, on="code")
+    for col in crosswalk_.FORMER_COLUMNS:
+        gdf[col] = gdf[col].fillna("")
+    return gdf, found, crosswalk
+
+
+def _regions(gdf: gpd.GeoDataFrame, config: Config, crosswalk: pd.DataFrame | None, *,
+             file: str) -> pd.Series:
+    """The economic region of every commune, from [regions] and ``[admin] region_by``."""
+    unit = config.region_by
+    if unit == "commune":
+        return admin.assign_regions(gdf["name"], config.regions, file=file, unit=unit)
+    if "district" in gdf:
+        return admin.assign_regions(gdf["district"], config.regions, file=file, unit=unit)
+    if crosswalk is None:
+        two_tiers = "district" in config.layers["communes"].fields
+        msg = t("errors.workspace.regions_two_tiers" if two_tiers
+                else "errors.workspace.regions_need_district", config=config.path.name)
+        raise DataError(msg)
+    # two tiers: the districts are the former districts of the crosswalk (DOMAIN.md §3, §7)
+    rows = crosswalk[crosswalk["code"].isin(gdf["code"])]
+    label = config.layers["crosswalk"].label
+    region = admin.assign_regions(rows["former_district"], config.regions, file=label,
+                                  unit="district")
+    return admin.regions_of_units(gdf["code"], rows["code"], region, names=gdf["name"],
+                                  file=label)
 
 
 def _key_without_code(gdf: gpd.GeoDataFrame, file: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
@@ -369,9 +464,14 @@ def _share_inside(points: np.ndarray, polygons: np.ndarray) -> float:
     return len(np.unique(inside)) / len(points)
 
 
-def _attach_population(gdf: gpd.GeoDataFrame, config: Config
+def _attach_population(gdf: gpd.GeoDataFrame, config: Config,
+                       crosswalk: pd.DataFrame | None = None
                        ) -> tuple[gpd.GeoDataFrame, list[tuple[pd.Series, str | pd.Series]]]:
-    """Population from the commune layer's field or from a separate table."""
+    """Population from the commune layer's field or from a separate table.
+
+    A table of ``era = "former"`` is re-based onto the communes through the crosswalk, unless
+    the commune layer itself is of the former era (it is then joined before the dissolve).
+    """
     if "population" in gdf.columns:
         pop = parse_number(gdf["population"], integer=True)
         text = gdf["population"].astype("string")
@@ -382,16 +482,26 @@ def _attach_population(gdf: gpd.GeoDataFrame, config: Config
     if "population" not in config.layers:
         msg = t("errors.workspace.no_population", config=config.path.name)
         raise DataError(msg)
-    pop = join_population(gdf, config.layers["population"])
+    cfg = config.layers["population"]
+    if cfg.era != config.layers["communes"].era:
+        if cfg.era == "current" or cfg.by != "code":
+            msg = t("errors.workspace.population_era", config=config.path.name, file=cfg.label)
+            raise ConfigError(msg)
+        pop = join_population(gdf, cfg, crosswalk=crosswalk)
+    else:
+        pop = join_population(gdf, cfg)
     return gdf.assign(population=pop), [(pop.isna(), t("problems.population.no_row"))]
 
 
-def join_population(communes: pd.DataFrame, cfg: LayerConfig) -> pd.Series:
+def join_population(communes: pd.DataFrame, cfg: LayerConfig, *,
+                    crosswalk: pd.DataFrame | None = None) -> pd.Series:
     """Population of each commune from a table joined by code or by district + name.
 
     Table rows that match no commune, or several, raise one :class:`DataError` listing them
     (real boundaries and census lists often come from different years). Communes with no
-    table row get NA; the caller reports them.
+    table row get NA; the caller reports them. With a ``crosswalk``, the table is by former
+    commune code: each row must have a crosswalk row, and the populations are summed onto
+    the new communes (divided communes split by share, totals exact).
 
     Returns
     -------
@@ -407,6 +517,19 @@ def join_population(communes: pd.DataFrame, cfg: LayerConfig) -> pd.Series:
                                         value=table["population"].astype("string"))),
         what=t("errors.unusable", file=cfg.label),
     )
+    if crosswalk is not None:
+        keys = table["code"].astype("string").str.strip()
+        validate.raise_if_any(validate.concat([
+            crosswalk_.check_former_codes(table, keys, crosswalk, layer="population",
+                                          file=cfg.label),
+            validate.problems(table, keys.duplicated(keep=False), layer="population",
+                              file=cfg.label, severity="rejected",
+                              problem=texts("problems.population.several",
+                                            keys.duplicated(keep=False), commune=keys))]),
+            what=t("errors.population_rows"))
+        rebased = crosswalk_.rebase(pd.DataFrame({"population": values.to_numpy()},
+                                                 index=keys.to_numpy()), crosswalk)
+        return communes["code"].map(rebased["population"])
     if cfg.by == "code":
         keys = table["code"].astype("string").str.strip()
         target = communes["code"]
@@ -449,7 +572,7 @@ def _match_by_name(table: pd.DataFrame, communes: pd.DataFrame) -> pd.Series:
 
 
 def load_points(cfg: LayerConfig, communes: gpd.GeoDataFrame, work_crs: str, *,
-                checks: ChecksConfig | None = None
+                checks: ChecksConfig | None = None, crosswalk: pd.DataFrame | None = None
                 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
     """Read a point layer, put it in the working CRS and locate every point in its commune.
 
@@ -468,6 +591,9 @@ def load_points(cfg: LayerConfig, communes: gpd.GeoDataFrame, work_crs: str, *,
     checks
         With ``max_outside_pct``: when more than that share of the rows whose coordinates
         could be read falls outside the province, the layer stops (see :class:`DataError`).
+    crosswalk
+        For a layer of ``era = "former"``: the commune written in the data is a former
+        commune, compared with the one the point falls in through its successor.
 
     Returns
     -------
@@ -519,8 +645,10 @@ def load_points(cfg: LayerConfig, communes: gpd.GeoDataFrame, work_crs: str, *,
     rejected = _reject_rows(gdf, bad, reasons.text)
     kept = gdf.loc[~bad].copy()
     if "commune" in cfg.fields:
+        successors = crosswalk if cfg.era == "former" else None
         kept, mismatched = _check_stated_commune(kept, frame.loc[kept.index, "commune"],
-                                                 communes, layer=layer, file=file)
+                                                 communes, layer=layer, file=file,
+                                                 crosswalk=successors)
         found = validate.concat([found, mismatched])
     return kept, found, rejected
 
@@ -617,13 +745,20 @@ def _swap_xy(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _check_stated_commune(points: gpd.GeoDataFrame, stated: pd.Series,
-                          communes: gpd.GeoDataFrame, *, layer: str, file: str
+                          communes: gpd.GeoDataFrame, *, layer: str, file: str,
+                          crosswalk: pd.DataFrame | None = None
                           ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """Warn where the commune written in the data differs from where the point falls."""
+    """Warn where the commune written in the data differs from where the point falls.
+
+    With a ``crosswalk`` the written commune is a former one: its successor is compared.
+    """
     names = communes.set_index("code")["name"]
     where_name = points["commune"].map(names)
     stated = stated.astype("string").fillna("").str.strip()
     same_code = stated == points["commune"]
+    if crosswalk is not None:
+        same_code = same_code | (crosswalk_.successor(stated, crosswalk) == points["commune"]
+                                 ).fillna(False).astype(bool)
     differs = (stated != "") & ~same_code & ~same_name(stated, where_name.astype("string"))
     msg = texts("problems.points.commune_mismatch", differs, stated=stated,
                 name=where_name.astype("string"), code=points["commune"])
@@ -837,8 +972,12 @@ def load_planned(config: Config, communes: gpd.GeoDataFrame
 # ---------------------------------------------------------------------------- subscribers
 
 
-def load_subscribers(cfg: LayerConfig, communes: gpd.GeoDataFrame) -> pd.DataFrame:
+def load_subscribers(cfg: LayerConfig, communes: gpd.GeoDataFrame, *,
+                     crosswalk: pd.DataFrame | None = None) -> pd.DataFrame:
     """Read the subscribers table and key it by commune code or district name.
+
+    A table by commune of ``era = "former"`` is re-based onto the communes through the
+    ``crosswalk`` (counts summed, divided communes split by share, totals exact).
 
     Returns
     -------
@@ -869,7 +1008,14 @@ def load_subscribers(cfg: LayerConfig, communes: gpd.GeoDataFrame) -> pd.DataFra
             table, bad, layer="subscribers", file=file, severity="rejected",
             problem=texts("problems.subscribers.bad_count", bad, column=col,
                           value=table[col].astype("string").replace("", t("problems.empty")))))
-    if cfg.by == "commune":
+    former = cfg.era == "former" and crosswalk is not None
+    if cfg.by == "commune" and former:
+        assert crosswalk is not None
+        keys = table["commune"].astype("string").str.strip()
+        found.append(crosswalk_.check_former_codes(table, keys, crosswalk, layer="subscribers",
+                                                   file=file))
+        keys = keys.where(keys.isin(crosswalk["former_code"]))
+    elif cfg.by == "commune":
         keys = table["commune"].astype("string").str.strip()
         keys = keys.where(keys.isin(communes["code"]))
     else:
@@ -889,6 +1035,11 @@ def load_subscribers(cfg: LayerConfig, communes: gpd.GeoDataFrame) -> pd.DataFra
         problem=texts(f"problems.subscribers.several_{key_name}", repeated, value=keys)))
     validate.raise_if_any(validate.concat(found), what=t("errors.unusable", file=file))
     values.index = pd.Index(keys.to_numpy(), name=key_name)
+    if cfg.by == "commune" and former:
+        assert crosswalk is not None
+        rebased = crosswalk_.rebase(values, crosswalk).rename_axis(key_name)
+        return rebased.astype({c: "Int64" for c in rebased.columns
+                               if rebased[c].notna().all()})
     return values
 
 

@@ -258,11 +258,11 @@ BROKEN = {
         F + r"\[admin\] urban is not a known key"),
     "unknown key in [layers.bts]": (
         _edit('path = "/abs/bts.shp"\n', 'path = "/abs/bts.shp"\ncolour = "red"\n'),
-        F + r"\[layers\.bts\] colour is not a known key \(known: by, crs, encoding, fields, "
+        F + r"\[layers\.bts\] colour is not a known key \(known: by, crs, encoding, era, fields, "
             r"layer, path\)"),
     "unknown layer": (
         MINIMAL + '\n[layers.towers]\npath = "towers.csv"\n',
-        F + r"\[layers\] towers is not a known key \(known: bts, communes, plan_features, "
+        F + r"\[layers\] towers is not a known key \(known: bts, communes, crosswalk, plan_features, "
             r"planned_sites, population, post_offices, proposals, subscribers, zones\)"),
     "unknown field": (
         _edit('operators = "nha_mang"', 'operators = "nha_mang"\nowner = "chu_so_huu"'),
@@ -464,7 +464,7 @@ def test_help_text_and_lookup():
     assert help_text("coverage.threads") == "Tiles computed at once (default: the number of CPU cores)."
     assert lookup("coverage.technologies.<name>.margin_db").range is not None
     assert default_of("coverage.environment") == {"phuong": "urban", "thi_tran": "suburban",
-                                                  "xa": "open"}
+                                                  "xa": "open", "dac_khu": "open"}
     with pytest.raises(KeyError, match="no configuration key 'siting.nope'"):
         lookup("siting.nope")
 

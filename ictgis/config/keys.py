@@ -258,7 +258,11 @@ def _is(value: Any, types: tuple[type, ...]) -> bool:
     return isinstance(value, types) and (bool in types or not isinstance(value, bool))
 
 
-KINDS = ("phuong", "thi_tran", "xa")
+#: Commune kinds: phường, thị trấn (before July 2025), xã, đặc khu (special zone, from July 2025).
+KINDS = ("phuong", "thi_tran", "xa", "dac_khu")
+
+#: Eras of a layer's commune codes: the communes of the commune layer, or former ones.
+ERAS = ("current", "former")
 ENVIRONMENTS = ("urban_large", "urban", "suburban", "open")
 
 _COORD_FIELDS = ("lon", "lat", "easting", "northing")
@@ -311,6 +315,12 @@ LAYER_SCHEMAS: Mapping[str, dict[str, tuple[str, ...]]] = MappingProxyType(
             ),
             "by": (),
         },
+        "crosswalk": {
+            "required": ("former_code", "code"),
+            "optional": ("relation", "share", "default_target", "former_name", "former_district",
+                         "name", "kind"),
+            "by": (),
+        },
         "subscribers": {
             "required": (),
             "optional": (
@@ -332,6 +342,8 @@ _LAYER_TEXT = {
     "planned_sites": "Planned mast positions",
     "proposals": "Default proposals file of `ictgis siting`",
     "subscribers": "Subscriber counts by commune or district",
+    "crosswalk": "Former commune code -> new commune code (relation whole/divided, share of a "
+                 "divided commune); re-bases the layers whose `era` is `former`",
 }
 _REQUIRED_LAYERS = ("communes", "post_offices")
 _PLAN = "QĐ 557/QĐ-UBND not retrieved, DOMAIN.md §2.2"
@@ -356,10 +368,18 @@ KEYS: tuple[Key, ...] = (
     # ---------------------------------------------------------------- [admin]
     Key("admin", "urban_kinds", "list of strings", ("phuong", "thi_tran"), choices=KINDS,
         problem="config.problem.kinds",
-        description="Commune kinds that are urban (thành thị)",
-        source="GSO rule: phường + thị trấn (DOMAIN.md §1.4)"),
+        description="Commune kinds that are urban (thành thị); in the 2025 structure there is "
+                    "no thị trấn, so the default makes phường urban and xã and đặc khu rural",
+        source="GSO rule: phường + thị trấn (DOMAIN.md §1.4, §7)"),
     Key("admin", "region_by", "string", "district", choices=("district", "commune"),
-        description="Which units [regions] lists", source="DOMAIN.md §3 (regions of districts)"),
+        description="Which units [regions] lists; in a two-tier workspace, `district` means "
+                    "the former districts, reached through [layers.crosswalk]",
+        source="DOMAIN.md §3 (regions of districts), §7"),
+    Key("admin", "tiers", "integer", None, range=Range(2, 3),
+        description="Levels of local government: 3 (province, district, commune; before July "
+                    "2025) or 2 (province, commune; from July 2025); not set: 3 when the commune "
+                    "layer maps a district field, else 2",
+        source="DOMAIN.md §7 (districts abolished on 01/07/2025)"),
     # ---------------------------------------------------------------- [regions]
     Key("regions", "<region>", "list of strings", rule=NONEMPTY,
         problem="config.problem.region_units",
@@ -409,6 +429,10 @@ KEYS: tuple[Key, ...] = (
         description="Text encoding of a Shapefile .dbf or a CSV (e.g. cp1258)"),
     Key("layers.<layer>", "by", "string", None,
         description="Join key of a table layer; not set: the first allowed", constraint=_FIELD_RULE),
+    Key("layers.<layer>", "era", "string", "current", choices=ERAS,
+        description="Whose commune codes the layer carries: the commune layer's, or former "
+                    "communes' (re-based onto the communes through [layers.crosswalk])",
+        constraint="`former` needs [layers.crosswalk]", source="ictgis"),
     Key("layers.<layer>", "fields", "table", MappingProxyType({}),
         description="Canonical field name = column name in the file"),
     Key("layers.<layer>.fields", "<field>", "string",
@@ -486,7 +510,7 @@ KEYS: tuple[Key, ...] = (
     *(Key("coverage.environment", kind, "string", environment, choices=ENVIRONMENTS,
           description=f"Environment of a {kind} commune (no land cover there)",
           source="assumption (Hata environments, DOMAIN.md §4.1-4.2)")
-      for kind, environment in zip(KINDS, ("urban", "suburban", "open"), strict=True)),
+      for kind, environment in zip(KINDS, ("urban", "suburban", "open", "open"), strict=True)),
     Key("coverage", "default_height_m", "table",
         MappingProxyType({"A1a": 12.0, "A1b": 15.0, "A2a": 25.0, "A2b": 40.0, "A2c": 30.0,
                           "default": 30.0}),

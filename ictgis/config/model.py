@@ -36,6 +36,9 @@ class LayerConfig:
     by
         Join key of a table layer (population: ``code``/``name``; subscribers:
         ``commune``/``district``).
+    era
+        ``current``: the layer's commune codes are those of the commune layer; ``former``:
+        they are former communes', re-based through the crosswalk (:mod:`ictgis.crosswalk`).
     """
 
     name: str
@@ -45,6 +48,7 @@ class LayerConfig:
     crs: str | None = default_of("layers.<layer>.crs")
     encoding: str | None = default_of("layers.<layer>.encoding")
     by: str | None = default_of("layers.<layer>.by")
+    era: str = default_of("layers.<layer>.era")
 
     @property
     def label(self) -> str:
@@ -254,6 +258,7 @@ class Config:
     official_area_km2: float | None = default_of("province.official_area_km2")
     urban_kinds: tuple[str, ...] = default_of("admin.urban_kinds")
     region_by: str = default_of("admin.region_by")
+    tiers: int | None = default_of("admin.tiers")
     count_types: tuple[str, ...] = default_of("postal.count_types")
     type_aliases: Mapping[str, str] = field(
         default_factory=lambda: default_of("postal.type_aliases"))

@@ -168,6 +168,10 @@ def parse_config(data: Mapping[str, Any], *, path: Path) -> Config:
     for name, key in layers_reader.keys.items():
         if key.default is REQUIRED and name not in layers:
             raise layers_reader.fail(name, t("config.missing_layer"))
+    if "crosswalk" not in layers:
+        former = [name for name, layer in layers.items() if layer.era == "former"]
+        if former:
+            raise layers_reader.sub(former[0]).fail("era", t("config.era_needs_crosswalk"))
 
     return Config(
         path=path,
