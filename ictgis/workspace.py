@@ -232,8 +232,12 @@ def load_communes(config: Config, *, crosswalk: pd.DataFrame | None = None
         checks.append((validate.blank(gdf["district"]), t("problems.communes.no_district")))
     dup = validate.duplicated_ids(gdf, "code", "problems.communes.duplicate_code")
     checks.append((dup.notna(), dup))
-    gdf, population_checks = _attach_population(gdf, config, crosswalk)
-    checks += population_checks
+    # former polygons get a population table's figures after the dissolve, by new commune
+    late_population = (cfg.era == "former" and crosswalk is not None
+                       and "population" not in gdf.columns)
+    if not late_population:
+        gdf, population_checks = _attach_population(gdf, config, crosswalk)
+        checks += population_checks
 
     fatal = validate.concat([
         validate.problems(gdf, mask, layer="communes", file=file, severity="rejected",
@@ -275,6 +279,12 @@ def load_communes(config: Config, *, crosswalk: pd.DataFrame | None = None
                                                 config.layers["crosswalk"].label)
         repaired = validate.concat([repaired, more])
         kinds = gdf["kind"]
+        if late_population:
+            gdf, population_checks = _attach_population(gdf, config, crosswalk)
+            validate.raise_if_any(validate.concat([
+                validate.problems(gdf, mask, layer="communes", file=file, severity="rejected",
+                                  problem=problem) for mask, problem in population_checks]),
+                what=t("errors.unusable", file=file))
     if tiers == 2:
         gdf = gdf.drop(columns="district", errors="ignore")
     gdf["urban"] = kinds.isin(config.urban_kinds).to_numpy()
@@ -469,8 +479,9 @@ def _attach_population(gdf: gpd.GeoDataFrame, config: Config,
                        ) -> tuple[gpd.GeoDataFrame, list[tuple[pd.Series, str | pd.Series]]]:
     """Population from the commune layer's field or from a separate table.
 
-    A table of ``era = "former"`` is re-based onto the communes through the crosswalk, unless
-    the commune layer itself is of the former era (it is then joined before the dissolve).
+    A table of ``era = "former"`` is re-based onto the new communes through the crosswalk
+    (with former commune polygons, after their dissolve: the figures do not depend on which
+    former communes have a polygon).
     """
     if "population" in gdf.columns:
         pop = parse_number(gdf["population"], integer=True)
@@ -483,13 +494,10 @@ def _attach_population(gdf: gpd.GeoDataFrame, config: Config,
         msg = t("errors.workspace.no_population", config=config.path.name)
         raise DataError(msg)
     cfg = config.layers["population"]
-    if cfg.era != config.layers["communes"].era:
-        if cfg.era == "current" or cfg.by != "code":
-            msg = t("errors.workspace.population_era", config=config.path.name, file=cfg.label)
-            raise ConfigError(msg)
-        pop = join_population(gdf, cfg, crosswalk=crosswalk)
-    else:
-        pop = join_population(gdf, cfg)
+    if cfg.era == "former" and cfg.by != "code":
+        msg = t("errors.workspace.population_era", config=config.path.name, file=cfg.label)
+        raise ConfigError(msg)
+    pop = join_population(gdf, cfg, crosswalk=crosswalk if cfg.era == "former" else None)
     return gdf.assign(population=pop), [(pop.isna(), t("problems.population.no_row"))]
 
 
