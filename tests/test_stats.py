@@ -136,10 +136,10 @@ def test_xlsx_headers_follow_the_language(runner, make_workspace) -> None:
     from ictgis.cli.main import main
 
     root = make_workspace()
-    for lang, header in (("vi", "Bán kính phục vụ R (km/điểm)"),
-                         ("en", "Service radius R (km/point)")):
+    for lang, header, sheet_name in (("vi", "Bán kính phục vụ R (km/điểm)", "Toàn tỉnh"),
+                                     ("en", "Service radius R (km/point)", "Province")):
         result = runner.invoke(main, ["stats", "-w", str(root), "-q", "--lang", lang],
                                catch_exceptions=False)
         assert result.exit_code == 0, result.output
-        sheet = openpyxl.load_workbook(root / "outputs" / "stats" / "stats.xlsx")["province"]
+        sheet = openpyxl.load_workbook(root / "outputs" / "stats" / "stats.xlsx")[sheet_name]
         assert header in [c.value for row in sheet.iter_rows(max_row=5) for c in row]

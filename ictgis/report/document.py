@@ -202,6 +202,7 @@ def render_html(model: ReportModel) -> str:
                           in zip(model.headline.to_dict("records"), model.headline_rows,
                                  strict=True)],
         "compare": model.compare, "narrative": model.narrative, "meta": model.meta,
+        "headline_note": model.headline_note,
         "subject": model.subject, "tables": model.sections,
         "charts": [(data_uri(f.png), f.caption) for f in model.charts],
         "maps": [(data_uri(f.png), f.caption) for f in model.maps],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -90,7 +90,8 @@ class ReportModel:
     maps: tuple[Figure, ...]
     problems: tuple[tuple[str, int], ...]
     assumptions: tuple[str, ...]
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    #: A line under "Biểu số 1" (how the previous year's figures were made comparable).
+    headline_note: str = ""
 
     @property
     def headline_headers(self) -> list[str]:

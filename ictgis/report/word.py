@@ -178,6 +178,8 @@ def _headline_table(doc: Any, model: ReportModel) -> None:
     rows = model.headline_rows
     _caption(doc, t("report.doc.table", n=1, caption=t("report.headline")))
     _table(doc, headers, rows, numeric=[False, False, *([True] * (len(headers) - 2))])
+    if model.headline_note:
+        _caption(doc, model.headline_note, after=True)
 
 
 def _table(doc: Any, headers: Sequence[str], rows: Sequence[Sequence[str]],

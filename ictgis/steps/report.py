@@ -64,6 +64,7 @@ def compute(ws: Workspace, ctx: StepContext, *, compare: Path | None = None,
         raise DataError(msg)
     config = ws.config
     warnings: list[str] = []
+    note = ""
     if config.report.year is None:
         warnings.append(t("report.warning.year"))
     if config.population_year is None:
@@ -72,6 +73,11 @@ def compute(ws: Workspace, ctx: StepContext, *, compare: Path | None = None,
     if compare is not None:
         earlier = _earlier_outputs(compare)
         before = earlier.tables()
+        if _former_era(earlier, ws):  # another era: compared in today's units
+            from ictgis import crosswalk
+
+            before = crosswalk.rebase_outputs(earlier, ws)
+            note = t("report.compare_rebased", path=compare)
         if outputs.STATS not in before:
             msg = t("report.compare_no_stats", path=compare)
             raise DataError(msg)
@@ -97,7 +103,8 @@ def compute(ws: Workspace, ctx: StepContext, *, compare: Path | None = None,
                 *([model.Figure(curve, t("report.priorities_curve"))] if curve else [])),
         maps=tuple(document.maps(ctx.outputs.static_maps())),
         problems=tuple(document.problem_counts(ctx.outputs.problems())),
-        assumptions=tuple(document.assumptions(config, area_sources, steps=list(tables))))
+        assumptions=tuple(document.assumptions(config, area_sources, steps=list(tables))),
+        headline_note=note)
     from ictgis import coverage, stats
 
     sheets = {t("report.sheet.headline"): document.headline_sheet(
@@ -124,6 +131,18 @@ def _earlier_outputs(path: Path) -> outputs.Outputs:
     if (path / CONFIG_NAME).is_file() or path.name == CONFIG_NAME:
         return outputs.Outputs(output_dir(path))
     return outputs.Outputs(path)
+
+
+def _former_era(earlier: outputs.Outputs, ws: Workspace) -> bool:
+    """Whether earlier outputs are by former communes that the workspace's crosswalk maps."""
+    from ictgis import io
+
+    if ws.crosswalk is None:
+        return False
+    table = io.read_output_table(earlier.folder(outputs.STATS) / outputs.level_csv("commune"))
+    if table is None or "code" not in table:
+        return False
+    return not set(table["code"].astype(str)) <= set(ws.communes["code"].astype(str))
 
 
 def _report_year(found: outputs.Outputs) -> int | None:

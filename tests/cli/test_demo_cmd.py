@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
+from ictgis import i18n
 from ictgis.cli.main import main
 from ictgis.demo import SYNTHETIC_LABEL
 from ictgis.siting import RULES
@@ -73,10 +74,11 @@ def test_installed_command_runs_on_a_fresh_demo(tmp_path: Path, vietnamese) -> N
     siting_dir = tmp_path / "ws" / "outputs" / "siting"
     findings = pd.read_csv(siting_dir / "findings.csv", encoding="utf-8-sig")
     assert set(findings["rule"]) == set(RULES) - {"validity.no_class"}
-    summary = pd.read_excel(siting_dir / "summary.xlsx", sheet_name="rules", skiprows=2).rename(
+    summary = pd.read_excel(siting_dir / "summary.xlsx", sheet_name="Quy tắc", skiprows=2).rename(
         columns={"Quy tắc": "rule", "Số phát hiện": "findings"})
+    names = i18n.labels("siting.rule_name", "vi")  # the workbook shows names, the CSV ids
     assert dict(zip(summary["rule"], summary["findings"], strict=True)) == {
-        rule: int((findings["rule"] == rule).sum()) for rule in RULES}
+        names[rule]: int((findings["rule"] == rule).sum()) for rule in RULES}
     verdicts = pd.read_csv(siting_dir / "proposals.csv", encoding="utf-8-sig")
     assert set(verdicts["verdict"]) == {"approve", "co-locate", "refuse", "invalid"}
     assert verdicts["id"].tolist() == sorted(verdicts["id"])  # in the order of the file

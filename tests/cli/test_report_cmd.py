@@ -228,3 +228,25 @@ def test_investment_priorities_section(demo: Path) -> None:
     tenth = ranking.head(10).iloc[-1]
     assert f"lên {fmt(tenth['cumulative_covered_pct'], 1)}%" in html  # the paragraph
     assert "Tỷ lệ dân số được phủ sóng theo số vị trí xây dựng mới" in html  # the curve
+
+
+def test_compare_across_eras_through_the_crosswalk(tmp_path: Path) -> None:
+    runner = CliRunner()
+    root = tmp_path / "ws"
+    assert runner.invoke(main, ["demo", str(root), "--era", "2025", "-q"]).exit_code == 0
+    former = root / "before_2025"
+    skip = ["--skip", "siting", "--skip", "coverage", "--skip", "priorities", "--skip", "maps",
+            "--skip", "qgis", "--skip", "report"]
+    for folder in (former, root):
+        done = runner.invoke(main, ["run", "-w", str(folder), "-q", "--lang", "en", *skip])
+        assert done.exit_code == 0, done.output
+    result = runner.invoke(main, ["report", "-w", str(root), "-q", "--lang", "en",
+                                  "--compare", str(former)])
+    assert result.exit_code == 0, result.output
+    html = (root / "outputs" / "report.html").read_text(encoding="utf-8")
+    assert 'id="headline_note"' in html and "crosswalk" in html
+    previous = pd.read_csv(former / "outputs" / "stats" / "province.csv", encoding="utf-8-sig")
+    now = pd.read_csv(root / "outputs" / "stats" / "province.csv", encoding="utf-8-sig")
+    assert previous["population"].iloc[0] == now["population"].iloc[0]  # totals preserved
+    value, cells = _headline(html)["pop_per_point"]
+    assert cells[3] == fmt(previous["pop_per_point"].iloc[0], 0)  # province: same in both units
