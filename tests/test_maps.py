@@ -291,13 +291,13 @@ def test_site_columns_and_findings(toy: maps.MapData) -> None:
     assert cols["techs"][cols["tech"][2]] == "2G, 4G"
     assert cols["communes"][cols["cm"][0]] == "Phường 1"
     assert cols["height10"] == [None] * 4
-    assert cols["lines"] == ["violation · zone.class: m1", "warning · height.aviation: m2",
-                             "info · x: m3"]
+    assert cols["lines"] == ["Violation · zone.class: m1", "Warning · height.aviation: m2",
+                             "Information · x: m3"]  # severities named (siting.severity.*)
     assert cols["findings"] == {"2": [0, 1]}
     with i18n.language("vi"):
         lines = maps.site_columns(bts, findings=findings)["lines"]
-    assert lines == ["vi phạm · zone.class: m1", "cảnh báo · height.aviation: m2",
-                     "thông tin · x: m3"]
+    assert lines == ["Vi phạm · zone.class: m1", "Cảnh báo · height.aviation: m2",
+                     "Thông tin · x: m3"]
     lon, lat = transform_xy(bts.geometry.x, bts.geometry.y, "EPSG:9210", "EPSG:4326")
     assert [cols["lon0"] + d / 1e5 for d in cols["dlon"]] == pytest.approx(list(lon), abs=1e-5)
     assert [cols["lat0"] + d / 1e5 for d in cols["dlat"]] == pytest.approx(list(lat), abs=1e-5)
