@@ -150,7 +150,8 @@ def _build_map(data: MapData, *, indicator: str, scheme: str, k: int, tiles: str
     title = html.escape(data.province + (f" — {data.region}" if data.region else ""))
     cast(Figure, m.get_root()).title = title  # branca types get_root() as any Element
     n_bts = 0 if data.bts is None else len(data.bts)
-    m.add_child(PageScript({"bts": n_bts, "indicator": indicator, "synthetic": data.synthetic,
+    m.add_child(PageScript({"bts": n_bts, "clustered": 0 < n_bts <= max_sites,
+                            "indicator": indicator, "synthetic": data.synthetic,
                             "region": data.region, "lang": lang,
                             "decimal": get_decimal_symbol(i18n.LOCALES[lang])},
                            {**t, "findings_omitted": t["findings_omitted"].format(

@@ -439,3 +439,23 @@ def test_with_tiles_the_map_still_works_when_they_fail(demo: Path, open_map, ws,
     assert page.external and all(u.startswith("https://tile.openstreetmap.org/")
                                  for u in page.external)
     assert page.page_errors == []
+
+
+def test_sites_and_findings_beyond_the_limits_show_as_counts_per_commune(
+        demo: Path, open_map, ws, tmp_path: Path) -> None:
+    from ictgis.outputs import Outputs
+    from ictgis.steps.maps import map_inputs
+
+    data = maps.map_data(ws, **map_inputs(ws, Outputs(demo / "outputs")))
+    pages = maps.map_pages(data, max_sites=100, max_findings=100, lang="en")
+    (tmp_path / "index.html").write_text(pages["index.html"], encoding="utf-8")
+    page = open_map(tmp_path / "index.html")
+    assert page.external == [] and page.console_errors == [] and page.page_errors == []
+    communes = ws.bts["commune"].nunique()
+    assert page.eval("ictgis.layers.bts.getLayers().length") == communes
+    assert page.eval("ictgis.siteData") is None  # no site drawn one by one
+    legend = page.eval("document.querySelector('.ictgis-legend').innerText")
+    assert EN["bts_counts_note"].format(n=i18n.number(len(ws.bts), 0, "en"), limit="100") in legend
+    shown = page.eval("""(() => { let n = 0; ictgis.layers.bts.eachLayer(m => {
+        n += Number(m.feature.properties.sites.replace(/,/g, '')); }); return n; })()""")
+    assert shown == len(ws.bts)

@@ -43,6 +43,8 @@
   I.init = function (map, meta, text) {
     I.map = map;
     I.meta = meta;
+    // ictgis.sitesLoaded: every site clustered (I.sites), or no site drawn one by one
+    I.sitesLoaded = !meta.clustered;
     I.t = text;  // the labels of the page's language (catalogue ids maps.label.*)
     // popups pan clear of the title box
     L.Popup.prototype.options.autoPanPaddingTopLeft = L.point(60, 110);
