@@ -21,11 +21,13 @@ def format_siting(tables: Mapping[str, pd.DataFrame], verdicts: pd.DataFrame | N
 
     severity = labels("siting.severity")
     verdict = labels("siting.verdict")
+    names = labels("siting.rule_name")
     rules = tables["rules"]
-    lines = [f"{t('cli.siting.rule'):<20}{t('cli.siting.severity'):<11}"
-             f"{t('cli.siting.findings'):>9}"]
-    lines += [f"{r.rule:<20}{severity.get(r.severity, r.severity):<11}{r.findings:>9}"
-              for r in rules.itertuples() if r.findings]
+    width = max([len(t("cli.siting.rule"))] + [len(names.get(r, r)) for r in rules["rule"]]) + 2
+    lines = [f"{t('cli.siting.rule'):<{width}}{t('cli.siting.severity'):<12}"
+             f"{t('cli.siting.findings'):>10}"]
+    lines += [f"{names.get(r.rule, r.rule):<{width}}{severity.get(r.severity, r.severity):<12}"
+              f"{r.findings:>10}" for r in rules.itertuples() if r.findings]
     province = tables.get("compliance_province")
     if province is not None and int(province.iloc[0]["masts"]) > 0:
         row = province.iloc[0]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +95,7 @@ def write_tables(
     number_formats: Mapping[str, str] | None = None,
     title: str | None = None,
     sheet_names: Mapping[str, str] | None = None,
+    readable: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> list[Path]:
     """Write a set of tables (and map layers) in the requested formats into ``directory``.
 
@@ -114,6 +115,9 @@ def write_tables(
         Passed to :func:`write_xlsx`.
     sheet_names
         Table name -> the name of its sheet (a translated name); others keep theirs.
+    readable
+        Applied to each table of the workbook only (ids a reader should not see, as names);
+        the CSVs keep the table as it is, for machines and later steps.
 
     Returns
     -------
@@ -131,7 +135,9 @@ def write_tables(
             written.append(directory / f"{table_name}.csv")
     if "xlsx" in formats:
         names = sheet_names or {}
-        io.write_xlsx({names.get(k, k): v for k, v in tables.items()}, directory / f"{name}.xlsx",
+        shown = readable or (lambda table: table)
+        io.write_xlsx({names.get(k, k): shown(v) for k, v in tables.items()},
+                      directory / f"{name}.xlsx",
                       headers=headers, formats=number_formats, title=title)
         written.append(directory / f"{name}.xlsx")
     for fmt in ("gpkg", "geojson"):

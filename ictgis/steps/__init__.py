@@ -110,3 +110,10 @@ def sheet_title(table: str) -> str:
         return t(f"outputs.sheet.{kind}", level=levels[level])[:31]
     sheets = labels("outputs.sheet")
     return sheets.get(table, table)[:31]
+
+
+def readable(table: Any) -> Any:
+    """A table for readers (workbooks): commune kinds as their names, not their ids."""
+    from ictgis import admin
+
+    return admin.display(table, {"kind": "admin.kind"})

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ictgis import outputs
 from ictgis.errors import DataError
 from ictgis.i18n import t
-from ictgis.steps import StepContext, output_title, sheet_title
+from ictgis.steps import StepContext, output_title, readable, sheet_title
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -127,6 +127,7 @@ def write(result: CoverageStepResult, ctx: StepContext) -> list[Path]:
                         layers={"communes": display(result.communes)}, name=NAME,
                         headers=coverage.headers({c for t in tables.values() for c in t}),
                         number_formats={c: "0.0" for c in tables["province"] if "pct" in c},
-                        title=result.title, sheet_names={k: sheet_title(k) for k in shown})
+                        title=result.title, sheet_names={k: sheet_title(k) for k in shown},
+                        readable=readable)
         written = sorted(tmp.iterdir())
     return [folder / p.name for p in written]

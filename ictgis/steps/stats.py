@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ictgis import outputs
-from ictgis.steps import StepContext, output_title, sheet_title
+from ictgis.steps import StepContext, output_title, readable, sheet_title
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -56,5 +56,6 @@ def write(result: StatsResult, ctx: StepContext) -> list[Path]:
         written = io.write_tables(tmp, tables, formats=(*io.READ_BACK_FORMATS, *ctx.formats),
                                   layers=layers, name=NAME, headers=headers(columns),
                                   number_formats=NUMBER_FORMATS, title=result.title,
-                                  sheet_names={k: sheet_title(k) for k in tables})
+                                  sheet_names={k: sheet_title(k) for k in tables},
+                                  readable=readable)
     return [folder / p.name for p in written]

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
+from ictgis import i18n
 from ictgis.cli.main import main
 from tests.conftest import CONFIG, X0, Y0, lonlat
 
@@ -80,10 +81,12 @@ def test_siting_outputs_and_counts(runner, siting_ws: Path, vietnamese) -> None:
         "zone.a1_only": ["B1"],                 # A2b inside the A1-only zone
         "zone.class": ["B3", "B4"],             # A2b not in A1a;A1b;A2a
     }
-    summary = pd.read_excel(out / "summary.xlsx", sheet_name="rules", skiprows=2).rename(
+    names = i18n.labels("siting.rule_name", "vi")  # the workbook shows names, the CSV ids
+    summary = pd.read_excel(out / "summary.xlsx", sheet_name="Quy tắc", skiprows=2).rename(
         columns={"Quy tắc": "rule", "Số phát hiện": "findings"})
     assert summary.set_index("rule")["findings"].to_dict() == {
-        r: int((findings["rule"] == r).sum()) for r in summary["rule"]}
+        names[r]: int((findings["rule"] == r).sum()) for r in names
+        if names[r] in set(summary["rule"])}
     assert summary["findings"].sum() == len(findings)
     layers = gpd.list_layers(out / "findings.gpkg")["name"].tolist()
     assert layers == ["findings", "links"]
@@ -91,13 +94,13 @@ def test_siting_outputs_and_counts(runner, siting_ws: Path, vietnamese) -> None:
     assert (links.geometry.geom_type == "LineString").all()
     assert sorted(links["rule"]) == ["plan.class", "spacing.colocate", "spacing.colocate"]
     assert sorted(links.geometry.length.round(3)) == [50.0, 300.0, 300.0]
-    compliance = pd.read_excel(out / "summary.xlsx", sheet_name="compliance_province",
+    compliance = pd.read_excel(out / "summary.xlsx", sheet_name="Tuân thủ - Toàn tỉnh",
                                skiprows=2)
     assert compliance[["Số cột", "Cột không vi phạm"]].iloc[0].tolist() == [4, 1]  # only B2
     not_built = pd.read_csv(out / "planned_not_built.csv", encoding="utf-8-sig")
     assert not_built["site_id"].tolist() == ["QH2"]
     assert "Cột nằm trong" not in result.output  # the console shows counts, not every finding
-    assert "spacing.colocate" in result.output
+    assert "Phải dùng chung hạ tầng" in result.output and "spacing.colocate" not in result.output
 
 
 def _proposals(root: Path, *, vn2000: bool) -> Path:
@@ -178,8 +181,9 @@ def test_findings_texts_in_english(runner, siting_ws: Path) -> None:
     assert sharing["message"] == "Shared-mast share 0.0% below the 40% target (2 masts, 0 shared)"
     zone_class = findings[findings["rule"] == "zone.class"]
     assert zone_class["detail"].tolist() == ["A2b (allowed: A1a, A1b, A2a)"] * 2
-    summary = pd.read_excel(out / "summary.xlsx", sheet_name="rules", skiprows=2)
+    summary = pd.read_excel(out / "summary.xlsx", sheet_name="Rules", skiprows=2)
     assert list(summary.columns) == ["Rule", "Severity", "Findings", "Sites"]
+    assert "Co-location required" in summary["Rule"].tolist()  # names, not ids
 
 
 def test_unknown_mast_class_stops_with_one_clear_line(runner, siting_ws: Path) -> None:
