@@ -17,8 +17,14 @@ if TYPE_CHECKING:
     from ictgis.steps.coverage import CoverageStepResult
 
 
-def format_coverage(province: pd.DataFrame, gaps: pd.DataFrame, techs: list[str]) -> str:
-    """Population coverage by technology (any operator, and each operator) as text."""
+def format_coverage(province: pd.DataFrame, gaps: pd.DataFrame, techs: list[str],
+                    communes: pd.DataFrame | None = None) -> str:
+    """Population coverage by technology (any operator, and each operator) as text.
+
+    ``communes`` (code, name, district) names a commune with its district where its name
+    repeats in the province (three "Phường 1").
+    """
+    from ictgis.cli.main import commune_labels
     from ictgis.i18n import number, t
     from ictgis.telecom import operator_name
 
@@ -32,11 +38,13 @@ def format_coverage(province: pd.DataFrame, gaps: pd.DataFrame, techs: list[str]
                          for op in ops)
         lines.append(t("cli.coverage.technology", tech=tech,
                        pct=number(row[f"pop_pct_any_{slug}"], 1), each=each))
+    names = commune_labels(communes) if communes is not None else {}
     for tech in techs:
         top = gaps[gaps["technology"] == tech].head(3)
         if len(top):
             lines.append(t("cli.coverage.gaps", tech=tech, gaps="; ".join(
-                t("cli.coverage.gap", commune=r.commune_name, people=number(r.population, 0))
+                t("cli.coverage.gap", commune=names.get(str(r.commune), r.commune_name),
+                  people=number(r.population, 0))
                 for r in top.itertuples())))
     return "\n".join(lines)
 
@@ -72,4 +80,4 @@ def echo_coverage(result: CoverageStepResult, console: Console) -> None:
     for message in result.warnings:
         console.warn(t("cli.warning", message=message))
     console.echo(format_coverage(result.tables["province"], result.gaps,
-                                 list(result.settings.technologies)))
+                                 list(result.settings.technologies), result.communes))

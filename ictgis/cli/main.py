@@ -258,6 +258,19 @@ def echo_rejects(result: RunResult, console: Console) -> None:
         console.echo(t("cli.rejected_rows", n=rejected, path=result.outputs / outputs.REJECTS))
 
 
+def commune_labels(communes: Any) -> dict[str, str]:
+    """Code -> name of each commune, with its district where the name repeats.
+
+    "Phường 1 (Thành phố Mỹ Tho)"; in a two-tier province, the former districts.
+    """
+    names = communes["name"].astype(str)
+    repeated = names.duplicated(keep=False)
+    where = next((c for c in ("district", "former_districts") if c in communes), None)
+    shown = names.where(~repeated | (where is None),
+                        names + " (" + communes[where].astype(str) + ")" if where else names)
+    return dict(zip(communes["code"].astype(str), shown, strict=True))
+
+
 def echo_written(console: Console, *paths: Path) -> None:
     """Say where the outputs were written."""
     from ictgis.i18n import t

@@ -37,8 +37,10 @@ def format_siting(tables: Mapping[str, pd.DataFrame], verdicts: pd.DataFrame | N
         counts = verdicts["verdict"].value_counts()
         lines.append(t("cli.siting.proposals", counts=", ".join(
             t("cli.count", n=n, what=verdict.get(v, v)) for v, n in counts.items())))
-        lines += [f"  {r.id:<10}{verdict.get(r.verdict, r.verdict):<10}{r.reasons}"
-                  for r in verdicts.itertuples()]
+        id_width = max(len(str(i)) for i in verdicts["id"]) + 2
+        verdict_width = max(len(verdict.get(v, v)) for v in verdicts["verdict"]) + 2
+        lines += [f"  {r.id!s:<{id_width}}{verdict.get(r.verdict, r.verdict):<{verdict_width}}"
+                  f"{r.reasons}" for r in verdicts.itertuples()]
     return "\n".join(lines)
 
 

@@ -46,3 +46,28 @@ def test_libraries_are_quiet_unless_debug(make_workspace) -> None:
     assert logging.getLogger("ictgis").level == logging.DEBUG
     runner.invoke(main, ["--debug", "stats", "-w", str(root), "-q"])
     assert logging.getLogger().level == logging.DEBUG
+
+
+def test_communes_whose_names_repeat_are_named_with_their_district() -> None:
+    import pandas as pd
+
+    from ictgis.cli.main import commune_labels
+
+    communes = pd.DataFrame({"code": ["1", "2", "3"], "name": ["Phường 1", "Phường 1", "Xã A"],
+                             "district": ["Thành phố Mỹ Tho", "Thị xã Gò Công", "Huyện B"]})
+    assert commune_labels(communes) == {"1": "Phường 1 (Thành phố Mỹ Tho)",
+                                        "2": "Phường 1 (Thị xã Gò Công)", "3": "Xã A"}
+    two_tier = communes.drop(columns="district")
+    assert commune_labels(two_tier)["1"] == "Phường 1"
+
+
+def test_long_proposal_ids_do_not_run_into_their_verdicts() -> None:
+    import pandas as pd
+
+    from ictgis.cli.siting import format_siting
+
+    rules = pd.DataFrame({"rule": ["zone.prohibited"], "severity": ["violation"], "findings": [1]})
+    verdicts = pd.DataFrame({"id": ["VT-2025-01", "VT-2025-002"], "verdict": ["approve", "refuse"],
+                             "reasons": ["", "In a prohibited zone"]})
+    lines = format_siting({"rules": rules}, verdicts).splitlines()
+    assert any(line.startswith("  VT-2025-01   Approved") for line in lines), lines
