@@ -63,7 +63,7 @@ def choropleth(values: Iterable[float], column: str, *, scheme: str = "quantiles
     series = pd.to_numeric(pd.Series(list(values), dtype="object"), errors="coerce")
     classes = choropleth_classes(series, column, scheme=scheme)
     ind = classes.indicator
-    lows = [classes.minimum, *classes.breaks[:-1]]
+    lows = list(classes.lows)
     ranges = [(lo, hi, label, Symbol("polygon", color, "#666666", 0.16, alpha=CHOROPLETH_ALPHA))
               for lo, hi, label, color in zip(lows, classes.breaks, classes.labels,
                                               classes.colors, strict=True)]
