@@ -31,7 +31,7 @@ def test_stats_writes_every_level_and_prints_summary(runner, make_workspace, vie
     assert (root / "outputs" / "rejects" / "problems.csv").is_file()
     import openpyxl
 
-    sheet = openpyxl.load_workbook(stats / "stats.xlsx")["province"]
+    sheet = openpyxl.load_workbook(stats / "stats.xlsx")["Toàn tỉnh"]
     assert sheet.cell(row=1, column=1).value == "Toy province"  # title line, then the table
     header = [c.value for c in sheet[3]]
     assert header[:2] == ["Tỉnh", "Diện tích S (km²)"]

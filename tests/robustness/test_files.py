@@ -276,10 +276,12 @@ def _formula_cells_neutralised(root: Path) -> None:
     raw = (root / "outputs" / "stats" / "commune.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK(" in raw and ',=HYPERLINK' not in raw
     book = openpyxl.load_workbook(root / "outputs" / "stats" / "stats.xlsx")
-    cells = [c for row in book["commune"].iter_rows() for c in row
+    communes = book.worksheets[[s.title for s in book.worksheets].index(
+        next(s.title for s in book.worksheets if s.title in {"Xã", "Communes"}))]
+    cells = [c for row in communes.iter_rows() for c in row
              if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
     assert cells and all(c.data_type == "s" and c.quotePrefix for c in cells)
-    numbers = [c for row in book["commune"].iter_rows(min_row=4) for c in row
+    numbers = [c for row in communes.iter_rows(min_row=4) for c in row
                if isinstance(c.value, int | float)]
     assert numbers and all(c.data_type == "n" for c in numbers)
     # the report reads the tables back: the name as typed, never a formula
