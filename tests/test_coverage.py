@@ -308,7 +308,7 @@ def site_frame(rows: list[dict]) -> gpd.GeoDataFrame:
 
 
 TX_SETTINGS = CoverageConfig(
-    resolution_m=100.0, height_step_m=1.0,
+    resolution_m=100.0,
     default_height_m=MappingProxyType({"A1a": 12.0, "A2b": 42.0, "default": 27.0}),
     technologies=MappingProxyType({
         "2G": TechnologyConfig(frequency_mhz=900, eirp_dbm=55, threshold_dbm=-95),
@@ -436,7 +436,7 @@ RASTER_SITES = [
 def raster_settings(f: float, eirp1: float, eirp2: float, floor: float) -> CoverageConfig:
     return CoverageConfig(
         resolution_m=50.0, max_range_km=3.0, min_distance_km=0.2, floor_dbm=floor,
-        height_step_m=5.0, tile_px=64, sector_front_back_db=20.0,
+        tile_px=64, sector_front_back_db=20.0,
         default_height_m=MappingProxyType({"A2b": 40.0, "default": 30.0}),
         technologies=MappingProxyType({
             "T1": TechnologyConfig(frequency_mhz=f, eirp_dbm=eirp1, threshold_dbm=-95),

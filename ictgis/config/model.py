@@ -156,8 +156,6 @@ class CoverageConfig:
         they are extrapolated down to it (100 m: small urban cells reach a few hundred metres).
     floor_dbm
         Levels below this are left as nodata.
-    height_step_m
-        Antenna heights are rounded to this step, so that sites share loss kernels.
     tile_px
         Rasters are computed in square tiles of this many pixels (bounded memory).
     population_raster
@@ -182,7 +180,6 @@ class CoverageConfig:
     max_range_km: float = default_of("coverage.max_range_km")
     min_distance_km: float = default_of("coverage.min_distance_km")
     floor_dbm: float = default_of("coverage.floor_dbm")
-    height_step_m: float = default_of("coverage.height_step_m")
     tile_px: int = default_of("coverage.tile_px")
     population_raster: str | None = default_of("coverage.population_raster")
     landcover_raster: str | None = default_of("coverage.landcover_raster")
