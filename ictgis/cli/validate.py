@@ -19,13 +19,21 @@ def command(workspace: Path, out: Path | None, lang: str, strict: bool, quiet: b
     district) stop with exit status 1. Problems of single rows are listed, and the rows
     written to OUT/rejects/ with the reason.
 
+    With the extra ictgis[admin], commune codes and names are checked against the registry
+    of administrative units (vietnamadminunits): of 2025 in a two-tier workspace, of before
+    July 2025 otherwise. What it does not confirm is listed as warnings, with the closest
+    registry entry or the successor of a former commune. Synthetic workspaces are not checked.
+
     \b
     Examples
     --------
     ictgis validate
     ictgis validate -w ../dong_thap --strict
     """
-    from ictgis import outputs, pipeline
+    import dataclasses
+
+    from ictgis import outputs, pipeline, registry, validate
+    from ictgis.cli.main import SHOWN_PROBLEMS
     from ictgis.i18n import labels, t
     from ictgis.workspace import siting_context
 
@@ -33,13 +41,19 @@ def command(workspace: Path, out: Path | None, lang: str, strict: bool, quiet: b
     ws = load_checked(workspace, console, strict=strict)
     if ws.bts is not None:
         siting_context(ws)  # mast classes must be known to the [siting] rules
+    found, checked = registry.check_workspace(ws)
+    severity = labels("problems.severity")
+    for _, row in found.head(SHOWN_PROBLEMS).iterrows():
+        console.warn(t("cli.problem", severity=severity[row["severity"]],
+                       problem=validate.format_problem(row)))
+    ws = dataclasses.replace(ws, problems=validate.concat([ws.problems, found]))
     result = pipeline.run(ws, steps=[], out=pipeline.output_dir(workspace, out))
     where = result.outputs / outputs.REJECTS
     counts = ws.problems["severity"].value_counts()
-    severity = labels("problems.severity")
     console.echo(t("cli.validate.counts", province=ws.config.province, communes=len(ws.communes),
                    posts=len(ws.post_offices))
                  + (t("cli.validate.bts", n=len(ws.bts)) if ws.bts is not None else ""))
+    console.echo(checked)
     listed = ", ".join(t("cli.count", n=n, what=severity.get(s, s)) for s, n in counts.items())
     console.echo(t("cli.validate.problems", counts=listed or t("cli.validate.none"),
                    path=where))
