@@ -35,7 +35,11 @@ def write_layer_styles(path: Path, styles: Mapping[str, Sequence[Style]]) -> Non
         Layer (table) name -> its styles; the rows a previous call wrote for these layers are
         replaced. A style with ``default`` is the one QGIS applies when the layer is added;
         the others are listed under *Load Style* > *From database*.
+    A file that already holds exactly these styles is left untouched (its bytes stay the same:
+    a step run alone restyles only what it rewrote).
     """
+    if _styled_as(path, styles):
+        return
     with _changed_copy(path) as tmp, contextlib.closing(sqlite3.connect(tmp)) as db:
         geometry = dict(db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"))
         db.execute(_CREATE)
@@ -54,11 +58,38 @@ def write_layer_styles(path: Path, styles: Mapping[str, Sequence[Style]]) -> Non
         db.commit()
 
 
+def _styled_as(path: Path, styles: Mapping[str, Sequence[Style]]) -> bool:
+    """Whether the GeoPackage's ``layer_styles`` already holds exactly ``styles``."""
+    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+    try:
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
+            rows = db.execute(f"SELECT f_table_name, styleName, styleQML, useAsDefault, "
+                              f"description FROM {LAYER_STYLES}").fetchall()
+    except sqlite3.Error:
+        return False
+    wanted = {(table, s.name, s.qml, int(s.default), s.description)
+              for table, found in styles.items() for s in found}
+    have = {row for row in rows if row[0] in styles}
+    return have == wanted
+
+
 def style_raster(path: Path, *, description: str,
                  colormap: Mapping[int, tuple[int, int, int, int]] | None = None) -> None:
-    """Give band 1 of a GeoTIFF a description and, for classes, a colour table (atomically)."""
+    """Give band 1 of a GeoTIFF a description and, for classes, a colour table (atomically).
+
+    A raster that already has them is left untouched.
+    """
     import rasterio
 
+    with rasterio.open(path) as src:
+        done = src.descriptions[0] == description
+        if colormap:
+            try:
+                done = done and src.colormap(1) == dict(colormap)
+            except ValueError:  # no colour table yet
+                done = False
+    if done:
+        return
     with _changed_copy(path) as tmp, rasterio.open(tmp, "r+") as dst:
         dst.set_band_description(1, description)
         if colormap:
