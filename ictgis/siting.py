@@ -749,6 +749,12 @@ def judge_proposals(proposals: gpd.GeoDataFrame, ctx: SitingContext, *, lang: st
                 reasons[k].append(text)
                 rules[k].append("plan.unplanned")
     refused = np.array([bool(r) for r in rules], dtype=bool)
+    if refused.any() and len(ctx.sites):  # the other fact that matters: the nearest mast
+        near, far = _nearest(proposals.geometry.array[refused], ctx.sites.geometry.array)
+        names = ctx.sites["id"].astype(str).to_numpy(dtype=object)[near]
+        for k, other, metres in zip(np.flatnonzero(refused), names, far, strict=True):
+            reasons[k].append(t("siting.reason.nearest_mast", lang=lang, other=other,
+                                distance=number(metres, 1, lang)))
 
     partner, distance = _colocation(proposals, ctx.sites, refused, settings)
     verdict = np.where(refused, "refuse", np.where(partner != "", "co-locate", "approve"))

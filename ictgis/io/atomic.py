@@ -87,8 +87,8 @@ def atomic_path(target: Path, *, folder: bool = False) -> Iterator[Path]:
                 os.fsync(handle.fileno())
             os.replace(tmp, target)
     except BaseException as exc:
+        system = as_os_error(exc, target) or _out_of_space(tmp, target)
         _remove(tmp)
-        system = as_os_error(exc, target)
         if system is not None and system is not exc:
             raise system from exc
         raise
@@ -98,6 +98,35 @@ def atomic_path(target: Path, *, folder: bool = False) -> Iterator[Path]:
 _SPACE_ERRORS = (("ENOSPC", ("ENOSPC", "No space left")),
                  ("EFBIG", ("EFBIG", "File too large", "file size limit")),
                  ("EDQUOT", ("EDQUOT", "Disk quota")))
+
+
+def _out_of_space(tmp: Path, target: Path) -> OSError | None:
+    """The cause of a failed write that said nothing of it: a full disk or the file-size limit.
+
+    Some writers report only a consequence (SQLite: "no such table: gpkg_contents" after its
+    first page could not be written). When the file being written reached the process's file
+    size limit, or the disk has less than a megabyte left, that was the cause.
+    """
+    import errno
+
+    try:
+        size = max([p.stat().st_size for p in ([tmp] if tmp.is_file() else tmp.rglob("*"))
+                    if p.is_file()] + [0])
+        free = shutil.disk_usage(tmp.parent).free
+    except OSError:
+        return None
+    if free < 1 << 20:
+        return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
+    try:
+        import resource
+
+        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    except (ImportError, ValueError, OSError):
+        return None
+    # writers fail when their next block would cross the limit: up to a block short of it
+    if limit != resource.RLIM_INFINITY and size >= limit - min(limit // 2, 1 << 20):
+        return OSError(errno.EFBIG, os.strerror(errno.EFBIG), str(target))
+    return None
 
 
 def as_os_error(exc: BaseException, path: Path) -> OSError | None:

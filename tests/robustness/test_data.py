@@ -425,7 +425,7 @@ lon = "lon"
 lat = "lat"
 """, encoding="utf-8")
     ws = _load(tmp_path)
-    where = f"feature {missing[0] + 1}"  # the locator of ictgis.io for this file
+    where = f"feature {missing[0]}"  # the locator QGIS shows: GeoJSON features count from 0
     key = "NOCODE-" + where.split()[1]
     assert key in set(ws.communes["code"])
     assert ws.problems.query("code == 'no_code'")[["where", "id"]].values.tolist() == [
