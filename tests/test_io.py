@@ -916,3 +916,21 @@ def test_geopackage_feature_ids_keep_their_gaps(tmp_path):
     frame = io.read_layer(_cfg(path))
     assert list(frame[io.WHERE]) == ["feature 1", "feature 3"]
     assert list(frame["ma_diem"]) == [IDS[0], IDS[2]]
+
+
+def test_a_geopackage_styled_in_qgis_is_read_by_its_data_layer(tmp_path) -> None:
+    import geopandas as gpd
+    import pandas as pd
+    import pyogrio
+    from shapely.geometry import box
+
+    path = tmp_path / "communes.gpkg"
+    # QGIS's layer_styles table stored before the data: "the first layer" would be it
+    pyogrio.write_dataframe(pd.DataFrame({"styleName": ["x"]}), path, layer="layer_styles",
+                            driver="GPKG")
+    gpd.GeoDataFrame({"ma": ["001"]}, geometry=[box(0, 0, 1, 1)], crs="EPSG:9210").to_file(
+        path, layer="xa", driver="GPKG", mode="a")
+    from ictgis.config import LayerConfig
+
+    frame = io.read_layer(LayerConfig(name="communes", path=path, fields={"code": "ma"}))
+    assert list(frame["ma"]) == ["001"]

@@ -243,6 +243,21 @@ def _transcode(gdf: gpd.GeoDataFrame, cfg: LayerConfig, encoding: str, *,
     return gdf
 
 
+#: Tables QGIS adds to a GeoPackage it styled: never a layer to read.
+QGIS_TABLES = frozenset({"layer_styles", "qgis_projects"})
+
+
+def _data_layer(source: str) -> str | None:
+    """The first layer with geometry that is not QGIS's own table (None: the first layer)."""
+    try:
+        layers = pyogrio.list_layers(source)
+    except (pyogrio.errors.DataSourceError, OSError):
+        return None
+    spatial = [str(name) for name, geometry in layers
+               if geometry is not None and name not in QGIS_TABLES]
+    return spatial[0] if spatial and len(layers) > 1 else None
+
+
 def _read_vector(cfg: LayerConfig) -> gpd.GeoDataFrame:
     path = cfg.path
     prefix = {".zip": "/vsizip/", ".gz": "/vsigzip/"}.get(path.suffix.lower(), "")
@@ -258,7 +273,8 @@ def _read_vector(cfg: LayerConfig) -> gpd.GeoDataFrame:
             warnings.simplefilter("ignore", RuntimeWarning)
             # GDAL's iconv recoding drops the last character of every cp1258 string, so legacy
             # text is read byte for byte (latin-1) and decoded by Python's codec.
-            gdf = pyogrio.read_dataframe(source, layer=cfg.layer, fid_as_index=True,
+            gdf = pyogrio.read_dataframe(source, layer=cfg.layer or _data_layer(source),
+                                         fid_as_index=True,
                                          encoding="ISO-8859-1" if legacy else None)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         msg = t("errors.io.layer_unreadable", name=path.name, error=exc)
