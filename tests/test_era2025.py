@@ -58,3 +58,25 @@ def test_demo_command_writes_both_eras(runner, tmp_path: Path) -> None:
     assert (tmp_path / FORMER_FOLDER / "ictgis.toml").read_text(encoding="utf-8") == \
         demo.DEMO_CONFIG
     assert "tiers = 2" in (tmp_path / "ictgis.toml").read_text(encoding="utf-8")
+
+
+def test_a_two_tier_run_has_no_district_anywhere(tmp_path) -> None:
+    import openpyxl
+    from click.testing import CliRunner
+
+    from ictgis.cli.main import main
+
+    root = tmp_path / "d25"
+    runner = CliRunner()
+    assert runner.invoke(main, ["demo", str(root), "--era", "2025", "-q"]).exit_code == 0
+    done = runner.invoke(main, ["run", "-w", str(root), "-q", "--lang", "en", "--skip",
+                                "coverage", "--skip", "priorities"])
+    assert done.exit_code == 0, done.output
+    out = root / "outputs"
+    assert not (out / "stats" / "district.csv").exists()
+    sheets = openpyxl.load_workbook(out / "stats" / "stats.xlsx", read_only=True).sheetnames
+    assert "Districts" not in sheets and "Communes" in sheets
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "By district" not in report and 'id="by_region"' in report
+    page = (out / "maps" / "index.html").read_text(encoding="utf-8")
+    assert "District outlines" not in page and "Region outlines" in page
