@@ -71,6 +71,9 @@ class MapData:
     bts: gpd.GeoDataFrame | None = None
     zones: gpd.GeoDataFrame | None = None
     planned_sites: gpd.GeoDataFrame | None = None
+    #: The ranked sites of ``ictgis priorities`` (``rank``, ``candidate``, ``marginal_people``,
+    #: ``cumulative_covered_pct``), or None before that step.
+    priorities: gpd.GeoDataFrame | None = None
     findings: gpd.GeoDataFrame | None = None
     links: gpd.GeoDataFrame | None = None
     coverage: Mapping[str, CoverageRaster] = field(default_factory=dict)
@@ -91,7 +94,8 @@ def _attributes(table: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
 def map_data(ws: Workspace, *, stats: pd.DataFrame | None = None,
              coverage: pd.DataFrame | None = None,
              findings: gpd.GeoDataFrame | None = None, links: gpd.GeoDataFrame | None = None,
-             rasters: Mapping[str, CoverageRaster] | None = None) -> MapData:
+             rasters: Mapping[str, CoverageRaster] | None = None,
+             priorities: gpd.GeoDataFrame | None = None) -> MapData:
     """Gather the layers of a workspace and the results of earlier steps for the maps.
 
     Parameters
@@ -107,6 +111,8 @@ def map_data(ws: Workspace, *, stats: pd.DataFrame | None = None,
         Layers of ``findings.gpkg`` in the working CRS, or None.
     rasters
         Technology -> :class:`CoverageRaster`, or None.
+    priorities
+        The ``ranking`` layer of ``priorities.gpkg`` in the working CRS, or None.
     """
     communes = ws.communes[[c for c in _COMMUNE_COLUMNS if c in ws.communes.columns]
                            + ["geometry"]].copy()
@@ -121,7 +127,7 @@ def map_data(ws: Workspace, *, stats: pd.DataFrame | None = None,
         province=ws.config.province, synthetic=bool(ws.config.synthetic), communes=communes,
         post_offices=ws.post_offices, bts=ws.bts, zones=ws.zones,
         planned_sites=ws.planned_sites, findings=findings, links=links,
-        coverage=dict(rasters or {}),
+        coverage=dict(rasters or {}), priorities=priorities,
     )
 
 
@@ -164,5 +170,6 @@ def region_data(data: MapData, region: str) -> MapData:
         data, communes=communes, post_offices=by_commune(data.post_offices),
         bts=by_commune(data.bts), zones=touching(data.zones),
         planned_sites=touching(data.planned_sites), findings=touching(data.findings),
+        priorities=touching(data.priorities),
         links=touching(data.links), region=region,
     )

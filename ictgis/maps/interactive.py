@@ -24,6 +24,7 @@ from ictgis.maps.layers import (
     outline_layer,
     planned_layer,
     post_layers,
+    priorities_layer,
     simplify_polygons,
     site_count_layer,
     site_layer,
@@ -185,6 +186,8 @@ def _build_map(data: MapData, *, indicator: str, scheme: str, k: int, tiles: str
                                       [row for _, row in posts]), None))
     if data.planned_sites is not None and len(data.planned_sites):
         add(*planned_layer(data.planned_sites))
+    if data.priorities is not None and len(data.priorities):
+        add(*priorities_layer(data.priorities))
     many_findings = data.findings is not None and len(data.findings) > max_findings
     if many_findings:
         add(*finding_count_layer(data.findings, data.communes, limit=max_findings,

@@ -37,6 +37,9 @@ from ictgis.maps.styles import (
     operator_color,
 )
 
+#: Colour of the ranked new sites (as in the QGIS style of the priorities).
+PRIORITY_COLOR = "#e6550d"
+
 
 def _text(values: pd.Series) -> list[str | None]:
     """Strings for display (None where missing); tuples become ``"a, b"``."""
@@ -357,6 +360,28 @@ def planned_layer(planned: gpd.GeoDataFrame) -> tuple[DataLayer, str]:
                       name=t["planned_layer"].format(n=i18n.number(len(p), 0)), show=False)
     rows = [swatch("#ffffff", t["planned_position"], dot=True)]
     return layer, legend_section("{sid}", t["planned"], rows)
+
+
+def priorities_layer(ranking: gpd.GeoDataFrame) -> tuple[DataLayer, str]:
+    """The ranked new sites of ``ictgis priorities`` (hidden at first) and their legend."""
+    t = labels_for()
+    r = ranking
+    props = {
+        "id": _text(r["candidate"].astype(str) if "candidate" in r else r["rank"].astype(str)),
+        "rank": _numbers(r["rank"], 0),
+        "people": _numbers(r["marginal_people"], 0) if "marginal_people" in r
+        else [None] * len(r),
+        "covered": _numbers(r["cumulative_covered_pct"], 1, "%")
+        if "cumulative_covered_pct" in r else [None] * len(r),
+    }
+    options = {"key": "priorities", "title": "id", "radius": 6, "stroke": "#000000",
+               "fill": PRIORITY_COLOR,
+               "fields": [["rank", t["priority_rank"]], ["people", t["priority_people"]],
+                          ["covered", t["priority_covered"]]]}
+    layer = DataLayer("points", _feature_collection(r, props), options,
+                      name=t["priorities_layer"].format(n=i18n.number(len(r), 0)), show=False)
+    rows = [swatch(PRIORITY_COLOR, t["priority_site"], dot=True)]
+    return layer, legend_section("{sid}", t["priorities"], rows)
 
 
 def findings_layer(findings: gpd.GeoDataFrame, links: gpd.GeoDataFrame | None

@@ -52,7 +52,7 @@ def map_inputs(ws: Workspace, found: outputs.Outputs) -> dict[str, Any]:
                for tech, (classes, transform, crs) in found.class_rasters(technologies).items()}
     return {"stats": stats, "coverage": found.coverage_communes(),
             "findings": found.findings("findings"), "links": found.findings("links"),
-            "rasters": rasters}
+            "rasters": rasters, "priorities": found.layer(outputs.PRIORITIES, "ranking")}
 
 
 def compute(ws: Workspace, ctx: StepContext, *, indicator: str = "radius_km",

@@ -250,3 +250,11 @@ def test_compare_across_eras_through_the_crosswalk(tmp_path: Path) -> None:
     assert previous["population"].iloc[0] == now["population"].iloc[0]  # totals preserved
     value, cells = _headline(html)["pop_per_point"]
     assert cells[3] == fmt(previous["pop_per_point"].iloc[0], 0)  # province: same in both units
+
+
+def test_the_map_shows_the_ranked_sites(demo: Path) -> None:
+    ranking = pd.read_csv(demo / "outputs" / "priorities" / "ranking.csv", encoding="utf-8-sig")
+    page = (demo / "outputs" / "maps" / "index.html").read_text(encoding="utf-8")
+    name = f"Ưu tiên đầu tư ({fmt(len(ranking), 0)} vị trí)"
+    assert json.dumps(name)[1:-1] in page  # the layer, as the page's layer control names it
+    assert f'"id": "{ranking["candidate"].iloc[0]}"' in page
