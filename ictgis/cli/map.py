@@ -71,6 +71,7 @@ def echo_maps(maps: MapsResult, console: Console) -> None:
     from ictgis.outputs import MAP_INDEX
 
     shown = [label for label, present in (
+        (t("cli.maps.posts"), maps.shown.get("posts", False)),
         (t("cli.maps.bts"), maps.shown["bts"]), (t("cli.maps.findings"), maps.shown["findings"]),
         (t("cli.maps.coverage", techs="/".join(maps.coverage)), maps.shown["coverage"]))
         if present]

@@ -68,7 +68,8 @@ def compute(ws: Workspace, ctx: StepContext, *, indicator: str = "radius_km",
     pages = maps.map_pages(data, indicator=indicator, scheme=scheme, tiles=tiles, lang=ctx.lang,
                            progress=ctx.progress)
     images = maps.static_maps(data, scheme=scheme, lang=ctx.lang)
-    shown = {"bts": data.bts is not None, "findings": data.findings is not None,
+    shown = {"posts": data.post_offices is not None and len(data.post_offices) > 0,
+             "bts": data.bts is not None, "findings": data.findings is not None,
              "coverage": bool(data.coverage)}
     return MapsResult(pages, images, shown, tuple(data.coverage))
 
