@@ -123,7 +123,7 @@ def test_map_of_a_workspace_before_any_step(make_workspace, runner, vietnamese) 
     result = runner.invoke(main, ["map", "-w", str(root)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "communes only" not in result.output and "BTS" in result.output
-    assert "postal points" in result.output  # the map summary names every layer it drew
+    assert "điểm bưu chính" in result.output  # the map summary names every layer it drew
     assert i18n.t("cli.maps.communes_only", lang="vi") not in result.output
     folder = root / "outputs" / "maps"
     assert sorted(p.name for p in folder.glob("*.png")) == ["static_radius.png"]
