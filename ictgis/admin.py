@@ -171,10 +171,6 @@ def zone_id(urban: pd.Series) -> pd.Series:
     return urban.map(ZONES).astype("string")
 
 
-#: Former name of :func:`zone_id`, kept for existing callers: it returns the id, not a label.
-zone_label = zone_id
-
-
 #: Columns of the tables whose values are ids with labels in the catalogue: column -> prefix.
 LABELLED_COLUMNS: Mapping[str, str] = {"zone": "admin.zone", "province": "admin.province"}
 

@@ -28,7 +28,7 @@ _LAZY = {
     **dict.fromkeys(("atomic_path", "staged_copy", "staged_dir"), "atomic"),
     **dict.fromkeys(("read_raster", "read_raster_on_grid", "write_raster"), "raster"),
     **dict.fromkeys(("layer_files", "map_fields", "package_versions", "read_files", "read_layer",
-                     "read_output_layer", "read_output_table", "read_output_tables", "sha256"),
+                     "read_output_layer", "read_output_table", "sha256"),
                     "read"),
     **dict.fromkeys(("is_formula_like", "neutralise_text", "write_bytes", "write_csv",
                      "write_layers", "write_tables", "write_text", "write_workspace_files",

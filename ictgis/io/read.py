@@ -449,29 +449,6 @@ def _unprotect(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def read_output_tables(outputs: Path) -> dict[str, dict[str, pd.DataFrame]]:
-    """The tables earlier steps wrote, as far as they exist.
-
-    Returns
-    -------
-    dict
-        ``{"stats": {level: table}, "coverage": {level: table}, "siting": {level or "rules":
-        table}}`` for the levels province, zone, region and district.
-    """
-    levels = ("province", "zone", "region", "district")
-    names = {"stats": {lvl: f"stats/{lvl}.csv" for lvl in levels},
-             "coverage": {lvl: f"coverage/{lvl}.csv" for lvl in levels},
-             "siting": {**{lvl: f"siting/summary_compliance_{lvl}.csv" for lvl in levels},
-                        "rules": "siting/summary_rules.csv"}}
-    found = {}
-    for step, files in names.items():
-        tables = {key: read_output_table(outputs / name) for key, name in files.items()}
-        tables = {key: table for key, table in tables.items() if table is not None}
-        if tables:
-            found[step] = tables
-    return found
-
-
 def read_files(folder: Path, pattern: str) -> list[tuple[str, bytes]]:
     """(stem, bytes) of the files of ``folder`` matching ``pattern``, sorted by name."""
     folder = Path(folder)

@@ -7,6 +7,7 @@ next normal run succeeds and leaves no debris.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -16,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -139,15 +141,23 @@ def test_full_disk_reaching_the_c_writers(done, writer: str) -> None:
     assert debris(root) == []
 
 
-def test_full_disk_on_a_small_tmpfs(make_workspace, tmp_path: Path) -> None:
-    mount = tmp_path / "small"
-    mount.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mount)],
+@contextlib.contextmanager
+def tmpfs(folder: Path, size: str, why: str) -> Iterator[Path]:
+    """A small tmpfs mounted on ``folder`` for the block (skips, saying why, where mount is refused)."""
+    folder.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
                           capture_output=True, text=True, check=False)
     if made.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({made.stderr.strip()}); "
-                    "test_full_disk_reaching_the_c_writers covers the same writers")
+        pytest.skip(f"cannot mount a tmpfs here ({made.stderr.strip()}); {why}")
     try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+def test_full_disk_on_a_small_tmpfs(make_workspace, tmp_path: Path) -> None:
+    with tmpfs(tmp_path / "small", "600k",
+               "test_full_disk_reaching_the_c_writers covers the same writers") as mount:
         root = make_workspace()
         out = mount / "outputs"
         failed = run(root, "--out", str(out))
@@ -155,19 +165,11 @@ def test_full_disk_on_a_small_tmpfs(make_workspace, tmp_path: Path) -> None:
         assert "no space left on the disk" in failed.stderr
         assert len(failed.stderr.strip().splitlines()) == 1
         assert not out.exists() and [p.name for p in mount.iterdir()] == []
-    finally:
-        subprocess.run(["umount", str(mount)], check=False)
 
 
 def test_read_only_outputs_folder(make_workspace, tmp_path: Path) -> None:
-    mount = tmp_path / "readonly"
-    mount.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", str(mount)],
-                          capture_output=True, text=True, check=False)
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({made.stderr.strip()}); as root, permissions "
-                    "cannot make a folder read-only")
-    try:
+    with tmpfs(tmp_path / "readonly", "20m",
+               "as root, permissions cannot make a folder read-only") as mount:
         root = make_workspace()
         out = mount / "outputs"
         assert run(root, "--out", str(out), *QUICK).returncode == 0
@@ -178,8 +180,6 @@ def test_read_only_outputs_folder(make_workspace, tmp_path: Path) -> None:
         line = failed.stderr.strip()
         assert "\n" not in line and "read-only" in line and str(mount) in line
         assert snapshot(out) == before
-    finally:
-        subprocess.run(["umount", str(mount)], check=False)
 
 
 def test_two_runs_at_once_never_interleave(done) -> None:
