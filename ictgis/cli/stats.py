@@ -30,7 +30,7 @@ def format_summary(tables: Mapping[str, pd.DataFrame]) -> str:
         radius = number(r["radius_km"], 2) or "–"
         per = number(r["pop_per_point"], 0) or "–"
         lines.append(f"{label:<18}{number(r['area_km2'], 1):>10}{number(r['population'], 0):>11}"
-                     f"{r['n_points']:>6}{radius:>7}{per:>8}")
+                     f"{number(r['n_points'], 0):>6}{radius:>7}{per:>8}")
     return "\n".join(lines)
 
 
