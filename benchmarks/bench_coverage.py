@@ -322,13 +322,13 @@ def profile_demo(ws: object) -> str:
     """Profile one write_step, its thread pools made inline (cProfile sees one thread)."""
     import concurrent.futures
 
-    saved = concurrent.futures.ThreadPoolExecutor, coverage.ThreadPoolExecutor
+    saved = concurrent.futures.ThreadPoolExecutor, coverage.compute.ThreadPoolExecutor
     try:
-        concurrent.futures.ThreadPoolExecutor = coverage.ThreadPoolExecutor = InlineExecutor
+        concurrent.futures.ThreadPoolExecutor = coverage.compute.ThreadPoolExecutor = InlineExecutor
         with tempfile.TemporaryDirectory(prefix="ictgis-bench-coverage-") as tmp:
             return h.profile(lambda: write_step(ws, Path(tmp)), r"ictgis[/\\]")
     finally:
-        concurrent.futures.ThreadPoolExecutor, coverage.ThreadPoolExecutor = saved
+        concurrent.futures.ThreadPoolExecutor, coverage.compute.ThreadPoolExecutor = saved
 
 
 def main() -> int:

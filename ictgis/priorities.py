@@ -133,11 +133,6 @@ class Baseline:
         return (self.index >= 0) & ~self.covered & (self.people > 0)
 
 
-def covered_mask(level: np.ndarray, tech: coverage.TechnologyConfig) -> np.ndarray:
-    """Where a received level (dBm, NODATA where none) counts as covered, as in the coverage."""
-    return (level != coverage.NODATA) & (level - tech.margin_db >= tech.threshold_dbm)
-
-
 def single_technology(settings: CoverageConfig, tech: str) -> CoverageConfig:
     """The coverage settings reduced to one technology (name as configured, any case).
 
@@ -206,7 +201,7 @@ def baseline(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame, settings: Cove
     result = coverage.compute_coverage(ours, communes, one, population=population,
                                        landcover=landcover)
     level = result.layers.get(("any", name))
-    covered = covered_mask(level, cfg) if level is not None else np.zeros(index.shape, bool)
+    covered = coverage.covered_mask(level, cfg) if level is not None else np.zeros(index.shape, bool)
     return Baseline(result.grid, index, env, result.people, covered, one, name, operator)
 
 
@@ -513,7 +508,7 @@ def coverage_sets(sites: gpd.GeoDataFrame, base: Baseline) -> tuple[list[np.ndar
             first = np.r_[True, ids[1:] != ids[:-1]]
             ids, stamped = ids[first], stamped[first]
         level = coverage.received_level(stamped, correction[ids], base.settings.floor_dbm)
-        sets.append(np.sort(ids[covered_mask(level, cfg)]))
+        sets.append(np.sort(ids[coverage.covered_mask(level, cfg)]))
     return sets, weights
 
 
