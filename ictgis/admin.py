@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -30,18 +30,81 @@ _DAC_KHU_PREFIX = "dac khu "
 #: Zone id of a commune from its urban flag; the labels are ``labels("admin.zone")``.
 ZONES: Mapping[bool, str] = {True: "urban", False: "rural"}
 
-#: The value of the ``province`` column at the province level (label: ``admin.province.all``).
+#: The value of the whole-area column at the one-group level (``province`` in a one-province
+#: workspace, ``country`` in a national one; labels ``admin.province.all``, ``admin.country.all``).
 WHOLE_PROVINCE = "all"
 
-#: Aggregation levels: name -> grouping columns of the commune table (empty: one group).
-LEVELS: Mapping[str, tuple[str, ...]] = {
-    "commune": ("code",),
-    "district": ("district",),
-    "zone": ("zone",),
-    "region": ("region",),
-    "region_zone": ("region", "zone"),
-    "province": (),
+#: The six socio-economic regions (the default macro-regions of a national workspace): id ->
+#: the provinces in it, legacy (63) and 2025 (34) names. A province formed in 2025 keeps the
+#: region of the former province whose name it took (Gia Lai, Lâm Đồng and Đắk Lắk stay in the
+#: Central Highlands). Labels are ``labels("admin.macro_region")``; ``[macro_regions]`` in
+#: ``ictgis.toml`` replaces the lot.
+SOCIO_ECONOMIC_REGIONS: Mapping[str, tuple[str, ...]] = {
+    "northern_midlands": (
+        "Hà Giang", "Cao Bằng", "Bắc Kạn", "Tuyên Quang", "Lào Cai", "Yên Bái",  # input vocabulary
+        "Thái Nguyên", "Lạng Sơn", "Bắc Giang", "Phú Thọ", "Điện Biên",  # input vocabulary
+        "Lai Châu", "Sơn La", "Hòa Bình"),  # input vocabulary
+    "red_river_delta": (
+        "Hà Nội", "Vĩnh Phúc", "Bắc Ninh", "Quảng Ninh", "Hải Dương",  # input vocabulary
+        "Hải Phòng", "Hưng Yên", "Thái Bình", "Hà Nam", "Nam Định", "Ninh Bình"),  # input vocabulary
+    "central_coast": (
+        "Thanh Hóa", "Nghệ An", "Hà Tĩnh", "Quảng Bình", "Quảng Trị",  # input vocabulary
+        "Thừa Thiên Huế", "Huế", "Đà Nẵng", "Quảng Nam", "Quảng Ngãi",  # input vocabulary
+        "Bình Định", "Phú Yên", "Khánh Hòa", "Ninh Thuận", "Bình Thuận"),  # input vocabulary
+    "central_highlands": (
+        "Kon Tum", "Gia Lai", "Đắk Lắk", "Đắk Nông", "Lâm Đồng"),  # input vocabulary
+    "southeast": (
+        "Bình Phước", "Tây Ninh", "Bình Dương", "Đồng Nai", "Bà Rịa - Vũng Tàu",  # input vocabulary
+        "Hồ Chí Minh"),  # input vocabulary
+    "mekong_delta": (
+        "Long An", "Tiền Giang", "Bến Tre", "Trà Vinh", "Vĩnh Long",  # input vocabulary
+        "Đồng Tháp", "An Giang", "Kiên Giang", "Cần Thơ", "Hậu Giang",  # input vocabulary
+        "Sóc Trăng", "Bạc Liêu", "Cà Mau"),  # input vocabulary
 }
+
+
+def levels(columns: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """The aggregation levels a commune table supports: name -> grouping columns.
+
+    Administrative structure is data: the levels follow from the columns the workspace
+    gave the communes. A table with a ``province`` column is national: commune, district
+    (within its province, when there are districts), province, macro-region (when
+    ``macro_region`` is there), zone, and the whole ``country``. Otherwise it is one
+    province: commune, district, zone, and the whole ``province``. Either has region and
+    region x zone when the communes have regions (``[regions]``). A level with no grouping column is one group (the whole).
+
+    Parameters
+    ----------
+    columns
+        The columns of the commune table.
+
+    Returns
+    -------
+    dict
+        Level -> grouping columns, finest level first; only levels whose columns exist.
+    """
+    have = set(columns)
+    national = "province" in have
+    found: dict[str, tuple[str, ...]] = {"commune": ("code",)}
+    found["district"] = ("province", "district") if national else ("district",)
+    if national:
+        found["province"] = ("province",)
+        found["macro_region"] = ("macro_region",)
+    found["zone"] = ("zone",)
+    found["region"] = ("region",)
+    found["region_zone"] = ("region", "zone")
+    found["country" if national else "province"] = ()
+    return {name: keys for name, keys in found.items() if set(keys) <= have}
+
+
+def whole_level(columns: Iterable[str]) -> str:
+    """The one-group level of a commune table: ``country`` (national) or ``province``."""
+    return next(name for name, keys in levels(columns).items() if not keys)
+
+
+#: Aggregation levels of a one-province workspace with districts and regions (a national
+#: workspace has others: use :func:`levels` on the commune table).
+LEVELS: Mapping[str, tuple[str, ...]] = levels(("code", "district", "zone", "region"))
 
 def commune_kind(kind: pd.Series | None, names: pd.Series) -> pd.Series:
     """Canonical commune kind (``phuong``, ``thi_tran``, ``xa``) from a kind column or names.
@@ -115,7 +178,8 @@ def regions_of_units(codes: pd.Series, unit_codes: pd.Series, unit_regions: pd.S
 
 
 def assign_regions(
-    units: pd.Series, regions: Mapping[str, Sequence[str]], *, file: str, unit: str = "district"
+    units: pd.Series, regions: Mapping[str, Sequence[str]], *, file: str, unit: str = "district",
+    section: str = "regions",
 ) -> pd.Series:
     """Map each unit (district or commune name) to its economic region.
 
@@ -128,7 +192,9 @@ def assign_regions(
     file
         The layer file, for messages.
     unit
-        What ``units`` holds ("district" or "commune"), for messages.
+        What ``units`` holds ("district", "commune" or "province"), for messages.
+    section
+        The table of ``ictgis.toml`` that gave ``regions`` (``regions``, ``macro_regions``).
 
     Raises
     ------
@@ -147,19 +213,55 @@ def assign_regions(
                 msg = t("admin.error.region_matches_many" if found
                         else "admin.error.region_matches_none",
                         region=region, name=name, n=len(found), found=", ".join(found),
-                        unit=unit_name, file=file, present=", ".join(map(str, present)))
+                        unit=unit_name, file=file, present=", ".join(map(str, present)),
+                        section=section)
                 raise ConfigError(msg)
             if found[0] in mapping and mapping[found[0]] != region:
                 msg = t("admin.error.region_twice", unit=unit_name, name=found[0],
-                        first=mapping[found[0]], second=region)
+                        first=mapping[found[0]], second=region, section=section)
                 raise ConfigError(msg)
             mapping[found[0]] = region
     unmapped = [u for u in present if u not in mapping]
     if unmapped:
         msg = t("admin.error.region_missing", unit=unit_name,
-                names=", ".join(repr(u) for u in unmapped), file=file)
+                names=", ".join(repr(u) for u in unmapped), file=file, section=section)
         raise ConfigError(msg)
     return units.map(mapping).astype("string")
+
+
+def macro_regions(provinces: pd.Series, configured: Mapping[str, Sequence[str]], *,
+                  file: str) -> pd.Series:
+    """The macro-region of each commune from its province.
+
+    Parameters
+    ----------
+    provinces
+        The province name of every commune.
+    configured
+        ``[macro_regions]`` of ``ictgis.toml`` (region -> its provinces), or empty for the
+        six socio-economic regions (:data:`SOCIO_ECONOMIC_REGIONS`, ids with labels
+        ``admin.macro_region``).
+    file
+        The commune layer, for messages.
+
+    Raises
+    ------
+    ConfigError
+        When a province is in no region (or, configured, in two, or a name matches none).
+    """
+    if configured:
+        return assign_regions(provinces, configured, file=file, unit="province",
+                              section="macro_regions")
+    region_of = {name: region for region, names in SOCIO_ECONOMIC_REGIONS.items()
+                 for name in names}
+    matcher = NameMatcher(region_of)
+    present = pd.Series(pd.unique(provinces.dropna()))
+    found = present.map(lambda p: region_of.get(matcher.match(p) or ""))
+    if found.isna().any():
+        msg = t("admin.error.macro_region_missing", file=file,
+                names=", ".join(repr(p) for p in present[found.isna()]))
+        raise ConfigError(msg)
+    return provinces.map(dict(zip(present, found, strict=True))).astype("string")
 
 
 def zone_id(urban: pd.Series) -> pd.Series:
@@ -172,7 +274,9 @@ def zone_id(urban: pd.Series) -> pd.Series:
 
 
 #: Columns of the tables whose values are ids with labels in the catalogue: column -> prefix.
-LABELLED_COLUMNS: Mapping[str, str] = {"zone": "admin.zone", "province": "admin.province"}
+LABELLED_COLUMNS: Mapping[str, str] = {"zone": "admin.zone", "province": "admin.province",
+                                       "country": "admin.country",
+                                       "macro_region": "admin.macro_region"}
 
 
 def display(table: pd.DataFrame, columns: Mapping[str, str] = LABELLED_COLUMNS) -> pd.DataFrame:
@@ -228,16 +332,17 @@ def count_pairs(rows: pd.Series, index: pd.Index, columns: pd.Series,
 
 
 def group_keys(communes: pd.DataFrame, level: str) -> list[str]:
-    """Grouping columns for ``level``, checking the commune table has them."""
-    if level not in LEVELS:
-        msg = t("admin.error.level", level=level, levels=", ".join(LEVELS))
-        raise ValueError(msg)
-    keys = list(LEVELS[level])
-    missing = [k for k in keys if k not in communes.columns]
-    if missing:
+    """Grouping columns for ``level`` (:func:`levels`), checking the commune table has them."""
+    known = levels(communes.columns)
+    if level not in known:
+        needs = {**LEVELS, **levels(("code", "province", "district", "macro_region", "zone"))}
+        if level not in needs:
+            msg = t("admin.error.level", level=level, levels=", ".join(known))
+            raise ValueError(msg)
+        missing = [k for k in needs[level] if k not in communes.columns] or ["province"]
         msg = t("admin.error.level_columns", level=level, missing=missing)
         raise ValueError(msg)
-    return keys
+    return list(known[level])
 
 
 def aggregate(table: pd.DataFrame, level: str, columns: Sequence[str]) -> pd.DataFrame:
@@ -246,9 +351,9 @@ def aggregate(table: pd.DataFrame, level: str, columns: Sequence[str]) -> pd.Dat
     Parameters
     ----------
     table
-        One row per commune, with the grouping columns of :data:`LEVELS` and ``columns``.
+        One row per commune, with the grouping columns of ``level`` and ``columns``.
     level
-        One of :data:`LEVELS`.
+        One of :func:`levels` of the table.
     columns
         Additive quantities (areas, populations, counts) to sum; ratios are recomputed from
         these sums by the indicator modules, never averaged.
@@ -263,7 +368,7 @@ def aggregate(table: pd.DataFrame, level: str, columns: Sequence[str]) -> pd.Dat
     values = table[list(columns)].astype(float)
     if not keys:
         sums = values.sum().where(values.notna().all()).to_frame().T
-        sums.insert(0, "province", WHOLE_PROVINCE)
+        sums.insert(0, level, WHOLE_PROVINCE)
         return sums.reset_index(drop=True)
     groups = [table[k] for k in keys]
     sums = values.groupby(groups, sort=True, dropna=False, observed=True).sum()

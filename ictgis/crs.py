@@ -254,3 +254,40 @@ def best_fit(tried: list[CRS], score: Callable[[CRS], float], *, minimum: float
         if value > best_score:
             best, best_score = crs, value
     return best if best is not None and best_score >= minimum else None
+
+
+#: Albers equal-area conic over Vietnam on the VN-2000 datum (standard parallels 11° and 21° N,
+#: origin 16° N 106° E): the areas of a national workspace (equal-area: exact for any province,
+#: east or west; one transverse Mercator across the country overstates areas by ~0.4-0.5 % at
+#: its edges).
+EQUAL_AREA_PARAMETERS = {"latitude_first_parallel": 11.0, "latitude_second_parallel": 21.0,
+                         "latitude_false_origin": 16.0, "longitude_false_origin": 106.0}
+
+
+@lru_cache(maxsize=1)
+def equal_area_crs() -> CRS:
+    """The Albers equal-area CRS of :data:`EQUAL_AREA_PARAMETERS` (VN-2000 geographic base)."""
+    from pyproj.crs import ProjectedCRS
+    from pyproj.crs.coordinate_operation import AlbersEqualAreaConversion
+
+    return ProjectedCRS(conversion=AlbersEqualAreaConversion(**EQUAL_AREA_PARAMETERS),
+                        geodetic_crs=CRS.from_epsg(4756))
+
+
+def areas_km2(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """Area of every polygon of ``gdf`` on the ellipsoid, km², in :func:`equal_area_crs`.
+
+    Right for a province or the whole country whatever the layer's own projected CRS; the
+    only error left is that of straight edges (a few ppm for edges of a few hundred metres).
+
+    Parameters
+    ----------
+    gdf
+        Polygons with a CRS.
+
+    Returns
+    -------
+    numpy.ndarray
+        Areas, km², aligned with ``gdf``.
+    """
+    return np.asarray(to_crs(gdf[[gdf.geometry.name]], equal_area_crs()).geometry.area) / 1e6

@@ -21,6 +21,9 @@ Layout::
       ictgis.qgz                      the QGIS project of every layer above, styled
       qgis/layers.gpkg                the workspace layers the project shows (validated)
       coverage/*.qml                  QGIS style of each GeoTIFF (beside it)
+      calibration/calibration.csv     drive test against the model: fit per technology and
+                                      environment (.xlsx too); measurements.csv;
+                                      predicted_measured.png; error_distance.png
 """
 
 from __future__ import annotations
@@ -57,13 +60,20 @@ RANKING_XLSX = "ranking.xlsx"
 EXCLUDED_CSV = "excluded.csv"
 CURVE_PNG = "curve.png"
 PRIORITIES_GPKG = "priorities.gpkg"
+#: ``calibration/``: the fit per technology x environment (calibration.csv|.xlsx), every
+#: matched measurement, predicted-vs-measured and error-vs-distance plots.
+CALIBRATION = "calibration"
+CALIBRATION_MEASUREMENTS_CSV = "measurements.csv"
+CALIBRATION_SCATTER_PNG = "predicted_measured.png"
+CALIBRATION_DISTANCE_PNG = "error_distance.png"
 MAP_INDEX = "index.html"
 #: The QGIS project, and the folder of the workspace layers it shows.
 QGIS_PROJECT = "ictgis.qgz"
 QGIS, QGIS_LAYERS_GPKG = "qgis", "layers.gpkg"
 
-#: The levels whose tables later steps read.
-READ_LEVELS = ("province", "zone", "region", "district")
+#: The levels whose tables later steps read (``province`` is the whole province in a
+#: one-province workspace, one row per province in a national one, whose whole is ``country``).
+READ_LEVELS = ("country", "macro_region", "province", "zone", "region", "district")
 
 
 def rejected_rows_csv(layer: str) -> str:

@@ -38,9 +38,9 @@ NUMBER_FORMATS: Mapping[str, str] = {
 
 #: Leading columns of every indicator table, in this order; the others follow as computed.
 LEADING = (
-    "province", "region", "district", "zone", "code", "name", "kind", "former_communes",
-    "former_districts", "area_km2", "population", "n_points", "radius_km", "pop_per_point",
-    "points_per_10k",
+    "country", "macro_region", "province", "region", "district", "zone", "code", "name", "kind",
+    "former_communes", "former_districts", "area_km2", "population", "n_points", "radius_km",
+    "pop_per_point", "points_per_10k",
     "postal_note", "phone_per_100", "phone_per_100_incl_prepaid", "internet_fixed_per_100",
     "internet_per_100", "telecom_note", "masts", "masts_per_100km2", "masts_per_10k",
     "shared_mast_pct", "operators_per_mast",
@@ -55,7 +55,8 @@ RATIO_COLUMNS = (
 
 #: Columns of the commune table that describe a commune (not summed): the admin model and,
 #: with a crosswalk, the former communes and districts it was formed from.
-LABEL_COLUMNS = ("code", "name", "kind", "urban", "zone", "district", "region", "area_source",
+LABEL_COLUMNS = ("code", "name", "kind", "urban", "zone", "province", "macro_region", "district",
+                 "region", "area_source",
                  "geometry", "area_computed_km2", "former_communes", "former_districts")
 
 
@@ -121,8 +122,8 @@ def additive_columns(table: pd.DataFrame) -> list[str]:
 
 
 def available_levels(table: pd.DataFrame) -> list[str]:
-    """The levels of :data:`ictgis.admin.LEVELS` that the commune table can be grouped by."""
-    return [lvl for lvl, keys in admin.LEVELS.items() if set(keys) <= set(table.columns)]
+    """The levels the commune table can be grouped by (:func:`ictgis.admin.levels`)."""
+    return list(admin.levels(table.columns))
 
 
 def level_table(table: pd.DataFrame, level: str, *,
@@ -134,7 +135,7 @@ def level_table(table: pd.DataFrame, level: str, *,
     table
         From :func:`commune_table`.
     level
-        One of :data:`ictgis.admin.LEVELS`.
+        One of :func:`ictgis.admin.levels` of the table.
     subscribers_by_district
         Subscriber counts indexed by district, when the table is by district: they are summed
         to the levels made of whole districts (district, region when regions group districts,
@@ -144,7 +145,8 @@ def level_table(table: pd.DataFrame, level: str, *,
     sums = admin.aggregate(table, level, columns)
     if level == "commune":
         labels = table[["code", "name", "kind", "zone", *(
-            c for c in ("district", "region", "former_communes", "former_districts")
+            c for c in ("province", "macro_region", "district", "region", "former_communes",
+                        "former_districts")
             if c in table)]]
         sums = labels.merge(sums, on="code", how="right")
     if subscribers_by_district is not None:
@@ -162,7 +164,7 @@ def _integral(values: pd.Series) -> bool:
 
 def _district_subscribers(sums: pd.DataFrame, table: pd.DataFrame, level: str,
                           subscribers: pd.DataFrame) -> pd.DataFrame:
-    keys = list(admin.LEVELS[level])
+    keys = list(admin.levels(table.columns)[level])
     district_level = set(keys) <= {"district", "region"} and (
         "region" not in keys or _regions_are_district_unions(table))
     if not district_level:
@@ -185,7 +187,9 @@ def compute_stats(ws: Workspace) -> dict[str, pd.DataFrame]:
     Returns
     -------
     dict
-        Level name -> table (commune, district, zone, region, region_zone, province). Each row
+        Level name -> table (:func:`ictgis.admin.levels`: commune, district, zone, region,
+        region_zone, province; national: commune, district, province, macro_region, zone,
+        country). Each row
         carries its inputs S, P, N beside R and Dp. Zones, the province and notes are ids
         (:func:`display` gives the labels). Synthetic workspaces get a ``synthetic`` column
         (:data:`SYNTHETIC`).
@@ -206,16 +210,19 @@ def compute_stats(ws: Workspace) -> dict[str, pd.DataFrame]:
 
 def indicator_layers(ws: Workspace, tables: Mapping[str, pd.DataFrame]
                      ) -> dict[str, gpd.GeoDataFrame]:
-    """Map layers carrying every indicator: communes, and districts/regions when present.
+    """Map layers carrying every indicator: communes, and the larger units present.
 
-    District and region polygons are the union of their communes.
+    Layers ``districts``, ``provinces`` (national), ``regions``, ``macro_regions``. Their
+    polygons are the union of their communes.
     """
     geometry = ws.communes[["code", "geometry"]]
     layers = {"communes": gpd.GeoDataFrame(
         geometry.merge(tables["commune"], on="code"), geometry="geometry", crs=ws.communes.crs)}
-    for level in ("district", "region"):
-        if level in tables:
-            shapes = ws.communes[[level, "geometry"]].dissolve(by=level).reset_index()
+    keys = admin.levels(ws.communes.columns)
+    for level in ("district", "province", "region", "macro_region"):
+        if level in tables and keys.get(level):
+            by = list(keys[level])
+            shapes = ws.communes[[*by, "geometry"]].dissolve(by=by).reset_index()
             layers[f"{level}s"] = gpd.GeoDataFrame(
-                shapes.merge(tables[level], on=level), geometry="geometry", crs=ws.communes.crs)
+                shapes.merge(tables[level], on=by), geometry="geometry", crs=ws.communes.crs)
     return layers

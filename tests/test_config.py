@@ -248,7 +248,7 @@ BROKEN = {
     "unknown top-level key": (
         MINIMAL + "\n[extras]\nfoo = 1\n",
         F + r" ?extras is not a known key \(known: admin, checks, coverage, indicators, layers, "
-            r"operators, postal, priorities, province, regions, report, siting, targets, "
+            r"macro_regions, operators, postal, priorities, province, regions, report, siting, targets, "
             r"targets_next_year\)"),
     "unknown key in [province]": (
         _edit('crs = "EPSG:9210"\n\n', 'crs = "EPSG:9210"\narea = 2510\n\n'),

@@ -272,7 +272,7 @@ LAYER_SCHEMAS: Mapping[str, dict[str, tuple[str, ...]]] = MappingProxyType(
     {
         "communes": {
             "required": ("code", "name"),
-            "optional": ("kind", "district", "population", "area_km2"),
+            "optional": ("kind", "district", "province", "population", "area_km2"),
             "by": (),
         },
         "population": {
@@ -321,6 +321,12 @@ LAYER_SCHEMAS: Mapping[str, dict[str, tuple[str, ...]]] = MappingProxyType(
                          "name", "kind"),
             "by": (),
         },
+        "measurements": {
+            "required": (),
+            "optional": ("id", "operator", "technology", "level_dbm", "site", "date",
+                         *_COORD_FIELDS),
+            "by": (),
+        },
         "subscribers": {
             "required": (),
             "optional": (
@@ -342,6 +348,9 @@ _LAYER_TEXT = {
     "planned_sites": "Planned mast positions",
     "proposals": "Default proposals file of `ictgis siting`",
     "subscribers": "Subscriber counts by commune or district",
+    "measurements": "Drive-test measurements of `ictgis calibrate` (received level in dBm by "
+                    "operator and technology; columns default to lat, lon, operator, "
+                    "technology, level_dbm)",
     "crosswalk": "Former commune code -> new commune code (relation whole/divided, share of a "
                  "divided commune); re-bases the layers whose `era` is `former`",
 }
@@ -385,6 +394,16 @@ KEYS: tuple[Key, ...] = (
         problem="config.problem.region_units",
         description="Units (per region_by) of one economic region; every unit in exactly one",
         source="DOMAIN.md §3"),
+    # ---------------------------------------------------------------- [macro_regions]
+    Key("macro_regions", "<region>", "list of strings", rule=NONEMPTY,
+        problem="config.problem.region_units",
+        description="Provinces of one macro-region of a national workspace (a commune layer "
+                    "with a province field); every province in exactly one. Not set: the six "
+                    "socio-economic regions (Trung du và miền núi phía Bắc, Đồng bằng sông Hồng, "
+                    "Bắc Trung Bộ và duyên hải miền Trung, Tây Nguyên, Đông Nam Bộ, Đồng bằng "
+                    "sông Cửu Long; a province formed in 2025 in the region of the province "
+                    "whose name it kept)",
+        source="the socio-economic regions of the national master plan 2021-2030"),
     # ---------------------------------------------------------------- [postal]
     Key("postal", "count_types", "list of strings",
         ("buu_cuc", "buu_cuc_phat", "diem_bdvhx", "dai_ly", "kiot", "thung_thu"),

@@ -249,6 +249,7 @@ class Config:
     province: str
     layers: Mapping[str, LayerConfig]
     regions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    macro_regions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     crs: str = default_of("province.crs")
     synthetic: bool = default_of("province.synthetic")
     population_year: int | None = default_of("province.population_year")

@@ -183,6 +183,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path) -> Config:
         operators=MappingProxyType(operators),
         checks=checks,
         regions=MappingProxyType(regions),
+        macro_regions=MappingProxyType(top.sub("macro_regions").entries()),
         layers=MappingProxyType(layers),
         siting=_parse_siting(top.sub("siting")),
         coverage=_parse_coverage(top.sub("coverage")),

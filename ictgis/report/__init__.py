@@ -128,6 +128,14 @@ def headline(tables: Mapping[str, Mapping[str, pd.DataFrame]], *,
     return out
 
 
+def whole_level(tables: Mapping[str, Mapping[str, pd.DataFrame]]) -> str:
+    """The level of the whole area in the output tables: ``country`` or ``province``.
+
+    ``country`` in a national workspace (its ``province`` tables have one row per province).
+    """
+    return "country" if any("country" in step for step in tables.values()) else "province"
+
+
 def indicator_value(ind: Indicator, tables: Mapping[str, Mapping[str, pd.DataFrame]],
                     reported: Mapping[str, float]) -> float | None:
     """The value of one indicator from the output tables (None when not available)."""
@@ -140,7 +148,7 @@ def indicator_value(ind: Indicator, tables: Mapping[str, Mapping[str, pd.DataFra
             return None
         rows = table[ids("admin.zone", table["zone"]) == "rural"]
     else:
-        table = source.get("province")
+        table = source.get(whole_level(tables))
         if table is None or ind.column not in table:
             return None
         rows = table

@@ -22,13 +22,16 @@ if TYPE_CHECKING:
 #: Columns of the level tables and their decimals (None: text); headers are
 #: ``report.column.<column>``.
 COLUMNS: Mapping[str, int | None] = {
-    "region": None, "district": None, "zone": None, "area_km2": 1, "population": 0,
+    "macro_region": None, "province": None, "region": None, "district": None, "zone": None,
+    "area_km2": 1, "population": 0,
     "n_points": 0, "radius_km": 2, "pop_per_point": 0, "phone_per_100": 2,
     "phone_per_100_incl_prepaid": 2, "internet_fixed_per_100": 2, "masts": 0,
     "masts_per_100km2": 2, "shared_mast_pct": 1,
 }
-#: Levels of the statistics tables, in the order of the report.
+#: Levels of the statistics tables, in the order of the report (one province, national:
+#: macro-regions and one row per province, no district table of several hundred rows).
 STATS_LEVELS = ("region", "district", "zone")
+NATIONAL_LEVELS = ("macro_region", "province", "zone")
 #: Values of the commune layer's ``area_source`` -> catalogue id.
 AREA_SOURCES: Mapping[str, str] = {"field": "field", "computed": "computed",
                                    "computed, scaled to official total": "scaled"}
@@ -39,12 +42,18 @@ def _columns(names: list[str]) -> dict[str, tuple[str, int | None]]:
 
 
 def _zones(table: pd.DataFrame) -> pd.DataFrame:
-    """The table with its zone ids shown as labels of the language in force."""
-    if "zone" not in table:
-        return table
-    zone_labels = labels("admin.zone")
-    return table.assign(zone=ids("admin.zone", table["zone"]).map(
-        lambda z: zone_labels.get(z, z)))
+    """The table with its zone and macro-region ids shown as labels of the language in force."""
+    for column, prefix in (("zone", "admin.zone"), ("macro_region", "admin.macro_region")):
+        if column in table:
+            names = labels(prefix)
+            table = table.assign(**{column: ids(prefix, table[column]).map(
+                lambda z, names=names: names.get(z, z))})
+    return table
+
+
+def _levels(tables: Mapping[str, Mapping[str, pd.DataFrame]]) -> tuple[str, ...]:
+    """The levels the report shows by table: national ones when the run was national."""
+    return NATIONAL_LEVELS if report.whole_level(tables) == "country" else STATS_LEVELS
 
 
 def sections(tables: Mapping[str, Mapping[str, pd.DataFrame]]) -> list[dict[str, object]]:
@@ -52,7 +61,7 @@ def sections(tables: Mapping[str, Mapping[str, pd.DataFrame]]) -> list[dict[str,
     stat_columns = _columns(list(COLUMNS))
     out = [report.table_section(f"by_{lvl}", t(f"report.by_{lvl}"),
                                 _zones(tables["stats"][lvl]), stat_columns)
-           for lvl in STATS_LEVELS if lvl in tables["stats"]]
+           for lvl in _levels(tables) if lvl in tables["stats"]]
     siting = tables.get("siting", {})
     if "rules" in siting:
         rules = siting["rules"][siting["rules"]["findings"] > 0]
@@ -62,28 +71,30 @@ def sections(tables: Mapping[str, Mapping[str, pd.DataFrame]]) -> list[dict[str,
         out.append(report.table_section("siting", t("report.siting"), rules, {
             "rule": (t("report.rule"), None), "severity": (t("report.severity"), None),
             "findings": (t("report.findings"), 0)}))
-        for lvl in ("region", "zone"):
+        for lvl in ("macro_region", "region", "zone"):
             if lvl in siting:
                 out.append(report.table_section(
                     f"siting_{lvl}", f"{t('report.siting')} – {t('report.by_' + lvl)}",
                     _zones(siting[lvl]), _columns([lvl, "masts", "compliant", "compliance_pct"])))
     coverage = tables.get("coverage", {})
-    for lvl in ("province", "region", "zone"):
-        if lvl in coverage:
+    whole = report.whole_level(tables)
+    for lvl in (whole, *(x for x in _levels(tables) if x != "zone"), "region", "zone"):
+        if lvl in coverage and f"coverage_{lvl}" not in [s["id"] for s in out]:
             table = coverage[lvl]
             cov_cols = {lvl: (t(f"report.column.{lvl}"), None), **{
                 c: (t("report.column.coverage_pct", tech=c.removeprefix("pop_pct_any_").upper()), 1)
                 for c in table.columns if c.startswith("pop_pct_any_")}}
-            title = (t("report.coverage") if lvl == "province"
+            title = (t("report.coverage") if lvl == whole
                      else f"{t('report.coverage')} – {t('report.by_' + lvl)}")
             out.append(report.table_section(f"coverage_{lvl}", title, _zones(table), cov_cols))
     return out
 
 
 def charts(stats: Mapping[str, pd.DataFrame]) -> list[Figure]:
-    """The bar charts of R and mast density by region and district."""
+    """The bar charts of R and mast density by region and district (national: macro-region)."""
     found = []
-    for lvl in ("region", "district"):
+    national = "country" in stats
+    for lvl in ("macro_region",) if national else ("region", "district"):
         if lvl in stats:
             for column, title in (("radius_km", t("report.radius_chart")),
                                   ("masts_per_100km2", t("report.density_chart"))):

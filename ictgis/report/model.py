@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ictgis.i18n import ids, number, t
+from ictgis.report import whole_level
 
 if TYPE_CHECKING:
     from ictgis.config import Config
@@ -210,21 +211,23 @@ def narrative(tables: Mapping[str, Mapping[str, pd.DataFrame]],
     def part(msg_id: str, value: float | None, decimals: int, **more: Any) -> str | None:
         return None if value is None else t(msg_id, value=number(value, decimals), **more)
 
+    whole = whole_level(tables)
+
     def stat(column: str, *, rural: bool = False) -> float | None:
-        level = "zone" if rural else "province"
+        level = "zone" if rural else whole
         return _first(tables, "stats", level, column, rural=rural)
 
     phones = None
     if stat("fixed") is not None and stat("mobile_postpaid") is not None:
         phones = (stat("fixed") or 0.0) + (stat("mobile_postpaid") or 0.0)
     masts, density = stat("masts"), stat("masts_per_100km2")
-    compliance = tables.get("siting", {}).get("province")
+    compliance = tables.get("siting", {}).get(whole)
     compliant = None
     if compliance is not None and not compliance.empty:
         row = compliance.iloc[0]
         compliant = t("report.narrative.compliance", ok=number(row["compliant"], 0),
                       masts=number(row["masts"], 0), value=number(row["compliance_pct"], 1))
-    coverage = tables.get("coverage", {}).get("province")
+    coverage = tables.get("coverage", {}).get(whole)
     covered: list[str | None] = []
     if coverage is not None and not coverage.empty:
         row = coverage.iloc[0]

@@ -37,6 +37,16 @@ def compute(ws: Workspace, ctx: StepContext, **_options: Any) -> StatsResult:
     return StatsResult(tables, indicator_layers(ws, tables), output_title(ws.config))
 
 
+def _sheet_names(tables: Mapping[str, pd.DataFrame]) -> dict[str, str]:
+    """Sheet of every level; a national workspace's per-province table is "Provinces"."""
+    from ictgis.i18n import t
+
+    names = {k: sheet_title(k) for k in tables}
+    if "country" in tables and "province" in tables:
+        names["province"] = t("outputs.level.provinces")
+    return names
+
+
 def write(result: StatsResult, ctx: StepContext) -> list[Path]:
     """Write ``stats/``: CSVs and GPKG (always: later steps read them), XLSX, GeoJSON.
 
@@ -56,6 +66,6 @@ def write(result: StatsResult, ctx: StepContext) -> list[Path]:
         written = io.write_tables(tmp, tables, formats=(*io.READ_BACK_FORMATS, *ctx.formats),
                                   layers=layers, name=NAME, headers=headers(columns),
                                   number_formats=NUMBER_FORMATS, title=result.title,
-                                  sheet_names={k: sheet_title(k) for k in tables},
+                                  sheet_names=_sheet_names(tables),
                                   readable=readable)
     return [folder / p.name for p in written]
