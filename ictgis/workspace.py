@@ -19,7 +19,7 @@ from ictgis import admin, io, postal, siting, telecom, validate
 from ictgis import crosswalk as crosswalk_
 from ictgis import crs as crs_
 from ictgis.config import CONFIG_NAME, ChecksConfig, Config, LayerConfig
-from ictgis.crs import to_crs
+from ictgis.crs import areas_km2, to_crs
 from ictgis.errors import ConfigError, DataError, IctgisError
 from ictgis.i18n import number, t
 from ictgis.io import WHERE
@@ -217,8 +217,9 @@ def load_communes(config: Config, *, crosswalk: pd.DataFrame | None = None
     gdf, no_code = _key_without_code(gdf, file)
     gdf["name"] = gdf["name"].astype("string").str.strip()
     kinds = admin.commune_kind(gdf.get("kind"), gdf["name"])
-    if "district" in gdf:
-        gdf["district"] = gdf["district"].astype("string").str.strip()
+    for unit in ("district", "province"):
+        if unit in gdf:
+            gdf[unit] = gdf[unit].astype("string").str.strip()
 
     checks: list[tuple[pd.Series, str | pd.Series]] = [
         (validate.blank(gdf["name"]), t("problems.communes.no_name")),
@@ -230,6 +231,8 @@ def load_communes(config: Config, *, crosswalk: pd.DataFrame | None = None
     ]
     if "district" in gdf:
         checks.append((validate.blank(gdf["district"]), t("problems.communes.no_district")))
+    if "province" in gdf:
+        checks.append((validate.blank(gdf["province"]), t("problems.communes.no_province")))
     dup = validate.duplicated_ids(gdf, "code", "problems.communes.duplicate_code")
     checks.append((dup.notna(), dup))
     # former polygons get a population table's figures after the dissolve, by new commune
@@ -253,7 +256,8 @@ def load_communes(config: Config, *, crosswalk: pd.DataFrame | None = None
                                               file=file)
     gaps = validate.find_gaps(gdf, tolerance_pct=tolerance, layer="communes", file=file)
     repaired = validate.concat([no_code, repaired, overlaps, gaps])
-    computed = gdf.geometry.area.to_numpy() / 1e6
+    # a national layer spans several TM-3 zones: areas on the ellipsoid (equal-area CRS)
+    computed = (areas_km2(gdf) if "province" in gdf else gdf.geometry.area.to_numpy() / 1e6)
     gdf["area_computed_km2"] = computed
     if "area_km2" in gdf:
         official = parse_number(gdf["area_km2"])
@@ -291,7 +295,11 @@ def load_communes(config: Config, *, crosswalk: pd.DataFrame | None = None
     gdf["zone"] = admin.zone_id(gdf["urban"])
     if config.regions:
         gdf["region"] = _regions(gdf, config, crosswalk, file=file)
-    keep = [c for c in ("code", "name", "kind", "urban", "zone", "district", "region",
+    if "province" in gdf:
+        gdf["macro_region"] = admin.macro_regions(gdf["province"], config.macro_regions,
+                                                  file=file)
+    keep = [c for c in ("code", "name", "kind", "urban", "zone", "province", "macro_region",
+                        "district", "region",
                         *crosswalk_.FORMER_COLUMNS, "population", "area_km2",
                         "area_computed_km2", "area_source", WHERE)
             if c in gdf]
