@@ -407,3 +407,43 @@ def test_zone_classes_are_named_and_coloured_by_id(toy: maps.MapData) -> None:
     assert "Khu vực cấm" in legend and '"colorBy": "zone_class"' in layer.options_js
     layer, legend = zone_layer(zones)
     assert '"max_height": "12.5 m"' in layer.data_js and "prohibited" in legend
+
+
+def _png_pixels(png: bytes) -> np.ndarray:
+    from io import BytesIO
+
+    from matplotlib.image import imread
+
+    return imread(BytesIO(png), format="png")[..., :3]
+
+
+def test_a_long_static_title_wraps_and_is_never_cut(toy: maps.MapData) -> None:
+    classes = maps.choropleth_classes(toy.communes["radius_km"], "radius_km")
+    title = "Tiền Giang (tỉnh thử nghiệm với một cái tên rất dài) " * 4 + "CUỐI"
+    png = maps.static_map(toy.communes, [("radius_km", "")], classes, title=title)
+    dark = _png_pixels(png).sum(axis=2) < 1.5  # text and outlines, not the white margins
+    rows = np.flatnonzero(dark.any(axis=1))
+    # nothing drawn in the outermost columns: the title (the widest thing) is not cut
+    assert not dark[:, :3].any() and not dark[:, -3:].any()
+    # the title stands in several lines above the map: dark rows, a gap, dark rows
+    top = dark[: dark.shape[0] // 4]
+    lines = np.flatnonzero(np.diff(top.any(axis=1).astype(int)) == 1)
+    assert len(lines) >= 3, lines
+    assert rows[0] > 0
+    # the same title unwrapped would need more than the figure's width (the test means it)
+    fig = maps.static_figure(toy.communes, [("radius_km", "")], classes, title="x")
+    probe = fig.text(0, 0, title, fontsize=13, fontweight="bold")
+    assert probe.get_window_extent(fig.canvas.get_renderer()).width > 2 * fig.bbox.width
+
+
+def test_the_indicator_drives_the_static_map(toy: maps.MapData, vietnamese) -> None:
+    images = maps.static_maps(toy, indicator="pop_per_point")
+    assert list(images) == ["static_pop_per_point.png"]
+    fig = maps.static_figure(toy.communes, [("pop_per_point", "")], maps.choropleth_classes(
+        toy.communes["pop_per_point"], "pop_per_point"), title="t")
+    legend = next(ax.get_legend() for ax in fig.axes if ax.get_legend() is not None)
+    texts = [t.get_text() for t in legend.get_texts()]
+    # the legend states the classes of people per point, not of the radius
+    values = toy.communes["pop_per_point"].dropna()
+    assert texts[0].startswith(i18n.number(values.min(), 0)) and "người" in texts[0]
+    assert maps.get_indicator("pop_per_point").label in legend.get_title().get_text()

@@ -44,7 +44,8 @@ def command(workspace: Path, out: Path | None, indicator: str, scheme: str, tile
     have run, siting findings and coverage overlays. Every layer can be switched on and off.
     The pages need no network: every script is inlined.
 
-    static_radius.png and static_coverage.png are choropleths for reports.
+    static_radius.png (or static_<indicator>.png for another --indicator) and
+    static_coverage.png are choropleths for reports.
 
     Labels, legends and popups are in Vietnamese, or in English with --lang en; names and
     other values from the input files are shown as they are.

@@ -38,7 +38,8 @@ Modules, in the order data flows through them:
   (and ``assets/ictgis.css``);
 * :mod:`~ictgis.maps.interactive`: :func:`build_map`, :func:`map_pages`;
 * :mod:`~ictgis.maps.offline`: every asset inlined (:func:`inline_assets`), base tiles;
-* :mod:`~ictgis.maps.static`: :func:`static_maps` (PNG, matplotlib ``Figure``).
+* :mod:`~ictgis.maps.static`: :func:`static_maps` (PNG, matplotlib ``Figure``), the
+  choropleth of the chosen indicator and the coverage, titles wrapped to the width.
 """
 
 from ictgis.maps.classification import (
@@ -58,7 +59,7 @@ from ictgis.maps.labels import labels_for
 from ictgis.maps.layers import site_columns
 from ictgis.maps.offline import TILES, asset_store, check_tiles, inline_assets, render_html
 from ictgis.maps.overlay import overlay_image
-from ictgis.maps.static import static_map, static_maps
+from ictgis.maps.static import static_figure, static_map, static_maps, wrap_text
 from ictgis.maps.styles import (
     INDICATORS,
     NODATA_COLOR,
@@ -81,5 +82,5 @@ __all__ = [
     "coverage_colors", "coverage_labels", "get_indicator", "inline_assets", "js_json",
     "labels_for", "map_data", "map_pages", "natural_breaks", "operator_color", "overlay_image",
     "quantile_breaks", "region_data", "region_slug", "regions", "render_html", "site_columns",
-    "static_map", "static_maps",
+    "static_figure", "static_map", "static_maps", "wrap_text",
 ]

@@ -170,6 +170,20 @@ class Title(MacroElement):
         self.html_js = js_json(html_text)
 
 
+class Layout(MacroElement):
+    """Last on a page: panels folded on a small screen, the province fitted clear of them."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            ictgis.layout({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "IctgisLayout"
+
+
 def swatch(color: str, label: str, *, dot: bool = False) -> str:
     """A legend row: a colour box (a dot for point layers) and its label, as escaped HTML."""
     cls = ' class="dot"' if dot else ""

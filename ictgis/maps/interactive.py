@@ -14,7 +14,7 @@ from ictgis import i18n, outputs
 from ictgis.errors import ConfigError, DataError
 from ictgis.maps.classification import Classes, choropleth_classes
 from ictgis.maps.data import MapData, region_data, region_slug, regions
-from ictgis.maps.elements import CommuneSearch, Legend, PageScript, Title, legend_section
+from ictgis.maps.elements import CommuneSearch, Layout, Legend, PageScript, Title, legend_section
 from ictgis.maps.labels import labels_for
 from ictgis.maps.layers import (
     commune_layer,
@@ -45,13 +45,15 @@ def _title_html(data: MapData, classes: Classes, nav: Sequence[tuple[str, str]])
     t = labels_for()
     where = f"{data.province} — {data.region}" if data.region else data.province
     what = t["by_commune"].format(label=classes.indicator.label)
-    parts = [f'<div class="name">{html.escape(where)}</div>', f"<div>{html.escape(what)}</div>"]
-    if data.synthetic:
-        parts.append(f'<div class="ictgis-synthetic">{html.escape(t["synthetic"])}</div>')
+    details = [f"<div>{html.escape(what)}</div>"]
     if nav:
         links = " · ".join(f'<a href="{html.escape(href, quote=True)}">{html.escape(label)}</a>'
                            for label, href in nav)
-        parts.append(f'<div class="nav">{links}</div>')
+        details.append(f'<div class="nav">{links}</div>')
+    parts = [f'<div class="name">{html.escape(where)}</div>',
+             f'<div class="details">{"".join(details)}</div>']
+    if data.synthetic:
+        parts.append(f'<div class="ictgis-synthetic">{html.escape(t["synthetic"])}</div>')
     return "".join(parts)
 
 
@@ -144,8 +146,10 @@ def _build_map(data: MapData, *, indicator: str, scheme: str, k: int, tiles: str
     base_tiles = tile_layer(tiles)
     communes = simplify_polygons(data.communes)
     west, south, east, north = to_lonlat(communes[["geometry"]]).total_bounds
+    bounds = [[float(south), float(west)], [float(north), float(east)]]
     m = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None,
-                   zoom_start=10, prefer_canvas=True, maxZoom=MAX_ZOOM, zoom_control=True)
+                   zoom_start=10, prefer_canvas=True, maxZoom=MAX_ZOOM, zoom_control=True,
+                   zoom_snap=0.25, zoom_delta=0.5)
     m.default_js = [("leaflet", folium.Map.default_js[0][1])]
     m.default_css = [("leaflet_css", folium.Map.default_css[0][1])]
     title = html.escape(data.province + (f" — {data.region}" if data.region else ""))
@@ -154,10 +158,10 @@ def _build_map(data: MapData, *, indicator: str, scheme: str, k: int, tiles: str
     m.add_child(PageScript({"bts": n_bts, "clustered": 0 < n_bts <= max_sites,
                             "indicator": indicator, "synthetic": data.synthetic,
                             "region": data.region, "lang": lang,
-                            "decimal": get_decimal_symbol(i18n.LOCALES[lang])},
+                            "decimal": get_decimal_symbol(i18n.LOCALES[lang]),
+                            "bounds": bounds},
                            {**t, "findings_omitted": t["findings_omitted"].format(
                                file=f"{outputs.SITING}/{outputs.FINDINGS_CSV}")}))
-    m.fit_bounds([[south, west], [north, east]])  # before the clusters load (markercluster)
     if base_tiles is not None:
         m.add_child(base_tiles)
     legend: list[tuple[str, Element | None]] = []
@@ -210,6 +214,7 @@ def _build_map(data: MapData, *, indicator: str, scheme: str, k: int, tiles: str
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     m.add_child(Legend(legend))
     m.add_child(Title(_title_html(data, classes, nav)))
+    m.add_child(Layout())
     return m
 
 

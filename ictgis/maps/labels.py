@@ -20,7 +20,8 @@ from ictgis.errors import ConfigError
 #: The labels that the page script uses (site popups, search), sent with each page as
 #: ``ictgis.t`` (ids under ``maps.label``).
 JS_LABELS = ("operators", "technologies", "mast_class", "height", "units_m", "status",
-             "commune", "site_findings", "none", "findings_omitted", "search", "not_found")
+             "commune", "site_findings", "none", "findings_omitted", "search", "not_found",
+             "layers_toggle", "legend_toggle", "details_toggle")
 
 
 def labels_for(lang: str | None = None) -> dict[str, str]:

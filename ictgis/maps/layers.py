@@ -135,6 +135,7 @@ def commune_layer(communes: gpd.GeoDataFrame, classes: Classes, *, tiles: bool
         else [None] * len(c),
         "value": _numbers(c[classes.column], ind.decimals, ind.units),
         "_c": classes.index(c[classes.column]).tolist(),
+        **_label_points(c),
         "_label": [f"{n} — {d}" if d else n for n, d in zip(names, districts, strict=True)],
     }
     fields = [("value", ind.label), *((key, t[key]) for key in (
@@ -153,7 +154,8 @@ def commune_layer(communes: gpd.GeoDataFrame, classes: Classes, *, tiles: bool
             fields.append((col, label))
     options = {"key": "communes", "title": "name", "tooltip": "_label", "fields": fields,
                "colors": list(classes.colors), "nodata": NODATA_COLOR, "stroke": "#666666",
-               "weight": 0.6, "fillOpacity": 0.55 if tiles else 0.75}
+               "weight": 0.6, "fillOpacity": 0.55 if tiles else 0.75,
+               "labelClass": "commune", "rank": 2}
     name = t["communes_layer"].format(label=ind.label, units=ind.units)
     layer = DataLayer("polygons", _feature_collection(c, props), options, name=name)
     rows = [swatch(col, label) for col, label in zip(classes.colors, classes.labels, strict=True)]
@@ -164,18 +166,25 @@ def commune_layer(communes: gpd.GeoDataFrame, classes: Classes, *, tiles: bool
     return layer, legend
 
 
+#: Order in which the page places labels (lower first: a larger unit's label wins a place).
+LABEL_RANKS = {"region": 0, "district": 1, "commune": 2}
+
+
+def _label_points(polygons: gpd.GeoDataFrame) -> dict[str, list[float | None]]:
+    """``_lon``, ``_lat``: a point inside each polygon (WGS 84), where its label goes."""
+    inside = to_lonlat(gpd.GeoDataFrame(
+        geometry=shapely.point_on_surface(polygons.geometry.array), crs=polygons.crs))
+    return {"_lon": _rounded(shapely.get_x(inside.geometry.array), 5),
+            "_lat": _rounded(shapely.get_y(inside.geometry.array), 5)}
+
+
 def outline_layer(communes: gpd.GeoDataFrame, level: str, *, name: str, stroke: str,
                   weight: float, show: bool = True) -> DataLayer:
     """Outlines of the communes dissolved by ``level`` (district, region), labelled."""
     shapes = communes[[level, "geometry"]].dissolve(by=level).reset_index()
-    inside = gpd.GeoDataFrame(geometry=shapely.point_on_surface(shapes.geometry.array),
-                              crs=shapes.crs)
-    inside = to_lonlat(inside)
-    props: dict[str, Sequence[object]] = {
-        "name": _text(shapes[level]),
-        "_lon": _rounded(shapely.get_x(inside.geometry.array), 5),
-        "_lat": _rounded(shapely.get_y(inside.geometry.array), 5)}
-    options = {"key": f"{level}s", "stroke": stroke, "weight": weight, "labelClass": level}
+    props: dict[str, Sequence[object]] = {"name": _text(shapes[level]), **_label_points(shapes)}
+    options = {"key": f"{level}s", "stroke": stroke, "weight": weight, "labelClass": level,
+               "rank": LABEL_RANKS.get(level, 1)}
     return DataLayer("outlines", _feature_collection(shapes, props), options, name=name,
                      show=show)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from io import BytesIO
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -20,10 +21,14 @@ from ictgis.maps.data import MapData
 from ictgis.maps.labels import labels_for
 from ictgis.maps.styles import NODATA_COLOR
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-def static_map(communes: gpd.GeoDataFrame, panels: Sequence[tuple[str, str]], classes: Classes,
-               *, title: str, synthetic: bool = False, dpi: int = 120) -> bytes:
-    """A PNG choropleth of commune columns with region outlines, for reports.
+
+def static_figure(communes: gpd.GeoDataFrame, panels: Sequence[tuple[str, str]],
+                  classes: Classes, *, title: str, synthetic: bool = False,
+                  dpi: int = 120) -> Figure:
+    """A choropleth of commune columns with region outlines, for reports (a ``Figure``).
 
     Parameters
     ----------
@@ -34,14 +39,13 @@ def static_map(communes: gpd.GeoDataFrame, panels: Sequence[tuple[str, str]], cl
     classes
         Classes and colours (:func:`choropleth_classes`).
     title
-        Figure title; ``synthetic`` adds the synthetic-data label.
+        Figure title, wrapped to the figure's width (never cut); ``synthetic`` adds the
+        synthetic-data label.
+    dpi
+        Resolution, dots per inch.
     Labels are in the language of ``classes``.
-
-    Returns
-    -------
-    bytes
-        The PNG image.
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
@@ -54,13 +58,14 @@ def static_map(communes: gpd.GeoDataFrame, panels: Sequence[tuple[str, str]], cl
     legend_height = 0.55 + 0.22 * -(-(len(classes.colors) + 1) // ncols) + 0.3 * synthetic
     fig = Figure(figsize=(width, map_height + legend_height + 0.5), dpi=dpi,
                  layout="constrained")
+    FigureCanvasAgg(fig)  # a renderer to measure the title with
     names = [f"panel{i}" for i in range(len(panels))]
     # matplotlib's stub wants list[HashableList] (invariant) where any nested list of str works
     axes = fig.subplot_mosaic([names, ["legend"] * len(panels)],  # type: ignore[list-item]
                               height_ratios=[map_height, legend_height])
     outlines = None
     if "region" in communes.columns and communes["region"].notna().any():
-        outlines = communes[["region", "geometry"]].dissolve(by="region").reset_index()
+        outlines = region_outlines(communes, "region")
     palette = np.array([*classes.colors, NODATA_COLOR])
     for name, (column, panel_title) in zip(names, panels, strict=True):
         ax = axes[name]
@@ -75,7 +80,9 @@ def static_map(communes: gpd.GeoDataFrame, panels: Sequence[tuple[str, str]], cl
                             fontsize=8, fontweight="bold", color="#111111",
                             bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.7,
                                   "lw": 0})
-        ax.set_title(panel_title, fontsize=11)
+        if panel_title:
+            ax.set_title(wrap_text(fig, panel_title, fontsize=11, share=1 / len(panels)),
+                         fontsize=11)
         ax.set_axis_off()
         ax.set_aspect("equal")
     handles = [Patch(facecolor=c, edgecolor="#777777", label=label)
@@ -86,36 +93,80 @@ def static_map(communes: gpd.GeoDataFrame, panels: Sequence[tuple[str, str]], cl
     ind = classes.indicator
     key = axes["legend"]
     key.set_axis_off()
-    key.legend(handles=handles, loc="upper center", ncols=ncols,
-               fontsize=8, title=f"{ind.label} ({ind.units}), {t[f'scheme_{classes.scheme}']}",
+    key.legend(handles=handles, loc="upper center", ncols=ncols, fontsize=8,
+               title=wrap_text(fig, f"{ind.label} ({ind.units}), "
+                               f"{t[f'scheme_{classes.scheme}']}", fontsize=9),
                title_fontsize=9, frameon=False)
     if synthetic:
         key.text(0.5, 0.0, t["synthetic"], ha="center", va="bottom", color="#b00000",
                  fontsize=10, fontweight="bold", transform=key.transAxes)
-    fig.suptitle(title, fontsize=13, fontweight="bold")
+    fig.suptitle(wrap_text(fig, title, fontsize=13, weight="bold"), fontsize=13,
+                 fontweight="bold")
+    return fig
+
+
+def static_map(communes: gpd.GeoDataFrame, panels: Sequence[tuple[str, str]], classes: Classes,
+               *, title: str, synthetic: bool = False, dpi: int = 120) -> bytes:
+    """:func:`static_figure` as PNG bytes."""
+    fig = static_figure(communes, panels, classes, title=title, synthetic=synthetic, dpi=dpi)
     buffer = BytesIO()
     fig.savefig(buffer, format="png", facecolor="white")
     return buffer.getvalue()
 
 
-def static_maps(data: MapData, *, scheme: str = "quantiles", k: int = 5,
-                lang: str | None = None) -> dict[str, bytes]:
-    """``static_radius.png`` (R by commune) and, with coverage, ``static_coverage.png``.
+def wrap_text(fig: Figure, text: str, *, fontsize: float, weight: str = "normal",
+              share: float = 1.0) -> str:
+    """``text`` broken into lines (at spaces) that fit ``share`` of the figure's width.
 
-    The coverage figure has one panel per technology, all with the same classes. ``lang``: the
-    language of the titles, the legend and its numbers, ``vi`` or ``en`` (default: the
-    language in force).
+    Widths are measured with the figure's renderer (``fig`` needs a canvas that has one, such
+    as Agg), leaving 4 % of the width as margin; a word longer than a line stays whole.
+    """
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    room = fig.get_figwidth() * fig.dpi * share * 0.96
+    probe = fig.text(0, 0, "", fontsize=fontsize, fontweight=weight)
+
+    def fits(line: str) -> bool:
+        probe.set_text(line)
+        return bool(probe.get_window_extent(renderer).width <= room)
+
+    lines: list[str] = []
+    for word in text.split():
+        if lines and fits(f"{lines[-1]} {word}"):
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    probe.remove()
+    return "\n".join(lines)
+
+
+def region_outlines(communes: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
+    """The communes dissolved by ``level`` (``region``, ``district``): ``level``, geometry."""
+    return communes[[level, "geometry"]].dissolve(by=level).reset_index()
+
+
+def static_maps(data: MapData, *, indicator: str = "radius_km", scheme: str = "quantiles",
+                k: int = 5, lang: str | None = None) -> dict[str, bytes]:
+    """The choropleth of ``indicator`` and, with coverage, ``static_coverage.png``.
+
+    The choropleth is ``static_radius.png`` for ``radius_km`` (the default),
+    ``static_<indicator>.png`` for another indicator. The coverage figure has one panel per
+    technology, all with the same classes. ``lang``: the language of the titles, the legend
+    and its numbers, ``vi`` or ``en`` (default: the language in force).
     """
     t = labels_for(lang)
     lang = lang or i18n.current()
     out = {}
     c = data.communes
     province = data.province
-    if "radius_km" in c.columns:
-        classes = choropleth_classes(c["radius_km"], "radius_km", scheme=scheme, k=k, lang=lang)
-        out[outputs.static_map("radius")] = static_map(
-            c, [("radius_km", "")], classes, synthetic=data.synthetic,
-            title=t["static_radius"].format(province=province))
+    if indicator in c.columns:
+        classes = choropleth_classes(c[indicator], indicator, scheme=scheme, k=k, lang=lang)
+        if indicator == "radius_km":
+            name, title = "radius", t["static_radius"].format(province=province)
+        else:
+            name = indicator
+            title = t["static_indicator"].format(province=province, label=classes.indicator.label)
+        out[outputs.static_map(name)] = static_map(c, [(indicator, "")], classes,
+                                                   synthetic=data.synthetic, title=title)
     columns = [col for col in c.columns if str(col).startswith("pop_pct_any_")]
     if columns:
         values = pd.concat([c[col] for col in columns], ignore_index=True)

@@ -67,7 +67,7 @@ def compute(ws: Workspace, ctx: StepContext, *, indicator: str = "radius_km",
     data = maps.map_data(ws, **map_inputs(ws, ctx.outputs))
     pages = maps.map_pages(data, indicator=indicator, scheme=scheme, tiles=tiles, lang=ctx.lang,
                            progress=ctx.progress)
-    images = maps.static_maps(data, scheme=scheme, lang=ctx.lang)
+    images = maps.static_maps(data, indicator=indicator, scheme=scheme, lang=ctx.lang)
     shown = {"posts": data.post_offices is not None and len(data.post_offices) > 0,
              "bts": data.bts is not None, "findings": data.findings is not None,
              "coverage": bool(data.coverage)}

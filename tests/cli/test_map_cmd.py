@@ -460,3 +460,123 @@ def test_sites_and_findings_beyond_the_limits_show_as_counts_per_commune(
     shown = page.eval("""(() => { let n = 0; ictgis.layers.bts.eachLayer(m => {
         n += Number(m.feature.properties.sites.replace(/,/g, '')); }); return n; })()""")
     assert shown == len(ws.bts)
+
+
+# ------------------------------------------------------- layout on a desktop and on a phone
+
+#: A desktop screen and a phone (CSS pixels).
+VIEWPORTS = {"desktop": (1400, 1000), "phone": (390, 844)}
+
+#: Every box drawn over the map: Leaflet's controls (ours too: legend, layers, search, zoom,
+#: full screen, scale, attribution) and the title.
+COVER = """() => {
+    const map = ictgis.map.getContainer().getBoundingClientRect();
+    const boxes = Array.from(document.querySelectorAll('.leaflet-control, .ictgis-title'))
+        .map(e => e.getBoundingClientRect()).filter(r => r.width > 0 && r.height > 0);
+    const part = r => Math.max(0, Math.min(r.right, map.right) - Math.max(r.left, map.left))
+        * Math.max(0, Math.min(r.bottom, map.bottom) - Math.max(r.top, map.top));
+    return {map: [map.width, map.height], boxes: boxes.map(
+        r => [r.left, r.top, r.right, r.bottom, part(r)])};
+}"""
+
+#: The labels shown (visible, on the map) with their boxes and classes.
+LABELS = """() => Array.from(document.querySelectorAll('.ictgis-label span'))
+    .filter(s => getComputedStyle(s).visibility !== 'hidden')
+    .map(s => { const r = s.getBoundingClientRect();
+                return [s.parentElement.className, s.textContent, r.left, r.top, r.right,
+                        r.bottom]; })"""
+
+
+@pytest.fixture(scope="module", params=list(VIEWPORTS))
+def run_page(request: pytest.FixtureRequest, demo_run: Path, browser) -> Iterator[Page]:
+    """The province map of the session's demo run, on each screen."""
+    width, height = VIEWPORTS[request.param]
+    page = browser.new_page(viewport={"width": width, "height": height})
+    loaded = Page(page)
+    page.on("pageerror", lambda e: loaded.page_errors.append(str(e)))
+    page.goto((demo_run / "outputs" / "maps" / "index.html").as_uri())
+    page.wait_for_function("window.ictgis && ictgis.sitesLoaded", timeout=20_000)
+    yield loaded
+    page.close()
+
+
+def _province_bounds(root: Path) -> tuple[float, float, float, float]:
+    """West, south, east, north of the province in degrees, read from the input file."""
+    communes = gpd.read_file(root / "boundaries" / "communes.gpkg")
+    return tuple(communes.to_crs("EPSG:4326").total_bounds)
+
+
+def test_controls_leave_most_of_the_map_free(run_page: Page) -> None:
+    found = run_page.eval(COVER)
+    width, height = found["map"]
+    assert (width, height) in VIEWPORTS.values()
+    covered = sum(box[4] for box in found["boxes"])  # overlaps counted twice: an upper bound
+    assert covered <= 0.4 * width * height, found["boxes"]
+    assert run_page.page_errors == []
+
+
+def test_the_province_is_in_view_and_fills_it(run_page: Page, demo_run: Path) -> None:
+    west, south, east, north = _province_bounds(demo_run)
+    view = run_page.eval("(() => { const b = ictgis.map.getBounds(); "
+                         "return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()")
+    assert view[0] < west and view[1] < south and view[2] > east and view[3] > north, view
+    assert run_page.eval("b => ictgis.map.getBounds().contains(L.latLngBounds(b))",
+                         [[south, west], [north, east]])
+    # the province is not a small part of the view: its width or its height fills most of it
+    assert (east - west) / (view[2] - view[0]) > 0.6 or (north - south) / (view[3] - view[1]) > 0.6
+    # and no control lies over its corners' box beyond the title's and the columns' edges:
+    # its projected box is clear of the legend and the layer list
+    corners = run_page.eval("""b => [ictgis.map.latLngToContainerPoint(L.latLng(b[0])),
+        ictgis.map.latLngToContainerPoint(L.latLng(b[1]))].map(p => [p.x, p.y])""",
+                            [[south, west], [north, east]])
+    box = run_page.eval("() => ictgis.map.getContainer().getBoundingClientRect().toJSON()")
+    (x0, y1), (x1, y0) = corners
+    for panel in (".ictgis-legend", ".leaflet-control-layers"):
+        r = run_page.eval(f"document.querySelector('{panel}').getBoundingClientRect().toJSON()")
+        left, top = r["left"] - box["left"], r["top"] - box["top"]
+        right, bottom = left + r["width"], top + r["height"]
+        assert right <= x0 or left >= x1 or bottom <= y0 or top >= y1, (panel, r, corners)
+
+
+def test_panels_fold_on_a_phone_and_open_on_a_desktop(run_page: Page) -> None:
+    phone = run_page.eval("ictgis.map.getContainer().clientWidth") < 768
+    legend = run_page.page.locator(".ictgis-legend h4").first
+    layers = run_page.page.locator(".leaflet-control-layers-overlays")
+    assert legend.is_visible() is not phone and layers.is_visible() is not phone
+    for panel, inside in ((".ictgis-legend", legend), (".leaflet-control-layers", layers)):
+        toggle = run_page.page.locator(f"{panel} > .ictgis-toggle")
+        assert toggle.is_visible()
+        toggle.click()
+        assert inside.is_visible() is phone
+        toggle.click()
+        assert inside.is_visible() is not phone
+    # the title keeps the place and the synthetic-data label; on a phone its details fold
+    assert run_page.page.locator(".ictgis-title .name").is_visible()
+    assert run_page.page.locator(".ictgis-title .ictgis-synthetic").is_visible()
+    assert run_page.page.locator(".ictgis-title .nav").is_visible() is not phone
+
+
+def _assert_apart(labels: list) -> None:
+    for i, a in enumerate(labels):
+        for b in labels[i + 1:]:
+            apart = a[4] <= b[2] or b[4] <= a[2] or a[5] <= b[3] or b[5] <= a[3]
+            assert apart, (a, b)
+
+
+def test_labels_never_collide_and_communes_show_when_zoomed_in(run_page: Page) -> None:
+    box = run_page.eval("() => ictgis.map.getContainer().getBoundingClientRect().toJSON()")
+    shown = run_page.eval(LABELS)
+    assert shown, "no label at all"
+    _assert_apart(shown)
+    for label in shown:
+        assert box["left"] <= label[2] and label[4] <= box["right"], label
+    start = run_page.eval("ictgis.map.getZoom()")
+    try:
+        run_page.eval("ictgis.map.setZoom(ictgis.map.getZoom() + 2.5, {animate: false})")
+        zoomed = run_page.eval(LABELS)
+        _assert_apart(zoomed)
+        assert any("commune" in label[0] for label in zoomed)
+        # a closer view shows more labels, and a region's label still wins its place
+        assert len(zoomed) >= len(shown) or any("region" in label[0] for label in zoomed)
+    finally:
+        run_page.eval(f"ictgis.map.setZoom({start}, {{animate: false}})")

@@ -1,6 +1,6 @@
 (function () {
   "use strict";
-  var I = window.ictgis = {layers: {}, sitesLoaded: false, meta: {}};
+  var I = window.ictgis = {layers: {}, sitesLoaded: false, meta: {}, labelSets: []};
 
   function el(tag, text, cls) {
     var node = document.createElement(tag);
@@ -49,6 +49,14 @@
     // popups pan clear of the title box
     L.Popup.prototype.options.autoPanPaddingTopLeft = L.point(60, 110);
     L.control.scale({imperial: false, maxWidth: 150}).addTo(map);
+    // labels above the markers and clusters, below tooltips and popups; they take no clicks
+    var pane = map.createPane("ictgisLabels");
+    pane.style.zIndex = 640;
+    pane.style.pointerEvents = "none";
+    // the province in view before any layer loads (the clusters need a view); I.layout
+    // fits it again clear of the controls
+    I.bounds = L.latLngBounds(meta.bounds);
+    map.fitBounds(I.bounds, {animate: false});
   };
 
   // Polygons (choropleth, zones): fill from a class index or a category colour.
@@ -70,27 +78,77 @@
         }
       }
     });
+    if (o.labelClass) {
+      var labels = labelGroup(map, layer, o);
+      layer.on("add", function () { map.addLayer(labels); });
+      layer.on("remove", function () { map.removeLayer(labels); });
+    }
     I.layers[o.key] = layer;
     return layer;
   };
 
-  // Outlines with a label at a point inside each polygon.
+  // Labels at a point inside each polygon (p._lon, p._lat), shown by I.declutter only where
+  // they fit: inside their polygon as drawn at the zoom, over no other label, the labels of
+  // larger units (lower o.rank) placed first.
+  function labelGroup(map, geo, o) {
+    var group = L.layerGroup(), labels = [];
+    geo.eachLayer(function (layer) {
+      var p = layer.feature.properties;
+      if (p._lat === null || p._lon === null || p._lat === undefined) { return; }
+      var marker = L.marker([p._lat, p._lon], {
+        interactive: false, keyboard: false, pane: "ictgisLabels",
+        icon: L.divIcon({className: "ictgis-label " + o.labelClass, iconSize: null,
+                         html: el("span", p[o.labelBy || "name"])})
+      }).addTo(group);
+      labels.push({marker: marker, bounds: layer.getBounds()});
+    });
+    I.labelSets.push({group: group, rank: o.rank || 0, labels: labels});
+    group.on("add", function () { setTimeout(I.declutter, 0); });
+    return group;
+  }
+
+  // Outlines (districts, regions) with their labels.
   I.outlines = function (map, data, o) {
     var group = L.featureGroup();
-    L.geoJSON(data, {interactive: false,
-                     style: {color: o.stroke, weight: o.weight, opacity: 0.9, fill: false}})
-      .addTo(group);
-    data.features.forEach(function (f) {
-      var p = f.properties;
-      if (p._lat === null || p._lon === null) { return; }
-      L.marker([p._lat, p._lon], {
-        interactive: false, keyboard: false,
-        icon: L.divIcon({className: "ictgis-label " + o.labelClass, iconSize: null,
-                         html: el("span", p.name)})
-      }).addTo(group);
-    });
+    var geo = L.geoJSON(data, {interactive: false,
+                               style: {color: o.stroke, weight: o.weight, opacity: 0.9,
+                                       fill: false}}).addTo(group);
+    labelGroup(map, geo, o).addTo(group);
     I.layers[o.key] = group;
     return group;
+  };
+
+  I.declutter = function () {
+    var map = I.map;
+    if (!map) { return; }
+    var box = map.getContainer().getBoundingClientRect(), items = [], placed = [];
+    I.labelSets.forEach(function (set) {
+      if (!map.hasLayer(set.group)) { return; }
+      set.labels.forEach(function (label) {
+        var node = label.marker.getElement();
+        if (node && node.firstChild) { items.push({set: set, label: label, span: node.firstChild}); }
+      });
+    });
+    // every measure first, then every change (one layout)
+    items.forEach(function (it) {
+      var b = it.label.bounds;
+      var a = map.latLngToContainerPoint(b.getSouthWest());
+      var c = map.latLngToContainerPoint(b.getNorthEast());
+      it.rect = it.span.getBoundingClientRect();
+      it.room = [Math.abs(c.x - a.x), Math.abs(a.y - c.y)];
+    });
+    items.sort(function (p, q) { return p.set.rank - q.set.rank; });
+    items.forEach(function (it) {
+      var r = it.rect, pad = 3;
+      var show = r.width <= it.room[0] && r.height <= it.room[1] &&
+        r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom &&
+        !placed.some(function (q) {
+          return r.left < q.right + pad && q.left < r.right + pad &&
+                 r.top < q.bottom + pad && q.top < r.bottom + pad;
+        });
+      if (show) { placed.push(r); }
+      it.span.style.visibility = show ? "" : "hidden";
+    });
   };
 
   // Points (postal points, planned sites, findings; counts per commune sized by p._r)
@@ -222,7 +280,7 @@
 
   // Legend: our own HTML (every text escaped in Python); a section shows with its layer.
   I.legend = function (map, html, bindings) {
-    var control = L.control({position: "bottomleft"});
+    var control = L.control({position: "topright"});
     control.onAdd = function () {
       var div = L.DomUtil.create("div", "ictgis-legend");
       div.innerHTML = html;
@@ -246,5 +304,74 @@
     div.innerHTML = html;
     L.DomEvent.disableClickPropagation(div);
     L.DomEvent.disableScrollPropagation(div);
+    I.titleBox = div;
+  };
+
+  // A panel that folds to its button (legend, layer list, the title's details).
+  I.collapsible = function (container, label, collapsed) {
+    var button = el("button", label, "ictgis-toggle");
+    button.type = "button";
+    container.insertBefore(button, container.firstChild);
+    var set = function (folded) {
+      L.DomUtil[folded ? "addClass" : "removeClass"](container, "ictgis-collapsed");
+      button.setAttribute("aria-expanded", folded ? "false" : "true");
+    };
+    L.DomEvent.on(button, "click", function (e) {
+      L.DomEvent.stop(e);
+      set(!L.DomUtil.hasClass(container, "ictgis-collapsed"));
+      I.declutter();
+    });
+    set(collapsed);
+    return button;
+  };
+
+  // Below this width (px) the panels start folded.
+  I.SMALL = 768;
+
+  // Last: fold the panels on a small screen, then fit the province (ictgis.meta.bounds:
+  // [[south, west], [north, east]]) into the part of the map that the controls leave free.
+  I.layout = function (map) {
+    var small = map.getContainer().clientWidth < I.SMALL;
+    var layers = map.getContainer().querySelector(".leaflet-control-layers");
+    if (layers) { I.collapsible(layers, I.t.layers_toggle, small); }
+    if (I.legendControl) {
+      I.collapsible(I.legendControl.getContainer(), I.t.legend_toggle, small);
+    }
+    if (I.titleBox) {
+      var details = I.titleBox.querySelector(".details");
+      if (details) { I.collapsible(details, I.t.details_toggle, small); }
+    }
+    I.fit();
+    map.on("moveend", I.declutter);
+    I.declutter();
+  };
+
+  // Fit the province clear of the controls: beside the columns of controls and below the
+  // title, or below every control, whichever shows it larger.
+  I.fit = function () {
+    var map = I.map, box = map.getContainer().getBoundingClientRect();
+    var left = 0, right = 0, top = 0, below = 0;
+    var rect = function (node) {
+      var r = node.getBoundingClientRect();
+      below = Math.max(below, r.bottom - box.top);
+      return r;
+    };
+    map.getContainer().querySelectorAll(".leaflet-top.leaflet-left .leaflet-control")
+      .forEach(function (c) { left = Math.max(left, rect(c).right - box.left); });
+    map.getContainer().querySelectorAll(".leaflet-top.leaflet-right .leaflet-control")
+      .forEach(function (c) { right = Math.max(right, box.right - rect(c).left); });
+    if (I.titleBox) { top = rect(I.titleBox).bottom - box.top; }
+    var m = 8, bottom = 28;  // the scale bar
+    var choices = [[[left + m, top + m], [right + m, bottom]], [[m, below + m], [m, bottom]]];
+    var zoom = choices.map(function (c) {
+      var pad = L.point(c[0]).add(c[1]);
+      // a choice that leaves less than a third of the map is no choice
+      if (pad.x > box.width * 2 / 3 || pad.y > box.height * 2 / 3) { return -Infinity; }
+      return map.getBoundsZoom(I.bounds, false, pad);
+    });
+    var best = zoom[1] > zoom[0] ? choices[1] : zoom[0] > -Infinity ? choices[0]
+      : [[m, m], [m, m]];
+    map.fitBounds(I.bounds, {paddingTopLeft: best[0], paddingBottomRight: best[1],
+                             animate: false});
   };
 })();
