@@ -126,3 +126,52 @@ def _split_columns(names: pd.Series) -> tuple[pd.Series, pd.Series]:
     cls = parts.map(lambda p: p[0] if isinstance(p, tuple) else None).astype("string")
     base = parts.map(lambda p: p[1] if isinstance(p, tuple) else None).astype("string")
     return cls, base
+
+
+# input vocabulary: the Vietnamese syllable, for telling encodings apart
+#: Tone marks (combining, as NFD gives them): grave, hook above, tilde, acute, dot below.
+_TONE_MARKS = frozenset("\u0300\u0309\u0303\u0301\u0323")
+#: Vowel groups that end a syllable, and those a final consonant follows.
+_OPEN_VOWELS = ("a|e|ê|i|o|ô|ơ|u|ư|y|ai|ao|au|ay|âu|ây|eo|êu|ia|iu|oa|oe|"  # input vocabulary
+                "oi|ôi|ơi|ua|uê|ui|uơ|uy|ưa|ưi|ưu|iêu|oai|oao|oay|oeo|uây|uôi|uya|uyu|ươi|ươu|yêu")
+_CLOSED_VOWELS = "a|ă|â|e|ê|i|o|ô|ơ|u|ư|y|oa|oă|oe|uâ|uê|uy|iê|yê|uô|ươ|oo|uyê"  # input vocabulary
+_SYLLABLE = re.compile(
+    "(?:ngh|ng|gh|gi|kh|nh|ph|th|tr|ch|qu|[bcdđghklmnprstvx])?"  # input vocabulary
+    f"(?:{_OPEN_VOWELS}|(?:{_CLOSED_VOWELS})(?:ch|ng|nh|[cmnpt]))")
+#: Separators of words: white space and ASCII punctuation.
+_WORD_SEPARATORS = re.compile(r"[\s!-/:-@\[-`{-~]+")
+
+
+def vietnamese_tokens(text: str) -> list[str]:
+    """The words of ``text``: what lies between white space and ASCII punctuation."""
+    return [w for w in _WORD_SEPARATORS.split(text) if w]
+
+
+def is_vietnamese_word(word: str) -> bool:
+    """Whether ``word`` is one Vietnamese syllable, as a text in the right encoding spells it.
+
+    The letters are those of the Vietnamese alphabet, with at most one tone mark, on a
+    vowel; the syllable is an initial consonant, a group of vowels Vietnamese has and a final
+    consonant after the vowels that take one; the case is lower, upper or title. Text
+    decoded in the wrong encoding breaks one of these in almost every word with a diacritic.
+
+    Examples
+    --------
+    >>> is_vietnamese_word("Trường"), is_vietnamese_word("TIỀN"), is_vietnamese_word("§ång")
+    (True, True, False)
+    >>> is_vietnamese_word("TiÒn"), is_vietnamese_word("Thaùp")
+    (False, False)
+    """
+    if not word or not (word.islower() or word.isupper()
+                        or (word[0].isupper() and word[1:].islower())):
+        return False
+    decomposed = unicodedata.normalize("NFD", word.lower())
+    tones = [i for i, c in enumerate(decomposed) if c in _TONE_MARKS]
+    if len(tones) > 1:
+        return False
+    if tones:
+        before = decomposed[:tones[0]].rstrip("\u0302\u0306\u031b")
+        if not before or before[-1] not in "aeiouy":
+            return False
+    bare = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONE_MARKS))
+    return _SYLLABLE.fullmatch(bare) is not None

@@ -811,6 +811,101 @@ def test_legacy_dbf_without_cpg_or_encoding_asks_for_it(tmp_path, vietnamese):
     assert 'encoding = "cp1258"' in text and "Xã Tân Mỹ Chánh" in text  # as Windows-1258 reads it
 
 
+# ------------------------------------------------- legacy font encodings (TCVN3, VNI), guesses
+
+LEGACY_NAMES = ["Phường 1", "Xã Tân Mỹ Chánh", "Thị trấn Vĩnh Bình", "Xã Đạo Thạnh",
+                "THÀNH PHỐ MỸ THO", "Huyện Tân Phú Đông"]
+
+
+def _shapefile_of_bytes(tmp_path: Path, raw: list[bytes], *, code_page: int = 0) -> Path:
+    """A Shapefile whose DBF holds exactly ``raw``, without .cpg, with this code page byte."""
+    gdf = gpd.GeoDataFrame({"ten": [r.decode("latin-1") for r in raw]},
+                           geometry=shapely.points([566_603.0] * len(raw), [1_145_735.0] * len(raw)),
+                           crs="EPSG:9210")
+    path = tmp_path / "xa.shp"
+    pyogrio.write_dataframe(gdf, path, encoding="ISO-8859-1")
+    path.with_suffix(".cpg").unlink(missing_ok=True)
+    dbf = bytearray(path.with_suffix(".dbf").read_bytes())
+    dbf[29] = code_page
+    path.with_suffix(".dbf").write_bytes(bytes(dbf))
+    return path
+
+
+def _cp1258_bytes(text: str) -> bytes:
+    return _cp1258_form(text).encode("cp1258")
+
+
+@pytest.mark.parametrize("encoding", ["tcvn3", "vni"])
+def test_shapefile_in_a_legacy_font_encoding_is_read_when_declared(tmp_path, encoding):
+    path = _shapefile_of_bytes(tmp_path, [n.encode(encoding) for n in LEGACY_NAMES])
+    # really on disk as the charts spell it (Tân: â A9 in TCVN3; a + circumflex E2 in VNI)
+    on_disk = {"tcvn3": b"X\xb7 T\xa9n M\xfc Ch\xb8nh", "vni": b"Xa\xf5 Ta\xe2n My\xf5 Cha\xf9nh"}
+    assert on_disk[encoding] in path.with_suffix(".dbf").read_bytes()
+    frame = io.map_fields(io.read_layer(_cfg(path, encoding=encoding, fields={"name": "ten"})),
+                          _cfg(path, encoding=encoding, fields={"name": "ten"}))
+    assert list(frame["name"]) == LEGACY_NAMES
+    assert list(frame[io.WHERE]) == [f"feature {i}" for i in range(len(LEGACY_NAMES))]
+
+
+@pytest.mark.parametrize(("encoding", "to_bytes"), [
+    ("cp1258", _cp1258_bytes), ("tcvn3", lambda n: n.encode("tcvn3")),
+    ("vni", lambda n: n.encode("vni")),
+])
+def test_undeclared_dbf_names_the_encoding_that_reads_as_vietnamese(tmp_path, encoding, to_bytes):
+    # no .cpg, no code page byte: not UTF-8, so the message names the likely encoding
+    path = _shapefile_of_bytes(tmp_path, [to_bytes(n) for n in LEGACY_NAMES])
+    with pytest.raises(LayerReadError) as caught:
+        io.read_layer(_cfg(path))
+    assert caught.value.message_id == "errors.io.no_cpg"
+    assert f'set encoding = "{encoding}"' in str(caught.value)
+    assert "'Phường 1'" in str(caught.value)  # the first value, as it reads in that encoding
+
+
+@pytest.mark.parametrize(("encoding", "to_bytes", "garbled"), [
+    ("cp1258", _cp1258_bytes, "'PhýõÌng 1'"),  # what GDAL makes of it in Windows-1252
+    ("tcvn3", lambda n: n.encode("tcvn3"), "'Ph\\xadêng 1'"),
+])
+def test_dbf_read_in_its_header_code_page_that_is_not_vietnamese(tmp_path, encoding, to_bytes,
+                                                                  garbled):
+    # no .cpg, but the header says Windows ANSI (0x57): GDAL decodes in it, and every
+    # commune's kind and name would come out garbled: the message names the encoding instead
+    path = _shapefile_of_bytes(tmp_path, [to_bytes(n) for n in LEGACY_NAMES], code_page=0x57)
+    with pytest.raises(LayerReadError) as caught:
+        io.read_layer(_cfg(path))
+    assert caught.value.message_id == "errors.io.encoding_guess"
+    text = str(caught.value)
+    assert text.startswith("xa.shp: no .cpg file says how its text is encoded")
+    assert f'set encoding = "{encoding}" in [layers.post_offices]' in text
+    assert garbled in text and "('Phường 1')" in text
+
+
+def test_dbf_in_its_header_code_page_is_read_as_it_says(tmp_path):
+    # Windows-1252 text (French names) with the code page byte of Windows ANSI: no guess
+    names = ["Université", "Île de la Cité"]
+    path = _shapefile_of_bytes(tmp_path, [n.encode("cp1252") for n in names], code_page=0x57)
+    assert list(io.read_layer(_cfg(path))["ten"]) == names
+
+
+def test_csv_in_tcvn3_without_encoding_suggests_tcvn3(tmp_path, vietnamese):
+    path = tmp_path / "diem.csv"
+    path.write_bytes("ma_diem;ten_diem\nBD01;Bưu điện Văn hóa xã\nBD02;Xã Đạo Thạnh\n"
+                     .encode("tcvn3"))
+    with pytest.raises(LayerReadError) as caught:
+        io.read_layer(_cfg(path))
+    assert caught.value.message_id == "errors.io.not_encoding"
+    assert str(caught.value).endswith('encoding, ví dụ "tcvn3"')
+    frame = io.read_layer(_cfg(path, encoding="tcvn3"))
+    assert list(frame["ten_diem"]) == ["Bưu điện Văn hóa xã", "Xã Đạo Thạnh"]
+
+
+def test_unknown_encoding_is_one_message(tmp_path):
+    path = tmp_path / "diem.csv"
+    path.write_text("ma_diem,ten_diem\nBD01,x\n", encoding="utf-8")
+    with pytest.raises(LayerReadError, match=r'\[layers\.post_offices\] encoding = "tcvn-9" is not an '
+                                             r"encoding Python knows; .*tcvn3, vni"):
+        io.read_layer(_cfg(path, encoding="tcvn-9"))
+
+
 # --------------------------------------------------------------------- files of a layer
 
 

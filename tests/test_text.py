@@ -92,3 +92,39 @@ def test_map_unique_calls_once_per_distinct_value() -> None:
     assert got.tolist()[:3] == ["A", "B", "A"] and pd.isna(got.iloc[3])
     assert list(got.index) == [5, 6, 7, 8, 9]
     assert sorted(calls) == ["a", "b"]
+
+
+# Place names of Tiền Giang and Đồng Tháp (GSO list of administrative units) and common words.
+SYLLABLES = ("Tiền Giang Đồng Tháp Mỹ Tho Cai Lậy Gò Công Cái Bè Chợ Gạo Tân Phước "  # noqa: SIM905
+             "Phú "
+             "Hòa Hoà Thuận Khánh Bình Hưng Nhuận Quới Lợi Xuân Thạnh Điềm Hội Dưỡng Huề "
+             "Hậu Tây Kiểng Hiệp Thới Ngãi Đạo Bửu Cửu Lương Nhựt Khương Quý Xoài Lạc Vàm "
+             "Láng Biển Thuộc Khuê Trường nghiêng khuyếch quốc người Nguyễn khuỷu gì giữa "
+             "xã phường thị trấn huyện thành phố TIỀN GIANG").split()
+# The same kind of words read in the wrong encoding: TCVN3 and VNI bytes as Windows-1252,
+# Windows-1258 bytes as Windows-1252 and as TCVN3.
+GARBLED = ("TiÒn §ång Th¸p ViÖt Hµ Néi Tieàn Ñoàng Thaùp Vieät Haø Noäi "  # noqa: SIM905
+           "Tröôøng tænh "
+           "PhýõÌng XaÞ MyÞ Thiò trâìn ViÞnh BiÌnh Tiờèn").split()
+
+
+def test_vietnamese_syllables_are_recognised() -> None:
+    assert [w for w in SYLLABLES if not text.is_vietnamese_word(w)] == []
+    assert [w for w in GARBLED if text.is_vietnamese_word(w)] == []
+
+
+@pytest.mark.parametrize(("word", "why"), [
+    ("Thaùp", "a vowel group (au) that takes no final consonant"),
+    ("tiòn", "no vowel group 'io' takes a final consonant"),
+    ("Vĩệt", "two tones"),
+    ("ñoàng", "a letter outside the alphabet"),
+    ("tRường", "mixed case"),
+    ("ăn", None), ("ăm", None), ("ă", "ă needs a final consonant"),
+])
+def test_syllable_rules(word: str, why: str | None) -> None:
+    assert text.is_vietnamese_word(word) is (why is None), why
+
+
+def test_tokens_split_on_space_and_punctuation() -> None:
+    assert text.vietnamese_tokens("TP. Mỹ Tho, (Tiền Giang)/2019") == [
+        "TP", "Mỹ", "Tho", "Tiền", "Giang", "2019"]

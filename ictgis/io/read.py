@@ -20,6 +20,7 @@ from ictgis.errors import DataError, LayerReadError
 from ictgis.i18n import t
 from ictgis.io.formats import FORMATS, FORMULA_PREFIXES, GZIP_FORMATS, WHERE
 from ictgis.text import fold, map_unique, nfc
+from ictgis.text_encodings import CANDIDATES, guess_encoding, vietnamese_share
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,13 @@ def read_layer(cfg: LayerConfig) -> pd.DataFrame:
     if not path.exists():
         msg = t("errors.io.layer_not_found", path=path, layer=cfg.name)
         raise LayerReadError(msg)
+    if cfg.encoding is not None:
+        try:
+            codecs.lookup(cfg.encoding)
+        except LookupError:
+            msg = t("errors.io.unknown_encoding", encoding=cfg.encoding, layer=cfg.name,
+                    known=", ".join(CANDIDATES))
+            raise LayerReadError(msg) from None
     suffix = format_suffix(path)
     kind = FORMATS.get(suffix)
     if kind is None or (is_gzip(path) and suffix not in GZIP_FORMATS):
@@ -115,8 +123,10 @@ def _read_table(cfg: LayerConfig) -> pd.DataFrame:
             if skip or frame is None:
                 frame, skip = _read_text_table(cfg, skip)
     except UnicodeDecodeError as exc:
+        guess = None if cfg.encoding else guess_encoding(_raw_lines(path))
         msg = t("errors.io.not_encoding", name=path.name, encoding=cfg.encoding or "UTF-8",
-                reason=exc.reason, start=exc.start, layer=cfg.name)
+                reason=exc.reason, start=exc.start, layer=cfg.name,
+                suggestion=guess.encoding if guess else FALLBACK_ENCODING)
         raise LayerReadError(msg) from None
     except (ValueError, OSError, EOFError, pd.errors.ParserError, zipfile.BadZipFile,
             KeyError) as exc:  # EOFError: a truncated .gz
@@ -179,6 +189,21 @@ def _first_lines(path: Path, encoding: str, n: int) -> list[str]:
         return [line.rstrip("\r\n") for _, line in zip(range(n), handle, strict=False)]
 
 
+#: How much of a text file the encoding is guessed from (bytes).
+GUESS_BYTES = 1 << 18
+
+#: The encoding suggested when none reads as Vietnamese: older Vietnamese files are mostly
+#: Windows-1258.
+FALLBACK_ENCODING = "cp1258"
+
+
+def _raw_lines(path: Path) -> list[bytes]:
+    """The lines of the first :data:`GUESS_BYTES` of a (possibly gzipped) text file, undecoded."""
+    opener = gzip.open if is_gzip(path) else open
+    with opener(path, "rb") as handle:
+        return handle.read(GUESS_BYTES).splitlines()
+
+
 def _separator(header: str) -> str:
     """The CSV separator (``,`` ``;`` or tab) that a header line uses most."""
     return max((",", ";", "\t"), key=header.count)
@@ -197,16 +222,22 @@ def _cpg_encoding(path: Path) -> str | None:
         return None
 
 
+def _without_cpg(path: Path) -> bool:
+    """Whether a layer is a Shapefile (or its DBF) with no ``.cpg`` beside it."""
+    return path.suffix.lower() in {".shp", ".dbf"} and not any(
+        p.suffix.lower() == ".cpg" for p in layer_files(path))
+
+
 def _undeclared_dbf(path: Path) -> bool:
     """Whether a Shapefile's DBF says nothing of its text's encoding.
 
     No .cpg and no code page byte: GDAL then reads the text as Latin-1, which no Vietnamese
     file is.
     """
-    if path.suffix.lower() not in {".shp", ".dbf"}:
+    if not _without_cpg(path):
         return False
     dbf = next((p for p in layer_files(path) if p.suffix.lower() == ".dbf"), None)
-    if dbf is None or any(p.suffix.lower() == ".cpg" for p in layer_files(path)):
+    if dbf is None:
         return False
     with dbf.open("rb") as handle:
         header = handle.read(32)
@@ -218,8 +249,11 @@ def _transcode(gdf: gpd.GeoDataFrame, cfg: LayerConfig, encoding: str, *,
     """Decode text read as latin-1 with the layer's legacy encoding.
 
     ``undeclared``: the file does not say its encoding and UTF-8 is tried; text that is not
-    UTF-8 stops with a message asking for the encoding (Windows-1258 is likely).
+    UTF-8 stops with a message asking for the encoding, naming the one in which the text
+    reads as Vietnamese (:func:`ictgis.text_encodings.guess_encoding`; Windows-1258 when none
+    does).
     """
+    as_read = gdf.drop(columns="geometry") if undeclared else gdf  # to guess the encoding
 
     def _decode(value: object) -> object:
         if not isinstance(value, str):
@@ -228,9 +262,11 @@ def _transcode(gdf: gpd.GeoDataFrame, cfg: LayerConfig, encoding: str, *,
             return value.encode("latin-1").decode(encoding)
         except UnicodeError as exc:
             if undeclared:
-                raw = value.encode("latin-1").decode("cp1258", errors="replace")
-                msg = t("errors.io.no_cpg", name=cfg.path.name, text=str(nfc(raw))[:40],
-                        layer=cfg.name)
+                guess = guess_encoding(_raw_texts(as_read))
+                likely = guess.encoding if guess else FALLBACK_ENCODING
+                shown = value.encode("latin-1").decode(likely, errors="replace")
+                msg = t("errors.io.no_cpg", name=cfg.path.name, text=str(nfc(shown))[:40],
+                        layer=cfg.name, encoding=likely)
             else:
                 msg = t("errors.io.not_legacy_encoding", name=cfg.path.name,
                         encoding=encoding, error=exc, layer=cfg.name)
@@ -241,6 +277,70 @@ def _transcode(gdf: gpd.GeoDataFrame, cfg: LayerConfig, encoding: str, *,
         if col != "geometry" and (gdf[col].dtype == object or pd.api.types.is_string_dtype(gdf[col])):
             gdf[col] = gdf[col].map(_decode)
     return gdf
+
+
+#: How many distinct text values of a layer tell its encoding.
+GUESS_VALUES = 2000
+
+#: Below this share of Vietnamese words (among those beyond ASCII), a layer whose file does
+#: not say its encoding is taken to be read in the wrong one.
+MIN_VIETNAMESE_SHARE = 0.5
+
+
+def _texts(gdf: pd.DataFrame) -> list[str]:
+    """Distinct text values beyond ASCII of a layer, and its column names (up to a limit)."""
+    values = dict.fromkeys(c for c in gdf.columns if isinstance(c, str) and not c.isascii())
+    for col in gdf.columns:
+        column = gdf[col]
+        if len(values) >= GUESS_VALUES or col == "geometry" or not (
+                column.dtype == object or pd.api.types.is_string_dtype(column)):
+            continue
+        values.update(dict.fromkeys(v for v in pd.unique(column.dropna())
+                                    if isinstance(v, str) and not v.isascii()))
+    return list(values)[:GUESS_VALUES]
+
+
+def _raw_texts(gdf: pd.DataFrame) -> list[bytes]:
+    """The bytes of a layer's text values, read byte for byte (as Latin-1)."""
+    return [v.encode("latin-1") for v in _texts(gdf)]
+
+
+def _garbled(text: str) -> bool:
+    """Whether a text has a word beyond ASCII that is not Vietnamese."""
+    share = vietnamese_share([text])
+    return share is not None and share < 1
+
+
+def _check_header_code_page(gdf: gpd.GeoDataFrame, cfg: LayerConfig, source: str,
+                            layer: str | None) -> None:
+    """Stop when a DBF decoded by the code page of its header is not Vietnamese text.
+
+    A DBF without ``.cpg`` whose header names a code page (Windows-1252, DOS...) is decoded
+    in it by GDAL; when that gives words that are not Vietnamese and another encoding
+    (:data:`ictgis.text_encodings.CANDIDATES`) gives Vietnamese, the message names it.
+    """
+    texts = _texts(gdf)
+    share = vietnamese_share(texts)
+    if share is None or share >= MIN_VIETNAMESE_SHARE:
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        raw = pyogrio.read_dataframe(source, layer=layer, read_geometry=False,
+                                     encoding="ISO-8859-1")
+    guess = guess_encoding(_raw_texts(raw))
+    if guess is None or guess.share <= share:
+        return
+    # the first value that is not Vietnamese as read, and the same value in the guess
+    pairs = ((shown, value) for col, raw_col in zip(gdf.columns.drop("geometry"), raw.columns,
+                                                    strict=False)
+             for shown, value in zip(gdf[col], raw[raw_col], strict=True))
+    bad, example = next(((shown, value.encode("latin-1").decode(guess.encoding, errors="replace"))
+                         for shown, value in pairs if isinstance(shown, str)
+                         and isinstance(value, str) and _garbled(shown)),
+                        (texts[0], guess.example))
+    msg = t("errors.io.encoding_guess", name=cfg.path.name, text=bad[:40],
+            encoding=guess.encoding, example=str(nfc(example))[:40], layer=cfg.name)
+    raise LayerReadError(msg)
 
 
 #: Tables QGIS adds to a GeoPackage it styled: never a layer to read.
@@ -264,6 +364,7 @@ def _read_vector(cfg: LayerConfig) -> gpd.GeoDataFrame:
     source = f"{prefix}{path}"
     encoding = cfg.encoding or _cpg_encoding(path)
     undeclared = encoding is None and _undeclared_dbf(path)
+    header_code_page = encoding is None and not undeclared and _without_cpg(path)
     if undeclared:  # GDAL would take the bytes for Latin-1: garbled names, silently
         encoding = "utf-8"
     legacy = encoding if encoding is not None and (
@@ -273,9 +374,11 @@ def _read_vector(cfg: LayerConfig) -> gpd.GeoDataFrame:
             warnings.simplefilter("ignore", RuntimeWarning)
             # GDAL's iconv recoding drops the last character of every cp1258 string, so legacy
             # text is read byte for byte (latin-1) and decoded by Python's codec.
-            gdf = pyogrio.read_dataframe(source, layer=cfg.layer or _data_layer(source),
-                                         fid_as_index=True,
+            layer = cfg.layer or _data_layer(source)
+            gdf = pyogrio.read_dataframe(source, layer=layer, fid_as_index=True,
                                          encoding="ISO-8859-1" if legacy else None)
+        if header_code_page:
+            _check_header_code_page(gdf, cfg, source, layer)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         msg = t("errors.io.layer_unreadable", name=path.name, error=exc)
         raise LayerReadError(msg) from None
