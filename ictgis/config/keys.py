@@ -445,7 +445,10 @@ KEYS: tuple[Key, ...] = (
         description="CRS of a file that has none, and of the coordinate columns of a table",
         constraint="a CRS; required with easting/northing"),
     Key("layers.<layer>", "encoding", "string", None,
-        description="Text encoding of a Shapefile .dbf or a CSV (e.g. cp1258)"),
+        description="Text encoding of a Shapefile .dbf without .cpg or of a CSV: cp1258 "
+                    "(Windows-1258), tcvn3 (TCVN3/ABC), vni (VNI Windows), utf-8 or any "
+                    "Python codec; not set: UTF-8, and a message names the likely encoding "
+                    "when the text is not"),
     Key("layers.<layer>", "by", "string", None,
         description="Join key of a table layer; not set: the first allowed", constraint=_FIELD_RULE),
     Key("layers.<layer>", "era", "string", "current", choices=ERAS,
