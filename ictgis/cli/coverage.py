@@ -9,7 +9,7 @@ import click
 
 from ictgis import outputs
 from ictgis.cli.main import Console, echo_rejects, echo_written, run_steps
-from ictgis.cli.options import workspace_options
+from ictgis.cli.options import scheduler_opt, workspace_options
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,8 +51,9 @@ def format_coverage(province: pd.DataFrame, gaps: pd.DataFrame, techs: list[str]
 
 @click.command("coverage", short_help="Coverage rasters and the population they cover.")
 @workspace_options(formats=True)
+@scheduler_opt
 def command(workspace: Path, out: Path | None, formats: tuple[str, ...], lang: str,
-            strict: bool, quiet: bool) -> None:
+            strict: bool, quiet: bool, scheduler: str | None) -> None:
     """Model radio coverage of every operator and technology and the population covered.
 
     Writes OUT/coverage/: a best-server received-level GeoTIFF per operator and technology
@@ -64,10 +65,11 @@ def command(workspace: Path, out: Path | None, formats: tuple[str, ...], lang: s
     --------
     ictgis coverage
     ictgis coverage -w ../tien_giang --format csv
+    ictgis coverage --scheduler tcp://10.0.0.5:8786
     """
     console = Console(quiet)
     result = run_steps(workspace, out, ["coverage"], console, strict=strict, lang=lang,
-                       formats=formats)
+                       formats=formats, options={"coverage": {"scheduler": scheduler}})
     echo_coverage(result.results["coverage"], console)
     echo_written(console, result.outputs / outputs.COVERAGE)
     echo_rejects(result, console)

@@ -53,6 +53,11 @@ format_opt = click.option(
          "[default: csv,xlsx,gpkg]; the CSV tables and the GeoPackage that later steps read "
          "are always written.",
 )
+scheduler_opt = click.option(
+    "--scheduler", metavar="tcp://HOST:8786", default=None,
+    help="Compute the coverage tiles on this dask.distributed scheduler's workers "
+         "(needs ictgis[distributed]) [default: [compute] scheduler, else local threads].",
+)
 quiet_opt = click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 strict_opt = click.option(
     "--strict", is_flag=True,

@@ -9,7 +9,7 @@ import click
 from ictgis.cli.coverage import echo_coverage
 from ictgis.cli.main import Console, echo_rejects, echo_written, run_steps
 from ictgis.cli.map import echo_maps
-from ictgis.cli.options import workspace_options
+from ictgis.cli.options import scheduler_opt, workspace_options
 from ictgis.cli.siting import format_siting
 from ictgis.cli.stats import format_summary
 from ictgis.steps import STEPS
@@ -19,8 +19,9 @@ from ictgis.steps import STEPS
 @workspace_options(formats=True)
 @click.option("--skip", multiple=True, type=click.Choice(STEPS),
               help="Leave a step out (repeatable).")
+@scheduler_opt
 def command(workspace: Path, out: Path | None, formats: tuple[str, ...], lang: str,
-            skip: tuple[str, ...], strict: bool, quiet: bool) -> None:
+            skip: tuple[str, ...], strict: bool, quiet: bool, scheduler: str | None) -> None:
     """Run every step for a workspace: validate, stats, siting, coverage, maps, report.
 
     Siting and coverage run when the workspace has a BTS layer. OUT/manifest.json lists the
@@ -37,7 +38,8 @@ def command(workspace: Path, out: Path | None, formats: tuple[str, ...], lang: s
 
     console = Console(quiet)
     result = run_steps(workspace, out, [s for s in STEPS if s not in skip], console,
-                       strict=strict, lang=lang, formats=formats, manifest=True)
+                       strict=strict, lang=lang, formats=formats, manifest=True,
+                       options={"coverage": {"scheduler": scheduler}})
     done = result.results
     if "stats" in done:
         console.echo(done["stats"].title)

@@ -28,6 +28,7 @@ from ictgis.config.keys import (
 from ictgis.config.model import (
     DEFAULT_TECHNOLOGIES,
     ChecksConfig,
+    ComputeConfig,
     Config,
     CoverageConfig,
     LayerConfig,
@@ -40,6 +41,7 @@ from ictgis.config.parse import CONFIG_NAME, load_config, parse_config
 from ictgis.config.reference import render_reference
 
 __all__ = [
+    "ComputeConfig",
     "CONFIG_NAME",
     "DEFAULT_A1_CLASSES",
     "DEFAULT_COUNT_TYPES",

@@ -566,6 +566,11 @@ KEYS: tuple[Key, ...] = (
         problem="config.problem.best_first",
         description="Lower limits of the signal classes, best first",
         source="VNPT drive-test legend, QĐ 1705 (DOMAIN.md §4.5)"),
+    # ---------------------------------------------------------------- [compute]
+    Key("compute", "scheduler", "string", None,
+        description="Address of a dask.distributed scheduler (tcp://HOST:8786) whose workers "
+                    "compute the coverage tiles (needs ictgis[distributed]); not set: local "
+                    "threads ([coverage] threads)", source="ictgis"),
     # ---------------------------------------------------------------- [report]
     Key("report", "year", "integer", None, range=Range(1990, 2100),
         description="The year the report is about (its title, the plan of [targets]); not set: "

@@ -242,6 +242,13 @@ class PrioritiesConfig:
 
 
 @dataclass(frozen=True)
+class ComputeConfig:
+    """Where the heavy work runs (``[compute]``): a dask.distributed scheduler, or locally."""
+
+    scheduler: str | None = default_of("compute.scheduler")
+
+
+@dataclass(frozen=True)
 class Config:
     """A workspace configuration. Build it with :func:`load_config` or :func:`parse_config`."""
 
@@ -269,6 +276,7 @@ class Config:
     indicators: Mapping[str, float] = field(default_factory=dict)
     report: ReportConfig = field(default_factory=ReportConfig)
     priorities: PrioritiesConfig = field(default_factory=PrioritiesConfig)
+    compute: ComputeConfig = field(default_factory=ComputeConfig)
 
     @property
     def root(self) -> Path:

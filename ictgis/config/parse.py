@@ -19,6 +19,7 @@ from ictgis.config.keys import (
 from ictgis.config.model import (
     DEFAULT_TECHNOLOGIES,
     ChecksConfig,
+    ComputeConfig,
     Config,
     CoverageConfig,
     LayerConfig,
@@ -192,6 +193,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path) -> Config:
         indicators=MappingProxyType(top.sub("indicators").entries()),
         report=ReportConfig(**top.sub("report").values()),
         priorities=_parse_priorities(top.sub("priorities")),
+        compute=ComputeConfig(**top.sub("compute").values()),
     )
 
 

@@ -24,8 +24,8 @@ the grid), :mod:`~ictgis.coverage.compute` (a whole run), :mod:`~ictgis.coverage
 (tables by level, uncovered areas, headers and raster tags).
 """
 
-from ictgis.coverage.compute import CoverageResult, compute_coverage
-from ictgis.coverage.grid import CENTI_DB, EMPTY, MAX_PIXELS, NODATA, Grid, province_grid
+from ictgis.coverage.compute import CoverageResult, TileResult, TileTask, compute_coverage, run_tile
+from ictgis.coverage.grid import CENTI_DB, EMPTY, MAX_PIXELS, NODATA, Grid, Window, province_grid
 from ictgis.coverage.kernels import (
     HEIGHT_LOG_STEP,
     MIN_HEIGHT_M,
@@ -63,8 +63,23 @@ from ictgis.coverage.models import (
     path_loss,
     sector_gain,
 )
-from ictgis.coverage.population import rasterize_communes, spread_population
-from ictgis.coverage.summaries import coverage_levels, headers, raster_tags, uncovered_areas
+from ictgis.coverage.population import (
+    Overrides,
+    people_tile,
+    population_scale,
+    rasterize_communes,
+    rasterize_window,
+    spread_population,
+)
+from ictgis.coverage.summaries import (
+    GapMerger,
+    GapTile,
+    coverage_levels,
+    gap_tile,
+    headers,
+    raster_tags,
+    uncovered_areas,
+)
 
 __all__ = [
     "BASE_HEIGHT_RANGE_M", "CENTI_DB", "COST231_EXTRAPOLATE_MHZ", "COST231_RANGE_MHZ",
@@ -77,4 +92,6 @@ __all__ = [
     "model_name_quiet", "path_loss", "province_grid", "raster_tags", "rasterize_communes",
     "reach_px", "received_level", "sector_gain", "spread_population", "stamp_tile", "to_db",
     "transmitters", "uncovered_areas",
+    "GapMerger", "GapTile", "Overrides", "TileResult", "TileTask", "Window", "gap_tile",
+    "people_tile", "population_scale", "rasterize_window", "run_tile",
 ]

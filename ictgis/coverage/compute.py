@@ -1,30 +1,79 @@
-"""One coverage run: every operator and technology, tile by tile, reduced to covered people."""
+"""One coverage run: every operator and technology, tile by tile, streamed, reduced to people.
+
+A run never holds a full-size layer. Each tile is a task (:class:`TileTask`) that carries all
+it needs — its window, the communes that meet it, the transmitters that reach it, the small
+per-commune tables — and returns its levels, its per-commune sums and its uncovered patches
+(:class:`TileResult`). The tasks run on local threads or, given a scheduler, on a
+dask.distributed cluster (:mod:`ictgis.coverage.cluster`); either way their results are
+taken in tile order, so that every sum is added in the same order and a cluster run is
+identical to a local one bit for bit. The levels go to a *sink* (the step writes each window
+into its GeoTIFF) and are dropped.
+
+Memory: at most ``2 × workers`` tile results are alive at once, each about
+``(operators + 1) × tile_px² × 4`` bytes of levels plus ``tile_px² × 30`` bytes of working
+arrays per worker, besides the kernels (``KernelCache``) and the per-commune tables.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+import threading
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from ictgis.config import CoverageConfig, TechnologyConfig
-from ictgis.coverage.grid import EMPTY, NODATA, Grid, province_grid
+from ictgis.coverage.grid import EMPTY, NODATA, Grid, Window, province_grid
 from ictgis.coverage.kernels import (
     KernelCache,
+    Transmitters,
     covered_mask,
     environment_tile,
     received_level,
     stamp_tile,
     transmitters,
 )
-from ictgis.coverage.population import rasterize_communes, spread_population
+from ictgis.coverage.population import (
+    Overrides,
+    environment_codes,
+    people_tile,
+    pixel_environment,
+    population_scale,
+    raster_weights,
+    rasterize_window,
+    shapes_in,
+    small_communes,
+)
+from ictgis.coverage.summaries import GapMerger, GapTile, gap_tile
 from ictgis.i18n import current, language, t
 
 logger = logging.getLogger(__name__)
+
+Key = tuple[str, str]
+#: Receives each window of each layer as it is computed: ``sink(key, window, level)``.
+Sink = Callable[[Key, Window, np.ndarray], None]
+#: A raster input of the run: an array on the grid, or a file read window by window.
+RasterInput = np.ndarray | Path | None
+
+
+class Executor(Protocol):
+    """Where tile tasks run: ``submit(fn, task)`` returns a future with ``result()``."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Any:
+        """Start ``fn(*args)``."""
+
+    @property
+    def workers(self) -> int:
+        """Tasks that run at once."""
+
 
 # ---------------------------------------------------------------------------------- runs
 
@@ -38,30 +87,103 @@ class CoverageResult:
     grid
         The raster grid.
     layers
-        (operator or ``"any"``, technology) -> received level (float32, NODATA outside).
+        (operator or ``"any"``, technology) -> received level (float32, NODATA outside);
+        only the layers asked for with ``keep_layers`` (none when streamed to a sink).
     covered
         Per commune: population and pixels covered by (operator/any, technology).
     evaluations
         Pixel-site evaluations done (for throughput figures).
+    gaps
+        Technology -> the largest uncovered populated areas (:class:`GapMerger`).
     index
-        Commune index of every pixel (-1 outside).
+        Commune index of every pixel (-1 outside), when layers were kept, else None.
     people
-        Population of every pixel.
+        Population of every pixel, when layers were kept, else None.
     """
 
     grid: Grid
-    layers: dict[tuple[str, str], np.ndarray]
+    layers: dict[Key, np.ndarray]
     covered: pd.DataFrame
     evaluations: int
-    index: np.ndarray
-    people: np.ndarray
+    gaps: dict[str, pd.DataFrame] = field(default_factory=dict)
+    index: np.ndarray | None = None
+    people: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class TileTask:
+    """Everything one tile needs: sent as it is to a worker process (no shared memory).
+
+    Attributes
+    ----------
+    run
+        Identifies the run and technology (workers keep one kernel cache per run).
+    tech
+        The technology.
+    window
+        The tile in the grid.
+    grid
+        The grid.
+    settings
+        Coverage settings (plain dicts: picklable).
+    operators
+        Operators, in the order of ``transmitters``.
+    transmitters
+        Per operator, the transmitters whose kernel reaches the tile.
+    shapes
+        (geometry, commune index) of the communes meeting the tile.
+    overrides
+        Pixels of communes smaller than a pixel, inside the tile.
+    ids
+        Commune indices of ``shapes`` (sorted); the arrays below are aligned on it.
+    env, scale, even
+        Per commune of ``ids``: environment code, people per unit weight, even spread.
+    population, landcover
+        The tile's window of the rasters, or (path, resampling) to read it, or None.
+    lang
+        Language of the messages.
+    top
+        Uncovered areas kept per technology (their parts are returned).
+    """
+
+    run: str
+    tech: str
+    window: Window
+    grid: Grid
+    settings: CoverageConfig
+    operators: tuple[str, ...]
+    transmitters: tuple[Transmitters, ...]
+    shapes: list[tuple[object, int]]
+    overrides: Overrides
+    ids: np.ndarray
+    env: np.ndarray
+    scale: np.ndarray
+    even: np.ndarray
+    population: Any
+    landcover: Any
+    lang: str
+
+
+@dataclass(frozen=True)
+class TileResult:
+    """What a tile gives back: levels per key, per-commune sums (aligned on ``ids``), gaps."""
+
+    window: Window
+    ids: np.ndarray
+    levels: dict[Key, np.ndarray]
+    sums: dict[Key, tuple[np.ndarray, np.ndarray]]
+    gaps: GapTile
+    evaluations: int
+    index: np.ndarray | None = None
+    people: np.ndarray | None = None
 
 
 def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
-                     settings: CoverageConfig, *, population: np.ndarray | None = None,
-                     landcover: np.ndarray | None = None,
+                     settings: CoverageConfig, *, population: RasterInput = None,
+                     landcover: RasterInput = None,
                      progress: Callable[[str], None] | None = None,
-                     keep_layers: bool = True) -> CoverageResult:
+                     keep_layers: bool | Iterable[Key] = True, sink: Sink | None = None,
+                     scheduler: str | None = None, top: int = 10) -> CoverageResult:
     """Best-server rasters per operator and technology, their union, and covered population.
 
     Parameters
@@ -69,110 +191,286 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
     sites
         Masts in the communes' metric CRS (see :func:`transmitters`).
     communes
-        Commune polygons with ``code``, ``kind`` and ``population``.
+        Commune polygons with ``code``, ``kind`` and ``population`` (and ``name``).
     settings
         Coverage settings.
     population
-        Optional population raster on the same grid (rescaled to the commune totals).
+        Optional population raster (rescaled to the commune totals): an array on the grid,
+        or a file read window by window (summed onto the grid).
     landcover
-        Optional land-cover class raster on the same grid (see :func:`rasterize_communes`).
+        Optional land-cover class raster (see :func:`pixel_environment`): an array on the
+        grid or a file (nearest class).
     progress
         Called with a short text per tile.
     keep_layers
-        Keep the full rasters in memory (False: only the per-commune sums are returned).
+        True: keep every layer, the commune index and the people in memory (small grids,
+        tests); an iterable of keys: only those layers; False: nothing full-size.
+    sink
+        Called with every window of every layer, in tile order (e.g. a GeoTIFF writer).
+    scheduler
+        A dask.distributed scheduler address (``tcp://host:8786``): the tiles run on its
+        workers; None: on ``settings.threads`` local threads.
+    top
+        How many uncovered areas to list per technology.
 
     Returns
     -------
     CoverageResult
     """
+    from ictgis.coverage.cluster import executor
+
     grid = province_grid(communes, settings)
-    index, env = rasterize_communes(communes, grid, settings, landcover)
-    people = spread_population(communes, index, population)
-    kernels = KernelCache(settings, grid.resolution)
-    operators = sorted({o for ops in sites["operators"] for o in ops})
+    operators = tuple(sorted({o for ops in sites["operators"] for o in ops}))
     combos = [(op, tech) for tech in settings.technologies for op in operators]
     txs = {c: transmitters(sites, grid, c[1], settings, operator=c[0]) for c in combos}
-    layers = {}
-    if keep_layers:
-        for op, tech in [*combos, *(("any", t) for t in settings.technologies)]:
-            layers[(op, tech)] = np.full((grid.height, grid.width), NODATA, np.float32)
-    n = len(communes)
-    lang = current()  # worker threads do not inherit the language: messages of the models
-
-    def tile_job(job: tuple[str, tuple[int, int, int, int]]) -> tuple[dict, int]:
-        with language(lang):
-            return tile_sums(*job)
-
-    def tile_sums(tech: str, window: tuple[int, int, int, int]) -> tuple[dict, int]:
-        r0, r1, c0, c1 = window
-        idx = index[r0:r1, c0:c1]
-        inside = idx >= 0
-        pop = people[r0:r1, c0:c1][inside]
-        comm = idx[inside]
-        sums: dict[tuple[str, str], list[np.ndarray]] = {}
-        evaluations = 0
-        tech_cfg = settings.technologies[tech]
-        correction = environment_tile(env[r0:r1, c0:c1], tech_cfg)
-        union = np.full((r1 - r0, c1 - c0), EMPTY, np.int16)
-        for op in operators:
-            stamped, count = stamp_tile(txs[(op, tech)], kernels, window)
-            evaluations += count
-            np.maximum(union, stamped, out=union)
-            _accumulate(sums, (op, tech), stamped, correction, tech_cfg, settings, inside,
-                        comm, pop, n, layers, window)
-        _accumulate(sums, ("any", tech), union, correction, tech_cfg, settings, inside, comm,
-                    pop, n, layers, window)
-        return sums, evaluations
-
-    totals: dict[tuple[str, str], list[np.ndarray]] = {}
-    evaluations = 0
+    keys = [*combos, *(("any", tech) for tech in settings.technologies)]
+    kept = set(keys) if keep_layers is True else set(keep_layers or ())
+    layers = {k: np.full((grid.height, grid.width), NODATA, np.float32) for k in keys if k in kept}
+    whole = keep_layers is True
+    index = np.full((grid.height, grid.width), -1, np.int32) if whole else None
+    people = np.zeros((grid.height, grid.width)) if whole else None
+    portable = portable_settings(settings)
     windows = list(grid.tiles(settings.tile_px))
-    workers = min(settings.threads, len(windows))
-    done = 0
-    with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
-        for tech in settings.technologies:  # one technology's kernels in memory at a time
-            jobs = [(tech, window) for window in windows]
-            results = pool.map(tile_job, jobs) if workers > 1 else map(tile_job, jobs)
-            for sums, count in results:
+    shapes = {w: shapes_in(communes, grid, w) for w in windows}
+    n = len(communes)
+    lang = current()
+    with executor(scheduler, settings.threads) as pool:
+        # first pass: pixels (and raster sums) of every commune, for the people's scale
+        pixels, raw, overrides = _count_communes(pool, communes, grid, windows, shapes,
+                                                 population)
+        scale, even = population_scale(communes["population"].to_numpy(float), pixels, raw)
+        env_of = environment_codes(communes, settings)
+        totals: dict[Key, list[np.ndarray]] = {}
+        evaluations = 0
+        done = 0
+        gaps = {}
+        for tech in settings.technologies:
+            run = f"{uuid.uuid4().hex}/{tech}"  # one technology's kernels in memory at a time
+            merger = GapMerger(grid)
+
+            def tasks(tech: str = tech, run: str = run) -> Iterator[TileTask]:
+                for window in windows:
+                    ids = np.array([i for _, i in shapes[window]], dtype=np.int64)
+                    yield TileTask(
+                        run=run, tech=tech, window=window, grid=grid, settings=portable,
+                        operators=operators,
+                        transmitters=tuple(txs[(op, tech)].near(window) for op in operators),
+                        shapes=shapes[window], overrides=overrides.within(window), ids=ids,
+                        env=env_of[ids], scale=scale[ids], even=even[ids],
+                        population=_input_window(population, window, "sum"),
+                        landcover=_input_window(landcover, window, "nearest"), lang=lang)
+
+            for result in in_order(pool, run_tile, tasks(), whole=whole):
                 done += 1
-                evaluations += count
-                for key, (people_sum, pixel_sum) in sums.items():
-                    if key in totals:
-                        totals[key][0] += people_sum
-                        totals[key][1] += pixel_sum
-                    else:
-                        totals[key] = [people_sum, pixel_sum]
+                evaluations += result.evaluations
+                for key, (people_sum, pixel_sum) in result.sums.items():
+                    if key not in totals:
+                        totals[key] = [np.zeros(n), np.zeros(n)]
+                    totals[key][0][result.ids] += people_sum  # ids are unique
+                    totals[key][1][result.ids] += pixel_sum
+                r0, r1, c0, c1 = result.window
+                for key, level in result.levels.items():
+                    if key in layers:
+                        layers[key][r0:r1, c0:c1] = level
+                    if sink is not None:
+                        sink(key, result.window, level)
+                if index is not None and result.index is not None and people is not None:
+                    index[r0:r1, c0:c1] = result.index
+                    people[r0:r1, c0:c1] = result.people
+                merger.add(result.gaps)
                 if progress:
                     progress(t("coverage.progress.tile", done=done,
                                total=len(windows) * len(settings.technologies)))
-            kernels.clear()
-    covered = _covered_table(communes, totals, index, grid)
+            gaps[tech] = merger.areas(communes, top=top)
+    covered = _covered_table(communes, totals, pixels, grid)
     return CoverageResult(grid=grid, layers=layers, covered=covered, evaluations=evaluations,
-                          index=index, people=people)
+                          gaps=gaps, index=index, people=people)
 
 
-def _accumulate(sums: dict, key: tuple[str, str], stamped: np.ndarray, correction: np.ndarray,
-                tech: TechnologyConfig, settings: CoverageConfig, inside: np.ndarray,
-                comm: np.ndarray, pop: np.ndarray, n: int, layers: dict,
-                window: tuple[int, int, int, int]) -> None:
+def in_order(pool: Executor, fn: Callable[..., Any], tasks: Iterable[Any], **kwargs: Any
+             ) -> Iterator[Any]:
+    """``fn(task, **kwargs)`` of every task on ``pool``, results in task order.
+
+    At most ``2 × pool.workers`` tasks are submitted ahead of the one being taken, so that
+    finished results never pile up faster than they are consumed.
+    """
+    pending: deque[Any] = deque()
+    ahead = max(2 * pool.workers, 1)
+    for task in tasks:
+        pending.append(pool.submit(fn, task, **kwargs))
+        if len(pending) >= ahead:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def portable_settings(settings: CoverageConfig) -> CoverageConfig:
+    """The settings with plain dicts (a mapping proxy cannot be sent to another process)."""
+    def plain(value: object) -> object:
+        if isinstance(value, Mapping):
+            return {k: plain(v) for k, v in value.items()}
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return dataclasses.replace(value, **{f.name: plain(getattr(value, f.name))
+                                                 for f in dataclasses.fields(value)})
+        return value
+
+    return plain(settings)  # type: ignore[return-value]
+
+
+def _input_window(source: RasterInput, window: Window, resampling: str) -> Any:
+    """What a task needs of a raster input: the window of an array, or (path, resampling)."""
+    if source is None:
+        return None
+    if isinstance(source, np.ndarray):
+        r0, r1, c0, c1 = window
+        return source[r0:r1, c0:c1]
+    return (Path(source), resampling)
+
+
+def _read_window(value: Any, grid: Grid, window: Window) -> np.ndarray | None:
+    """A task's raster window: as given, or read from its file onto the window's grid."""
+    if value is None or isinstance(value, np.ndarray):
+        return value
+    from ictgis import io
+
+    path, resampling = value
+    r0, r1, c0, c1 = window
+    return io.read_raster_on_grid(path, grid.window_transform(window), c1 - c0, r1 - r0,
+                                  grid.crs, resampling=resampling)
+
+
+# ------------------------------------------------------------------------- first pass
+
+
+def count_tile(shapes: list[tuple[object, int]], ids: np.ndarray, grid: Grid, window: Window,
+               population: Any) -> tuple[np.ndarray, np.ndarray | None]:
+    """Pixels (and population raster sums) of the communes ``ids`` in one tile."""
+    index = rasterize_window(shapes, grid, window)
+    inside = index >= 0
+    local = np.searchsorted(ids, index[inside])
+    pixels = np.bincount(local, minlength=len(ids)).astype(np.float64)
+    raster = _read_window(population, grid, window)
+    raw = None if raster is None else np.bincount(
+        local, weights=raster_weights(raster[inside]), minlength=len(ids))
+    return pixels, raw
+
+
+def _count_communes(pool: Executor, communes: gpd.GeoDataFrame, grid: Grid,
+                    windows: list[Window], shapes: Mapping[Window, list[tuple[object, int]]],
+                    population: RasterInput
+                    ) -> tuple[np.ndarray, np.ndarray | None, Overrides]:
+    """Pixels and raster sums of every commune, with the pixels of sub-pixel communes."""
+    n = len(communes)
+    pixels = np.zeros(n)
+    raw = None if population is None else np.zeros(n)
+
+    tasks = [(shapes[w], np.array([i for _, i in shapes[w]], dtype=np.int64), grid, w,
+              _input_window(population, w, "sum")) for w in windows]
+    for (_, ids, *_), (count, sums) in zip(tasks, in_order(pool, _count_task, tasks),
+                                           strict=True):
+        pixels[ids] += count
+        if raw is not None and sums is not None:
+            raw[ids] += sums
+    overrides = small_communes(communes, grid, pixels)
+    for row, col, commune in zip(overrides.row, overrides.col, overrides.commune, strict=True):
+        # the pixel changes hands: what it held before counts for its new commune
+        window = (int(row), int(row) + 1, int(col), int(col) + 1)
+        shapes_here = shapes_in(communes, grid, window)
+        before = rasterize_window(shapes_here, grid, window)[0, 0]
+        value = 0.0
+        if raw is not None:
+            cell = _read_window(_input_window(population, window, "sum"), grid, window)
+            value = float(raster_weights(cell)[0, 0]) if cell is not None else 0.0
+        if before >= 0:
+            pixels[before] -= 1
+            if raw is not None:
+                raw[before] -= value
+        pixels[commune] += 1
+        if raw is not None:
+            raw[commune] += value
+    return pixels, raw, overrides
+
+
+def _count_task(args: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray | None]:
+    return count_tile(*args)
+
+
+# ------------------------------------------------------------------------------- tiles
+
+_CACHE_LOCK = threading.Lock()
+_CACHES: dict[str, KernelCache] = {}
+
+
+def kernels_for(task: TileTask) -> KernelCache:
+    """The kernel cache of a task's run and technology, shared by the tasks of this process.
+
+    One run and technology at a time: a task of another one replaces the cache.
+    """
+    with _CACHE_LOCK:
+        cache = _CACHES.get(task.run)
+        if cache is None:
+            _CACHES.clear()
+            cache = _CACHES[task.run] = KernelCache(task.settings, task.grid.resolution)
+        return cache
+
+
+def run_tile(task: TileTask, *, whole: bool = False) -> TileResult:
+    """Compute one tile: every operator's levels and their union, covered people, gaps.
+
+    A pure function of the task (the kernel cache only saves work): the same task gives
+    the same result in any process.
+    """
+    with language(task.lang):
+        return _tile(task, whole)
+
+
+def _tile(task: TileTask, whole: bool) -> TileResult:
+    grid, window, settings = task.grid, task.window, task.settings
+    r0, r1, c0, c1 = window
+    index = rasterize_window(task.shapes, grid, window, task.overrides)
+    inside = index >= 0
+    local = np.full(index.shape, -1, np.int32)
+    local[inside] = np.searchsorted(task.ids, index[inside])
+    landcover = _read_window(task.landcover, grid, window)
+    env = pixel_environment(local, task.env, settings, landcover)
+    people = people_tile(local, task.scale, task.even, _read_window(task.population, grid,
+                                                                        window))
+    comm = local[inside]
+    pop = people[inside]
+    tech_cfg = settings.technologies[task.tech]
+    correction = environment_tile(env, tech_cfg)
+    kernels = kernels_for(task)
+    union = np.full((r1 - r0, c1 - c0), EMPTY, np.int16)
+    levels: dict[Key, np.ndarray] = {}
+    sums: dict[Key, tuple[np.ndarray, np.ndarray]] = {}
+    evaluations = 0
+    n = len(task.ids)
+    for op, tx in zip(task.operators, task.transmitters, strict=True):
+        stamped, count = stamp_tile(tx, kernels, window)
+        evaluations += count
+        np.maximum(union, stamped, out=union)
+        levels[(op, task.tech)], sums[(op, task.tech)] = _reduce(
+            stamped, correction, tech_cfg, settings, inside, comm, pop, n)
+    key = ("any", task.tech)
+    levels[key], sums[key] = _reduce(union, correction, tech_cfg, settings, inside, comm, pop, n)
+    gaps = gap_tile(covered_mask(levels[key], tech_cfg), people, index, grid, window)
+    return TileResult(window, task.ids, levels, sums, gaps, evaluations,
+                      index if whole else None, people if whole else None)
+
+
+def _reduce(stamped: np.ndarray, correction: np.ndarray, tech: TechnologyConfig,
+            settings: CoverageConfig, inside: np.ndarray, comm: np.ndarray, pop: np.ndarray,
+            n: int) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """A stamped tile's received level, and the people and pixels it covers per commune."""
     level = received_level(stamped, correction, settings.floor_dbm)
-    covered = covered_mask(level, tech)
-    hit = covered[inside]
+    hit = covered_mask(level, tech)[inside]
     people = np.bincount(comm[hit], weights=pop[hit], minlength=n).astype(np.float64)
     pixels = np.bincount(comm[hit], minlength=n).astype(np.float64)
-    if key in sums:
-        sums[key][0] += people
-        sums[key][1] += pixels
-    else:
-        sums[key] = [people, pixels]
-    if key in layers:
-        r0, r1, c0, c1 = window
-        layers[key][r0:r1, c0:c1] = level
+    return level, (people, pixels)
 
 
-def _covered_table(communes: gpd.GeoDataFrame, sums: dict, index: np.ndarray, grid: Grid
+def _covered_table(communes: gpd.GeoDataFrame, sums: dict, pixels: np.ndarray, grid: Grid
                    ) -> pd.DataFrame:
-    pixels = np.bincount(index[index >= 0], minlength=len(communes)).astype(np.float64)
     table = pd.DataFrame({"code": communes["code"].to_numpy(), "pixels": pixels,
                           "pixel_km2": grid.resolution ** 2 / 1e6})
     for (op, tech), (people, covered_px) in sums.items():

@@ -21,6 +21,9 @@ NODATA = -9999.0
 CENTI_DB = 100.0
 EMPTY = np.int16(-32768)
 
+#: A window of the grid: (row0, row1, col0, col1), ends excluded.
+Window = tuple[int, int, int, int]
+
 
 @dataclass(frozen=True)
 class Grid:
@@ -52,16 +55,28 @@ class Grid:
         row = np.floor((self.transform.f - np.asarray(y)) / self.resolution).astype(np.int64)
         return row, col
 
-    def tiles(self, size: int) -> Iterator[tuple[int, int, int, int]]:
+    def window_transform(self, window: Window) -> Affine:
+        """The transform of a window (its upper-left pixel at (0, 0))."""
+        return self.transform @ Affine.translation(window[2], window[0])
+
+    def window_bounds(self, window: Window) -> tuple[float, float, float, float]:
+        """(xmin, ymin, xmax, ymax) of a window (m)."""
+        r0, r1, c0, c1 = window
+        res = self.resolution
+        return (self.transform.c + c0 * res, self.transform.f - r1 * res,
+                self.transform.c + c1 * res, self.transform.f - r0 * res)
+
+    def tiles(self, size: int) -> Iterator[Window]:
         """(row0, row1, col0, col1) of square tiles covering the grid."""
         for r0 in range(0, self.height, size):
             for c0 in range(0, self.width, size):
                 yield r0, min(r0 + size, self.height), c0, min(c0 + size, self.width)
 
 
-#: The most pixels a coverage grid may have: 10,000 km² at 10 m, a 1,000 km square at 100 m.
-#: A larger grid comes from coordinates in the wrong unit or CRS, and would not fit in memory.
-MAX_PIXELS = 100_000_000
+#: The most pixels a coverage grid may have: the country's 330,000 km² at 20 m (the grid of a
+#: national workspace's bounds at 50 m has 132 M). A larger grid comes from coordinates in the
+#: wrong unit or CRS. Memory does not grow with the grid (tiles are streamed to disk); time does.
+MAX_PIXELS = 1_000_000_000
 
 
 def province_grid(communes: gpd.GeoDataFrame, settings: CoverageConfig, *,

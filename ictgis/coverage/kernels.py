@@ -93,6 +93,19 @@ class Transmitters:
     def __len__(self) -> int:
         return len(self.row)
 
+    def near(self, window: tuple[int, int, int, int]) -> Transmitters:
+        """The transmitters whose kernel square meets a window (groups renumbered)."""
+        r0, r1, c0, c1 = window
+        rad = self.radius[self.group] if len(self) else np.zeros(0, np.int64)
+        keep = ((self.row + rad >= r0) & (self.row - rad < r1) & (self.col + rad >= c0)
+                & (self.col - rad < c1))
+        used, group = np.unique(self.group[keep], return_inverse=True)
+        return Transmitters(row=self.row[keep], col=self.col[keep],
+                            group=group.astype(np.int64).reshape(-1),
+                            params=[self.params[g] for g in used], azimuth=self.azimuth[keep],
+                            beamwidth=self.beamwidth[keep], radius=self.radius[used])
+
+
 
 class KernelCache:
     """Loss kernels: ``EIRP + G(θ) - L_urban(d)`` of a transmitter on the pixels around it.

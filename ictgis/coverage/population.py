@@ -1,15 +1,31 @@
-"""People and environment on the coverage grid: communes rasterised, population spread."""
+"""People and environment on the coverage grid: communes rasterised, population spread.
+
+Everything here works on one *window* of the grid at a time (a tile, or the whole grid as one
+window), so that a national grid never needs a full-size commune index or population array:
+
+1. :func:`rasterize_window` burns the communes whose bounds meet the window (commune index of
+   every pixel centre, -1 outside);
+2. a first pass over the tiles counts each commune's pixels (and sums a population raster
+   over them); a commune smaller than a pixel then gets the pixel of its representative point
+   (:func:`small_communes`), and :func:`population_scale` gives the people per unit of
+   weight that makes every commune keep its population;
+3. the second pass rebuilds each tile's index (:func:`commune_tile`) and spreads the people
+   (:func:`people_tile`).
+
+:func:`rasterize_communes` and :func:`spread_population` are the same steps on the whole grid.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from ictgis.config import CoverageConfig
-from ictgis.coverage.grid import Grid
+from ictgis.coverage.grid import Grid, Window
 from ictgis.coverage.models import ENV_CODES
 
 logger = logging.getLogger(__name__)
@@ -17,34 +33,173 @@ logger = logging.getLogger(__name__)
 # ---------------------------------------------------------------------------- population
 
 
+@dataclass(frozen=True)
+class Overrides:
+    """Pixels given to communes smaller than a pixel (grid row, col, commune; one per pixel)."""
+
+    row: np.ndarray
+    col: np.ndarray
+    commune: np.ndarray
+
+    def within(self, window: Window) -> Overrides:
+        """The overrides inside a window (rows and columns still of the grid)."""
+        r0, r1, c0, c1 = window
+        ok = (self.row >= r0) & (self.row < r1) & (self.col >= c0) & (self.col < c1)
+        return Overrides(self.row[ok], self.col[ok], self.commune[ok])
+
+    @classmethod
+    def none(cls) -> Overrides:
+        """No override."""
+        empty = np.zeros(0, np.int64)
+        return cls(empty, empty, empty)
+
+
+def rasterize_window(shapes: list[tuple[object, int]], grid: Grid, window: Window,
+                     overrides: Overrides | None = None) -> np.ndarray:
+    """Commune index (-1 outside) of every pixel centre of a window (int32).
+
+    Parameters
+    ----------
+    shapes
+        (geometry, commune index) of the communes that may meet the window (others burn
+        nothing: passing them only costs time).
+    grid
+        The coverage grid.
+    window
+        (row0, row1, col0, col1) in the grid.
+    overrides
+        Pixels given to communes smaller than a pixel (:func:`small_communes`), applied last.
+    """
+    from rasterio import features
+
+    r0, r1, c0, c1 = window
+    shape = (r1 - r0, c1 - c0)
+    if not shapes:
+        index = np.full(shape, -1, np.int32)
+    else:
+        index = features.rasterize(shapes, out_shape=shape, transform=grid.window_transform(window),
+                                   fill=-1, dtype="int32")
+    if overrides is not None and len(overrides.row):
+        inside = overrides.within(window)
+        index[inside.row - r0, inside.col - c0] = inside.commune
+    return index
+
+
+def shapes_in(communes: gpd.GeoDataFrame, grid: Grid, window: Window) -> list[tuple[object, int]]:
+    """(geometry, commune index) of the communes whose bounds meet a window, by index order."""
+    from shapely.geometry import box
+
+    bounds = grid.window_bounds(window)
+    found = np.sort(communes.sindex.query(box(*bounds)))
+    geometries = communes.geometry.array
+    return [(geometries[i], int(i)) for i in found]
+
+
+def small_communes(communes: gpd.GeoDataFrame, grid: Grid, pixels: np.ndarray) -> Overrides:
+    """The pixel of the representative point of every commune that holds no pixel centre.
+
+    ``pixels`` counts each commune's pixel centres (before any override). Where two such
+    communes fall in one pixel, the later one keeps it (as one array assignment would).
+    """
+    empty = np.flatnonzero(pixels == 0)
+    if not len(empty):
+        return Overrides.none()
+    points = communes.geometry.iloc[empty].representative_point()
+    rows, cols = grid.pixel_of(points.x.to_numpy(), points.y.to_numpy())
+    ok = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
+    rows, cols, ids = rows[ok], cols[ok], empty[ok]
+    last = ~pd.Series(rows * grid.width + cols).duplicated(keep="last").to_numpy()
+    return Overrides(rows[last], cols[last], ids[last].astype(np.int64))
+
+
+def environment_codes(communes: pd.DataFrame, settings: CoverageConfig) -> np.ndarray:
+    """Environment code of every commune (int8), from its kind (``settings.environment``)."""
+    env_of = communes["kind"].map(lambda k: ENV_CODES[settings.environment.get(k, "open")])
+    return env_of.to_numpy(np.int8)
+
+
+def pixel_environment(index: np.ndarray, env_of: np.ndarray, settings: CoverageConfig,
+                     landcover: np.ndarray | None = None) -> np.ndarray:
+    """Environment code (-1 outside) of every pixel of a tile.
+
+    From the commune kind (``env_of``: per commune), or, where a land-cover raster (the
+    tile's window of it) has a class listed in ``settings.landcover_classes``, that class.
+    """
+    env = np.full(index.shape, -1, dtype=np.int8)
+    inside = index >= 0
+    env[inside] = env_of[index[inside]]
+    if landcover is not None:
+        for value, environment in settings.landcover_classes.items():
+            env[inside & (landcover == value)] = ENV_CODES[environment]
+    return env
+
+
+def raster_weights(raster: np.ndarray) -> np.ndarray:
+    """Population raster values as weights: NaN as 0, negatives as 0 (float64)."""
+    return np.nan_to_num(raster.astype(np.float64), nan=0.0).clip(min=0)
+
+
+def population_scale(totals: np.ndarray, pixels: np.ndarray, raw: np.ndarray | None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """People per unit of weight, and which communes are spread evenly.
+
+    Parameters
+    ----------
+    totals
+        Population of every commune.
+    pixels
+        Pixels of every commune.
+    raw
+        Sum of the population raster over each commune's pixels (None: no raster).
+
+    Returns
+    -------
+    tuple
+        (scale, even): a pixel holds ``weight * scale[commune]`` people, its weight being 1
+        where ``even`` (no raster, or a raster empty over the commune) and the raster value
+        elsewhere; every commune's people sum to its total.
+    """
+    even = np.ones(len(totals), bool) if raw is None else raw <= 0
+    sums = np.where(even, pixels, raw if raw is not None else 0.0)
+    scale = np.divide(totals, sums, out=np.zeros(len(totals)), where=sums > 0)
+    return scale, even
+
+
+def people_tile(index: np.ndarray, scale: np.ndarray, even: np.ndarray,
+                raster: np.ndarray | None = None) -> np.ndarray:
+    """Population of every pixel of a tile (float64; 0 outside the communes)."""
+    inside = index >= 0
+    idx = index[inside]
+    if raster is None:
+        weight = np.ones(idx.shape, dtype=np.float64)
+    else:
+        weight = raster_weights(raster[inside])
+        weight[even[idx]] = 1.0
+    out = np.zeros(index.shape, dtype=np.float64)
+    out[inside] = weight * scale[idx]
+    return out
+
+
+# ------------------------------------------------------------------------- whole grid
+
+
 def rasterize_communes(communes: gpd.GeoDataFrame, grid: Grid, settings: CoverageConfig,
                        landcover: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Commune index (-1 outside) and environment code (-1 outside) of every pixel centre.
 
-    The environment comes from the commune kind (``settings.environment``), or, where a
-    land-cover raster on the same grid has a class listed in ``settings.landcover_classes``,
-    from that class.
+    The whole grid as one window: the environment comes from the commune kind
+    (``settings.environment``), or, where a land-cover raster on the same grid has a class
+    listed in ``settings.landcover_classes``, from that class; a commune smaller than a pixel
+    keeps the pixel of its representative point.
     """
-    from rasterio import features
-
-    index = features.rasterize(
-        ((geom, i) for i, geom in enumerate(communes.geometry.array)),
-        out_shape=(grid.height, grid.width), transform=grid.transform, fill=-1,
-        dtype="int32")
-    # a commune smaller than a pixel keeps the pixel of its representative point
-    empty = np.flatnonzero(np.bincount(index[index >= 0], minlength=len(communes)) == 0)
-    if len(empty):
-        points = communes.geometry.iloc[empty].representative_point()
-        rows, cols = grid.pixel_of(points.x.to_numpy(), points.y.to_numpy())
-        ok = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
-        index[rows[ok], cols[ok]] = empty[ok]
-    env_of = communes["kind"].map(lambda k: ENV_CODES[settings.environment.get(k, "open")])
-    env = np.full(index.shape, -1, dtype=np.int8)
-    inside = index >= 0
-    env[inside] = env_of.to_numpy(np.int8)[index[inside]]
-    if landcover is not None:
-        for value, environment in settings.landcover_classes.items():
-            env[inside & (landcover == value)] = ENV_CODES[environment]
+    whole = (0, grid.height, 0, grid.width)
+    shapes = [(geom, i) for i, geom in enumerate(communes.geometry.array)]
+    index = rasterize_window(shapes, grid, whole)
+    pixels = np.bincount(index[index >= 0], minlength=len(communes))
+    overrides = small_communes(communes, grid, pixels)
+    if len(overrides.row):
+        index[overrides.row, overrides.col] = overrides.commune
+    env = pixel_environment(index, environment_codes(communes, settings), settings, landcover)
     return index, env
 
 
@@ -59,16 +214,8 @@ def spread_population(communes: pd.DataFrame, index: np.ndarray,
     n = len(communes)
     inside = index >= 0
     idx = index[inside]
-    totals = communes["population"].to_numpy(float)
-    if raster is None:
-        weight = np.ones(idx.shape, dtype=np.float64)
-    else:
-        weight = np.nan_to_num(raster[inside].astype(np.float64), nan=0.0).clip(min=0)
-        raw = np.bincount(idx, weights=weight, minlength=n)
-        empty = raw[idx] <= 0
-        weight[empty] = 1.0
-    sums = np.bincount(idx, weights=weight, minlength=n)
-    scale = np.divide(totals, sums, out=np.zeros(n), where=sums > 0)
-    out = np.zeros(index.shape, dtype=np.float64)
-    out[inside] = weight * scale[idx]
-    return out
+    pixels = np.bincount(idx, minlength=n).astype(np.float64)
+    raw = None if raster is None else np.bincount(idx, weights=raster_weights(raster[inside]),
+                                                  minlength=n)
+    scale, even = population_scale(communes["population"].to_numpy(float), pixels, raw)
+    return people_tile(index, scale, even, raster)

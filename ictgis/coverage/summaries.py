@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ictgis.config import CoverageConfig, TechnologyConfig
-from ictgis.coverage.grid import Grid
+from ictgis.coverage.grid import Grid, Window
 from ictgis.coverage.kernels import covered_mask
 from ictgis.coverage.models import model_name_quiet
 from ictgis.i18n import labels, t
@@ -55,10 +56,166 @@ def coverage_levels(communes: pd.DataFrame, covered: pd.DataFrame) -> dict[str, 
     return out
 
 
+@dataclass(frozen=True)
+class GapTile:
+    """The uncovered populated patches of one tile (4-connected, as ``ndimage.label``).
+
+    Patches are numbered 1..count in the order of their first pixel (row by row). Per patch:
+    ``first`` (row × width + col of its first pixel in the grid), ``population``, ``pixels``,
+    ``px``/``py`` (population-weighted sums of the pixel centres, m); ``pairs``: (patch,
+    commune, people) of each commune a patch crosses; the patch number of every pixel on the
+    tile's ``top``/``bottom`` rows and ``left``/``right`` columns (0: none), for
+    :class:`GapMerger` to join patches across tiles.
+    """
+
+    window: Window
+    count: int
+    first: np.ndarray
+    population: np.ndarray
+    pixels: np.ndarray
+    px: np.ndarray
+    py: np.ndarray
+    pairs: pd.DataFrame
+    top: np.ndarray
+    bottom: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+
+
+def gap_tile(covered: np.ndarray, people: np.ndarray, index: np.ndarray, grid: Grid,
+             window: Window) -> GapTile:
+    """The uncovered populated patches of one tile.
+
+    Parameters
+    ----------
+    covered
+        Covered pixels of the tile (:func:`covered_mask` of the any-operator level).
+    people
+        Population of every pixel of the tile.
+    index
+        Commune index of every pixel of the tile (-1 outside).
+    grid, window
+        The grid and the tile's window in it.
+    """
+    from scipy import ndimage
+
+    r0, _, c0, _ = window
+    gap = (index >= 0) & ~covered & (people > 0)
+    labels, count = ndimage.label(gap)
+    lab = labels[gap]
+    pop = people[gap]
+    rows, cols = np.nonzero(gap)
+    rows, cols = rows + r0, cols + c0
+    x = grid.transform.c + (cols + 0.5) * grid.resolution
+    y = grid.transform.f - (rows + 0.5) * grid.resolution
+    _, first = np.unique(lab, return_index=True)
+    pairs = (pd.DataFrame({"area": lab, "commune": index[gap], "pop": pop})
+             .groupby(["area", "commune"])["pop"].sum().reset_index())
+    return GapTile(
+        window=window, count=int(count),
+        first=rows[first].astype(np.int64) * grid.width + cols[first],
+        population=np.bincount(lab, weights=pop, minlength=count + 1)[1:],
+        pixels=np.bincount(lab, minlength=count + 1)[1:].astype(np.float64),
+        px=np.bincount(lab, weights=pop * x, minlength=count + 1)[1:],
+        py=np.bincount(lab, weights=pop * y, minlength=count + 1)[1:],
+        pairs=pairs, top=labels[0].copy(), bottom=labels[-1].copy(),
+        left=labels[:, 0].copy(), right=labels[:, -1].copy())
+
+
+class GapMerger:
+    """The largest uncovered populated areas of a grid, from its tiles' patches.
+
+    :meth:`add` takes the tiles in any order that visits each tile once; patches touching
+    across a tile border (4-connected) are joined, so the areas are those
+    ``scipy.ndimage.label`` finds on the whole grid, without ever holding it. Memory: a few
+    numbers per patch, and the border rows and columns of the tiles not yet met.
+    """
+
+    def __init__(self, grid: Grid) -> None:
+        self.grid = grid
+        self._next = 1  # patch numbers across the grid; 0 is none
+        self._parts: list[GapTile] = []
+        self._offsets: list[int] = []
+        self._bottoms: dict[tuple[int, int, int], np.ndarray] = {}
+        self._rights: dict[tuple[int, int, int], np.ndarray] = {}
+        self._edges: list[np.ndarray] = []
+
+    def add(self, tile: GapTile) -> None:
+        """Take one tile's patches."""
+        offset = self._next - 1
+        self._next += tile.count
+        self._parts.append(tile)
+        self._offsets.append(offset)
+        r0, r1, c0, c1 = tile.window
+
+        def numbered(labels: np.ndarray) -> np.ndarray:
+            return np.where(labels > 0, labels + offset, 0)
+
+        top, bottom, left, right = (numbered(b) for b in (tile.top, tile.bottom, tile.left,
+                                                          tile.right))
+        for here, there, side in ((top, bottom, "v"), (left, right, "h")):
+            store = self._bottoms if side == "v" else self._rights
+            # the neighbour above ends on row r0 (same columns), the one to the left on col c0
+            mine = (r0, c0, c1) if side == "v" else (c0, r0, r1)
+            theirs = ((r1, c0, c1) if side == "v" else (c1, r0, r1))
+            other = store.pop(mine, None)
+            if other is not None:
+                both = (here > 0) & (other > 0)
+                self._edges.append(np.stack([here[both], other[both]]))
+            store[theirs] = there
+
+    def areas(self, communes: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:
+        """The ``top`` areas by population (see :func:`uncovered_areas` for the columns)."""
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        columns = ["rank", "population", "area_km2", "x", "y", "commune", "commune_name"]
+        total = self._next - 1
+        if total == 0:
+            return pd.DataFrame(columns=columns)
+
+        def joined(name: str) -> np.ndarray:
+            return np.concatenate([getattr(p, name) for p in self._parts])
+
+        edges = np.concatenate(self._edges, axis=1) if self._edges else np.zeros((2, 0), int)
+        graph = coo_matrix((np.ones(edges.shape[1]), (edges[0] - 1, edges[1] - 1)),
+                           shape=(total, total))
+        _, component = connected_components(graph, directed=False)
+        first = joined("first")
+        # areas numbered as ndimage.label numbers them: by their first pixel, row by row
+        start = pd.Series(first).groupby(component).min()
+        order = np.empty(len(start), np.int64)
+        order[np.argsort(start.to_numpy(), kind="stable")] = np.arange(len(start))
+        area = order[component]
+        count = len(start)
+        totals = np.bincount(area, weights=joined("population"), minlength=count)
+        pixels = np.bincount(area, weights=joined("pixels"), minlength=count)
+        cx = np.bincount(area, weights=joined("px"), minlength=count)
+        cy = np.bincount(area, weights=joined("py"), minlength=count)
+        best = np.argsort(-totals, kind="stable")[:top]
+        pairs = pd.concat([p.pairs.assign(area=area[p.pairs["area"].to_numpy() - 1 + offset])
+                           for p, offset in zip(self._parts, self._offsets, strict=True)],
+                          ignore_index=True)
+        main = (pairs[pairs["area"].isin(best)].groupby(["area", "commune"])["pop"].sum()
+                .reset_index().sort_values(["area", "pop"], ascending=[True, False])
+                .drop_duplicates("area").set_index("area")["commune"])
+        codes = communes["code"].to_numpy()
+        names = communes["name"].to_numpy() if "name" in communes else codes
+        return pd.DataFrame({
+            "rank": np.arange(1, len(best) + 1), "population": totals[best],
+            "area_km2": pixels[best] * self.grid.resolution ** 2 / 1e6,
+            "x": cx[best] / totals[best], "y": cy[best] / totals[best],
+            "commune": codes[main.loc[best].to_numpy()],
+            "commune_name": names[main.loc[best].to_numpy()],
+        }, columns=columns)
+
+
 def uncovered_areas(level: np.ndarray, tech: TechnologyConfig, people: np.ndarray,
                     index: np.ndarray, communes: pd.DataFrame, grid: Grid, *, top: int = 10
                     ) -> pd.DataFrame:
-    """The largest populated areas with no coverage, ranked by population.
+    """The largest populated areas with no coverage, ranked by population (a whole grid).
+
+    The same as the streamed run (:class:`GapMerger` over its tiles), the grid as one tile.
 
     Parameters
     ----------
@@ -83,37 +240,10 @@ def uncovered_areas(level: np.ndarray, tech: TechnologyConfig, people: np.ndarra
         ``rank``, ``population``, ``area_km2``, ``x``, ``y`` (population-weighted centre,
         working CRS), ``commune`` (code) and ``commune_name``.
     """
-    from scipy import ndimage
-
-    covered = covered_mask(level, tech)
-    gap = (index >= 0) & ~covered & (people > 0)
-    labels, count = ndimage.label(gap)
-    columns = ["rank", "population", "area_km2", "x", "y", "commune", "commune_name"]
-    if count == 0:
-        return pd.DataFrame(columns=columns)
-    lab = labels[gap]
-    pop = people[gap]
-    totals = np.bincount(lab, weights=pop, minlength=count + 1)
-    pixels = np.bincount(lab, minlength=count + 1)
-    rows, cols = np.nonzero(gap)
-    x = grid.transform.c + (cols + 0.5) * grid.resolution
-    y = grid.transform.f - (rows + 0.5) * grid.resolution
-    cx = np.bincount(lab, weights=pop * x, minlength=count + 1)
-    cy = np.bincount(lab, weights=pop * y, minlength=count + 1)
-    best = np.argsort(-totals[1:], kind="stable")[:top] + 1
-    # commune holding most of each area's people
-    pairs = pd.DataFrame({"area": lab, "commune": index[gap], "pop": pop})
-    main = (pairs[pairs["area"].isin(best)].groupby(["area", "commune"])["pop"].sum()
-            .reset_index().sort_values(["area", "pop"], ascending=[True, False])
-            .drop_duplicates("area").set_index("area")["commune"])
-    codes = communes["code"].to_numpy()
-    names = communes["name"].to_numpy() if "name" in communes else codes
-    return pd.DataFrame({
-        "rank": np.arange(1, len(best) + 1), "population": totals[best],
-        "area_km2": pixels[best] * grid.resolution ** 2 / 1e6,
-        "x": cx[best] / totals[best], "y": cy[best] / totals[best],
-        "commune": codes[main.loc[best].to_numpy()], "commune_name": names[main.loc[best].to_numpy()],
-    }, columns=columns)
+    merger = GapMerger(grid)
+    merger.add(gap_tile(covered_mask(level, tech), people, index, grid,
+                        (0, grid.height, 0, grid.width)))
+    return merger.areas(communes, top=top)
 
 
 def headers(columns: list[str] | set[str]) -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -34,56 +34,93 @@ def write_raster(path: Path, array: np.ndarray, *, transform: object, crs: objec
     overviews
         Overview factors (averaged for floats, nearest for classes).
     """
+    with raster_writer(path, width=array.shape[1], height=array.shape[0], dtype=array.dtype,
+                       transform=transform, crs=crs, nodata=nodata, tags=tags,
+                       overviews=overviews) as write:
+        write((0, array.shape[0], 0, array.shape[1]), array)
+    return path
+
+
+@contextlib.contextmanager
+def raster_writer(path: Path, *, width: int, height: int, dtype: object, transform: object,
+                  crs: object, nodata: float | int, tags: Mapping[str, object] | None = None,
+                  overviews: Sequence[int] = (2, 4, 8, 16)
+                  ) -> Iterator[Callable[[tuple[int, int, int, int], np.ndarray], None]]:
+    """Write one band window by window (as :func:`write_raster`, never holding the whole band).
+
+    Yields ``write(window, block)``: ``window`` is (row0, row1, col0, col1) in pixels, ``block``
+    its values. The file is one open dataset while the block runs; when it ends without error,
+    every window is read back (checksums of what was written), the overviews are built and read
+    back, and only then the file replaces ``path`` (:func:`atomic_path`). Windows never
+    written hold ``nodata``. Memory: one window and GDAL's block cache.
+    """
+    import zlib
+
     import rasterio
     from rasterio.enums import Resampling
+    from rasterio.windows import Window
 
-    floating = np.issubdtype(array.dtype, np.floating)
+    kind = np.dtype(dtype)  # type: ignore[call-overload]
+    floating = np.issubdtype(kind, np.floating)
     profile = {
-        "driver": "GTiff", "width": array.shape[1], "height": array.shape[0], "count": 1,
-        "dtype": array.dtype.name, "crs": crs, "transform": transform, "nodata": nodata,
+        "driver": "GTiff", "width": width, "height": height, "count": 1,
+        "dtype": kind.name, "crs": crs, "transform": transform, "nodata": nodata,
         "tiled": True, "blockxsize": 256, "blockysize": 256, "compress": "zstd",
         # measured on the demo layers: the float predictor makes them larger and 4x slower
         "predictor": 1 if floating else 2, "zstd_level": 3, "BIGTIFF": "IF_SAFER",
         "num_threads": "ALL_CPUS",
     }
-    factors = [f for f in overviews if min(array.shape) // f >= 1]
+    factors = [f for f in overviews if min(height, width) // f >= 1]
+    written: dict[tuple[int, int, int, int], int] = {}
     with atomic_path(path) as tmp:
         # libtiff reports a full disk on stderr and GDAL may still close "successfully", and
         # building overviews on a file whose write failed crashes GDAL: write the band, read it
         # back, only then add the overviews, and read those back before anything is replaced
         with _stderr_captured() as noise, rasterio.open(tmp, "w", **profile) as dst:
-            dst.write(array, 1)
             if tags:
                 dst.update_tags(**{k: str(v) for k, v in tags.items()})
-        _verify(tmp, array, 0, noise)
+
+            def write(window: tuple[int, int, int, int], block: np.ndarray) -> None:
+                r0, r1, c0, c1 = window
+                block = np.ascontiguousarray(block, dtype=kind)
+                dst.write(block, 1, window=Window(c0, r0, c1 - c0, r1 - r0))
+                written[window] = zlib.crc32(block.tobytes())
+
+            yield write
+        _verify(tmp, written, 0, noise)
         if factors:
             with _stderr_captured() as noise, rasterio.open(tmp, "r+") as dst:
                 dst.build_overviews(factors,
                                     Resampling.average if floating else Resampling.nearest)
                 dst.update_tags(ns="rio_overview",
                                 resampling="average" if floating else "nearest")
-            _verify(tmp, array, len(factors), noise)
-    return path
+            _verify(tmp, written, len(factors), noise)
 
 
-def _verify(path: Path, array: np.ndarray, n_overviews: int, noise: list[str]) -> None:
-    """Read a written GeoTIFF back: every pixel as written, every overview readable.
+def _verify(path: Path, written: Mapping[tuple[int, int, int, int], int], n_overviews: int,
+            noise: list[str]) -> None:
+    """Read a written GeoTIFF back: every window as written (CRC-32), every overview readable.
 
     Raises
     ------
     OSError
         When the file is incomplete, with what GDAL/libtiff said (``File too large``...).
     """
+    import zlib
+
     import rasterio
+    from rasterio.windows import Window
 
     try:
         with rasterio.open(path) as src:
-            same = np.array_equal(src.read(1), array, equal_nan=np.issubdtype(array.dtype,
-                                                                                np.floating))
-            complete = same and len(src.overviews(1)) == n_overviews
-            for factor in src.overviews(1):
-                src.read(1, out_shape=(max(1, src.height // factor),
-                                       max(1, src.width // factor)))
+            complete = len(src.overviews(1)) == n_overviews
+            for (r0, r1, c0, c1), crc in written.items():
+                block = src.read(1, window=Window(c0, r0, c1 - c0, r1 - r0))
+                complete = complete and zlib.crc32(block.tobytes()) == crc
+        for level in range(n_overviews):  # block by block: never a whole overview in memory
+            with rasterio.open(path, overview_level=level) as src:
+                for _, window in src.block_windows(1):
+                    src.read(1, window=window)
     except rasterio.errors.RasterioError as exc:
         noise.append(str(exc))
         complete = False

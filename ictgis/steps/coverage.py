@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,9 +30,13 @@ NEEDS_BTS = True
 
 @dataclass(frozen=True)
 class CoverageStepResult:
-    """Rasters per (operator, technology), coverage tables by level, uncovered areas."""
+    """Coverage tables by level, uncovered areas; the rasters already written (staged).
 
-    layers: Mapping[tuple[str, str], np.ndarray]
+    The rasters are streamed to GeoTIFFs while the tiles are computed (no full-size layer is
+    held): ``staged`` is the step's folder being built, which :func:`write` completes with
+    the tables and puts in place.
+    """
+
     grid: Grid
     tables: Mapping[str, pd.DataFrame]
     gaps: pd.DataFrame
@@ -40,43 +46,59 @@ class CoverageStepResult:
     title: str
     #: Model-range warnings raised while computing (each once).
     warnings: tuple[str, ...] = ()
+    #: The folder being built (rasters written) and what puts it in place or removes it.
+    staged: Path | None = None
+    stack: contextlib.ExitStack | None = None
 
 
-def compute(ws: Workspace, ctx: StepContext, **_options: Any) -> CoverageStepResult:
+def compute(ws: Workspace, ctx: StepContext, *, scheduler: str | None = None,
+            **_options: Any) -> CoverageStepResult:
     """Coverage rasters of every operator and technology, and the population they cover.
+
+    The tiles run on local threads, or on the dask.distributed cluster of ``scheduler``
+    (default: ``[compute] scheduler``); each window of each raster is written into the
+    step's staged folder as soon as its tile is done.
 
     Raises
     ------
     DataError
-        When the workspace has no BTS layer, or the communes give no usable grid
-        (:func:`ictgis.coverage.province_grid`).
+        When the workspace has no BTS layer, the communes give no usable grid
+        (:func:`ictgis.coverage.province_grid`), or the scheduler cannot be used.
     """
     import pandas as pd
 
     from ictgis import coverage, io
+    from ictgis.i18n import language
 
     settings = ws.config.coverage
     if ws.bts is None:
         msg = t("coverage.error.no_bts", file=ws.config.path.name)
         raise DataError(msg)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", coverage.ModelRangeWarning)
-        grid = coverage.province_grid(ws.communes, settings,
-                                      file=ws.config.layers["communes"].label)
-        rasters = {}
-        for key, path, resampling in (("population", settings.population_raster, "sum"),
-                                      ("landcover", settings.landcover_raster, "nearest")):
-            if path:
-                rasters[key] = io.read_raster_on_grid(
-                    ws.config.root / path, grid.transform, grid.width, grid.height, grid.crs,
-                    resampling=resampling)
-        result = coverage.compute_coverage(ws.bts, ws.communes, settings,
-                                           progress=ctx.progress, **rasters)
+    stack = contextlib.ExitStack()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", coverage.ModelRangeWarning)
+            grid = coverage.province_grid(ws.communes, settings,
+                                          file=ws.config.layers["communes"].label)
+            rasters = {key: ws.config.root / path
+                       for key, path in (("population", settings.population_raster),
+                                         ("landcover", settings.landcover_raster)) if path}
+            for path in rasters.values():  # unreadable: one clear message before any tile
+                io.read_raster_on_grid(path, grid.transform, 1, 1, grid.crs)
+            staged = stack.enter_context(io.staged_dir(ctx.outputs.folder(NAME)))
+            sink = _RasterSink(stack, staged, grid, ws, settings, ctx.lang)
+            result = coverage.compute_coverage(
+                ws.bts, ws.communes, settings, progress=ctx.progress, keep_layers=False,
+                sink=sink, scheduler=scheduler or ws.config.compute.scheduler,
+                population=rasters.get("population"), landcover=rasters.get("landcover"))
+            with language(ctx.lang):
+                sink.close()
+    except BaseException:
+        stack.__exit__(*sys.exc_info())  # the staged folder and its files removed
+        raise
     tables = coverage.coverage_levels(ws.communes, result.covered)
-    gaps = pd.concat([coverage.uncovered_areas(result.layers[("any", tech)], cfg,
-                                               result.people, result.index, ws.communes,
-                                               result.grid).assign(technology=tech)
-                      for tech, cfg in settings.technologies.items()], ignore_index=True)
+    gaps = pd.concat([result.gaps[tech].assign(technology=tech)
+                      for tech in settings.technologies], ignore_index=True)
     if ws.config.synthetic:
         from ictgis.stats import SYNTHETIC
 
@@ -84,50 +106,93 @@ def compute(ws: Workspace, ctx: StepContext, **_options: Any) -> CoverageStepRes
             table["synthetic"] = SYNTHETIC
     layer = ws.communes[["code", "geometry"]].merge(tables["commune"], on="code")
     return CoverageStepResult(
-        result.layers, result.grid, tables, gaps, layer, settings, ws.config.synthetic,
-        output_title(ws.config), tuple(sorted({str(w.message) for w in caught})))
+        result.grid, tables, gaps, layer, settings, ws.config.synthetic,
+        output_title(ws.config), tuple(sorted({str(w.message) for w in caught})), staged, stack)
+
+
+class _RasterSink:
+    """Writes each window of each layer into its GeoTIFF (one open dataset per layer).
+
+    The level raster of every key, and for ``any`` the class raster, are opened at their
+    first window with :func:`ictgis.io.raster_writer`; closing them (the end of the run)
+    checks them and builds their overviews.
+    """
+
+    def __init__(self, stack: contextlib.ExitStack, folder: Path, grid: Grid, ws: Workspace,
+                 settings: CoverageConfig, lang: str) -> None:
+        self.folder, self.grid, self.settings, self.lang = folder, grid, settings, lang
+        self.synthetic = ws.config.synthetic
+        self.writers: dict[tuple[str, str], Any] = {}
+        # on an error the files get it too (each removed), before the folder is
+        self.files = stack.enter_context(contextlib.ExitStack())
+
+    def __call__(self, key: tuple[str, str], window: tuple[int, int, int, int],
+                 level: np.ndarray) -> None:
+        from ictgis import coverage
+
+        operator, tech = key
+        cfg = self.settings.technologies[tech]
+        if key not in self.writers:
+            self.writers[key] = self._open(key)
+        write_level, write_class = self.writers[key]
+        write_level(window, level)
+        if write_class is not None:
+            write_class(window, coverage.classify(level, cfg.classes_dbm))
+
+    def _open(self, key: tuple[str, str]) -> tuple[Any, Any]:
+        from ictgis import coverage, io
+        from ictgis.i18n import language
+
+        operator, tech = key
+        cfg = self.settings.technologies[tech]
+        grid = self.grid
+        with language(self.lang):
+            tags = coverage.raster_tags(tech, cfg, self.settings, operator,
+                                        synthetic=self.synthetic)
+            class_tags = {**tags, "ictgis_layer": t("coverage.tag.class")}
+        shape = {"width": grid.width, "height": grid.height, "transform": grid.transform,
+                 "crs": grid.crs}
+        level = self.files.enter_context(io.raster_writer(
+            self.folder / outputs.level_raster(operator, tech), dtype="float32",
+            nodata=coverage.NODATA, tags=tags, **shape))
+        classes = None if operator != "any" else self.files.enter_context(io.raster_writer(
+            self.folder / outputs.class_raster(tech), dtype="uint8", nodata=0, tags=class_tags,
+            **shape))
+        return level, classes
+
+    def close(self) -> None:
+        """Finish every raster (read back, overviews) and put each in place in the folder."""
+        self.files.close()
 
 
 def write(result: CoverageStepResult, ctx: StepContext) -> list[Path]:
-    """Write ``coverage/``: GeoTIFFs (on ``threads`` threads), tables, the commune layer.
+    """Complete ``coverage/`` (rasters already written): tables, the commune layer.
 
     Zones, the province, headers and raster descriptions are written in ``ctx.lang``
-    (:func:`ictgis.stats.display`).
+    (:func:`ictgis.stats.display`); the folder replaces the previous one as a whole.
     """
     from ictgis import coverage, io
     from ictgis.i18n import language
     from ictgis.stats import display
 
-    settings, grid = result.settings, result.grid
-
-    def write_one(item: tuple[tuple[str, str], np.ndarray], folder: Path) -> None:
-        (operator, tech), array = item
-        cfg = settings.technologies[tech]
-        tags = coverage.raster_tags(tech, cfg, settings, operator, synthetic=result.synthetic)
-        io.write_raster(folder / outputs.level_raster(operator, tech), array,
-                        transform=grid.transform, crs=grid.crs, nodata=coverage.NODATA,
-                        tags=tags)
-        if operator == "any":
-            io.write_raster(folder / outputs.class_raster(tech),
-                            coverage.classify(array, cfg.classes_dbm), transform=grid.transform,
-                            crs=grid.crs, nodata=0,
-                            tags={**tags, "ictgis_layer": t("coverage.tag.class")})
-
     folder = ctx.outputs.folder(NAME)
     tables = result.tables
-    with language(ctx.lang), io.staged_dir(folder) as tmp:
-        # one file at a time (GDAL compresses each on every core): a writer thread that hits a
-        # full disk inside GDAL can bring the whole process down
-        for item in result.layers.items():
-            write_one(item, tmp)
-        shown = {name: display(table)
-                 for name, table in {**tables, outputs.UNCOVERED_AREAS: result.gaps}.items()}
-        # the CSVs and the GeoPackage whatever --format asks: later steps read them
-        io.write_tables(tmp, shown, formats=(*io.READ_BACK_FORMATS, *ctx.formats),
-                        layers={"communes": display(result.communes)}, name=NAME,
-                        headers=coverage.headers({c for t in tables.values() for c in t}),
-                        number_formats={c: "0.0" for c in tables["province"] if "pct" in c},
-                        title=result.title, sheet_names={k: sheet_title(k) for k in shown},
-                        readable=readable)
-        written = sorted(tmp.iterdir())
+    assert result.staged is not None and result.stack is not None
+    tmp = result.staged
+    try:
+        with language(ctx.lang):
+            shown = {name: display(table)
+                     for name, table in {**tables, outputs.UNCOVERED_AREAS: result.gaps}.items()}
+            # the CSVs and the GeoPackage whatever --format asks: later steps read them
+            io.write_tables(tmp, shown, formats=(*io.READ_BACK_FORMATS, *ctx.formats),
+                            layers={"communes": display(result.communes)}, name=NAME,
+                            headers=coverage.headers({c for t in tables.values() for c in t}),
+                            number_formats={c: "0.0" for c in tables["province"] if "pct" in c},
+                            title=result.title, sheet_names={k: sheet_title(k) for k in shown},
+                            readable=readable)
+            written = sorted(tmp.iterdir())
+    except BaseException:
+        result.stack.__exit__(*sys.exc_info())
+        raise
+    result.stack.close()  # the staged folder replaces coverage/
     return [folder / p.name for p in written]
