@@ -27,23 +27,134 @@ logger = logging.getLogger(__name__)
 #: command modules can import from this one without an import cycle).
 COMMANDS: dict[str, str] = {
     name: f"ictgis.cli.{name}"
-    for name in ("demo", "validate", "stats", "siting", "coverage", "priorities", "map", "report",
-                 "run")
+    for name in ("demo", "validate", "stats", "siting", "calibrate", "coverage", "priorities",
+                 "map", "report", "run")
 }
 
 
+#: click's own texts (the message ids of its gettext calls) -> our catalogue's ids. click
+#: writes its usage lines, usage errors and help headings with ``gettext``; :func:`click_texts`
+#: gives those calls the catalogue's text in the language in force.
+CLICK_TEXTS: dict[str, str] = {
+    "Usage:": "cli.click.usage",
+    "Try '{command} {option}' for help.": "cli.click.try_help",
+    "Error: {message}": "cli.error",
+    "Invalid value for {param_hint}: {message}": "cli.click.invalid_value_for",
+    "Invalid value: {message}": "cli.click.invalid_value",
+    "Missing argument": "cli.click.missing_argument",
+    "Missing option": "cli.click.missing_option",
+    "Missing parameter": "cli.click.missing_parameter",
+    "Missing {param_type}": "cli.click.missing_param_type",
+    "Missing parameter: {param_name}": "cli.click.missing_parameter_name",
+    "Missing command.": "cli.click.missing_command",
+    "No such option {name!r}.": "cli.click.no_such_option",
+    "No such command {name!r}.": "cli.click.no_such_command",
+    "Did you mean {possibility}?": "cli.click.did_you_mean",
+    "(Did you mean one of: {possibilities}?)": "cli.click.did_you_mean_one_of",
+    "Got unexpected extra argument ({args})": "cli.click.extra_argument",
+    "Got unexpected extra arguments ({args})": "cli.click.extra_arguments",
+    "Option {name!r} requires an argument.": "cli.click.option_needs_value",
+    "Option {name!r} requires {nargs} arguments.": "cli.click.option_needs_values",
+    "Option {name!r} does not take a value.": "cli.click.option_takes_no_value",
+    "{value!r} is not {choice}.": "cli.click.not_choice",
+    "{value!r} is not one of {choices}.": "cli.click.not_one_of",
+    "{value!r} is not a valid {number_type}.": "cli.click.not_a_number",
+    "{value} is not in the range {range}.": "cli.click.not_in_range",
+    "{name} {filename!r} does not exist.": "cli.click.path_missing",
+    "{name} {filename!r} is a file.": "cli.click.path_is_file",
+    "{name} {filename!r} is a directory.": "cli.click.path_is_directory",
+    "{name} {filename!r} is not readable.": "cli.click.path_not_readable",
+    "{name} {filename!r} is not writable.": "cli.click.path_not_writable",
+    "Options": "cli.click.options",
+    "Commands": "cli.click.commands",
+    "Aborted!": "cli.click.aborted",
+}
+
+
+def _click_gettext(message: str) -> str:
+    from ictgis.i18n import t
+
+    key = CLICK_TEXTS.get(message)
+    return str(t(key)) if key else message
+
+
+def _click_ngettext(singular: str, plural: str, n: int) -> str:
+    return _click_gettext(singular if n == 1 else plural)
+
+
+def click_texts() -> None:
+    """Give click's gettext calls the catalogue's texts (:data:`CLICK_TEXTS`).
+
+    click's modules call ``gettext`` and ``ngettext`` through names of their own (``_``,
+    ``ngettext``); those names are pointed at the catalogue, which answers in the language
+    in force when click writes the text. Texts click does not write through gettext stay as
+    they are. Idempotent.
+    """
+    from click import core, decorators, exceptions, formatting, parser, termui, types
+
+    for module in (core, decorators, exceptions, formatting, parser, termui, types):
+        if hasattr(module, "_"):
+            module._ = _click_gettext  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = _click_ngettext  # type: ignore[attr-defined]
+
+
+def args_language(args: Sequence[str]) -> str:
+    """The language a command line asks for: ``--lang`` (if valid), ``ICTGIS_LANG``, or vi.
+
+    Read before click parses anything, so that its usage errors (raised while parsing) are in
+    the command's language too.
+    """
+    import os
+
+    from ictgis.i18n import LANGUAGES
+
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        value = (args[i + 1] if arg == "--lang" and i + 1 < len(args)
+                 else arg.removeprefix("--lang=") if arg.startswith("--lang=") else None)
+        if value in LANGUAGES:
+            return value
+    env = os.environ.get("ICTGIS_LANG", "")
+    return env if env in LANGUAGES else LANGUAGES[0]
+
+
 class IctgisGroup(click.Group):
-    """A group of lazily imported commands that turns ictgis errors into one clear message."""
+    """A group of lazily imported commands that turns ictgis errors into one clear message.
+
+    Everything, click's own usage lines and usage errors included, is in the language of the
+    command line (:func:`args_language`).
+    """
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **kwargs: Any) -> Any:
+        """Run the command line in its language (click's texts through the catalogue)."""
+        from ictgis.i18n import language, t
+
+        argv = list(sys.argv[1:] if args is None else args)
+        click_texts()
+        with language(args_language(argv)):
+            self.options_metavar = t("cli.click.options_metavar")
+            self.subcommand_metavar = t("cli.click.subcommand_metavar")
+            return super().main(argv, *rest, **kwargs)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         """The commands, in the order of a run."""
         return [name for name in COMMANDS if _importable(COMMANDS[name])]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        """Import the command's module on first use."""
+        """Import the command's module on first use (its usage line in the language in force)."""
+        from ictgis.i18n import labels, t
+
         if cmd_name not in COMMANDS or not _importable(COMMANDS[cmd_name]):
             return None
-        return importlib.import_module(COMMANDS[cmd_name]).command
+        command: click.Command = importlib.import_module(COMMANDS[cmd_name]).command
+        command.options_metavar = t("cli.click.options_metavar")
+        names = labels("cli.click.argument")
+        for param in command.params:
+            if isinstance(param, click.Argument) and param.name in names:
+                param.metavar = names[param.name]
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; :class:`IctgisError` becomes ``Error: ...`` and exit 1.

@@ -250,3 +250,51 @@ def test_failed_run_leaves_previous_outputs_intact(runner, make_workspace, monke
     after = {p.relative_to(outputs): p.read_bytes() for p in outputs.rglob("*") if p.is_file()}
     assert after == before
     assert [p.name for p in root.iterdir() if p.name.startswith(".")] == []
+
+
+#: click's English texts: none may show in a Vietnamese usage error.
+CLICK_ENGLISH = ("Usage", "OPTIONS", "Try", "for help", "Error", "Invalid value", "No such",
+                 "Did you mean", "Missing", "argument", "unexpected", "is not one of",
+                 "DIRECTORY")
+
+#: Usage errors: the command line, and its Vietnamese and English lines (by hand).
+USAGE_ERRORS = [
+    (["map", "--tiles", "bing"], "Lỗi: Giá trị không hợp lệ cho --tiles: lớp nền 'bing'",
+     "Error: Invalid value for --tiles: tiles 'bing'"),
+    (["map", "--bogus"], "Lỗi: Không có tùy chọn '--bogus'.",
+     "Error: No such option '--bogus'."),
+    (["stats", "extra"], "Lỗi: Thừa đối số (extra)", "Error: Got unexpected extra argument (extra)"),
+    (["demo"], "Lỗi: Thiếu đối số 'THƯ_MỤC'.", "Error: Missing argument 'DIRECTORY'."),
+    (["map", "--scheme", "jenks"], "Lỗi: Giá trị không hợp lệ cho '--scheme': 'jenks' không "
+     "thuộc các giá trị được phép:", "Error: Invalid value for '--scheme': 'jenks' is not one of"),
+]
+
+
+@pytest.mark.parametrize(("args", "vi", "en"), USAGE_ERRORS, ids=lambda v: " ".join(v)
+                         if isinstance(v, list) else "")
+def test_usage_errors_in_the_language_of_the_command(runner, vietnamese, args, vi, en) -> None:
+    result = runner.invoke(main, args, prog_name="ictgis")
+    assert result.exit_code == 2
+    command = "ictgis " + args[0]
+    assert f"Cách dùng: {command} [TÙY CHỌN]" in result.output
+    assert f"Xem hướng dẫn: '{command} --help'." in result.output
+    assert vi in result.output, result.output
+    for english in CLICK_ENGLISH:
+        assert english not in result.output, (english, result.output)
+    # the same error with --lang en, or with ICTGIS_LANG=en, is English
+    for lang_args, env in (([*args, "--lang", "en"], {}), (args, {"ICTGIS_LANG": "en"})):
+        result = runner.invoke(main, lang_args, env=env, prog_name="ictgis")
+        assert result.exit_code == 2
+        assert f"Usage: {command} [OPTIONS]" in result.output
+        assert f"Try '{command} --help' for help." in result.output
+        assert en in result.output, result.output
+        assert "Lỗi" not in result.output and "Cách dùng" not in result.output
+
+
+def test_the_group_usage_follows_the_language(runner, vietnamese) -> None:
+    result = runner.invoke(main, ["bogus"], prog_name="ictgis")
+    assert result.exit_code == 2
+    assert "Cách dùng: ictgis [TÙY CHỌN] LỆNH [ĐỐI SỐ]..." in result.output
+    assert "Lỗi: Không có lệnh 'bogus'." in result.output
+    result = runner.invoke(main, ["bogus"], env={"ICTGIS_LANG": "en"}, prog_name="ictgis")
+    assert "Error: No such command 'bogus'." in result.output
