@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ictgis.crs import require_metric
 from ictgis.errors import ConfigError, DataError
 from ictgis.i18n import labels, t
 from ictgis.text import NameMatcher, fold, map_unique, split_prefix
@@ -383,3 +384,91 @@ def safe_ratio(numerator: pd.Series, denominator: pd.Series, scale: float = 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = scale * num / den
     return out.where(den > 0)
+
+
+#: Interior rings smaller than this (m²) that no other unit covers are digitising gaps between
+#: communes, not holes: :func:`outlines` fills them. A real enclave is a unit, so it stays.
+MIN_HOLE_M2 = 1_000.0
+
+#: Gaps between communes narrower than this (m) are merged into the neighbour with the longest
+#: shared border before the communes are dissolved (:func:`shapely.coverage_clean`).
+SLIVER_WIDTH_M = 5.0
+
+#: Vertices of neighbouring communes closer than this (m) are snapped together: no boundary
+#: moves further.
+SNAP_M = 0.5
+
+
+def outlines(communes: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
+    """Outlines of the units of ``level``: the communes dissolved by the level's key, clean.
+
+    Communes digitised one by one leave slivers between them (gaps of a few centimetres to
+    metres) that a plain dissolve keeps as tiny holes and notches: stray fragments on a map.
+    Here the communes are first cleaned as a coverage (:func:`shapely.coverage_clean`:
+    vertices closer than :data:`SNAP_M` snapped together, gaps narrower than
+    :data:`SLIVER_WIDTH_M` merged into the neighbour with the longest shared border, overlaps
+    given to one side), then dissolved as a coverage; interior rings left that are smaller
+    than :data:`MIN_HOLE_M2` and that no other unit covers are filled. A hole that another
+    unit fills (a town enclosed by its district) stays, and so does a large uncovered hole.
+
+    Parameters
+    ----------
+    communes
+        Commune polygons in a metric CRS, with the grouping columns of ``level``.
+    level
+        One of :func:`levels` of the communes (``district``, ``region``, ``province``...).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per unit: the grouping columns of ``level`` (the one-group level: a column
+        named ``level`` holding :data:`WHOLE_PROVINCE`) and ``geometry``, in the communes' CRS,
+        sorted by the grouping columns.
+
+    Raises
+    ------
+    DataError
+        When the communes have no CRS or a geographic one.
+    ValueError
+        When the communes lack the grouping columns of ``level``.
+    """
+    require_metric(communes, "communes")
+    keys = group_keys(communes, level)
+    cleaned = shapely.coverage_clean(np.asarray(communes.geometry.array), gap_width=SLIVER_WIDTH_M,
+                                     snapping_distance=SNAP_M)
+    frame = gpd.GeoDataFrame(communes[keys].copy() if keys else {level: WHOLE_PROVINCE},
+                             geometry=cleaned, crs=communes.crs, index=communes.index)
+    dissolved = frame.dissolve(by=keys or [level], method="coverage", sort=True).reset_index()
+    dissolved["geometry"] = _fill_gaps(np.asarray(dissolved.geometry.array))
+    return dissolved[[*(keys or [level]), "geometry"]]
+
+
+def _fill_gaps(units: np.ndarray) -> np.ndarray:
+    """The units without their interior rings under :data:`MIN_HOLE_M2` that no other covers."""
+    parts, unit_of = shapely.get_parts(units, return_index=True)
+    counts = shapely.get_num_interior_rings(parts)
+    part_of = np.repeat(np.arange(len(parts)), counts)
+    if not len(part_of):
+        return units
+    ring_no = np.arange(len(part_of)) - np.repeat(np.cumsum(counts) - counts, counts)
+    rings = shapely.get_interior_ring(parts[part_of], ring_no)
+    holes = shapely.polygons(rings)
+    area = shapely.area(holes)
+    # the share of each hole that other units cover
+    hole_i, other = shapely.STRtree(units).query(holes, predicate="intersects")
+    keep_pair = other != unit_of[part_of[hole_i]]
+    covered = np.bincount(hole_i[keep_pair], minlength=len(holes),
+                          weights=shapely.area(shapely.intersection(
+                              holes[hole_i[keep_pair]], units[other[keep_pair]])))
+    gap = (area < MIN_HOLE_M2) & (covered < area / 2)
+    if not gap.any():
+        return units
+    kept: list[list[shapely.Geometry]] = [[] for _ in parts]
+    for part, ring in zip(part_of[~gap], rings[~gap], strict=True):
+        kept[part].append(ring)
+    rebuilt = np.array([shapely.Polygon(shapely.get_exterior_ring(p), h) for p, h in
+                        zip(parts, kept, strict=True)], dtype=object)
+    out = shapely.multipolygons(rebuilt, indices=unit_of)
+    single = np.bincount(unit_of, minlength=len(units)) == 1
+    first = np.searchsorted(unit_of, np.arange(len(units)))
+    return np.where(single, rebuilt[np.minimum(first, len(rebuilt) - 1)], out)

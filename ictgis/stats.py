@@ -222,7 +222,7 @@ def indicator_layers(ws: Workspace, tables: Mapping[str, pd.DataFrame]
     for level in ("district", "province", "region", "macro_region"):
         if level in tables and keys.get(level):
             by = list(keys[level])
-            shapes = ws.communes[[*by, "geometry"]].dissolve(by=by).reset_index()
+            shapes = admin.outlines(ws.communes, level)
             layers[f"{level}s"] = gpd.GeoDataFrame(
                 shapes.merge(tables[level], on=by), geometry="geometry", crs=ws.communes.crs)
     return layers

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from shapely.geometry import Point, box
 
 from ictgis import admin
+from ictgis.admin import MIN_HOLE_M2, SLIVER_WIDTH_M
 from ictgis.errors import ConfigError
 
 
@@ -94,3 +99,139 @@ def test_region_errors_carry_their_id() -> None:
     with pytest.raises(ConfigError) as err:
         admin.assign_regions(pd.Series(["Huyện Cai Lậy"]), {"Tây": ["Gò Công"]}, file="c.gpkg")
     assert err.value.message_id == "admin.error.region_matches_none"
+
+
+# ------------------------------------------------------------------------------- outlines
+
+def _uncovered_small_holes(units: gpd.GeoDataFrame) -> list[tuple[int, float]]:
+    """Slow oracle: (unit, area) of every interior ring under MIN_HOLE_M2 no other unit covers."""
+    found = []
+    for i, geom in enumerate(units.geometry):
+        others = shapely.union_all([g for j, g in enumerate(units.geometry) if j != i])
+        for part in getattr(geom, "geoms", [geom]):
+            for ring in part.interiors:
+                hole = shapely.Polygon(ring)
+                if hole.area < MIN_HOLE_M2 and hole.intersection(others).area < 0.99 * hole.area:
+                    found.append((i, hole.area))
+    return found
+
+
+def _furthest_from(mine: shapely.Geometry, theirs: shapely.Geometry) -> float:
+    """How far (m) the boundary of ``mine`` gets from that of ``theirs`` (every 50 m along it)."""
+    points = shapely.points(shapely.get_coordinates(shapely.segmentize(mine.boundary, 50)))
+    return float(shapely.distance(points, theirs.boundary).max())
+
+
+def _holes(geom: shapely.Geometry) -> list[float]:
+    return sorted(shapely.Polygon(r).area for p in getattr(geom, "geoms", [geom])
+                  for r in p.interiors)
+
+
+def _generated_communes() -> gpd.GeoDataFrame:
+    """A 3 km x 3 km province of three districts with the defects digitising leaves.
+
+    - A (2 x 2 km, four communes): a sliver 0.5 m x 600 m (300 m²) between A1 and A2, a
+      30 x 30 m (900 m²) hole in A4 and a 40 x 40 m (1,600 m²) pond in A3 (kept: not small);
+    - B (1 x 2 km): a sliver 1 m x 1,800 m (1,800 m², narrow) between it and A, and an
+      island 100 x 100 m 2 km away with a 10 x 10 m hole (filled: B is two polygons);
+    - C (the top 1 km strip) enclosing T, a district of one 20 x 20 m commune (400 m²): a
+      real enclave, smaller than MIN_HOLE_M2, that must stay.
+    """
+    t1 = box(1000, 2300, 1020, 2320)
+    shapes = {
+        ("A1", "A"): box(0, 0, 1000, 1000),
+        ("A2", "A"): box(1000, 0, 2000, 1000).difference(box(1000, 200, 1000.5, 800)),
+        ("A3", "A"): box(0, 1000, 1000, 2000).difference(box(480, 1480, 520, 1520)),
+        ("A4", "A"): box(1000, 1000, 2000, 2000).difference(box(1400, 1400, 1430, 1430)),
+        ("B1", "B"): box(2000, 0, 3000, 2000).difference(box(2000, 100, 2001, 1900)),
+        ("B2", "B"): box(5000, 0, 5100, 100).difference(box(5040, 40, 5050, 50)),
+        ("C1", "C"): box(0, 2000, 3000, 3000).difference(t1),
+        ("T1", "T"): t1,
+    }
+    return gpd.GeoDataFrame(
+        {"code": [c for c, _ in shapes], "district": [d for _, d in shapes],
+         "region": ["south" if d in "AB" else "north" for _, d in shapes]},
+        geometry=list(shapes.values()), crs="EPSG:9210")
+
+
+def test_outlines_fill_slivers_and_keep_enclaves() -> None:
+    communes = _generated_communes()
+    plain = communes.dissolve(by="district").reset_index()
+    # the defects are there in a plain dissolve: holes in A, a hole between A and B
+    assert _holes(plain.geometry[0]) == pytest.approx([300, 900, 1600])
+    assert len(_holes(shapely.union_all(plain.geometry))) == 5  # + the 1,800 m² sliver, island
+    got = admin.outlines(communes, "district")
+    assert list(got.columns) == ["district", "geometry"] and got.crs == communes.crs
+    assert list(got["district"]) == ["A", "B", "C", "T"]
+    assert _uncovered_small_holes(got) == []
+    by = dict(zip(got["district"], got.geometry, strict=True))
+    assert _holes(by["A"]) == pytest.approx([1600])  # the pond is not a sliver
+    assert _holes(by["C"]) == pytest.approx([400])  # the enclave stays ...
+    assert by["T"].equals(communes.geometry[7])  # ... and is its own unit
+    assert by["B"].geom_type == "MultiPolygon" and _holes(by["B"]) == []
+    # nothing between the units: the 3 x 3 km square and the island, less the pond
+    union = shapely.union_all(got.geometry)
+    assert _holes(union) == pytest.approx([1600])
+    assert union.area == pytest.approx(9e6 + 1e4 - 1600, abs=1e-3)
+    assert got.area.sum() == pytest.approx(9e6 + 1e4 - 1600, abs=1e-3)  # no overlaps either
+    # real boundaries do not move: every point of an outline lies within the sliver width
+    # of a boundary of the plain dissolve (a filled sliver closes across its mouth)
+    for mine, theirs in zip(got.geometry, plain.geometry, strict=True):
+        assert _furthest_from(mine, theirs) <= SLIVER_WIDTH_M
+
+
+def test_outlines_of_regions_and_the_whole() -> None:
+    communes = _generated_communes()
+    regions = admin.outlines(communes, "region")
+    assert list(regions["region"]) == ["north", "south"]
+    assert _uncovered_small_holes(regions) == []
+    assert regions.area.to_numpy() == pytest.approx([3e6, 6e6 + 1e4 - 1600], abs=1e-3)
+    whole = admin.outlines(communes, "province")
+    assert list(whole.columns) == ["province", "geometry"]
+    assert list(whole["province"]) == [admin.WHOLE_PROVINCE]
+    assert _holes(whole.geometry[0]) == pytest.approx([1600])
+
+
+def test_outlines_need_a_metric_crs_and_the_level_columns() -> None:
+    communes = _generated_communes()
+    with pytest.raises(ValueError, match="region"):
+        admin.outlines(communes.drop(columns="region"), "region")
+    from ictgis.errors import DataError
+
+    with pytest.raises(DataError):
+        admin.outlines(communes.to_crs("EPSG:4326"), "district")
+
+
+REAL_COMMUNES = (Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
+                 / "tien_giang_communes.geojson")
+# the three economic regions by district (DOMAIN.md §1.4; as in tests/test_real_data.py)
+REAL_REGIONS = {
+    "Thành phố Mỹ Tho": "trung_tam", "Huyện Châu Thành": "trung_tam", "Huyện Chợ Gạo": "trung_tam",
+    "Thị xã Cai Lậy": "tay", "Huyện Cai Lậy": "tay", "Huyện Cái Bè": "tay",
+    "Huyện Tân Phước": "tay", "Thị xã Gò Công": "dong", "Huyện Gò Công Tây": "dong",
+    "Huyện Gò Công Đông": "dong", "Huyện Tân Phú Đông": "dong",
+}  # input vocabulary
+
+
+@pytest.mark.real_data
+@pytest.mark.skipif(not REAL_COMMUNES.is_file(),
+                    reason=f"real data not present: {REAL_COMMUNES} is absent")
+def test_outlines_of_the_real_tien_giang_communes() -> None:
+    communes = gpd.read_file(REAL_COMMUNES).to_crs("EPSG:9210").rename(
+        columns={"district_name": "district", "commune_code": "code"})
+    communes["region"] = communes["district"].map(REAL_REGIONS)
+    assert communes["region"].notna().all()
+    for level, count in (("district", 11), ("region", 3)):
+        plain = communes.dissolve(by=level).reset_index()
+        # the slivers the issue met: 74 holes in the western region alone
+        assert sum(len(_holes(g)) for g in plain.geometry) > 0
+        got = admin.outlines(communes, level)
+        assert len(got) == count and list(got[level]) == list(plain[level])
+        assert _uncovered_small_holes(got) == []
+        assert sum(len(_holes(g)) for g in got.geometry) == 0  # Tiền Giang has no enclave
+        for mine, theirs in zip(got.geometry, plain.geometry, strict=True):
+            assert _furthest_from(mine, theirs) <= SLIVER_WIDTH_M
+            assert shapely.symmetric_difference(mine, theirs).area < 10  # m², of ~100-400 km²
+    west = communes[communes["region"] == "tay"].dissolve(by="region")
+    assert len(_holes(west.geometry.iloc[0])) == 74
+    assert np.isclose(admin.outlines(communes, "region").area.sum(), communes.area.sum(), rtol=1e-6)
