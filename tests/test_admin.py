@@ -235,3 +235,57 @@ def test_outlines_of_the_real_tien_giang_communes() -> None:
     west = communes[communes["region"] == "tay"].dissolve(by="region")
     assert len(_holes(west.geometry.iloc[0])) == 74
     assert np.isclose(admin.outlines(communes, "region").area.sum(), communes.area.sum(), rtol=1e-6)
+
+
+# ------------------------------------------------------------------ levels are data (national)
+
+
+def test_levels_follow_the_columns_of_the_commune_table() -> None:
+    province = admin.levels(["code", "district", "zone", "region"])
+    assert province == {"commune": ("code",), "district": ("district",), "zone": ("zone",),
+                        "region": ("region",), "region_zone": ("region", "zone"),
+                        "province": ()}
+    assert list(admin.levels(["code", "zone"])) == ["commune", "zone", "province"]  # two tiers
+    national = admin.levels(["code", "province", "district", "macro_region", "zone"])
+    assert national == {"commune": ("code",), "district": ("province", "district"),
+                        "province": ("province",), "macro_region": ("macro_region",),
+                        "zone": ("zone",), "country": ()}
+    assert admin.whole_level(["code", "province", "zone"]) == "country"
+    assert admin.whole_level(["code", "district", "zone"]) == "province"
+
+
+def test_national_aggregates_sum_communes_by_province_and_country() -> None:
+    table = pd.DataFrame({
+        "code": ["1", "2", "3", "4"], "province": ["A", "A", "B", "B"],
+        "district": ["Huyện X", "Huyện Y", "Huyện X", "Huyện X"],  # the same name in A and B
+        "macro_region": ["n", "n", "s", "s"],
+        "zone": ["urban", "rural", "rural", "rural"], "population": [10, 20, 30, 40]})
+    by_province = admin.aggregate(table, "province", ["population"])
+    assert by_province.to_dict("list") == {"province": ["A", "B"], "population": [30.0, 70.0]}
+    by_district = admin.aggregate(table, "district", ["population"])
+    assert by_district["population"].tolist() == [10.0, 20.0, 70.0]  # B's Huyện X is its own
+    country = admin.aggregate(table, "country", ["population"])
+    assert country.to_dict("list") == {"country": [admin.WHOLE_PROVINCE], "population": [100.0]}
+    with pytest.raises(ValueError, match="region"):
+        admin.aggregate(table, "region", ["population"])
+
+
+def test_macro_regions_default_to_the_six_socio_economic_regions() -> None:
+    provinces = pd.Series(["Điện Biên", "Thành phố Hà Nội", "Huế", "Gia Lai", "TP. Hồ Chí Minh",
+                           "Bà Rịa - Vũng Tàu", "Cà Mau", "Đồng Tháp"])
+    found = admin.macro_regions(provinces, {}, file="communes.gpkg")
+    assert found.tolist() == ["northern_midlands", "red_river_delta", "central_coast",
+                              "central_highlands", "southeast", "southeast", "mekong_delta",
+                              "mekong_delta"]
+    every = [p for names in admin.SOCIO_ECONOMIC_REGIONS.values() for p in names]
+    assert len(every) == 64 and len(set(every)) == 64  # 63 legacy provinces, and Huế
+
+
+def test_macro_regions_name_what_they_cannot_place(english) -> None:
+    with pytest.raises(ConfigError, match="'Atlantis'.*\\[macro_regions\\]"):
+        admin.macro_regions(pd.Series(["Hà Nội", "Atlantis"]), {}, file="communes.gpkg")
+    configured = {"North": ("Hà Nội",), "South": ("Cần Thơ",)}
+    with pytest.raises(ConfigError, match="\\[macro_regions\\].*'Huế'"):
+        admin.macro_regions(pd.Series(["Hà Nội", "Cần Thơ", "Huế"]), configured, file="x.gpkg")
+    mine = admin.macro_regions(pd.Series(["Hà Nội", "Cần Thơ"]), configured, file="x.gpkg")
+    assert mine.tolist() == ["North", "South"]

@@ -375,3 +375,19 @@ def test_candidates_near_the_province_and_best_fit() -> None:
     scores = {9209: 0.2, 9210: 0.9, 5897: 0.9}
     assert best_fit(tried, lambda c: scores.get(c.to_epsg(), 0.0), minimum=0.5).to_epsg() == 9210
     assert best_fit(tried, lambda c: 0.4, minimum=0.5) is None
+
+
+# ------------------------------------------------------------------ areas across the country
+
+
+@pytest.mark.parametrize(("west", "south"), [(102.2, 21.5), (109.0, 12.3), (105.6, 9.0)])
+def test_equal_area_matches_the_geodesic_area_anywhere_in_vietnam(west, south) -> None:
+    # a 0.4° square at the west edge (Điện Biên), the east edge (Khánh Hòa), the south (Cà Mau)
+    square = shapely.segmentize(shapely.box(west, south, west + 0.4, south + 0.4), 0.002)
+    oracle = abs(Geod(ellps="WGS84").geometry_area_perimeter(square)[0]) / 1e6
+    layer = gpd.GeoDataFrame(geometry=[square], crs=4756)
+    assert crs.areas_km2(layer.to_crs(9210))[0] == pytest.approx(oracle, rel=1e-4)
+    assert crs.areas_km2(layer)[0] == pytest.approx(oracle, rel=1e-4)
+    edge = west < 103 or west > 108
+    plane = layer.to_crs(9210).area.iloc[0] / 1e6  # one TM-3 zone for the whole country
+    assert (abs(plane / oracle - 1) > 2e-3) == edge
