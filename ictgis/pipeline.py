@@ -234,6 +234,9 @@ def write_manifest(ws: Workspace, found: outputs.Outputs, timings: Mapping[str, 
         relative = getattr(config.coverage, key)
         if relative:
             sources[f"coverage.{key}"] = config.root / relative
+    calibration = config.root / "calibration.toml"  # applied by coverage when present
+    if calibration.is_file():
+        sources["coverage.calibration"] = calibration
     sources.update(inputs or {})
     used_by: dict[Path, set[str]] = {}
     for name, source in sources.items():

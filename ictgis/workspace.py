@@ -624,6 +624,8 @@ def load_points(cfg: LayerConfig, communes: gpd.GeoDataFrame, work_crs: str, *,
     """
     frame = io.map_fields(io.read_layer(cfg), cfg)
     file, layer = cfg.label, cfg.name
+    if "id" not in frame:  # a layer without ids (measurements): rows are named by where
+        frame["id"] = frame[io.WHERE]
     frame["id"] = frame["id"].astype("string").str.strip()
     gdf, coord_problem = _points_geometry(frame, cfg)
     reasons = _Reasons(gdf.index)

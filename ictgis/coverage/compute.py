@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ictgis.config import CoverageConfig, TechnologyConfig
+from ictgis.coverage.calibration import Calibration
 from ictgis.coverage.grid import EMPTY, NODATA, Grid, Window, province_grid
 from ictgis.coverage.kernels import (
     KernelCache,
@@ -142,6 +143,8 @@ class TileTask:
         The tile's window of the rasters, or (path, resampling) to read it, or None.
     lang
         Language of the messages.
+    offsets_db
+        Calibration offsets of the technology by environment code, or None.
     top
         Uncovered areas kept per technology (their parts are returned).
     """
@@ -162,6 +165,7 @@ class TileTask:
     population: Any
     landcover: Any
     lang: str
+    offsets_db: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -183,7 +187,8 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
                      landcover: RasterInput = None,
                      progress: Callable[[str], None] | None = None,
                      keep_layers: bool | Iterable[Key] = True, sink: Sink | None = None,
-                     scheduler: str | None = None, top: int = 10) -> CoverageResult:
+                     scheduler: str | None = None, top: int = 10,
+                     calibration: Calibration | None = None) -> CoverageResult:
     """Best-server rasters per operator and technology, their union, and covered population.
 
     Parameters
@@ -212,6 +217,9 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
         workers; None: on ``settings.threads`` local threads.
     top
         How many uncovered areas to list per technology.
+    calibration
+        Offsets by technology and environment (``calibration.toml``,
+        :mod:`~ictgis.coverage.calibration`) added to every level; None: uncalibrated.
 
     Returns
     -------
@@ -258,7 +266,9 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
                         shapes=shapes[window], overrides=overrides.within(window), ids=ids,
                         env=env_of[ids], scale=scale[ids], even=even[ids],
                         population=_input_window(population, window, "sum"),
-                        landcover=_input_window(landcover, window, "nearest"), lang=lang)
+                        landcover=_input_window(landcover, window, "nearest"), lang=lang,
+                        offsets_db=None if calibration is None
+                        else calibration.offsets(tech))
 
             for result in in_order(pool, run_tile, tasks(), whole=whole):
                 done += 1
@@ -438,7 +448,7 @@ def _tile(task: TileTask, whole: bool) -> TileResult:
     comm = local[inside]
     pop = people[inside]
     tech_cfg = settings.technologies[task.tech]
-    correction = environment_tile(env, tech_cfg)
+    correction = environment_tile(env, tech_cfg, task.offsets_db)
     kernels = kernels_for(task)
     union = np.full((r1 - r0, c1 - c0), EMPTY, np.int16)
     levels: dict[Key, np.ndarray] = {}

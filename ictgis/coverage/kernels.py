@@ -340,10 +340,27 @@ def _stamp(out: np.ndarray, window: tuple[int, int, int, int], kernel: np.ndarra
     return target.size
 
 
-def environment_tile(env_codes: np.ndarray, tech: TechnologyConfig) -> np.ndarray:
-    """E_env of every pixel (float32) from environment codes (-1 = outside: NaN)."""
+def environment_tile(env_codes: np.ndarray, tech: TechnologyConfig,
+                     offsets_db: np.ndarray | None = None) -> np.ndarray:
+    """E_env of every pixel (float32) from environment codes (-1 = outside: NaN).
+
+    Parameters
+    ----------
+    env_codes
+        Environment code of every pixel (:data:`~ictgis.coverage.models.ENV_CODES`, -1
+        outside), any shape.
+    tech
+        The technology (frequency, mobile height).
+    offsets_db
+        Calibration offsets in dB by environment code (:meth:`~ictgis.coverage.calibration.
+        Calibration.offsets`), added to the received level: the correction becomes
+        ``E_env - offset``. None: uncalibrated.
+    """
     table = np.array([environment_correction(tech.frequency_mhz, tech.mobile_height_m, e)
-                      for e in ENV_CODES], dtype=np.float32)
+                      for e in ENV_CODES], dtype=np.float64)
+    if offsets_db is not None:
+        table = table - np.asarray(offsets_db, dtype=np.float64)
+    table = table.astype(np.float32)
     out = np.full(env_codes.shape, np.nan, dtype=np.float32)
     inside = env_codes >= 0
     out[inside] = table[env_codes[inside]]
@@ -359,7 +376,11 @@ def to_db(stamped: np.ndarray) -> np.ndarray:
 
 def received_level(stamped: np.ndarray, env_correction: np.ndarray, floor_dbm: float
                    ) -> np.ndarray:
-    """Received level (dBm, float32): stamped minus E_env; NODATA outside or below the floor."""
+    """Received level (dBm, float32): stamped minus E_env; NODATA outside or below the floor.
+
+    ``env_correction`` is :func:`environment_tile`'s, calibration offsets included: the floor
+    applies to the calibrated level.
+    """
     level = to_db(stamped) - env_correction
     bad = ~np.isfinite(level) | (level < floor_dbm)
     level[bad] = NODATA

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ictgis.demo.bts import make_bts
 from ictgis.demo.common import DEMO_CONFIG
+from ictgis.demo.drivetest import demo_drivetest
 from ictgis.demo.examples import make_siting_examples
 from ictgis.demo.geometry import make_communes
 from ictgis.demo.plan import make_plan_layers
@@ -124,4 +125,5 @@ def workspace_files(province: DemoProvince) -> dict[str, pd.DataFrame | str]:
     frames = {name: getattr(province, name)
               for name in ("communes", "post_offices", "bts", "subscribers", "zones",
                            "plan_features", "planned_sites", "proposals")}
+    frames["measurements"] = demo_drivetest(province.bts, province.communes)
     return {"ictgis.toml": DEMO_CONFIG} | {layers[k]["path"]: v for k, v in frames.items()}

@@ -60,7 +60,8 @@ class StepModule(Protocol):
 
 
 #: The steps of a run, in order (``validate`` is the loading, done before any step).
-STEPS: tuple[str, ...] = ("stats", "siting", "coverage", "priorities", "maps", "qgis", "report")
+STEPS: tuple[str, ...] = ("stats", "siting", "calibration", "coverage", "priorities", "maps",
+                          "qgis", "report")
 
 
 def step(name: str) -> StepModule:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from ictgis.config import CoverageConfig
     from ictgis.coverage import Grid
+    from ictgis.coverage.calibration import Calibration
     from ictgis.workspace import Workspace
 
 NAME = outputs.COVERAGE
@@ -85,12 +86,16 @@ def compute(ws: Workspace, ctx: StepContext, *, scheduler: str | None = None,
                                          ("landcover", settings.landcover_raster)) if path}
             for path in rasters.values():  # unreadable: one clear message before any tile
                 io.read_raster_on_grid(path, grid.transform, 1, 1, grid.crs)
+            from ictgis.coverage.calibration import load_calibration
+
+            calibration = load_calibration(ws.config.root, settings)  # calibration.toml
             staged = stack.enter_context(io.staged_dir(ctx.outputs.folder(NAME)))
-            sink = _RasterSink(stack, staged, grid, ws, settings, ctx.lang)
+            sink = _RasterSink(stack, staged, grid, ws, settings, ctx.lang, calibration)
             result = coverage.compute_coverage(
                 ws.bts, ws.communes, settings, progress=ctx.progress, keep_layers=False,
                 sink=sink, scheduler=scheduler or ws.config.compute.scheduler,
-                population=rasters.get("population"), landcover=rasters.get("landcover"))
+                population=rasters.get("population"), landcover=rasters.get("landcover"),
+                calibration=calibration)
             with language(ctx.lang):
                 sink.close()
     except BaseException:
@@ -119,8 +124,10 @@ class _RasterSink:
     """
 
     def __init__(self, stack: contextlib.ExitStack, folder: Path, grid: Grid, ws: Workspace,
-                 settings: CoverageConfig, lang: str) -> None:
+                 settings: CoverageConfig, lang: str, calibration: Calibration | None = None
+                 ) -> None:
         self.folder, self.grid, self.settings, self.lang = folder, grid, settings, lang
+        self.calibration = calibration
         self.synthetic = ws.config.synthetic
         self.writers: dict[tuple[str, str], Any] = {}
         # on an error the files get it too (each removed), before the folder is
@@ -149,6 +156,10 @@ class _RasterSink:
         with language(self.lang):
             tags = coverage.raster_tags(tech, cfg, self.settings, operator,
                                         synthetic=self.synthetic)
+            from ictgis.coverage.calibration import no_calibration_tags
+
+            tags = {**tags, **(self.calibration.tags(tech) if self.calibration is not None
+                               else no_calibration_tags())}
             class_tags = {**tags, "ictgis_layer": t("coverage.tag.class")}
         shape = {"width": grid.width, "height": grid.height, "transform": grid.transform,
                  "crs": grid.crs}

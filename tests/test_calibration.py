@@ -1,0 +1,283 @@
+"""Calibration against measurements: matching, the robust fit, calibration.toml, rejects."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+import shapely
+
+from ictgis import pipeline
+from ictgis.coverage import calibration as cal
+from ictgis.coverage import path_loss
+from ictgis.crs import transform_xy
+from ictgis.demo import drivetest
+from tests.conftest import CONFIG, X0, Y0, lonlat
+
+#: Masts of the toy province: Viettel (2G, 3G, 4G; omni, 30 m) on a 2.5 km grid, and one
+#: VinaPhone 4G mast in the phường.
+_GRID = [(X0 + 1_250 + 2_500 * i, Y0 + 1_250 + 2_500 * j) for i in range(12) for j in range(4)]
+TOY_BTS = pd.DataFrame({
+    "id": [*(f"V{k}" for k in range(len(_GRID))), "N1"],
+    "ops": ["Viettel"] * len(_GRID) + ["VinaPhone"],
+    "tech": ["2G;3G;4G"] * len(_GRID) + ["4G"],
+    "height": 30.0,
+    "x": [x for x, _ in _GRID] + [X0 + 3_000],
+    "y": [y for _, y in _GRID] + [Y0 + 8_000],
+})
+#: The toy's truth: offsets by technology and environment (phường urban, xã open, thị trấn
+#: suburban).
+TRUTH = {"2G": {"urban": 4.0, "open": -6.0, "suburban": 1.0},
+         "3G": {"urban": -2.5, "open": 2.0, "suburban": -5.0},
+         "4G": {"urban": 1.5, "open": 6.0, "suburban": -1.0}}
+TOY_CONFIG = CONFIG.replace('northing = "y"\n', 'northing = "y"\nheight = "height"\n') + """
+[coverage]
+resolution_m = 100
+[coverage.technologies.2G]
+[coverage.technologies.3G]
+[coverage.technologies.4G]
+eirp_dbm = 40
+"""
+
+
+@pytest.fixture
+def toy(make_workspace) -> Path:
+    return make_workspace(bts=TOY_BTS, config=TOY_CONFIG)
+
+
+def _drive(root: Path, seed: int = 7) -> pd.DataFrame:
+    """A drive test of the toy: 9 east-west roads, the truth + σ 8 dB shadowing."""
+    ws = pipeline.load(root)
+    lines = [shapely.linestrings([[X0 + 1, y], [X0 + 29_999, y]])
+             for y in Y0 + np.linspace(500, 9_500, 9)]
+    return drivetest.make_drivetest(ws.bts, ws.communes, ws.config.coverage,
+                                    np.random.default_rng(seed), offsets_db=TRUTH, lines=lines,
+                                    operators=["Viettel"])
+
+
+def _as_file(found: pd.DataFrame, path: Path) -> Path:
+    lon, lat = lonlat(found["x"].tolist(), found["y"].tolist())
+    pd.DataFrame({"lat": lat, "lon": lon, "operator": found["operator"],
+                  "technology": found["technology"], "level_dbm": found["level_dbm"],
+                  "date": found["date"]}).to_csv(path, index=False)
+    return path
+
+
+def _calibrate(root: Path, measurements: Path, **options) -> pipeline.RunResult:
+    return pipeline.run(root, steps=["calibration"], out=root / "out", options={
+        "calibration": {"measurements": measurements, "apply": True, "required": True,
+                        **options}})
+
+
+# ------------------------------------------------------------------------------ the fit
+
+
+def test_the_fit_finds_the_true_offsets_within_its_99_percent_interval(toy: Path) -> None:
+    found = _drive(toy)
+    counts = found.groupby(["technology", "environment"]).size()
+    assert len(counts) == 9 and counts.min() >= 1_000, counts
+    run = _calibrate(toy, _as_file(found, toy / "drive.csv"), slope=True)
+    table = run.results["calibration"].table.set_index(["technology", "environment"])
+    for (tech, env), row in table.iterrows():
+        truth = TRUTH[tech][env]
+        assert row.ci_low_db <= truth <= row.ci_high_db, (tech, env, row.offset_db)
+        assert abs(row.offset_db - truth) <= 1.0
+        assert abs(row.std_after_db - 8.0) <= 1.0
+        assert abs(row.mean_after_db) < abs(row.mean_before_db) or abs(truth) < 0.5
+        assert row.slope_ci_low <= 0.0 <= row.slope_ci_high  # the truth has no slope
+    written = tomllib.loads((toy / cal.CALIBRATION_TOML).read_text(encoding="utf-8"))
+    assert written["offsets_db"]["4G"]["open"] == pytest.approx(table.loc[("4G", "open"),
+                                                                          "offset_db"], abs=1e-3)
+    text = (toy / cal.CALIBRATION_TOML).read_text(encoding="utf-8")
+    import hashlib
+
+    digest = hashlib.sha256((toy / "drive.csv").read_bytes()).hexdigest()
+    assert f"# sha256 of that file: {digest}" in text and "from drive.csv" in text
+    folder = run.outputs / "calibration"
+    assert {p.name for p in folder.iterdir()} == {
+        "calibration.csv", "calibration.xlsx", "measurements.csv", "predicted_measured.png",
+        "error_distance.png"}
+    assert (folder / "predicted_measured.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_interval_is_honest_on_gaussian_errors() -> None:
+    """Over 200 samples of 1,000 N(2, 8²) errors, the 99 % interval misses 2 about twice."""
+    rng = np.random.default_rng(3)
+    misses, widths = 0, []
+    for _ in range(200):
+        fit = cal.fit_group(2.0 + rng.normal(0.0, 8.0, 1_000))
+        misses += not fit.ci_low[0] <= 2.0 <= fit.ci_high[0]
+        widths.append(fit.ci_high[0] - fit.ci_low[0])
+    assert misses <= 7  # binomial(200, 0.01): P(> 7) < 0.001
+    # least squares would give 2 × 2.576 × 8 / √1000 = 1.30 dB; soft-L1 costs a few per cent
+    assert 1.25 <= np.mean(widths) <= 1.45
+
+
+def test_a_measurement_is_predicted_at_its_exact_position(toy: Path) -> None:
+    """By hand: Hata of the named mast at the true distance, not a pixel centre's."""
+    x = np.array([X0 + 3_000 + 1_234.5, X0 + 5_000 + 3_217.0])
+    y = np.array([Y0 + 8_000 - 987.6, Y0 + 5_000 + 41.0])
+    lon, lat = transform_xy(x, y, "EPSG:9210", "EPSG:4326")
+    points = pd.DataFrame({"lat": lat, "lon": lon, "operator": ["VinaPhone", "Viettel"],
+                           "technology": ["4G", "2G"], "level_dbm": [-70.0, -60.0],
+                           "site": ["N1", ""]})
+    points.to_csv(toy / "two.csv", index=False)
+    config = TOY_CONFIG + """
+[layers.measurements]
+path = "two.csv"
+[layers.measurements.fields]
+site = "site"
+"""
+    (toy / "ictgis.toml").write_text(config, encoding="utf-8")
+    run = pipeline.run(toy, steps=["calibration"], out=toy / "out",
+                       options={"calibration": {"required": True}})
+    matched = run.results["calibration"].matched.sort_values("operator")
+    # the named VinaPhone mast; Viettel's best server, by trying every mast with the formula
+    d_named = np.hypot(x[0] - (X0 + 3_000), y[0] - (Y0 + 8_000)) / 1000
+    named = 40.0 - float(path_loss(d_named, frequency_mhz=1800, base_height_m=30,
+                                   environment="urban"))
+    d_all = np.hypot(x[1] - np.array([g[0] for g in _GRID]),
+                     y[1] - np.array([g[1] for g in _GRID])) / 1000
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # distances below 1 km: Hata extrapolated
+        best = max(55.0 - float(path_loss(d, frequency_mhz=900, base_height_m=30,
+                                          environment="urban")) for d in d_all)
+    by_op = matched.set_index("operator")["predicted_dbm"]
+    assert by_op["VinaPhone"] == pytest.approx(named, abs=1e-6)
+    assert by_op["Viettel"] == pytest.approx(best, abs=1e-6)
+    assert not (toy / cal.CALIBRATION_TOML).exists()  # not applied unless asked
+
+
+# ------------------------------------------------------------------------------ rejects
+
+BAD_ROWS = {
+    "outside": ("Viettel", "2G", "-70", X0 + 45_000, Y0 + 5_000),
+    "level_range": ("Viettel", "2G", "-10.5", X0 + 5_500, Y0 + 5_000),
+    "bad_level": ("Viettel", "2G", "n/a", X0 + 5_500, Y0 + 5_000),
+    "unknown_operator": ("FPT Telecom", "2G", "-70", X0 + 5_500, Y0 + 5_000),
+    "unknown_technology": ("Viettel", "5G", "-70", X0 + 5_500, Y0 + 5_000),
+    "no_site": ("Vietnamobile", "3G", "-70", X0 + 5_500, Y0 + 5_000),
+}
+MESSAGES = {
+    "en": {"level_range": "outside -140…-20 dBm", "bad_level": "is not a number of dBm",
+           "unknown_operator": "unknown operator 'FPT Telecom'",
+           "unknown_technology": "unknown technology '5G'",
+           "no_site": "no site of Vietnamobile with 3G", "outside": "outside the province"},
+    "vi": {"level_range": "nằm ngoài khoảng -140…-20 dBm",
+           "bad_level": "không phải một số dBm",
+           "unknown_operator": "doanh nghiệp không xác định 'FPT Telecom'",
+           "unknown_technology": "công nghệ không xác định '5G'",
+           "no_site": "không có trạm nào của Vietnamobile phát 3G",
+           "outside": "nằm ngoài tỉnh"},
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_bad_rows_are_rejected_with_their_reason(toy: Path, lang: str) -> None:
+    good = [("Viettel", "2G", f"{-60 - i}", X0 + 5_200 + 10 * i, Y0 + 5_100) for i in range(40)]
+    rows = [*good, *BAD_ROWS.values()]
+    frame = pd.DataFrame(rows, columns=["nm", "cn", "muc", "x", "y"])
+    frame.to_csv(toy / "xy.csv", index=False)
+    config = TOY_CONFIG + """
+[layers.measurements]
+path = "xy.csv"
+crs = "EPSG:9210"
+[layers.measurements.fields]
+operator = "nm"
+technology = "cn"
+level_dbm = "muc"
+easting = "x"
+northing = "y"
+"""
+    (toy / "ictgis.toml").write_text(config, encoding="utf-8")
+    run = pipeline.run(toy, steps=["calibration"], out=toy / "out", lang=lang,
+                       options={"calibration": {"required": True}})
+    result = run.results["calibration"]
+    assert len(result.matched) == len(good)
+    rejected = pd.read_csv(run.outputs / "rejects" / "measurements.csv", dtype=str)
+    assert len(rejected) == len(BAD_ROWS)
+    problems = pd.read_csv(run.outputs / "rejects" / "problems.csv", dtype=str)
+    mine = problems[problems["layer"] == "measurements"].set_index("code")["problem"]
+    assert set(mine.index) == set(BAD_ROWS)
+    for code, text in MESSAGES[lang].items():
+        assert text in mine[code].replace("−", "-"), (code, mine[code])
+    where = problems[problems["code"] == "level_range"]["where"].iloc[0]
+    assert where == "row 43"  # the file's row (header = row 1)
+
+
+def test_no_measurements_is_one_clear_error(toy: Path, runner) -> None:
+    from ictgis.cli.main import main
+
+    result = runner.invoke(main, ["calibrate", "-w", str(toy), "--out", str(toy / "out")])
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "Error: no measurements: give the file with --measurements FILE, or declare "
+        "[layers.measurements] in ictgis.toml")
+
+
+def test_a_bad_calibration_file_names_itself(toy: Path) -> None:
+    from ictgis.config import load_config
+    from ictgis.errors import ConfigError
+
+    settings = load_config(toy).coverage
+    (toy / cal.CALIBRATION_TOML).write_text('[offsets_db."2G"]\nurbann = 3.0\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"calibration.toml: \[offsets_db.2G\] has an unknown "
+                                          r"environment 'urbann'"):
+        cal.load_calibration(toy, settings)
+
+
+# --------------------------------------------------------------------- applied to coverage
+
+
+def test_coverage_with_calibration_is_coverage_plus_the_offsets(toy: Path) -> None:
+    """Hand check: every pixel moves by its environment's offset, no more; tags and manifest."""
+    plain = pipeline.run(toy, steps=["coverage"], out=toy / "plain")
+    offsets = {"urban": 2.5, "open": -4.0, "suburban": 7.25}
+    (toy / cal.CALIBRATION_TOML).write_text(
+        '[offsets_db."4G"]\n' + "".join(f"{k} = {v}\n" for k, v in offsets.items()),
+        encoding="utf-8")
+    calibrated = pipeline.run(toy, steps=["coverage"], out=toy / "cal", manifest=True)
+    name = "coverage/level_viettel_4g.tif"
+    with rasterio.open(plain.outputs / name) as a, rasterio.open(calibrated.outputs / name) as b:
+        before, after = a.read(1), b.read(1)
+        tags = b.tags()
+        assert a.tags()["calibration"] == "none (uncalibrated model)"
+    x0 = rasterio.open(plain.outputs / name).transform.c
+    cols = np.arange(before.shape[1])
+    x = x0 + (cols + 0.5) * 100.0
+    env = np.where(x < X0 + 10_000, "urban", np.where(x < X0 + 20_000, "open", "suburban"))
+    shift = np.vectorize(offsets.get)(np.broadcast_to(env, before.shape))
+    both = (before != -9999.0) & (after != -9999.0)
+    assert both.sum() > 10_000
+    np.testing.assert_allclose(after[both], before[both] + shift[both], atol=2e-3)
+    # the floor applies to the calibrated level: pixels gained or lost are those crossing it
+    floor = -125.0
+    gained = (before == -9999.0) & (after != -9999.0)
+    assert np.all(after[gained] >= floor) and np.all(after[gained] - shift[gained] < floor + 2e-3)
+    with rasterio.open(plain.outputs / "coverage/level_viettel_2g.tif") as a, rasterio.open(
+            calibrated.outputs / "coverage/level_viettel_2g.tif") as b:
+        np.testing.assert_array_equal(a.read(1), b.read(1))  # 2G has no offset in the file
+    digest = __import__("hashlib").sha256((toy / cal.CALIBRATION_TOML).read_bytes()).hexdigest()
+    assert tags["calibration"] == f"calibration.toml sha256={digest}"
+    manifest = __import__("json").loads((calibrated.outputs / "manifest.json").read_text())
+    listed = {Path(i["path"]).name: i for i in manifest["inputs"]}
+    assert listed["calibration.toml"]["sha256"] == digest
+
+
+def test_the_demo_records_its_truth_in_its_config() -> None:
+    from ictgis.demo import DEMO_CONFIG
+
+    comment = " ".join(line for line in DEMO_CONFIG.splitlines() if line.startswith("#   "))
+    for tech, by_env in drivetest.TRUE_OFFSETS_DB.items():
+        part = re.search(rf"{tech}: ([^;]+)", comment).group(1)
+        stated = dict(re.findall(r"(\w+) ([+-]\d+\.\d)", part))
+        assert {k: float(v) for k, v in stated.items()} == dict(by_env)
+    assert "σ = 8 dB" in DEMO_CONFIG and drivetest.SHADOWING_DB == 8.0
+    layer = tomllib.loads(DEMO_CONFIG)["layers"]["measurements"]
+    assert layer["path"] == "layers/drivetest.csv"
