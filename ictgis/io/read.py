@@ -8,7 +8,7 @@ import gzip
 import logging
 import warnings
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -282,9 +282,12 @@ def _transcode(gdf: gpd.GeoDataFrame, cfg: LayerConfig, encoding: str, *,
 #: How many distinct text values of a layer tell its encoding.
 GUESS_VALUES = 2000
 
-#: Below this share of Vietnamese words (among those beyond ASCII), a layer whose file does
-#: not say its encoding is taken to be read in the wrong one.
-MIN_VIETNAMESE_SHARE = 0.5
+#: Below this share of Vietnamese words (among those beyond ASCII), the text of a layer whose
+#: file does not say its encoding may be read in the wrong one ...
+MIN_VIETNAMESE_SHARE = 0.9
+
+#: ... and is, when another encoding reads this much more of it as Vietnamese.
+GUESS_MARGIN = 0.2
 
 
 def _texts(gdf: pd.DataFrame) -> list[str]:
@@ -328,7 +331,7 @@ def _check_header_code_page(gdf: gpd.GeoDataFrame, cfg: LayerConfig, source: str
         raw = pyogrio.read_dataframe(source, layer=layer, read_geometry=False,
                                      encoding="ISO-8859-1")
     guess = guess_encoding(_raw_texts(raw))
-    if guess is None or guess.share <= share:
+    if guess is None or guess.share < share + GUESS_MARGIN:
         return
     # the first value that is not Vietnamese as read, and the same value in the guess
     pairs = ((shown, value) for col, raw_col in zip(gdf.columns.drop("geometry"), raw.columns,
@@ -501,10 +504,12 @@ def package_versions() -> dict[str, str]:
 # ---------------------------------------------------- earlier results (moving to ictgis.outputs)
 
 
-def read_output_layer(path: Path, layer: str) -> gpd.GeoDataFrame | None:
+def read_output_layer(path: Path, layer: str, columns: Sequence[str] | None = None
+                      ) -> gpd.GeoDataFrame | None:
     """Read one layer of an earlier step's GeoPackage (``OUT/stats/stats.gpkg``...).
 
-    Returns None when the file or the layer does not exist (the step has not run).
+    Returns None when the file or the layer does not exist (the step has not run). With
+    ``columns``, only those attributes are read, without the geometry.
 
     Raises
     ------
@@ -517,6 +522,9 @@ def read_output_layer(path: Path, layer: str) -> gpd.GeoDataFrame | None:
     try:
         if layer not in {name for name, _ in pyogrio.list_layers(path)}:
             return None
+        if columns is not None:
+            return gpd.GeoDataFrame(pyogrio.read_dataframe(
+                path, layer=layer, columns=list(columns), read_geometry=False))
         return pyogrio.read_dataframe(path, layer=layer)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
         msg = t("errors.io.output_layer_unreadable", name=path.name, layer=layer, error=exc)
