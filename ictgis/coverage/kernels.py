@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import geopandas as gpd
+import numba
 import numpy as np
 import pandas as pd
 
@@ -276,6 +277,10 @@ def stamp_tile(tx: Transmitters, kernels: KernelCache, window: tuple[int, int, i
                out: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """Best-server ``EIRP + G - L_urban`` over one tile (before the environment correction).
 
+    The kernels of the transmitters that reach the tile (far zone and near zone) are looked
+    up here; the stamping itself is one compiled loop over all of them (:func:`_stamp`,
+    numba, without the interpreter lock: tiles stamp in parallel on threads).
+
     Parameters
     ----------
     tx
@@ -298,46 +303,69 @@ def stamp_tile(tx: Transmitters, kernels: KernelCache, window: tuple[int, int, i
     if out is None:
         out = np.full((r1 - r0, c1 - c0), EMPTY, dtype=np.int16)
     rad = tx.radius[tx.group] if len(tx) else np.zeros(0, np.int64)
-    near = ((tx.row + rad >= r0) & (tx.row - rad < r1) & (tx.col + rad >= c0)
-            & (tx.col - rad < c1))
-    evaluations = 0
-    for k in np.flatnonzero(near):
+    near = np.flatnonzero((tx.row + rad >= r0) & (tx.row - rad < r1) & (tx.col + rad >= c0)
+                          & (tx.col - rad < c1))
+    evaluations = int(_clipped(window, tx.row[near], tx.col[near], rad[near]).sum())
+    # the stamps of each distinct kernel (far zones are shared), stamped in one call each
+    stamps: dict[int, tuple[np.ndarray, list[int], list[int]]] = {}
+    for k in near:
         params = tx.params[tx.group[k]]
         radius = int(rad[k])
         n = kernels.near_px(radius)
         row, col = int(tx.row[k]), int(tx.col[k])
-        far = None
         if n < radius and not (row - n <= r0 and row + n >= r1 - 1 and col - n <= c0
                                and col + n >= c1 - 1):  # the tile is not all near zone
             far = kernels.far(params, tx.azimuth[k], tx.beamwidth[k])
-        evaluations += _stamp(out, window, far, row, col, radius) if far is not None else (
-            _clipped(window, row, col, radius))
+            if far is not None:
+                _add(stamps, far, row, col)
         if row + n >= r0 and row - n < r1 and col + n >= c0 and col - n < c1:
-            _stamp(out, window, kernels.near(params, tx.azimuth[k], tx.beamwidth[k]), row, col,
-                   n)
+            _add(stamps, kernels.near(params, tx.azimuth[k], tx.beamwidth[k]), row, col)
+    for kernel, rows, cols in stamps.values():
+        _stamp(out, r0, c0, np.array(rows, np.int64), np.array(cols, np.int64),
+               np.ascontiguousarray(kernel))
     return out, evaluations
 
 
-def _clipped(window: tuple[int, int, int, int], row: int, col: int, radius: int) -> int:
-    """Pixels of the square of half-size ``radius`` round (row, col) inside the window."""
-    r0, r1, c0, c1 = window
-    rows = min(r1, row + radius + 1) - max(r0, row - radius)
-    cols = min(c1, col + radius + 1) - max(c0, col - radius)
-    return max(rows, 0) * max(cols, 0)
+def _add(stamps: dict[int, tuple[np.ndarray, list[int], list[int]]], kernel: np.ndarray,
+         row: int, col: int) -> None:
+    """One more stamp of ``kernel`` centred on (row, col)."""
+    found = stamps.get(id(kernel))  # the kernel is alive in ``stamps``: its id is its own
+    if found is None:
+        stamps[id(kernel)] = (kernel, [row], [col])
+    else:
+        found[1].append(row)
+        found[2].append(col)
 
 
-def _stamp(out: np.ndarray, window: tuple[int, int, int, int], kernel: np.ndarray, row: int,
-           col: int, radius: int) -> int:
-    """``np.maximum`` of a kernel centred on (row, col) into the tile; the pixels touched."""
+def _clipped(window: tuple[int, int, int, int], row: np.ndarray, col: np.ndarray,
+             radius: np.ndarray) -> np.ndarray:
+    """Pixels of the squares of half-size ``radius`` round (row, col) inside the window."""
     r0, r1, c0, c1 = window
-    top, left = row - radius, col - radius
-    a0, a1 = max(r0, top), min(r1, top + 2 * radius + 1)
-    b0, b1 = max(c0, left), min(c1, left + 2 * radius + 1)
-    if a0 >= a1 or b0 >= b1:
-        return 0
-    target = out[a0 - r0:a1 - r0, b0 - c0:b1 - c0]
-    np.maximum(target, kernel[a0 - top:a1 - top, b0 - left:b1 - left], out=target)
-    return target.size
+    rows = np.minimum(r1, row + radius + 1) - np.maximum(r0, row - radius)
+    cols = np.minimum(c1, col + radius + 1) - np.maximum(c0, col - radius)
+    return np.maximum(rows, 0) * np.maximum(cols, 0)
+
+
+@numba.njit(nogil=True, cache=True)
+def _stamp(out: np.ndarray, r0: int, c0: int, rows: np.ndarray, cols: np.ndarray,
+           kernel: np.ndarray) -> None:  # pragma: no cover (compiled)
+    """``np.maximum`` of ``kernel`` centred on each (rows[j], cols[j]) into the tile ``out``.
+
+    ``out``'s first pixel is (r0, c0) of the grid; the parts outside it are skipped.
+    Compiled, without the interpreter lock: tiles stamp in parallel on threads.
+    """
+    height, width = out.shape
+    side = kernel.shape[0]
+    radius = (side - 1) // 2
+    for j in range(rows.shape[0]):
+        top, left = rows[j] - radius, cols[j] - radius
+        a0, a1 = max(r0, top), min(r0 + height, top + side)
+        b0, b1 = max(c0, left), min(c0 + width, left + side)
+        if a0 >= a1 or b0 >= b1:
+            continue
+        for a in range(a0, a1):
+            target = out[a - r0, b0 - c0:b1 - c0]
+            np.maximum(target, kernel[a - top, b0 - left:b1 - left], target)  # vectorised
 
 
 def environment_tile(env_codes: np.ndarray, tech: TechnologyConfig,
