@@ -434,8 +434,11 @@ def outlines(communes: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
     """
     require_metric(communes, "communes")
     keys = group_keys(communes, level)
-    cleaned = shapely.coverage_clean(np.asarray(communes.geometry.array), gap_width=SLIVER_WIDTH_M,
-                                     snapping_distance=SNAP_M)
+    geoms = np.array(communes.geometry.array, dtype=object)
+    # a missing geometry would shift coverage_clean's results onto the wrong communes
+    # (shapely 2.2.0): an empty polygon keeps them aligned
+    geoms[shapely.is_missing(geoms)] = shapely.Polygon()
+    cleaned = shapely.coverage_clean(geoms, gap_width=SLIVER_WIDTH_M, snapping_distance=SNAP_M)
     frame = gpd.GeoDataFrame(communes[keys].copy() if keys else {level: WHOLE_PROVINCE},
                              geometry=cleaned, crs=communes.crs, index=communes.index)
     dissolved = frame.dissolve(by=keys or [level], method="coverage", sort=True).reset_index()
@@ -461,14 +464,11 @@ def _fill_gaps(units: np.ndarray) -> np.ndarray:
                           weights=shapely.area(shapely.intersection(
                               holes[hole_i[keep_pair]], units[other[keep_pair]])))
     gap = (area < MIN_HOLE_M2) & (covered < area / 2)
-    if not gap.any():
-        return units
-    kept: list[list[shapely.Geometry]] = [[] for _ in parts]
-    for part, ring in zip(part_of[~gap], rings[~gap], strict=True):
-        kept[part].append(ring)
-    rebuilt = np.array([shapely.Polygon(shapely.get_exterior_ring(p), h) for p, h in
-                        zip(parts, kept, strict=True)], dtype=object)
-    out = shapely.multipolygons(rebuilt, indices=unit_of)
-    single = np.bincount(unit_of, minlength=len(units)) == 1
-    first = np.searchsorted(unit_of, np.arange(len(units)))
-    return np.where(single, rebuilt[np.minimum(first, len(rebuilt) - 1)], out)
+    out = units.copy()
+    for part in np.unique(part_of[gap]):  # the few polygons that lose a ring
+        rings_kept = rings[(part_of == part) & ~gap]
+        parts[part] = shapely.Polygon(shapely.get_exterior_ring(parts[part]), list(rings_kept))
+    for unit in np.unique(unit_of[part_of[gap]]):
+        mine = parts[unit_of == unit]
+        out[unit] = mine[0] if len(mine) == 1 else shapely.MultiPolygon(list(mine))
+    return out
