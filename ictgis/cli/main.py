@@ -16,6 +16,7 @@ import click
 
 from ictgis import __version__
 from ictgis.errors import IctgisError
+from ictgis.i18n import t
 
 if TYPE_CHECKING:
     from ictgis.pipeline import RunResult
@@ -289,7 +290,8 @@ class ProgressLine:
                    else t("cli.step_started", step=step), err=True)
 
 
-@click.group(cls=IctgisGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=IctgisGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=t("cli.guide", lang=args_language(sys.argv[1:])))
 @click.option("-v", "--verbose", count=True, help="More of ictgis's own log (repeatable).")
 @click.option("--debug", is_flag=True,
               help="Everything: the libraries' debug log and the traceback of an error.")

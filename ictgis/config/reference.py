@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ictgis.config.keys import (
     ENTRIES,
     LAYER_SCHEMAS,
@@ -26,16 +28,29 @@ python -c "from ictgis.config import render_reference; print(render_reference(),
   > docs/configuration.md
 ```
 
+The user guide shows this file in its *Configuration reference* page, in English
+([en/configuration.md](en/configuration.md)) and Vietnamese
+([vi/configuration.md](vi/configuration.md)), from the marker below on.
+
 A section `[layers.<layer>]` stands for a table of any name (`[layers.bts]`); a key `<region>`
 for any key of its table. Defaults are written as in `ictgis.toml`. The source says where a
-default comes from: a section of DOMAIN.md, a legal text, *assumption* (replace it with the
-province's own value) or *ictgis* (a software choice). Unknown keys are errors; every error
-names the file, the section and the key.
+default comes from: a section (§) of the guide's *What the numbers mean*
+([en/numbers.md](en/numbers.md)), a legal text, *assumption* (replace it with the province's
+own value) or *ictgis* (a software choice). Unknown keys are errors; every error names the
+file, the section and the key.
 """
 
 
+#: The guide's pages include the reference from this line on (their own introduction above it).
+MARKER = "<!-- keys: the guide includes this file from here -->"
+
+#: Sources name sections of the team's domain notes, "DOMAIN.md §1.4"; the guide's *What the
+#: numbers mean* has the same section numbers, so the reference says "§1.4".
+_NOTES = re.compile(r"DOMAIN\.md\s*(?=§)")
+
+
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|") if text else ""
+    return _NOTES.sub("", text).replace("|", "\\|") if text else ""
 
 
 def _row(cells: tuple[str, ...]) -> str:
@@ -70,7 +85,7 @@ def render_reference() -> str:
     str
         The text of ``docs/configuration.md``.
     """
-    lines = [_INTRO]
+    lines = [_INTRO, MARKER, ""]
     for section, keys in SECTIONS.items():
         lines += [f"## `[{section}]`", "", _row(_COLUMNS), _row(("---",) * len(_COLUMNS))]
         lines += [_key_row(key) for key in keys.values()]
