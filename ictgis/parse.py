@@ -23,6 +23,16 @@ def parse_coordinate(values: pd.Series) -> pd.Series:
         Floats, NaN where a cell is not a coordinate.
     """
     text = values.astype("string").str.strip()
+    out = pd.to_numeric(text, errors="coerce").astype(float)  # plain decimals, vectorised
+    # the rest (decimal commas, DMS) only where the plain parse failed on a non-empty cell
+    redo = (out.isna() & text.notna() & (text != "")).to_numpy(bool)
+    if redo.any():
+        out.loc[redo] = _parse_written(text.loc[redo]).to_numpy()
+    return out
+
+
+def _parse_written(text: pd.Series) -> pd.Series:
+    """Coordinates written with a decimal comma or as degrees-minutes-seconds (NaN if neither)."""
     decimal = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
     parts = text.str.extract(_DMS)
     num = {k: pd.to_numeric(parts[k].str.replace(",", ".", regex=False), errors="coerce")

@@ -245,16 +245,21 @@ def _pairs_within(points: np.ndarray, distance: float | np.ndarray,
 # ---------------------------------------------------------------------------------- rules
 
 
+#: Codes of the load problems (``rejects/problems.csv``) that reject a mast for its position.
+OUTSIDE_CODES = ("outside", "swapped")
+
+
 def check_validity(ctx: SitingContext) -> pd.DataFrame:
-    """Masts rejected at load for their position, stated communes, duplicate positions."""
+    """Masts in another commune than stated, duplicate positions, masts without a class.
+
+    Masts rejected at load (outside the province, lat/lon swapped) are not findings: they
+    are listed once, in ``rejects/``, and only counted in the summary (:func:`rule_counts`).
+    """
     parts = []
     if ctx.problems is not None and not ctx.problems.empty:
-        probs = ctx.problems
-        rule = probs["code"].map({"outside": "validity.outside", "swapped": "validity.outside",
-                                  "commune_mismatch": "validity.commune"})
-        probs = probs.assign(rule=rule).dropna(subset=["rule"])
+        probs = ctx.problems[ctx.problems["code"] == "commune_mismatch"]
         parts.append(_findings({"site_id": probs["id"].to_numpy(dtype=object),
-                                "rule": probs["rule"].to_numpy(dtype=object),
+                                "rule": "validity.commune",
                                 "detail": probs["problem"].to_numpy(dtype=object)}))
     sites = ctx.sites
     geoms = sites.geometry.array
@@ -843,10 +848,22 @@ def without_violation(sites: pd.DataFrame, findings: pd.DataFrame) -> np.ndarray
     return ~pd.Index(sites["id"].to_numpy(dtype=object)).isin(bad)
 
 
-def rule_counts(findings: pd.DataFrame) -> pd.DataFrame:
-    """Findings per rule and severity, every rule listed (0 where none)."""
+def rule_counts(findings: pd.DataFrame, problems: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Findings per rule and severity, every rule listed (0 where none).
+
+    ``problems``: the load problems of the masts; the rows rejected for their position
+    (:data:`OUTSIDE_CODES`) are the count of ``validity.outside`` (they are listed in
+    ``rejects/``, not among the findings).
+    """
     counts = findings.groupby("rule").size()
     sites = findings.groupby("rule")["site_id"].nunique()
+    if problems is not None and not problems.empty:
+        outside = problems.loc[problems["code"].isin(OUTSIDE_CODES)
+                               & (problems["severity"] == "rejected"), "id"]
+        counts = counts.copy()
+        counts["validity.outside"] = counts.get("validity.outside", 0) + len(outside)
+        sites = sites.copy()
+        sites["validity.outside"] = sites.get("validity.outside", 0) + outside.nunique()
     return pd.DataFrame({
         "rule": list(RULES), "severity": [RULES[r] for r in RULES],
         "findings": [int(counts.get(r, 0)) for r in RULES],
@@ -863,7 +880,7 @@ def summary_tables(ctx: SitingContext, findings: pd.DataFrame) -> dict[str, pd.D
         ``rules``; ``compliance_<level>`` for operator and each of district, zone, region and
         province that the communes support; ``sharing_<level>`` likewise.
     """
-    tables = {"rules": rule_counts(findings)}
+    tables = {"rules": rule_counts(findings, ctx.problems)}
     levels = [lvl for lvl in ("district", "zone", "region", "province")
               if ctx.communes is not None and set(admin.LEVELS[lvl]) <= set(ctx.communes)]
     ok = without_violation(ctx.sites, findings)

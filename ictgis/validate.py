@@ -89,12 +89,22 @@ def texts(msg_id: str, mask: pd.Series, /, **params: Any) -> pd.Series:
     """
     out = pd.Series(pd.NA, index=mask.index, dtype="string")
     rows = mask.index[mask.to_numpy(dtype=bool)]
-    if len(rows):
-        each = {k: v.loc[rows].to_numpy(dtype=object) for k, v in params.items()
-                if isinstance(v, pd.Series)}
-        same = {k: v for k, v in params.items() if not isinstance(v, pd.Series)}
-        out.loc[rows] = [str(t(msg_id, **same, **{k: v[i] for k, v in each.items()}))
-                         for i in range(len(rows))]
+    if not len(rows):
+        return out
+    each = {k: v.loc[rows].astype(object).to_numpy() for k, v in params.items()
+            if isinstance(v, pd.Series)}
+    same = {k: v for k, v in params.items() if not isinstance(v, pd.Series)}
+    if not each:
+        out.loc[rows] = str(t(msg_id, **same))
+        return out
+    # one translation per distinct combination of the values, not one per row
+    combo = np.zeros(len(rows), dtype=np.int64)
+    for values in each.values():
+        codes, distinct = pd.factorize(values, use_na_sentinel=False)
+        combo = pd.factorize(combo * len(distinct) + codes)[0]
+    _, first, back = np.unique(combo, return_index=True, return_inverse=True)
+    made = [str(t(msg_id, **same, **{k: v[i] for k, v in each.items()})) for i in first]
+    out.loc[rows] = np.asarray(made, dtype=object)[back.ravel()]
     return out
 
 
@@ -183,9 +193,13 @@ def duplicated_ids(frame: pd.DataFrame, column: str = "id",
                    msg_id: str = "problems.duplicate_id") -> pd.Series:
     """Message ``msg_id`` for every row whose id repeats an earlier row's (NA elsewhere)."""
     ids = frame[column].astype("string")
-    dup = ids.duplicated(keep="first") & ids.notna() & (ids != "")
-    first_where = frame.loc[~ids.duplicated(keep="first"), [column, WHERE]].set_index(column)[WHERE]
-    return texts(msg_id, dup, id=ids, first=ids.map(first_where).map(where_text))
+    repeated = ids.duplicated(keep="first")
+    dup = repeated & ids.notna() & (ids != "")
+    if not dup.any():
+        return pd.Series(pd.NA, index=frame.index, dtype="string")
+    first_where = frame.loc[~repeated, [column, WHERE]].set_index(column)[WHERE]
+    first = ids.loc[dup].map(first_where).map(where_text).reindex(frame.index)
+    return texts(msg_id, dup, id=ids, first=first)
 
 
 def blank(values: pd.Series) -> pd.Series:

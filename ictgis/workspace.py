@@ -634,26 +634,26 @@ def load_points(cfg: LayerConfig, communes: gpd.GeoDataFrame, work_crs: str, *,
     duplicated = validate.duplicated_ids(gdf).astype("string")
     reasons.add(duplicated.notna(), duplicated, "duplicate_id")
 
-    swapped = _swap_xy(gdf)
-    raw_points = np.asarray(gdf.geometry.array, dtype=object)  # as read, for a CRS diagnosis
-    raw_crs = gdf.crs
+    raw = gdf  # as read: for the swapped test and a CRS diagnosis
+    raw_points = np.asarray(gdf.geometry.array, dtype=object)
     with np.errstate(all="ignore"):
         gdf = to_crs(gdf, work_crs)
-        swapped = to_crs(swapped, work_crs)
     ok = reasons.text.isna()
     located = pd.Series(pd.NA, index=gdf.index, dtype="string")
     located.loc[ok] = admin.locate(gdf.loc[ok], communes)
     lost = ok & located.isna()
     if lost.any():
+        with np.errstate(all="ignore"):
+            swapped = to_crs(_swap_xy(raw.loc[lost]), work_crs)
         swapped_in = pd.Series(False, index=gdf.index)
-        swapped_in.loc[lost] = admin.locate(swapped.loc[lost], communes).notna()
+        swapped_in.loc[lost] = admin.locate(swapped, communes).notna()
         hint = t("problems.points.swapped_xy" if "easting" in cfg.fields
                  else "problems.points.swapped_lonlat")
         reasons.add(lost & swapped_in, hint, "swapped")
         reasons.add(lost & ~swapped_in, t("problems.points.outside"), "outside")
         outside = int((lost & ~swapped_in).sum())
         if checks is not None and outside > checks.max_outside_pct / 100 * int(ok.sum()):
-            _raise_points_crs(raw_points[ok.to_numpy(bool)], raw_crs, cfg, communes,
+            _raise_points_crs(raw_points[ok.to_numpy(bool)], raw.crs, cfg, communes,
                               n=outside, total=int(ok.sum()), limit=checks.max_outside_pct)
     gdf["commune"] = located
 

@@ -205,14 +205,25 @@ def test_duplicate_position_and_missing_class() -> None:
     assert found.loc[found["rule"] == "validity.duplicate", "other_id"].iloc[0] == "a"
 
 
-def test_load_problems_become_validity_findings() -> None:
-    problems = pd.DataFrame({"id": ["x", "y", "z"], "code": ["outside", "commune_mismatch",
-                                                              "duplicate_id"],
-                             "problem": ["outside the province", "stated commune A", "dup"]})
+def test_load_problems_counted_once() -> None:
+    """A mast rejected at load is listed in rejects/ only: counted in the summary, no finding.
+
+    (Until issue 10 item 7 each one was also a ``validity.outside`` finding: 480,000 rows
+    reprinted in findings.csv for a million-row file.)
+    """
+    problems = pd.DataFrame({
+        "id": ["x", "w", "y", "z"], "code": ["outside", "swapped", "commune_mismatch",
+                                             "duplicate_id"],
+        "severity": ["rejected", "rejected", "warning", "rejected"],
+        "problem": ["outside the province", "lat/lon swapped", "stated commune A", "dup"]})
     ctx = siting.SitingContext(sites=sites(site("a", 0)), zones=NO_ZONES, settings=SETTINGS,
                                problems=problems)
-    assert rules_of(siting.check_validity(ctx)) == {"validity.commune": ["y"],
-                                                    "validity.outside": ["x"]}
+    found = siting.check_validity(ctx)
+    assert rules_of(found) == {"validity.commune": ["y"]}
+    counts = siting.rule_counts(found, problems).set_index("rule")
+    assert counts.loc["validity.outside", ["findings", "sites"]].tolist() == [2, 2]
+    assert counts.loc["validity.commune", "findings"] == 1
+    assert siting.rule_counts(found).set_index("rule").loc["validity.outside", "findings"] == 0
 
 
 @pytest.mark.parametrize(("height", "flagged"), [(44.9, False), (45.0, True), (60.0, True)])

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
-from ictgis import i18n, outputs
+from ictgis import i18n, io, outputs
 from ictgis.maps.labels import labels_for
 from ictgis.maps.styles import INDICATORS
 from ictgis.qgis import styles
@@ -93,6 +94,17 @@ def _text(value: object) -> object:
     return value
 
 
+def _texts(values: pd.Series) -> pd.Series:
+    """:func:`_text` of each value, computed once per distinct value."""
+    codes, distinct = pd.factorize(values.to_numpy(dtype=object))
+    made = np.empty(len(distinct) + 1, dtype=object)
+    made[:-1] = [_text(v) for v in distinct]
+    out = made[codes]  # code -1 (a missing value) takes the last slot, then the value itself
+    missing = codes < 0
+    out[missing] = values.to_numpy(dtype=object)[missing]
+    return pd.Series(out, index=values.index, dtype=object)
+
+
 def workspace_layers(ws: Workspace, found: outputs.Outputs) -> dict[str, gpd.GeoDataFrame]:
     """The workspace layers and the uncovered areas as layers of ``qgis/layers.gpkg``."""
     layers: dict[str, gpd.GeoDataFrame] = {}
@@ -103,7 +115,7 @@ def workspace_layers(ws: Workspace, found: outputs.Outputs) -> dict[str, gpd.Geo
         out = gdf.copy()
         for col in out.columns:
             if col != out.geometry.name and out[col].dtype == object:
-                out[col] = out[col].map(_text)
+                out[col] = _texts(out[col])
         layers[name] = out
     gaps = found.uncovered_areas()
     if gaps is not None and len(gaps):
@@ -172,11 +184,12 @@ def project_plan(ws: Workspace, found: outputs.Outputs, *, indicator: str = "rad
             vector(key, _workspace_name(name, len(gdf)), outputs.QGIS, name, gdf, kind,
                    [style(gdf)], visible)
 
-    links = found.findings("links")
+    # only the severities: the findings of a large BTS file are a million rows
+    links = io.read_output_layer(found.gpkg(outputs.SITING), "links", columns=["severity"])
     if links is not None and len(links):
         vector("plan", i18n.t("qgis.layer.links", n=i18n.number(len(links), 0)),
                outputs.SITING, "links", links, "line", [styles.links(links["severity"])], False)
-    findings = found.findings("findings")
+    findings = io.read_output_layer(found.gpkg(outputs.SITING), "findings", columns=["severity"])
     if findings is not None and len(findings):
         vector("plan", t["findings_layer"].format(n=i18n.number(len(findings), 0)),
                outputs.SITING, "findings", findings, "point",

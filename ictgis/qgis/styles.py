@@ -85,11 +85,17 @@ def outlines(field: str, *, stroke: str, width: float, size: float) -> Style:
     return Style(field, qml.vector_qml(renderer, "polygon", labels=labels, display=f'"{field}"'))
 
 
+
+def _distinct(values: Iterable[object]) -> list[object]:
+    """Each distinct value once (a layer may have a million rows, and a few kinds)."""
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    return list(pd.unique(series))
+
 def postal(types: Iterable[object]) -> Style:
     """Postal service points by type, in the colours and names of the HTML map."""
     from ictgis.postal import POINT_TYPES
 
-    present = {UNKNOWN if pd.isna(v) else str(v) for v in types}
+    present = {UNKNOWN if pd.isna(v) else str(v) for v in _distinct(types)}
     names = {**i18n.labels("stats.point_type"), UNKNOWN: labels_for()[UNKNOWN]}
     order = [k for k in (*POINT_TYPES, *sorted(present - set(POINT_TYPES) - {UNKNOWN}), UNKNOWN)
              if k in present]
@@ -102,7 +108,7 @@ def postal(types: Iterable[object]) -> Style:
 
 def bts(operators: Iterable[object]) -> Style:
     """BTS sites by operator (``"a, b"``: shared by two or more, in one colour)."""
-    keys = {"" if pd.isna(v) else str(v) for v in operators}
+    keys = {"" if pd.isna(v) else str(v) for v in _distinct(operators)}
     singles = {k for k in keys if k and ", " not in k}
     order = [*(op for op in OPERATOR_COLORS if op in singles),
              *sorted(singles - set(OPERATOR_COLORS))]
@@ -123,7 +129,7 @@ def bts(operators: Iterable[object]) -> Style:
 
 
 def _by_severity(kind: str, severities: Iterable[object]) -> str:
-    present = {str(v) for v in severities if not pd.isna(v)}
+    present = {str(v) for v in _distinct(severities) if not pd.isna(v)}
     names = i18n.labels("siting.severity")
     categories = [(sev, names.get(sev, sev),
                    Symbol("point", color, "#000000", 0.2, size=2.4) if kind == "point"
@@ -148,7 +154,7 @@ def links(severities: Iterable[object]) -> Style:
 
 def zones(classes: Iterable[object]) -> Style:
     """Plan zones by class, in the colours and names of the HTML map."""
-    present = {str(v) for v in classes if not pd.isna(v)}
+    present = {str(v) for v in _distinct(classes) if not pd.isna(v)}
     names = i18n.labels("maps.zone_class")
     categories = [(name, names.get(name, name),
                    Symbol("polygon", color, "#444444", 0.26, alpha=ZONE_ALPHA))

@@ -264,7 +264,7 @@ def test_siting_of_no_site(make_workspace) -> None:
 
     empty = dataclasses.replace(ctx, **none)
     findings = siting.check_sites(empty)
-    assert findings.empty or set(findings["rule"]) <= {"sharing.target", "validity.outside"}
+    assert findings.empty or set(findings["rule"]) <= {"sharing.target", "validity.commune"}
     tables = siting.summary_tables(empty, findings)
     assert tables["compliance_operator"].empty
     verdicts = siting.judge_proposals(ctx.sites.iloc[:0], empty)
