@@ -1,0 +1,416 @@
+"""Terrain from a DEM: effective antenna heights and diffraction by a radial sweep.
+
+With ``[layers.dem]`` every transmitter gets its own kernel (:class:`~ictgis.coverage.kernels.
+KernelCache`): the kernel of the run without a DEM, corrected pixel by pixel by
+
+    C = (13.82 + 6.55 log10 d) · log10(h_eff / h)  −  L_diff
+
+- the first term moves Hata's base-station height terms (−13.82 log10 h_b and
+  −6.55 log10 h_b · log10 d, identical in Okumura-Hata and COST-231) from the antenna height
+  ``h`` to the *effective height* of the direction, ``h_eff = h + z_site − mean z`` over the
+  radial from :data:`RELIEF_RANGE_M` (3-15 km, the definition of Hata and ITU-R P.1546),
+  never below ``min(h, MIN_EFFECTIVE_HEIGHT_M)``;
+- ``L_diff`` is the single knife-edge loss of ITU-R P.526 (:func:`knife_edge_loss`) over the
+  dominant obstruction: the profile point seen from the transmitter at the greatest
+  elevation angle (the transmitter's horizon on that path, earth curvature k = 4/3), beyond
+  what the same edge would cost were it on the smooth-earth path (the straight ground line
+  from the site to the pixel): Hata already holds the smooth-earth median. Over a flat DEM
+  both terms are exactly zero and the kernels are those of the run without a DEM.
+
+The sweep (:func:`_terrain_kernel`, numba) follows rays from the site's pixel to the
+perimeter of a square of :data:`RAY_OVERSAMPLING` times the kernel's half-size, one step
+of one pixel along the major axis at a time, keeping the running maximum of the elevation
+angle (as SPLAT! and Signal-Server do); every pixel takes the value of the ray passing
+nearest its centre, so the cost is O(1) per pixel and site. docs/coverage.md ("Terrain")
+gives the method, its assumptions and its measured agreement with a per-pixel profile.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numba import njit
+
+from ictgis.coverage.grid import CENTI_DB, EMPTY, Grid
+from ictgis.coverage.models import ModelRangeWarning
+from ictgis.i18n import number, t
+
+#: Effective earth radius (m): 6371 km times k = 4/3 (ITU-R P.452 median refractivity).
+EFFECTIVE_EARTH_RADIUS_M = 6_371_000.0 * 4.0 / 3.0
+#: The part of each radial whose mean terrain sets the effective height (m from the site).
+RELIEF_RANGE_M = (3000.0, 15000.0)
+#: The mean terrain of a radial is taken every this many sweep steps (4: every 200 m at 50 m).
+RELIEF_STRIDE = 4
+#: The effective height never goes below this (m), nor below the antenna height when that is
+#: lower: the lowest mast the checks accept (``checks.min_mast_height_m``); below it Hata's
+#: height terms (log10 h_b) run away and the diffraction term describes the shadow.
+MIN_EFFECTIVE_HEIGHT_M = 3.0
+#: Rays per pixel of the perimeter of the kernel's square: 2 keeps the ray through a pixel
+#: within a quarter of a pixel of its centre (docs/coverage.md measures what it costs).
+RAY_OVERSAMPLING = 2
+#: Speed of light (m/s), for the wavelength.
+LIGHT_SPEED = 299_792_458.0
+#: Below this ν the knife edge costs nothing (ITU-R P.526-15 eq. 31).
+NU_MIN = -0.78
+
+
+@njit(cache=True, nogil=True)
+def knife_edge_loss(nu: float) -> float:
+    """ITU-R P.526 single knife-edge loss J(ν) in dB (eq. 31); 0 for ν ≤ -0.78.
+
+    J(ν) = 6.9 + 20 log10(√((ν − 0.1)² + 1) + ν − 0.1).
+    """
+    if nu <= NU_MIN:
+        return 0.0
+    v = nu - 0.1
+    return 6.9 + 20.0 * math.log10(math.sqrt(v * v + 1.0) + v)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _elevation(z: np.ndarray, r: float, c: float) -> float:
+    """Bilinear elevation at fractional (row, col) of pixel centres, clamped to the grid.
+
+    Written as nested interpolations ``a + f (b − a)``, so a constant DEM gives the
+    constant exactly (the flat-DEM run equals the run without one, bit for bit).
+    """
+    rows, cols = z.shape
+    r = min(max(r, 0.0), rows - 1.0)
+    c = min(max(c, 0.0), cols - 1.0)
+    r0, c0 = int(r), int(c)
+    r1, c1 = min(r0 + 1, rows - 1), min(c0 + 1, cols - 1)
+    fr, fc = r - r0, c - c0
+    top = z[r0, c0] + fc * (z[r0, c1] - z[r0, c0])
+    bottom = z[r1, c0] + fc * (z[r1, c1] - z[r1, c0])
+    return top + fr * (bottom - top)
+
+
+@njit(cache=True, nogil=True)
+def _relief(z: np.ndarray, row: int, col: int, step_r: float, step_c: float, step_m: float,
+            z_site: float) -> float:
+    """Mean of (z_site − z) along a radial, from 3 to 15 km (m).
+
+    The radial leaves the site's pixel centre by (step_r, step_c) pixels per step of
+    ``step_m`` metres; every :data:`RELIEF_STRIDE`-th step is sampled while it is inside the
+    grid. When no sample of 3-15 km lies inside the grid, the samples that do (from the
+    first step on) are used; with none at all, 0.
+    """
+    rows, cols = z.shape
+    k0 = int(math.ceil(RELIEF_RANGE_M[0] / step_m))
+    k1 = int(math.floor(RELIEF_RANGE_M[1] / step_m))
+    total, count = 0.0, 0
+    for k in range(k0, k1 + 1, RELIEF_STRIDE):
+        r, c = row + k * step_r, col + k * step_c
+        if 0.0 <= r <= rows - 1.0 and 0.0 <= c <= cols - 1.0:
+            total += z_site - _elevation(z, r, c)
+            count += 1
+    if count == 0:
+        for k in range(1, k0):
+            r, c = row + k * step_r, col + k * step_c
+            if 0.0 <= r <= rows - 1.0 and 0.0 <= c <= cols - 1.0:
+                total += z_site - _elevation(z, r, c)
+                count += 1
+    return total / count if count else 0.0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _height_gain(h: float, relief: float) -> float:
+    """log10(h_eff / h): h_eff = h + relief, at least min(h, MIN_EFFECTIVE_HEIGHT_M)."""
+    h_eff = max(h + relief, min(h, MIN_EFFECTIVE_HEIGHT_M))
+    return math.log10(h_eff) - math.log10(h)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _along(plane: np.ndarray, major: int, minor: float) -> float:
+    """Elevation at integer ``major``, fractional ``minor`` index of a plane, clamped.
+
+    ``plane`` is the DEM (rows major) or its transpose (columns major): this is
+    :func:`_elevation` at a point whose major coordinate is a whole pixel, written so that
+    both give the same number.
+    """
+    n_major, n_minor = plane.shape
+    i = min(max(major, 0), n_major - 1)
+    m = min(max(minor, 0.0), n_minor - 1.0)
+    j0 = int(m)
+    j1 = min(j0 + 1, n_minor - 1)
+    return plane[i, j0] + (m - j0) * (plane[i, j1] - plane[i, j0])
+
+
+@njit(cache=True, nogil=True)
+def _terrain_kernel(z: np.ndarray, zt: np.ndarray, row: int, col: int, base: np.ndarray,
+                    log_d: np.ndarray, near_n: int, h_near: float, h_far: float, h_tx: float,
+                    h_rx: float, wavelength: float, resolution: float, oversampling: int
+                    ) -> np.ndarray:
+    """A transmitter's kernel over terrain: ``base`` (int16 centi-dB) plus the correction.
+
+    Parameters
+    ----------
+    z, zt
+        Elevation on the grid (m), and its transpose (C order both).
+    row, col
+        The site's pixel.
+    base
+        Its kernel without terrain (square of half-size R, :data:`EMPTY` beyond the range).
+    log_d
+        log10 of the distance (km, clamped at the minimum) of every pixel of the square.
+    near_n
+        Half-size of the near zone, whose Hata terms use ``h_near`` (the far zone ``h_far``).
+    h_tx, h_rx
+        Antenna height of the site and of the mobile (m above ground), for the geometry.
+    wavelength, resolution
+        m.
+    oversampling
+        Rays per perimeter pixel.
+
+    Notes
+    -----
+    Each side of the square (east, west, south, north) is swept column by column along its
+    major axis: at step k every pixel of the column takes the state of the ray passing
+    nearest its centre (ray p = round(q·M/k) of the M = oversampling·R per half-side), then
+    every ray adds its profile point at step k (elevation interpolated across the minor
+    axis) to its running maximum of the elevation angle.
+    """
+    radius = (base.shape[0] - 1) // 2
+    out = base.copy()  # north and south write here; east and west, column by column, in
+    base_t = base.T.copy()  # the transpose (log_d is symmetric), for memory order
+    out_t = base_t.copy()
+    rows, cols = z.shape
+    z_site = z[min(max(row, 0), rows - 1), min(max(col, 0), cols - 1)]
+    alt_tx = z_site + h_tx
+    two_a = 2.0 * EFFECTIVE_EARTH_RADIUS_M
+    rays = oversampling * radius
+    n_rays = 2 * rays + 1
+    slope = np.empty(n_rays)
+    step = np.empty(n_rays)
+    inv_step = np.empty(n_rays)
+    inv_two_a = 1.0 / (2.0 * EFFECTIVE_EARTH_RADIUS_M)
+    gain_near = np.empty(n_rays)
+    gain_far = np.empty(n_rays)
+    theta = np.empty(n_rays)
+    d_edge = np.empty(n_rays)
+    z_edge = np.empty(n_rays)
+    for side in range(4):
+        sign = 1 if side % 2 == 0 else -1
+        by_col = side < 2  # east, west: the major axis is the column
+        plane = zt if by_col else z
+        major0, minor0 = (col, row) if by_col else (row, col)
+        src = base_t if by_col else base
+        dst = out_t if by_col else out
+        for i in range(n_rays):
+            s = (i - rays) / rays
+            slope[i] = s
+            step[i] = resolution * math.sqrt(1.0 + s * s)
+            inv_step[i] = 1.0 / step[i]
+            step_r, step_c = (s, float(sign)) if by_col else (float(sign), s)
+            relief = _relief(z, row, col, step_r, step_c, step[i], z_site)
+            gain_near[i] = _height_gain(h_near, relief)
+            gain_far[i] = _height_gain(h_far, relief)
+            theta[i] = -np.inf
+            d_edge[i] = 0.0
+            z_edge[i] = 0.0
+        if side == 2:  # the site's pixel: the height term of the ray south
+            v = out[radius, radius]
+            if v != EMPTY:
+                corr = (13.82 + 6.55 * log_d[radius, radius]) * gain_near[rays]
+                out[radius, radius] = _clip(v + round(corr * CENTI_DB))
+        n_major, n_minor = plane.shape
+        for k in range(1, radius + 1):
+            a = radius + sign * k  # the major index in src/dst
+            major = major0 + sign * k
+            scale = rays / k
+            for q in range(-k, k + 1):
+                v = src[a, radius + q]
+                if v == EMPTY:
+                    continue
+                i = int(math.floor(q * scale + 0.5)) + rays
+                near = k <= near_n and abs(q) <= near_n
+                corr = (13.82 + 6.55 * log_d[a, radius + q]) * (
+                    gain_near[i] if near else gain_far[i])
+                if d_edge[i] > 0.0:
+                    z_rx = plane[min(max(major, 0), n_major - 1),
+                                 min(max(minor0 + q, 0), n_minor - 1)]
+                    dist = resolution * math.sqrt(k * k + q * q)
+                    corr -= _diffraction(z_rx, dist, z_site, alt_tx, h_rx, theta[i],
+                                         d_edge[i], z_edge[i], wavelength, two_a)
+                dst[a, radius + q] = _clip(v + round(corr * CENTI_DB))
+            if k == radius:
+                break
+            inv_k = 1.0 / k
+            for i in range(n_rays):  # the profile points of step k, for the pixels beyond
+                ze = _along(plane, major, minor0 + k * slope[i])
+                d = k * step[i]
+                th = (ze - alt_tx) * inv_k * inv_step[i] - d * inv_two_a
+                if th > theta[i]:
+                    theta[i] = th
+                    d_edge[i] = d
+                    z_edge[i] = ze
+    for a in range(2 * radius + 1):  # east and west: |column offset| > |row offset|
+        reach = abs(a - radius)
+        for b in range(0, radius - reach):
+            out[a, b] = out_t[b, a]
+        for b in range(radius + reach + 1, 2 * radius + 1):
+            out[a, b] = out_t[b, a]
+    return out
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _clip(v: float) -> np.int16:
+    return np.int16(min(max(v, -32767.0), 32767.0))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _diffraction(z_rx: float, dist: float, z_site: float, alt_tx: float, h_rx: float,
+                 theta_max: float, d_edge: float, z_edge: float, wavelength: float,
+                 two_a: float) -> float:
+    """Knife-edge loss (dB) at a pixel beyond what the edge costs on the smooth-earth path.
+
+    The pixel's ground is ``z_rx`` and it lies ``dist`` m from the site; the edge, seen at
+    the elevation angle ``theta_max`` (rad, curvature included), is ``d_edge`` m from the
+    site and ``z_edge`` m high.
+    """
+    d2 = dist - d_edge
+    if d2 <= 0.0:
+        return 0.0
+    z_smooth = z_site + (z_rx - z_site) * (d_edge / dist)
+    excess = z_edge - z_smooth
+    if excess <= 0.0:  # J is monotonic: no more than over smooth earth
+        return 0.0
+    theta_rx = (z_rx + h_rx - alt_tx) / dist - dist / two_a
+    f = math.sqrt(2.0 * dist / (wavelength * d_edge * d2))
+    nu = d_edge * (theta_max - theta_rx) * f
+    if nu <= NU_MIN:
+        return 0.0
+    return knife_edge_loss(nu) - knife_edge_loss(nu - excess * f)
+
+
+def wavelength_m(frequency_mhz: float) -> float:
+    """Wavelength (m) of a frequency (MHz)."""
+    return LIGHT_SPEED / (frequency_mhz * 1e6)
+
+
+@dataclass(frozen=True)
+class Terrain:
+    """A DEM on the coverage grid.
+
+    Attributes
+    ----------
+    elevation
+        Ground elevation of every pixel (m, float64, C order).
+    resolution
+        Pixel size (m).
+    name
+        The DEM's file name (raster tags).
+    """
+
+    elevation: np.ndarray
+    resolution: float
+    name: str = ""
+    transposed: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "transposed", np.ascontiguousarray(self.elevation.T))
+
+    def ground(self, row: int, col: int) -> float:
+        """Elevation (m) of a pixel (the nearest pixel of the grid when outside)."""
+        rows, cols = self.elevation.shape
+        return float(self.elevation[min(max(row, 0), rows - 1), min(max(col, 0), cols - 1)])
+
+    def effective_height(self, row: int, col: int, height_m: float, east: float,
+                         north: float) -> float:
+        """Effective height (m) of an antenna ``height_m`` above the pixel's ground.
+
+        Along the radial of direction (``east``, ``north``) (any length; the sweep's rays
+        step one pixel along their major axis): ``height_m + z_site − mean z`` over
+        3-15 km, never below ``min(height_m, MIN_EFFECTIVE_HEIGHT_M)``.
+        """
+        major = max(abs(east), abs(north))
+        step_c, step_r = east / major, -north / major
+        step_m = self.resolution * math.hypot(step_c, step_r)
+        relief = _relief(self.elevation, row, col, step_r, step_c, step_m,
+                         self.ground(row, col))
+        return max(height_m + relief, min(height_m, MIN_EFFECTIVE_HEIGHT_M))
+
+    def kernel(self, base: np.ndarray, log_d: np.ndarray, row: int, col: int, *, near_n: int,
+               heights: tuple[float, float], antenna_m: float, mobile_m: float,
+               frequency_mhz: float) -> np.ndarray:
+        """A transmitter's kernel over this terrain (int16 centi-dB, a new array).
+
+        Parameters
+        ----------
+        base
+            Its kernel without terrain (odd square, centred on the site's pixel).
+        log_d
+            log10(distance km) of every pixel of that square, clamped at the minimum.
+        row, col
+            The site's pixel.
+        near_n
+            Half-size of the near zone (pixels).
+        heights
+            Antenna heights (m) of the base kernel's Hata terms: near zone, far zone.
+        antenna_m, mobile_m
+            Antenna heights (m above ground) of the site and the mobile, for the geometry.
+        frequency_mhz
+            Frequency (MHz), for ν.
+        """
+        return _terrain_kernel(self.elevation, self.transposed, int(row), int(col), base, log_d,
+                               int(near_n),
+                               float(heights[0]), float(heights[1]), float(antenna_m),
+                               float(mobile_m), wavelength_m(frequency_mhz), self.resolution,
+                               RAY_OVERSAMPLING)
+
+
+def read_dem(path: Path, grid: Grid, *, crs: object = None) -> Terrain:
+    """A DEM (any GeoTIFF, any CRS) resampled to the coverage grid (bilinear).
+
+    Voids (the DEM's nodata, or the part of the grid it does not cover) take the elevation
+    of the nearest pixel with data, with a :class:`~ictgis.coverage.models.ModelRangeWarning`
+    saying how much was filled.
+
+    Parameters
+    ----------
+    path
+        The DEM.
+    grid
+        The coverage grid.
+    crs
+        CRS of a DEM file that has none (``[layers.dem] crs``).
+
+    Raises
+    ------
+    DataError
+        When the file cannot be read, has no CRS, or no data on the grid.
+    """
+    import rasterio
+    from rasterio.warp import Resampling, reproject
+    from scipy import ndimage
+
+    from ictgis import io
+    from ictgis.errors import DataError
+
+    source, src_transform, src_crs = io.read_raster(path)
+    with rasterio.open(path) as src:
+        nodata = src.nodata
+    src_crs = src_crs or crs
+    if not src_crs:
+        raise DataError(t("coverage.terrain.no_crs"), file=path.name)
+    values = source.astype(np.float64)
+    if nodata is not None:
+        values[source == nodata] = np.nan
+    values[~np.isfinite(values)] = np.nan
+    out = np.full((grid.height, grid.width), np.nan, dtype=np.float64)
+    reproject(values, out, src_transform=src_transform, src_crs=src_crs,
+              dst_transform=grid.transform, dst_crs=grid.crs,
+              resampling=Resampling.bilinear, src_nodata=np.nan, dst_nodata=np.nan)
+    void = ~np.isfinite(out)
+    if void.all():
+        raise DataError(t("coverage.terrain.no_overlap"), file=path.name)
+    if void.any():
+        nearest = ndimage.distance_transform_edt(void, return_distances=False,
+                                                 return_indices=True)
+        out = out[tuple(nearest)]
+        warnings.warn(t("coverage.terrain.voids", file=path.name,
+                        pct=number(100.0 * void.mean(), 1)), ModelRangeWarning, stacklevel=2)
+    return Terrain(np.ascontiguousarray(out), grid.resolution, path.name)
