@@ -22,8 +22,8 @@ def test_help_shows_one_example_per_line(command: str) -> None:
 
 def test_group_lists_every_command_in_run_order() -> None:
     result = CliRunner().invoke(main, ["--help"])
-    listed = [line.split()[0] for line in result.output.split("Commands:")[1].splitlines()
-              if line.strip()]
+    commands = result.output.split("Commands:")[1].split("\n\n")[0]  # the epilogue follows
+    listed = [line.split()[0] for line in commands.splitlines() if line.strip()]
     assert listed == list(COMMANDS)
 
 
