@@ -327,6 +327,7 @@ LAYER_SCHEMAS: Mapping[str, dict[str, tuple[str, ...]]] = MappingProxyType(
                          *_COORD_FIELDS),
             "by": (),
         },
+        "dem": {"required": (), "optional": (), "by": ()},
         "subscribers": {
             "required": (),
             "optional": (
@@ -348,6 +349,8 @@ _LAYER_TEXT = {
     "planned_sites": "Planned mast positions",
     "proposals": "Default proposals file of `ictgis siting`",
     "subscribers": "Subscriber counts by commune or district",
+    "dem": "Ground elevation (GeoTIFF, any CRS; SRTM or the national DEM): coverage with "
+           "effective antenna heights and diffraction over the terrain (docs/coverage.md)",
     "measurements": "Drive-test measurements of `ictgis calibrate` (received level in dBm by "
                     "operator and technology; columns default to lat, lon, operator, "
                     "technology, level_dbm)",

@@ -54,6 +54,7 @@ from ictgis.coverage.population import (
     small_communes,
 )
 from ictgis.coverage.summaries import GapMerger, GapTile, gap_tile
+from ictgis.coverage.terrain import Terrain
 from ictgis.i18n import current, language, t
 
 logger = logging.getLogger(__name__)
@@ -143,6 +144,8 @@ class TileTask:
         The tile's window of the rasters, or (path, resampling) to read it, or None.
     lang
         Language of the messages.
+    terrain
+        The DEM on the grid (:mod:`~ictgis.coverage.terrain`), or None.
     offsets_db
         Calibration offsets of the technology by environment code, or None.
     top
@@ -165,6 +168,7 @@ class TileTask:
     population: Any
     landcover: Any
     lang: str
+    terrain: Terrain | None = None
     offsets_db: np.ndarray | None = None
 
 
@@ -188,6 +192,7 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
                      progress: Callable[[str], None] | None = None,
                      keep_layers: bool | Iterable[Key] = True, sink: Sink | None = None,
                      scheduler: str | None = None, top: int = 10,
+                     terrain: Terrain | None = None,
                      calibration: Calibration | None = None) -> CoverageResult:
     """Best-server rasters per operator and technology, their union, and covered population.
 
@@ -217,6 +222,9 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
         workers; None: on ``settings.threads`` local threads.
     top
         How many uncovered areas to list per technology.
+    terrain
+        A DEM on the grid (:func:`~ictgis.coverage.terrain.read_dem`): effective heights and
+        diffraction, one kernel per transmitter. None: quasi-smooth terrain (Hata alone).
     calibration
         Offsets by technology and environment (``calibration.toml``,
         :mod:`~ictgis.coverage.calibration`) added to every level; None: uncalibrated.
@@ -230,7 +238,8 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
     grid = province_grid(communes, settings)
     operators = tuple(sorted({o for ops in sites["operators"] for o in ops}))
     combos = [(op, tech) for tech in settings.technologies for op in operators]
-    txs = {c: transmitters(sites, grid, c[1], settings, operator=c[0]) for c in combos}
+    txs = {c: transmitters(sites, grid, c[1], settings, operator=c[0],
+                           per_site=terrain is not None) for c in combos}
     keys = [*combos, *(("any", tech) for tech in settings.technologies)]
     kept = set(keys) if keep_layers is True else set(keep_layers or ())
     layers = {k: np.full((grid.height, grid.width), NODATA, np.float32) for k in keys if k in kept}
@@ -267,7 +276,7 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
                         env=env_of[ids], scale=scale[ids], even=even[ids],
                         population=_input_window(population, window, "sum"),
                         landcover=_input_window(landcover, window, "nearest"), lang=lang,
-                        offsets_db=None if calibration is None
+                        terrain=terrain, offsets_db=None if calibration is None
                         else calibration.offsets(tech))
 
             for result in in_order(pool, run_tile, tasks(), whole=whole):
@@ -420,7 +429,8 @@ def kernels_for(task: TileTask) -> KernelCache:
         cache = _CACHES.get(task.run)
         if cache is None:
             _CACHES.clear()
-            cache = _CACHES[task.run] = KernelCache(task.settings, task.grid.resolution)
+            cache = _CACHES[task.run] = KernelCache(task.settings, task.grid.resolution,
+                                                    task.terrain)
         return cache
 
 

@@ -10,6 +10,7 @@ import logging
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numba
@@ -24,6 +25,9 @@ from ictgis.coverage.models import (
     hata_coefficients,
     sector_gain,
 )
+
+if TYPE_CHECKING:
+    from ictgis.coverage.terrain import Terrain
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +45,13 @@ HEIGHT_LOG_STEP = 0.008
 MIN_HEIGHT_M = 1.0
 
 #: A transmitter's parameters: (frequency MHz, antenna height m, EIRP dBm, mobile height m,
-#: east and north offset m of the site from the centre of its pixel).
-Params = tuple[float, float, float, float, float, float]
+#: east and north offset m of the site from the centre of its pixel); over terrain
+#: (:func:`transmitters` with ``per_site``) also the row and column of its pixel, since its
+#: kernel depends on the place.
+Params = tuple[float, ...]
+#: Memory (bytes) the per-site kernels of a run over terrain may hold (:class:`KernelCache`);
+#: beyond it the least recently used are computed again when needed.
+TERRAIN_CACHE_BYTES = 2 * 1024 ** 3
 
 
 def far_key(params: Params | tuple[float, ...]) -> tuple[float, float, float, float]:
@@ -123,11 +132,20 @@ class KernelCache:
       the centre of the pixel, its near zone left :data:`EMPTY`.
 
     Stamping both parts with ``numpy.maximum`` is stamping :meth:`kernel`.
+
+    Over terrain (``terrain`` given, :mod:`~ictgis.coverage.terrain`) no kernel is shared:
+    each transmitter (whose :data:`Params` then carry its pixel) has one kernel, the whole
+    square as its "near zone" (:meth:`near_px` is the radius, :meth:`far` None): the kernel
+    above corrected by :meth:`Terrain.kernel <ictgis.coverage.terrain.Terrain.kernel>` for
+    its effective heights and the diffraction over the DEM. The per-site kernels are kept
+    up to :data:`TERRAIN_CACHE_BYTES`.
     """
 
-    def __init__(self, settings: CoverageConfig, resolution: float) -> None:
+    def __init__(self, settings: CoverageConfig, resolution: float,
+                 terrain: Terrain | None = None) -> None:
         self.settings = settings
         self.resolution = resolution
+        self.terrain = terrain
         self.near_m = NEAR_ZONE_M
         self._far = lru_cache(maxsize=1024)(self._compute_far)
         self._near = lru_cache(maxsize=4096)(self._compute_near)
@@ -136,6 +154,9 @@ class KernelCache:
         self._reach = lru_cache(maxsize=4096)(self._reach_of)
         self._far_of = lru_cache(maxsize=8192)(self._far_zone)
         self._near_of = lru_cache(maxsize=8192)(self._near_zone)
+        largest = 2 * int(np.ceil(settings.max_range_km * 1000 / resolution)) + 1
+        self._sited = lru_cache(maxsize=max(TERRAIN_CACHE_BYTES // (2 * largest ** 2), 16))(
+            self._compute_sited)
 
     def radius_px(self, params: Params) -> int:
         """Half-size in pixels of a transmitter's kernel (:func:`reach_px`)."""
@@ -145,12 +166,19 @@ class KernelCache:
         return reach_px(key, self.settings, self.resolution)
 
     def near_px(self, radius: int) -> int:
-        """Half-size in pixels of the near zone of a kernel of half-size ``radius``."""
+        """Half-size in pixels of the near zone of a kernel of half-size ``radius``.
+
+        Over terrain, ``radius``: the whole kernel is the transmitter's own.
+        """
+        return radius if self.terrain is not None else self._near_size(radius)
+
+    def _near_size(self, radius: int) -> int:
+        """Half-size of the exact near zone of the kernels without terrain."""
         return min(int(np.ceil(self.near_m / self.resolution)), radius)
 
     def clear(self) -> None:
         """Forget the kernels (e.g. between technologies: they are not shared)."""
-        for cache in (self._far, self._near, self._far_of, self._near_of):
+        for cache in (self._far, self._near, self._far_of, self._near_of, self._sited):
             cache.cache_clear()
 
     def kernel(self, params: Params, azimuth: float = np.nan, beamwidth: float = np.nan
@@ -190,7 +218,36 @@ class KernelCache:
         return self._far(far_key(params), radius, n, rounded)
 
     def _near_zone(self, params: Params, sector: tuple[float, float] | None) -> np.ndarray:
-        return self._near(params, self.near_px(self.radius_px(params)), sector)
+        if self.terrain is not None:
+            return self._sited(params, sector)
+        return self._near(params[:6], self.near_px(self.radius_px(params)), sector)
+
+    def _plain(self, params: Params, sector: tuple[float, float] | None
+               ) -> tuple[np.ndarray, int]:
+        """A transmitter's kernel without terrain (a new array), and its near zone's size."""
+        radius = self.radius_px(params)
+        n = self._near_size(radius)
+        rounded = None if sector is None else (round(sector[0], 1) % 360.0, sector[1])
+        out = (np.full((2 * radius + 1,) * 2, EMPTY, np.int16) if n >= radius
+               else self._far(far_key(params), radius, n, rounded).copy())
+        out[radius - n:radius + n + 1, radius - n:radius + n + 1] = self._near(
+            params[:6], n, sector)
+        return out, n
+
+    def _compute_sited(self, params: Params, sector: tuple[float, float] | None
+                       ) -> np.ndarray:
+        """A transmitter's own kernel over terrain: the plain kernel, corrected."""
+        assert self.terrain is not None
+        freq, height, _, mobile = params[:4]
+        row, col = int(params[6]), int(params[7])
+        base, n = self._plain(params, sector)
+        radius = (len(base) - 1) // 2
+        kernel = self.terrain.kernel(
+            base, self._geometry(radius, 0.0, 0.0)[0], row, col, near_n=n,
+            heights=(max(height, MIN_HEIGHT_M), far_key(params)[1]),
+            antenna_m=max(height, MIN_HEIGHT_M), mobile_m=mobile, frequency_mhz=freq)
+        kernel.flags.writeable = False
+        return kernel
 
     def _levels(self, eirp: float, a: float, b: float,
                 geometry: tuple[np.ndarray, np.ndarray | None],
@@ -228,7 +285,7 @@ class KernelCache:
 
     def _compute_near(self, params: Params, near: int, sector: tuple[float, float] | None
                       ) -> np.ndarray:
-        freq, height, eirp, mobile, dx, dy = params
+        freq, height, eirp, mobile, dx, dy = params[:6]
         a, b = hata_coefficients(freq, max(height, MIN_HEIGHT_M), mobile)
         kernel = self._levels(eirp, a, b, self._near_geometry(near, dx, dy), (near, dx, dy),
                               sector)
@@ -432,7 +489,7 @@ def classify(level: np.ndarray, classes_dbm: tuple[float, ...]) -> np.ndarray:
 
 
 def transmitters(sites: gpd.GeoDataFrame, grid: Grid, tech: str, settings: CoverageConfig,
-                 *, operator: str | None = None) -> Transmitters:
+                 *, operator: str | None = None, per_site: bool = False) -> Transmitters:
     """The sites of one technology (and operator) as :class:`Transmitters` on ``grid``.
 
     Parameters
@@ -449,6 +506,9 @@ def transmitters(sites: gpd.GeoDataFrame, grid: Grid, tech: str, settings: Cover
         Coverage settings.
     operator
         Only this operator's masts (all operators when None).
+    per_site
+        Give every pixel its own groups, the pixel in their :data:`Params` (over terrain,
+        where kernels depend on the place).
     """
     params_of = settings.technologies[tech]
     mask = sites["technologies"].map(lambda t: tech in t).to_numpy(bool, copy=True)
@@ -468,7 +528,8 @@ def transmitters(sites: gpd.GeoDataFrame, grid: Grid, tech: str, settings: Cover
     dy = y - (grid.transform.f - (row + 0.5) * res)
     keys = list(zip(np.full(len(chosen), float(params_of.frequency_mhz)), heights,
                     np.full(len(chosen), float(params_of.eirp_dbm)),
-                    np.full(len(chosen), float(params_of.mobile_height_m)), dx, dy, strict=True))
+                    np.full(len(chosen), float(params_of.mobile_height_m)), dx, dy,
+                    *((row.astype(float), col.astype(float)) if per_site else ()), strict=True))
     codes, uniques = pd.factorize(pd.Series(keys, dtype=object))
     params = [tuple(float(v) for v in key) for key in uniques]
     reach: dict[tuple[float, ...], int] = {}

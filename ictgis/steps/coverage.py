@@ -86,6 +86,11 @@ def compute(ws: Workspace, ctx: StepContext, *, scheduler: str | None = None,
                                          ("landcover", settings.landcover_raster)) if path}
             for path in rasters.values():  # unreadable: one clear message before any tile
                 io.read_raster_on_grid(path, grid.transform, 1, 1, grid.crs)
+            terrain = None
+            if (dem := ws.config.layers.get("dem")) is not None:
+                from ictgis.coverage.terrain import read_dem
+
+                terrain = read_dem(dem.path, grid, crs=dem.crs)
             from ictgis.coverage.calibration import load_calibration
 
             calibration = load_calibration(ws.config.root, settings)  # calibration.toml
@@ -95,7 +100,7 @@ def compute(ws: Workspace, ctx: StepContext, *, scheduler: str | None = None,
                 ws.bts, ws.communes, settings, progress=ctx.progress, keep_layers=False,
                 sink=sink, scheduler=scheduler or ws.config.compute.scheduler,
                 population=rasters.get("population"), landcover=rasters.get("landcover"),
-                calibration=calibration)
+                terrain=terrain, calibration=calibration)
             with language(ctx.lang):
                 sink.close()
     except BaseException:
@@ -129,6 +134,8 @@ class _RasterSink:
         self.folder, self.grid, self.settings, self.lang = folder, grid, settings, lang
         self.calibration = calibration
         self.synthetic = ws.config.synthetic
+        dem = ws.config.layers.get("dem")
+        self.dem = dem.path.name if dem is not None else None
         self.writers: dict[tuple[str, str], Any] = {}
         # on an error the files get it too (each removed), before the folder is
         self.files = stack.enter_context(contextlib.ExitStack())
@@ -156,6 +163,8 @@ class _RasterSink:
         with language(self.lang):
             tags = coverage.raster_tags(tech, cfg, self.settings, operator,
                                         synthetic=self.synthetic)
+            if self.dem:  # the DEM's checksum is in the manifest's inputs
+                tags = {**tags, "ictgis_terrain": t("coverage.tag.terrain", file=self.dem)}
             from ictgis.coverage.calibration import no_calibration_tags
 
             tags = {**tags, **(self.calibration.tags(tech) if self.calibration is not None
