@@ -179,7 +179,8 @@ def _build_map(data: MapData, *, indicator: str, scheme: str, k: int, tiles: str
     for level, label, stroke, weight in (("district", t["district_outlines"], "#333333", 1.6),
                                          ("region", t["region_outlines"], "#000000", 3.0)):
         if level in communes.columns and communes[level].notna().any():
-            add(outline_layer(communes, level, name=label, stroke=stroke, weight=weight), None)
+            add(outline_layer(data.communes, level, name=label, stroke=stroke, weight=weight),
+                None)
     names = dict(zip(data.communes["code"].astype(str), data.communes["name"].astype(str),
                      strict=True))
     if data.post_offices is not None and len(data.post_offices):

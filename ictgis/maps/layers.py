@@ -180,8 +180,14 @@ def _label_points(polygons: gpd.GeoDataFrame) -> dict[str, list[float | None]]:
 
 def outline_layer(communes: gpd.GeoDataFrame, level: str, *, name: str, stroke: str,
                   weight: float, show: bool = True) -> DataLayer:
-    """Outlines of the communes dissolved by ``level`` (district, region), labelled."""
-    shapes = communes[[level, "geometry"]].dissolve(by=level).reset_index()
+    """Outlines of the units of ``level`` (district, region...), labelled, simplified for display.
+
+    ``communes`` in a metric CRS; the units are :func:`ictgis.admin.outlines` (no sliver
+    holes between communes digitised one by one).
+    """
+    from ictgis.admin import outlines
+
+    shapes = simplify_polygons(outlines(communes, level))
     props: dict[str, Sequence[object]] = {"name": _text(shapes[level]), **_label_points(shapes)}
     options = {"key": f"{level}s", "stroke": stroke, "weight": weight, "labelClass": level,
                "rank": LABEL_RANKS.get(level, 1)}

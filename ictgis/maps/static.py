@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ictgis import i18n, outputs
+from ictgis import admin, i18n, outputs
 from ictgis.maps.classification import Classes, choropleth_classes
 from ictgis.maps.data import MapData
 from ictgis.maps.labels import labels_for
@@ -65,7 +65,7 @@ def static_figure(communes: gpd.GeoDataFrame, panels: Sequence[tuple[str, str]],
                               height_ratios=[map_height, legend_height])
     outlines = None
     if "region" in communes.columns and communes["region"].notna().any():
-        outlines = region_outlines(communes, "region")
+        outlines = admin.outlines(communes, "region")
     palette = np.array([*classes.colors, NODATA_COLOR])
     for name, (column, panel_title) in zip(names, panels, strict=True):
         ax = axes[name]
@@ -137,11 +137,6 @@ def wrap_text(fig: Figure, text: str, *, fontsize: float, weight: str = "normal"
             lines.append(word)
     probe.remove()
     return "\n".join(lines)
-
-
-def region_outlines(communes: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
-    """The communes dissolved by ``level`` (``region``, ``district``): ``level``, geometry."""
-    return communes[[level, "geometry"]].dissolve(by=level).reset_index()
 
 
 def static_maps(data: MapData, *, indicator: str = "radius_km", scheme: str = "quantiles",
