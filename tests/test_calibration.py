@@ -7,15 +7,16 @@ import tomllib
 import warnings
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 import rasterio
 import shapely
 
-from ictgis import pipeline
+from ictgis import i18n, pipeline
 from ictgis.coverage import calibration as cal
-from ictgis.coverage import path_loss
+from ictgis.coverage import path_loss, province_grid, rasterize_communes
 from ictgis.crs import transform_xy
 from ictgis.demo import drivetest
 from tests.conftest import CONFIG, X0, Y0, lonlat
@@ -69,41 +70,39 @@ def _as_file(found: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def _calibrate(root: Path, measurements: Path, **options) -> pipeline.RunResult:
-    return pipeline.run(root, steps=["calibration"], out=root / "out", options={
-        "calibration": {"measurements": measurements, "apply": True, "required": True,
-                        **options}})
+def _compute(root: Path):
+    """The calibration step's result on a workspace, nothing written."""
+    from ictgis.outputs import Outputs
+    from ictgis.steps import StepContext, step
+
+    ctx = StepContext(Outputs(root / "nowhere"))
+    return step("calibration").compute(pipeline.load(root), ctx, required=True)
 
 
 # ------------------------------------------------------------------------------ the fit
 
 
 def test_the_fit_finds_the_true_offsets_within_its_99_percent_interval(toy: Path) -> None:
+    ws = pipeline.load(toy)
     found = _drive(toy)
     counts = found.groupby(["technology", "environment"]).size()
     assert len(counts) == 9 and counts.min() >= 1_000, counts
-    run = _calibrate(toy, _as_file(found, toy / "drive.csv"), slope=True)
-    table = run.results["calibration"].table.set_index(["technology", "environment"])
-    for (tech, env), row in table.iterrows():
-        truth = TRUTH[tech][env]
-        assert row.ci_low_db <= truth <= row.ci_high_db, (tech, env, row.offset_db)
+    points = gpd.GeoDataFrame(found, geometry=gpd.points_from_xy(found["x"], found["y"]),
+                              crs=ws.communes.crs)
+    settings = ws.config.coverage
+    grid = province_grid(ws.communes, settings)
+    _, env = rasterize_communes(ws.communes, grid, settings)
+    matched = cal.match(points, ws.bts, env, grid, settings)
+    np.testing.assert_allclose(matched["predicted_dbm"], found["model_dbm"])
+    table, _ = cal.fit_table(matched, slope=True)
+    for row in table.itertuples():
+        truth = TRUTH[row.technology][row.environment]
+        assert row.ci_low_db <= truth <= row.ci_high_db, (row.technology, row.environment,
+                                                          row.offset_db)
         assert abs(row.offset_db - truth) <= 1.0
         assert abs(row.std_after_db - 8.0) <= 1.0
-        assert abs(row.mean_after_db) < abs(row.mean_before_db) or abs(truth) < 0.5
+        assert row.rmse_after_db < row.rmse_before_db
         assert row.slope_ci_low <= 0.0 <= row.slope_ci_high  # the truth has no slope
-    written = tomllib.loads((toy / cal.CALIBRATION_TOML).read_text(encoding="utf-8"))
-    assert written["offsets_db"]["4G"]["open"] == pytest.approx(table.loc[("4G", "open"),
-                                                                          "offset_db"], abs=1e-3)
-    text = (toy / cal.CALIBRATION_TOML).read_text(encoding="utf-8")
-    import hashlib
-
-    digest = hashlib.sha256((toy / "drive.csv").read_bytes()).hexdigest()
-    assert f"# sha256 of that file: {digest}" in text and "from drive.csv" in text
-    folder = run.outputs / "calibration"
-    assert {p.name for p in folder.iterdir()} == {
-        "calibration.csv", "calibration.xlsx", "measurements.csv", "predicted_measured.png",
-        "error_distance.png"}
-    assert (folder / "predicted_measured.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_the_interval_is_honest_on_gaussian_errors() -> None:
@@ -135,9 +134,8 @@ path = "two.csv"
 site = "site"
 """
     (toy / "ictgis.toml").write_text(config, encoding="utf-8")
-    run = pipeline.run(toy, steps=["calibration"], out=toy / "out",
-                       options={"calibration": {"required": True}})
-    matched = run.results["calibration"].matched.sort_values("operator")
+    result = _compute(toy)
+    matched = result.matched.sort_values("operator")
     # the named VinaPhone mast; Viettel's best server, by trying every mast with the formula
     d_named = np.hypot(x[0] - (X0 + 3_000), y[0] - (Y0 + 8_000)) / 1000
     named = 40.0 - float(path_loss(d_named, frequency_mhz=1800, base_height_m=30,
@@ -196,6 +194,14 @@ easting = "x"
 northing = "y"
 """
     (toy / "ictgis.toml").write_text(config, encoding="utf-8")
+    if lang == "vi":  # the messages only
+        with i18n.language("vi"):
+            result = _compute(toy)
+        mine = result.problems.set_index("code")["problem"]
+        assert set(mine.index) == set(BAD_ROWS) and len(result.matched) == len(good)
+        for code, text in MESSAGES[lang].items():
+            assert text in mine[code].replace("−", "-"), (code, mine[code])
+        return
     run = pipeline.run(toy, steps=["calibration"], out=toy / "out", lang=lang,
                        options={"calibration": {"required": True}})
     result = run.results["calibration"]
@@ -209,6 +215,39 @@ northing = "y"
         assert text in mine[code].replace("−", "-"), (code, mine[code])
     where = problems[problems["code"] == "level_range"]["where"].iloc[0]
     assert where == "row 43"  # the file's row (header = row 1)
+    folder = run.outputs / "calibration"
+    assert {p.name for p in folder.iterdir()} == {
+        "calibration.csv", "calibration.xlsx", "measurements.csv", "predicted_measured.png",
+        "error_distance.png"}
+    assert (folder / "predicted_measured.png").read_bytes()[:4] == b"\x89PNG"
+    table = pd.read_csv(folder / "calibration.csv")
+    assert table[["technology", "environment", "n"]].values.tolist() == [["2G", "urban", 40]]
+    assert not (toy / cal.CALIBRATION_TOML).exists()  # not applied unless asked
+
+
+def test_calibrate_writes_calibration_toml_with_its_source(toy: Path, runner) -> None:
+    from ictgis.cli.main import main
+
+    found = _drive(toy).sample(400, random_state=1)
+    source = _as_file(found, toy / "drive.csv")
+    result = runner.invoke(main, ["calibrate", "-w", str(toy), "--measurements", str(source),
+                                  "--out", str(toy / "out")])
+    assert result.exit_code == 0, result.output
+    assert f"offsets written to {toy / cal.CALIBRATION_TOML}" in result.output
+    text = (toy / cal.CALIBRATION_TOML).read_text(encoding="utf-8")
+    import hashlib
+
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    assert f"# sha256 of that file: {digest}" in text and "from drive.csv" in text
+    written = tomllib.loads(text)
+    table = pd.read_csv(toy / "out" / "calibration" / "calibration.csv")
+    for row in table.itertuples():
+        if row.n >= cal.MIN_MEASUREMENTS:
+            assert written["offsets_db"][row.technology][row.environment] == pytest.approx(
+                row.offset_db, abs=1e-3)
+        else:
+            assert row.environment not in written["offsets_db"].get(row.technology, {})
+    assert written["calibration"]["measurements_sha256"] == digest
 
 
 def test_no_measurements_is_one_clear_error(toy: Path, runner) -> None:
@@ -235,8 +274,14 @@ def test_a_bad_calibration_file_names_itself(toy: Path) -> None:
 # --------------------------------------------------------------------- applied to coverage
 
 
-def test_coverage_with_calibration_is_coverage_plus_the_offsets(toy: Path) -> None:
+def test_coverage_with_calibration_is_coverage_plus_the_offsets(make_workspace) -> None:
     """Hand check: every pixel moves by its environment's offset, no more; tags and manifest."""
+    toy = make_workspace(config=CONFIG + """
+[coverage]
+resolution_m = 100
+[coverage.technologies.2G]
+[coverage.technologies.4G]
+""")
     plain = pipeline.run(toy, steps=["coverage"], out=toy / "plain")
     offsets = {"urban": 2.5, "open": -4.0, "suburban": 7.25}
     (toy / cal.CALIBRATION_TOML).write_text(

@@ -52,6 +52,8 @@ COLUMNS = {
                       "toa_do_y", "ghi_chu"],
     "proposals": ["ma_de_xuat", "nha_mang", "loai_cot", "do_cao_m", "kinh_do", "vi_do",
                   "ghi_chu"],
+    "measurements": ["vi_do", "kinh_do", "nha_mang", "cong_nghe", "muc_thu_dbm", "ngay_do",
+                     "ghi_chu"],
 }
 COUNTED_TYPES = {"Bưu cục cấp 1", "Bưu cục cấp 2", "Bưu cục cấp 3", "Bưu cục phát",
                  "Điểm BĐ-VHX", "Đại lý bưu chính", "Thùng thư công cộng"}

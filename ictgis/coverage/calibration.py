@@ -56,6 +56,10 @@ CONFIDENCE = 0.99
 #: Default column names of a measurement file (``[layers.measurements]`` may map others).
 DEFAULT_FIELDS: Mapping[str, str] = {"lat": "lat", "lon": "lon", "operator": "operator",
                                      "technology": "technology", "level_dbm": "level_dbm"}
+#: Side of the cells (m) in which :func:`predict` leaves out the transmitters that cannot be
+#: the best server (an exact bound: the level falls with distance, the pattern by at most
+#: ``sector_front_back_db``).
+CELL_M = 1000.0
 #: Environment names by code.
 ENVIRONMENTS: tuple[str, ...] = tuple(sorted(ENV_CODES, key=ENV_CODES.__getitem__))
 
@@ -356,23 +360,58 @@ def predict(x: np.ndarray, y: np.ndarray, sites: gpd.GeoDataFrame, grid: Grid, t
     slope = ab[:, 1]
     sector = np.isfinite(tx.azimuth) & np.isfinite(tx.beamwidth)
     near, far = settings.min_distance_km, settings.max_range_km
-    for start in range(0, len(x), chunk):
-        px, py = x[start:start + chunk, None], y[start:start + chunk, None]
-        east, north = px - sx[None, :], py - sy[None, :]
-        d_km = np.hypot(east, north) / 1000.0
-        value = base[None, :] - slope[None, :] * np.log10(np.maximum(d_km, near))
-        if sector.any():
-            bearing = np.degrees(np.arctan2(east[:, sector], north[:, sector]))
-            value[:, sector] += sector_gain(bearing, tx.azimuth[sector][None, :],
-                                            tx.beamwidth[sector][None, :],
-                                            settings.sector_front_back_db)
-        value[d_km > far] = -np.inf
-        best = np.argmax(value, axis=1)
-        rows = np.arange(len(best))
-        level[start:start + chunk] = value[rows, best]
-        distance[start:start + chunk] = np.where(np.isfinite(value[rows, best]),
-                                                 d_km[rows, best], np.nan)
+    worst = np.where(sector, -settings.sector_front_back_db, 0.0)
+    prune = bool(np.all(slope > 0))  # the level falls with distance: bounds per cell hold
+    cells = np.floor(x / CELL_M) * 1e7 + np.floor(y / CELL_M)
+    order = np.argsort(cells, kind="stable")
+    starts = np.r_[0, np.flatnonzero(np.diff(cells[order])) + 1]
+    box = [np.minimum.reduceat(x[order], starts), np.maximum.reduceat(x[order], starts),
+           np.minimum.reduceat(y[order], starts), np.maximum.reduceat(y[order], starts)]
+    groups = np.split(order, starts[1:])
+    for first in range(0, len(groups), 256):  # the transmitters each cell needs, 256 at once
+        x0, x1, y0, y1 = (b[first:first + 256, None] for b in box)
+        keep = np.ones((len(x0), len(sx)), dtype=bool)
+        if prune:  # out: transmitters that cannot be the best server anywhere in the cell
+            d_min = np.hypot(np.maximum(np.maximum(x0 - sx, sx - x1), 0.0),
+                             np.maximum(np.maximum(y0 - sy, sy - y1), 0.0)) / 1000
+            d_max = np.hypot(np.maximum(np.abs(sx - x0), np.abs(sx - x1)),
+                             np.maximum(np.abs(sy - y0), np.abs(sy - y1))) / 1000
+            upper = np.where(d_min > far, -np.inf,
+                             base - slope * np.log10(np.maximum(d_min, near)))
+            lower = np.where(d_max > far, -np.inf,
+                             base - slope * np.log10(np.maximum(d_max, near)) + worst)
+            keep = upper >= lower.max(axis=1, keepdims=True)
+        for k, group in enumerate(groups[first:first + 256]):
+            use = keep[k]
+            for start in range(0, len(group), chunk):
+                rows = group[start:start + chunk]
+                level[rows], distance[rows] = _best(
+                    x[rows], y[rows], sx[use], sy[use], base[use], slope[use],
+                    tx.azimuth[use], tx.beamwidth[use], settings)
     return level, distance
+
+
+def _best(px: np.ndarray, py: np.ndarray, sx: np.ndarray, sy: np.ndarray, base: np.ndarray,
+          slope: np.ndarray, azimuth: np.ndarray, beamwidth: np.ndarray,
+          settings: CoverageConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The best ``base - slope log10 d + G(θ)`` of transmitters at points, and its distance."""
+    east, north = px[:, None] - sx[None, :], py[:, None] - sy[None, :]
+    d_km = np.hypot(east, north) / 1000.0
+    value = base[None, :] - slope[None, :] * np.log10(np.maximum(d_km,
+                                                                 settings.min_distance_km))
+    sector = np.isfinite(azimuth) & np.isfinite(beamwidth)
+    if sector.any():
+        bearing = np.degrees(np.arctan2(east[:, sector], north[:, sector]))
+        value[:, sector] += sector_gain(bearing, azimuth[sector][None, :],
+                                        beamwidth[sector][None, :],
+                                        settings.sector_front_back_db)
+    value[d_km > settings.max_range_km] = -np.inf
+    if not value.shape[1]:
+        return np.full(len(px), -np.inf), np.full(len(px), np.nan)
+    best = np.argmax(value, axis=1)
+    rows = np.arange(len(best))
+    found = value[rows, best]
+    return found, np.where(np.isfinite(found), d_km[rows, best], np.nan)
 
 
 def match(points: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, env: np.ndarray, grid: Grid,

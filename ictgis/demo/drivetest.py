@@ -15,6 +15,7 @@ a point at sea) so that ``ictgis calibrate`` has something to reject.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 
 import geopandas as gpd
@@ -181,8 +182,8 @@ def make_drivetest(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
         ``x``, ``y`` (``communes``' CRS), ``operator``, ``technology``, ``level_dbm``,
         ``environment``, ``model_dbm`` (the uncalibrated model) and ``date``.
     """
+    from ictgis.coverage import ModelRangeWarning, province_grid, rasterize_communes
     from ictgis.coverage import calibration as cal
-    from ictgis.coverage import province_grid, rasterize_communes
 
     if lines is None:
         kinds = communes["kind"].map(lambda k: settings.environment.get(k, "open"))
@@ -204,9 +205,14 @@ def make_drivetest(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
                               crs=communes.crs).assign(level_dbm=0.0)
     grid = province_grid(communes, settings)
     _, env = rasterize_communes(communes, grid, settings)
-    matched = cal.match(points, sites, env, grid, settings)
-    truth = np.array([offsets_db.get(t, {}).get(e, 0.0) for t, e in
-                      zip(matched["technology"], matched["environment"], strict=True)])
+    with warnings.catch_warnings():  # the model's range warnings are the coverage's to give
+        warnings.simplefilter("ignore", ModelRangeWarning)
+        matched = cal.match(points, sites, env, grid, settings)
+    truth = np.zeros(len(matched))
+    for tech, by_env in offsets_db.items():
+        for env, offset in by_env.items():
+            truth[((matched["technology"] == tech) & (matched["environment"] == env)
+                   ).to_numpy()] = offset
     median = matched["predicted_dbm"].to_numpy(float) + truth
     low, high = cal.LEVEL_RANGE_DBM
     margin = CENSOR_MARGIN * shadowing_db

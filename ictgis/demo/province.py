@@ -58,6 +58,10 @@ class DemoProvince:
     proposals
         Proposed new masts in WGS 84 text (via EPSG:6960): ``ma_de_xuat``, ``nha_mang``,
         ``loai_cot``, ``do_cao_m``, ``kinh_do``, ``vi_do``, ``ghi_chu``.
+    measurements
+        A drive test along the roads in WGS 84 text, from known model offsets
+        (:mod:`~ictgis.demo.drivetest`): ``vi_do``, ``kinh_do``, ``nha_mang``, ``cong_nghe``,
+        ``muc_thu_dbm``, ``ngay_do``, ``ghi_chu``.
     """
 
     communes: gpd.GeoDataFrame
@@ -68,6 +72,7 @@ class DemoProvince:
     plan_features: gpd.GeoDataFrame
     planned_sites: pd.DataFrame
     proposals: pd.DataFrame
+    measurements: pd.DataFrame
 
 
 def make_demo(seed: int = DEMO_SEED) -> DemoProvince:
@@ -103,6 +108,7 @@ def make_demo(seed: int = DEMO_SEED) -> DemoProvince:
         plan_features=features,
         planned_sites=planned,
         proposals=proposals,
+        measurements=demo_drivetest(bts, communes),
     )
 
 
@@ -124,6 +130,5 @@ def workspace_files(province: DemoProvince) -> dict[str, pd.DataFrame | str]:
     layers = tomllib.loads(DEMO_CONFIG)["layers"]
     frames = {name: getattr(province, name)
               for name in ("communes", "post_offices", "bts", "subscribers", "zones",
-                           "plan_features", "planned_sites", "proposals")}
-    frames["measurements"] = demo_drivetest(province.bts, province.communes)
+                           "plan_features", "planned_sites", "proposals", "measurements")}
     return {"ictgis.toml": DEMO_CONFIG} | {layers[k]["path"]: v for k, v in frames.items()}
