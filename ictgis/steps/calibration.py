@@ -138,10 +138,14 @@ def compute(ws: Workspace, ctx: StepContext, *, measurements: Path | None = None
         raise DataError(msg, file=layer.label)
     table, after = cal.fit_table(matched, slope=slope)
     matched = matched.assign(error_after_db=after.loc[matched.index])
+    said = sorted({str(w.message) for w in caught})
+    if "dem" in config.layers:  # the prediction compared has no terrain term yet
+        said.append(str(t("coverage.calibration.warning.dem",
+                          file=config.layers["dem"].label)))
     return CalibrationResult(
         table, matched, rejected, problems, layer.path, io.sha256(layer.path),
         root / cal.CALIBRATION_TOML, root, apply, slope, output_title(config),
-        config.synthetic, tuple(sorted({str(w.message) for w in caught})))
+        config.synthetic, tuple(said))
 
 
 def write(result: CalibrationResult, ctx: StepContext) -> list[Path]:
