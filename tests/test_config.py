@@ -247,9 +247,9 @@ BROKEN = {
         _edit('name = "Tiền Giang"', "name = 84"), F + r"\[province\] name must be a string, got 84"),
     "unknown top-level key": (
         MINIMAL + "\n[extras]\nfoo = 1\n",
-        F + r" ?extras is not a known key \(known: admin, checks, coverage, indicators, layers, "
-            r"macro_regions, operators, postal, priorities, province, regions, report, siting, targets, "
-            r"targets_next_year\)"),
+        F + r" ?extras is not a known key \(known: admin, checks, compute, coverage, indicators, "
+            r"layers, macro_regions, operators, postal, priorities, province, regions, report, "
+            r"siting, targets, targets_next_year\)"),
     "unknown key in [province]": (
         _edit('crs = "EPSG:9210"\n\n', 'crs = "EPSG:9210"\narea = 2510\n\n'),
         F + r"\[province\] area is not a known key"),

@@ -76,8 +76,8 @@ def executor(scheduler: str | None, threads: int) -> Iterator[Any]:
         raise DataError(t("coverage.error.no_distributed", scheduler=scheduler)) from None
     try:
         client = Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        msg = t("coverage.error.scheduler", scheduler=scheduler, error=" ".join(str(exc).split()))
+    except (OSError, TimeoutError, ValueError):  # refused, unknown host, no answer, bad address
+        msg = t("coverage.error.scheduler", scheduler=scheduler, seconds=CONNECT_TIMEOUT_S)
         raise DataError(msg) from None
     try:
         if not client.nthreads():

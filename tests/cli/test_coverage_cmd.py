@@ -150,3 +150,32 @@ def test_sectors_point_where_they_should(runner, make_workspace, bts_df) -> None
     column = "area_pct_vinaphone_2g"
     assert east.loc[2, column] > west.loc[2, column] > 0
     assert three.loc[2, column] > west.loc[2, column]
+
+
+def test_a_scheduler_that_cannot_be_reached_is_one_clear_error(runner, make_workspace,
+                                                                 monkeypatch) -> None:
+    from ictgis.coverage import cluster
+    from ictgis.steps import STEPS
+
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT_S", 1)
+    root = make_workspace(config=CONFIG + COVERAGE)
+    for args in (["coverage", "--scheduler", "tcp://127.0.0.1:9"],
+                 ["run", *(f"--skip={s}" for s in STEPS if s != "coverage"),
+                  "--scheduler", "tcp://127.0.0.1:9"]):
+        result = runner.invoke(main, [*args, "-w", str(root)])
+        assert result.exit_code == 1, result.output
+        assert "cannot reach the dask scheduler tcp://127.0.0.1:9" in result.output
+        assert "dask scheduler" in result.output and "Traceback" not in result.output
+        assert not (root / "outputs" / "coverage").exists()
+
+
+def test_a_scheduler_in_the_config_without_distributed_installed(runner, make_workspace,
+                                                                 monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed fails
+    root = make_workspace(config=CONFIG + COVERAGE + '\n[compute]\nscheduler = "tcp://10.1.1.1:8786"\n')
+    result = runner.invoke(main, ["coverage", "-w", str(root)])
+    assert result.exit_code == 1, result.output
+    assert 'pip install "ictgis[distributed]"' in result.output
+    assert "tcp://10.1.1.1:8786" in result.output and "Traceback" not in result.output

@@ -1,0 +1,343 @@
+"""The coverage engine: streamed tiles against a whole-grid computation, the windowed writer,
+uncovered areas joined across tiles, and a dask.distributed cluster against local threads."""
+
+from __future__ import annotations
+
+import dataclasses
+import filecmp
+import warnings
+from types import MappingProxyType
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from affine import Affine
+from shapely.geometry import Point, Polygon, box
+
+from ictgis import io
+from ictgis.config import CoverageConfig, TechnologyConfig
+from ictgis.coverage import (
+    EMPTY,
+    NODATA,
+    GapMerger,
+    Grid,
+    KernelCache,
+    compute_coverage,
+    environment_correction,
+    gap_tile,
+    province_grid,
+    transmitters,
+)
+from ictgis.coverage.models import ENV_CODES
+
+CRS = "EPSG:9210"
+X0, Y0 = 590_000.0, 1_140_000.0
+RES = 100.0
+
+# ------------------------------------------------------------------------ a small case
+
+
+def small_communes() -> gpd.GeoDataFrame:
+    """A 6 × 4 km province: a jagged xã, a phường, a sub-pixel commune, one with no people."""
+    jagged = Polygon([(X0, Y0), (X0 + 3_330, Y0), (X0 + 2_710, Y0 + 1_960), (X0 + 3_470, Y0 + 4_000),
+                      (X0, Y0 + 4_000)])
+    rest = box(X0, Y0, X0 + 6_000, Y0 + 4_000).difference(jagged)
+    tiny = box(X0 + 4_510, Y0 + 1_010, X0 + 4_540, Y0 + 1_040)  # 30 m: no pixel centre
+    rest = rest.difference(tiny)
+    empty = box(X0 + 5_000, Y0 + 3_000, X0 + 6_000, Y0 + 4_000)
+    rest = rest.difference(empty)
+    return gpd.GeoDataFrame(
+        {"code": ["A", "B", "C", "D"], "name": ["Xã A", "Phường B", "Xã C", "Xã D"],
+         "kind": ["xa", "phuong", "xa", "xa"], "population": [9_000.0, 30_000.0, 50.0, 700.0]},
+        geometry=[jagged, rest, tiny, empty], crs=CRS)
+
+
+def small_sites() -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(7)
+    rows = []
+    for i in range(30):
+        ops = [("Viettel",), ("MobiFone",), ("Viettel", "VinaPhone")][i % 3]
+        sector = i % 4 == 0
+        rows.append({"x": X0 + rng.uniform(-500, 6_500), "y": Y0 + rng.uniform(-300, 4_300),
+                     "operators": ops, "technologies": ("2G",), "mast_class": "A2b",
+                     "height": float(rng.uniform(15, 45)),
+                     "azimuth": (float(rng.uniform(0, 360)),) if sector else (),
+                     "beamwidth": (65.0,) if sector else ()})
+    frame = pd.DataFrame(rows)
+    geometry = [Point(x, y) for x, y in zip(frame.pop("x"), frame.pop("y"), strict=True)]
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=CRS)
+
+
+TECH = TechnologyConfig(frequency_mhz=900, eirp_dbm=60, threshold_dbm=-80, margin_db=5)
+
+
+def small_settings(tile_px: int = 16, threads: int = 2) -> CoverageConfig:
+    return CoverageConfig(resolution_m=RES, max_range_km=0.8, min_distance_km=0.1,
+                          floor_dbm=-115.0, tile_px=tile_px, threads=threads,
+                          technologies=MappingProxyType({"2G": TECH}))
+
+
+def population_raster(grid: Grid) -> np.ndarray:
+    raster = np.random.default_rng(3).gamma(0.6, 10.0, (grid.height, grid.width))
+    raster[: grid.height // 3, -grid.width // 4:] = 0.0  # commune D's corner: even spread
+    return raster
+
+
+# --------------------------------------------------------------- the whole-grid oracle
+
+
+def whole_grid(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame, settings: CoverageConfig,
+               raster: np.ndarray | None) -> dict:
+    """The same coverage on whole arrays, written out without tiles, windows or sinks."""
+    from rasterio import features
+    from scipy import ndimage
+
+    grid = province_grid(communes, settings)
+    shape = (grid.height, grid.width)
+    index = features.rasterize(((g, i) for i, g in enumerate(communes.geometry)), out_shape=shape,
+                               transform=grid.transform, fill=-1, dtype="int32")
+    for i in np.flatnonzero(np.bincount(index[index >= 0], minlength=len(communes)) == 0):
+        point = communes.geometry.iloc[i].representative_point()
+        index[int((grid.transform.f - point.y) // RES), int((point.x - grid.transform.c) // RES)] = i
+    inside = index >= 0
+    n = len(communes)
+    weight = np.ones(shape) if raster is None else np.clip(raster, 0, None)
+    raw = np.bincount(index[inside], weights=weight[inside], minlength=n)
+    weight = np.where(inside & (raw[np.maximum(index, 0)] <= 0), 1.0, weight)
+    sums = np.bincount(index[inside], weights=weight[inside], minlength=n)
+    people = np.where(inside, weight * (communes["population"].to_numpy() / sums)[
+        np.maximum(index, 0)], 0.0)
+    kinds = communes["kind"].map(dict(settings.environment)).to_numpy()
+    e_env = np.array([environment_correction(900, 1.5, k) for k in kinds])
+    kernels = KernelCache(settings, RES)
+    operators = sorted({o for ops in sites["operators"] for o in ops})
+    stamped = {}
+    for op in operators:
+        tx = transmitters(sites, grid, "2G", settings, operator=op)
+        out = np.full(shape, EMPTY, np.int16)
+        for k in range(len(tx)):
+            params = tx.params[tx.group[k]]
+            kernel = kernels.kernel(params, tx.azimuth[k], tx.beamwidth[k])
+            r = (len(kernel) - 1) // 2
+            for dr in range(-r, r + 1):  # row by row, clipped to the grid
+                row = int(tx.row[k]) + dr
+                if not 0 <= row < grid.height:
+                    continue
+                c0, c1 = int(tx.col[k]) - r, int(tx.col[k]) + r + 1
+                lo, hi = max(c0, 0), min(c1, grid.width)
+                if lo < hi:
+                    out[row, lo:hi] = np.maximum(out[row, lo:hi], kernel[dr + r, lo - c0:hi - c0])
+        stamped[op] = out
+    stamped["any"] = np.max(np.stack(list(stamped.values())), axis=0)
+    layers, covered = {}, {}
+    for op, values in stamped.items():
+        # levels in float32 from hundredths of a dB, as the rasters hold them
+        level = np.where(values == EMPTY, np.float32(-np.inf),
+                         values.astype(np.float32) / np.float32(100)) - np.where(
+            inside, e_env.astype(np.float32)[np.maximum(index, 0)], np.float32(np.nan))
+        level = np.where(np.isfinite(level) & (level >= settings.floor_dbm), level, NODATA)
+        layers[(op, "2G")] = level.astype(np.float32)
+        hit = inside & (level != NODATA) & (level - TECH.margin_db >= TECH.threshold_dbm)
+        covered[op] = (np.bincount(index[hit], weights=people[hit], minlength=n),
+                       np.bincount(index[hit], minlength=n))
+    hit = inside & (layers[("any", "2G")] != NODATA) & (
+        layers[("any", "2G")] - TECH.margin_db >= TECH.threshold_dbm)
+    labels, count = ndimage.label(inside & ~hit & (people > 0))
+    areas = np.bincount(labels.ravel(), weights=people.ravel(), minlength=count + 1)[1:]
+    order = np.argsort(-areas, kind="stable")[:10]
+    return {"grid": grid, "index": index, "people": people, "layers": layers,
+            "covered": covered, "gaps": areas[order], "gap_labels": labels, "gap_order": order}
+
+
+@pytest.mark.parametrize("with_raster", [False, True])
+def test_streamed_tiles_equal_the_whole_grid(with_raster):
+    communes, sites, settings = small_communes(), small_sites(), small_settings()
+    grid = province_grid(communes, settings)
+    assert grid.width > 3 * settings.tile_px and grid.height > 2 * settings.tile_px
+    raster = population_raster(grid) if with_raster else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = whole_grid(sites, communes, settings, raster)
+        written: dict = {}
+        result = compute_coverage(sites, communes, settings, population=raster,
+                                  sink=lambda key, window, level: written.setdefault(
+                                      key, []).append((window, level.copy())))
+    assert np.array_equal(result.index, expected["index"])
+    np.testing.assert_allclose(result.people, expected["people"], rtol=1e-12, atol=0)
+    assert result.index[np.where(result.index == 2)].size == 1  # the sub-pixel commune
+    table = result.covered.set_index("code")
+    assert table["pixels"].tolist() == np.bincount(
+        expected["index"][expected["index"] >= 0], minlength=4).tolist()
+    for op in ("Viettel", "MobiFone", "VinaPhone", "any"):
+        key = (op, "2G")
+        assert np.array_equal(result.layers[key], expected["layers"][key]), op
+        # every window went to the sink once, and they tile the layer
+        mosaic = np.full((grid.height, grid.width), np.nan, np.float32)
+        for (r0, r1, c0, c1), level in written[key]:
+            assert np.isnan(mosaic[r0:r1, c0:c1]).all()
+            mosaic[r0:r1, c0:c1] = level
+        assert np.array_equal(mosaic, expected["layers"][key])
+        people, pixels = expected["covered"][op]
+        slug = op.lower()
+        assert table[f"px_covered_{slug}_2g"].tolist() == pixels.tolist()
+        np.testing.assert_allclose(table[f"pop_covered_{slug}_2g"], people, rtol=1e-12)
+    gaps = result.gaps["2G"]
+    assert 3 <= len(gaps) <= 10  # the premise: gaps exist, some across tile borders
+    np.testing.assert_allclose(gaps["population"], expected["gaps"][:len(gaps)], rtol=1e-12)
+
+
+def test_tile_size_and_threads_change_nothing():
+    communes, sites = small_communes(), small_sites()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one = compute_coverage(sites, communes, small_settings(tile_px=16, threads=1))
+        other = compute_coverage(sites, communes, small_settings(tile_px=64, threads=2))
+    for key, layer in one.layers.items():
+        assert np.array_equal(layer, other.layers[key])
+    pd.testing.assert_frame_equal(one.covered.drop(columns=[]), other.covered, rtol=1e-12)
+    pd.testing.assert_frame_equal(one.gaps["2G"], other.gaps["2G"], rtol=1e-12)
+
+
+def test_nothing_full_size_is_kept_when_streaming():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = compute_coverage(small_sites(), small_communes(), small_settings(),
+                                  keep_layers=False)
+    assert result.layers == {} and result.index is None and result.people is None
+    assert result.covered["pop_covered_any_2g"].sum() > 0
+
+
+# ------------------------------------------------------------------- uncovered areas
+
+
+def test_patches_joined_across_tiles_are_ndimage_label_of_the_whole_grid():
+    from scipy import ndimage
+
+    rng = np.random.default_rng(11)
+    height, width = 45, 70
+    grid = Grid(Affine(RES, 0, X0, 0, -RES, Y0 + height * RES), width, height, CRS)
+    # blobs with holes and long snakes that wind through several tiles
+    gap = ndimage.binary_opening(rng.random((height, width)) < 0.55)
+    gap[5, :] = True
+    gap[:, 33] = True
+    index = np.where(rng.random((height, width)) < 0.95,
+                     (np.arange(width)[None, :] // 20).repeat(height, 0), -1).astype(np.int32)
+    people = rng.uniform(0.5, 3.0, (height, width))
+    covered = ~gap
+    communes = pd.DataFrame({"code": ["a", "b", "c", "d"], "name": ["A", "B", "C", "D"]})
+    merger = GapMerger(grid)
+    for r0 in range(0, height, 16):
+        for c0 in range(0, width, 16):
+            window = (r0, min(r0 + 16, height), c0, min(c0 + 16, width))
+            sl = (slice(window[0], window[1]), slice(window[2], window[3]))
+            merger.add(gap_tile(covered[sl], people[sl], index[sl], grid, window))
+    got = merger.areas(communes, top=50)
+    labels, count = ndimage.label((index >= 0) & gap & (people > 0))
+    assert count > 20
+    totals = np.bincount(labels.ravel(), weights=people.ravel(), minlength=count + 1)[1:]
+    pixels = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+    order = np.argsort(-totals, kind="stable")[:50]
+    np.testing.assert_allclose(got["population"], totals[order], rtol=1e-12)
+    np.testing.assert_allclose(got["area_km2"], pixels[order] * RES ** 2 / 1e6)
+    rows, cols = np.indices((height, width))
+    for rank, label in enumerate(order[:10] + 1):
+        mask = labels == label
+        weights = people[mask]
+        x = X0 + (cols[mask] + 0.5) * RES
+        assert got["x"].iloc[rank] == pytest.approx((weights * x).sum() / weights.sum())
+        main = pd.Series(weights).groupby(index[mask]).sum()
+        assert got["commune"].iloc[rank] == "abcd"[int(main.idxmax())]
+
+
+# ------------------------------------------------------------------------- the writer
+
+
+def test_raster_writer_writes_window_by_window(tmp_path):
+    target = tmp_path / "level.tif"
+    full = np.arange(70 * 90, dtype=np.float32).reshape(70, 90)
+    transform = Affine(50, 0, X0, 0, -50, Y0)
+    with io.raster_writer(target, width=90, height=70, dtype="float32", transform=transform,
+                          crs=CRS, nodata=NODATA, tags={"unit": "dBm"}) as write:
+        for r0 in range(0, 70, 32):
+            for c0 in range(0, 90, 32):
+                if (r0, c0) != (32, 64):  # one window never written
+                    write((r0, min(r0 + 32, 70), c0, min(c0 + 32, 90)),
+                          full[r0:r0 + 32, c0:c0 + 32])
+        assert not target.exists()  # only complete files appear
+    with rasterio.open(target) as src:
+        got = src.read(1)
+        assert src.tags()["unit"] == "dBm" and len(src.overviews(1)) == 4
+        assert src.profile["tiled"] and src.nodata == NODATA
+    expected = full.copy()
+    expected[32:64, 64:90] = NODATA
+    assert np.array_equal(got, expected)
+
+
+def test_raster_writer_leaves_nothing_on_error(tmp_path):
+    target = tmp_path / "level.tif"
+    with pytest.raises(RuntimeError, match="tile failed"), io.raster_writer(
+            target, width=8, height=8, dtype="uint8", transform=Affine(50, 0, X0, 0, -50, Y0),
+            crs=CRS, nodata=0) as write:
+        write((0, 4, 0, 8), np.ones((4, 8), np.uint8))
+        raise RuntimeError("tile failed")
+    assert list(tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------------------- dask.distributed
+
+
+CLUSTER_CONFIG = """
+[coverage]
+resolution_m = 250
+tile_px = 64
+max_range_km = 6
+[coverage.technologies.2G]
+frequency_mhz = 900
+eirp_dbm = 55
+threshold_dbm = -80
+[coverage.technologies.4G]
+frequency_mhz = 1800
+eirp_dbm = 27
+threshold_dbm = -100
+"""
+
+
+def test_a_cluster_run_is_the_local_run_bit_for_bit(make_workspace, tmp_path):
+    from distributed import LocalCluster
+
+    from ictgis import pipeline
+    from tests.conftest import CONFIG
+
+    ws = pipeline.load(make_workspace(config=CONFIG + CLUSTER_CONFIG))
+    # worker processes share nothing with this one: they import ictgis as they start
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None,
+                      worker_dashboard_address=None, preload=["ictgis.coverage.compute"]
+                      ) as cluster:
+        remote = pipeline.run(ws, steps=["coverage"], out=tmp_path / "remote", lang="en",
+                              options={"coverage": {"scheduler": cluster.scheduler_address}})
+        ran = set(cluster.scheduler.task_prefixes)
+    local = pipeline.run(ws, steps=["coverage"], out=tmp_path / "local", lang="en")
+    assert {"run_tile", "count_task"} <= ran  # the tiles ran on the workers
+    a, b = local.outputs / "coverage", remote.outputs / "coverage"
+    names = sorted(p.name for p in a.iterdir())
+    assert names == sorted(p.name for p in b.iterdir())
+    tifs = [n for n in names if n.endswith(".tif")]
+    assert len(tifs) == 2 * 5 + 2  # two technologies, four operators and any, two classes
+    for name in [n for n in names if n.endswith((".tif", ".csv"))]:
+        assert filecmp.cmp(a / name, b / name, shallow=False), name
+
+
+def test_cluster_settings_travel_without_mapping_proxies():
+    import pickle
+
+    from ictgis.coverage.compute import portable_settings
+
+    settings = small_settings()
+    plain = portable_settings(settings)
+    assert pickle.loads(pickle.dumps(plain)) == dataclasses.replace(
+        plain)  # picklable, and equal after the trip
+    assert plain.technologies["2G"] == TECH and dict(plain.environment) == dict(
+        settings.environment)
+    assert set(ENV_CODES) >= set(plain.environment.values())
