@@ -210,8 +210,8 @@ def make_drivetest(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
         matched = cal.match(points, sites, env, grid, settings)
     truth = np.zeros(len(matched))
     for tech, by_env in offsets_db.items():
-        for env, offset in by_env.items():
-            truth[((matched["technology"] == tech) & (matched["environment"] == env)
+        for name, offset in by_env.items():
+            truth[((matched["technology"] == tech) & (matched["environment"] == name)
                    ).to_numpy()] = offset
     median = matched["predicted_dbm"].to_numpy(float) + truth
     low, high = cal.LEVEL_RANGE_DBM
