@@ -326,3 +326,22 @@ def test_the_demo_records_its_truth_in_its_config() -> None:
     assert "σ = 8 dB" in DEMO_CONFIG and drivetest.SHADOWING_DB == 8.0
     layer = tomllib.loads(DEMO_CONFIG)["layers"]["measurements"]
     assert layer["path"] == "layers/drivetest.csv"
+
+
+def test_a_geopackage_of_points_needs_no_coordinate_columns(toy: Path) -> None:
+    points = gpd.GeoDataFrame(
+        {"operator": ["Viettel"] * 3, "technology": ["LTE", "4G", "4g"],
+         "level_dbm": [-80.0, -85.5, -91.0]},
+        geometry=gpd.points_from_xy([X0 + 5_300, X0 + 15_300, X0 + 25_300], [Y0 + 5_000] * 3),
+        crs="EPSG:9210").to_crs(4326)
+    points.to_file(toy / "drive.gpkg")
+    (toy / "ictgis.toml").write_text(TOY_CONFIG + """
+[layers.measurements]
+path = "drive.gpkg"
+[layers.dem]
+path = "dem.tif"
+""", encoding="utf-8")
+    result = _compute(toy)
+    assert result.matched["technology"].tolist() == ["4G"] * 3
+    assert result.matched["environment"].tolist() == ["urban", "open", "suburban"]
+    assert any("the coverage uses dem.tif" in w for w in result.warnings)

@@ -197,8 +197,8 @@ def measurements_layer(config: Config, path: Path | None = None) -> LayerConfig:
     """The layer of a measurement file: ``[layers.measurements]``, or its defaults.
 
     ``path`` (from the command line) replaces the declared file; columns not mapped in
-    ``[layers.measurements]`` keep their default names (:data:`DEFAULT_FIELDS`, lat/lon
-    unless easting/northing are mapped).
+    ``[layers.measurements]`` keep their default names (:data:`DEFAULT_FIELDS`; lat/lon in a
+    table unless easting/northing are mapped; a GeoPackage's points are its geometry).
 
     Raises
     ------
@@ -211,12 +211,16 @@ def measurements_layer(config: Config, path: Path | None = None) -> LayerConfig:
     if declared is None and path is None:
         msg = t("coverage.calibration.error.no_file", config=config.path.name)
         raise DataError(msg)
+    from ictgis.io import FORMATS
+    from ictgis.io.read import format_suffix
+
     fields = dict(declared.fields) if declared is not None else {}
+    chosen = Path(path) if path is not None else declared.path  # type: ignore[union-attr]
+    table = FORMATS.get(format_suffix(chosen)) == "table"  # a vector layer has its geometry
     for key, column in DEFAULT_FIELDS.items():
-        if key in ("lat", "lon") and "easting" in fields:
+        if key in ("lat", "lon") and ("easting" in fields or not table):
             continue
         fields.setdefault(key, column)
-    chosen = Path(path) if path is not None else declared.path  # type: ignore[union-attr]
     if declared is None:
         return LayerConfig(name="measurements", path=chosen, fields=fields)
     return dataclasses.replace(declared, path=chosen, fields=fields)
