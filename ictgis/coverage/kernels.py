@@ -540,7 +540,7 @@ def transmitters(sites: gpd.GeoDataFrame, grid: Grid, tech: str, settings: Cover
     azimuth = chosen["azimuth"].to_numpy(float) if "azimuth" in chosen else nan
     beamwidth = chosen["beamwidth"].to_numpy(float) if "beamwidth" in chosen else nan
     return Transmitters(row=row, col=col, group=codes.astype(np.int64),
-                        params=params,  # type: ignore[arg-type]
+                        params=params,
                         azimuth=azimuth, beamwidth=beamwidth,
                         radius=np.array([reach[far_key(p)] for p in params], dtype=np.int64))
 
