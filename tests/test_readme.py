@@ -1,4 +1,5 @@
-"""The README's Python examples run as written, on a copy of the demo workspace."""
+"""The README's Python examples run as written, on a copy of the demo workspace; the guide's
+Python API pages show the same examples (so they run too)."""
 
 from __future__ import annotations
 
@@ -29,3 +30,18 @@ def test_readme_python_block_runs(block: str, tmp_path: Path, monkeypatch) -> No
     namespace: dict[str, object] = {}
     exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own README
     assert "pipeline" in namespace
+
+
+def _code(block: str) -> list[str]:
+    """A block's code lines without comments or trailing blanks."""
+    return [re.sub(r"\s*#.*$", "", line).rstrip() for line in block.splitlines()]
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_the_guides_python_examples_are_the_readmes(lang: str) -> None:
+    page = (ROOT / "docs" / lang / "api.md").read_text(encoding="utf-8")
+    examples = re.findall(r"```python\n(.*?)```", page, flags=re.S)
+    assert len(examples) == 2
+    readme = [_code(b) for b in BLOCKS]
+    for block in examples:  # the Vietnamese page runs in Vietnamese; otherwise the same code
+        assert _code(block.replace('lang="vi"', 'lang="en"')) in readme
