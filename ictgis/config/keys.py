@@ -350,7 +350,7 @@ _LAYER_TEXT = {
     "proposals": "Default proposals file of `ictgis siting`",
     "subscribers": "Subscriber counts by commune or district",
     "dem": "Ground elevation (GeoTIFF, any CRS; SRTM or the national DEM): coverage with "
-           "effective antenna heights and diffraction over the terrain (docs/coverage.md)",
+           "effective antenna heights and diffraction over the terrain (docs/en/coverage.md)",
     "measurements": "Drive-test measurements of `ictgis calibrate` (received level in dBm by "
                     "operator and technology; columns default to lat, lon, operator, "
                     "technology, level_dbm)",

@@ -20,9 +20,10 @@ KernelCache`): the kernel of the run without a DEM, corrected pixel by pixel by
 The sweep (:func:`_terrain_kernel`, numba) follows rays from the site's pixel to the
 perimeter of a square of :data:`RAY_OVERSAMPLING` times the kernel's half-size, one step
 of one pixel along the major axis at a time, keeping the running maximum of the elevation
-angle (as SPLAT! and Signal-Server do); every pixel takes the value of the ray passing
-nearest its centre, so the cost is O(1) per pixel and site. docs/coverage.md ("Terrain")
-gives the method, its assumptions and its measured agreement with a per-pixel profile.
+angle (as SPLAT! and Signal-Server do); every pixel takes the correction interpolated between
+the two rays that bracket its centre, so the cost is O(1) per pixel and site.
+docs/en/coverage.md ("Terrain") gives the method, its assumptions and its measured agreement
+with a per-pixel profile.
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ RELIEF_STRIDE = 4
 #: lower: the lowest mast the checks accept (``checks.min_mast_height_m``); below it Hata's
 #: height terms (log10 h_b) run away and the diffraction term describes the shadow.
 MIN_EFFECTIVE_HEIGHT_M = 3.0
-#: Rays per pixel of the perimeter of the kernel's square: 2 keeps the ray through a pixel
-#: within a quarter of a pixel of its centre (docs/coverage.md measures what it costs).
+#: Rays per pixel of the perimeter of the kernel's square (the rays bracketing a pixel are
+#: then at most half a pixel apart; docs/en/coverage.md gives the measured agreement).
 RAY_OVERSAMPLING = 2
 #: Speed of light (m/s), for the wavelength.
 LIGHT_SPEED = 299_792_458.0
@@ -188,8 +189,9 @@ def _terrain_kernel(z: np.ndarray, zt: np.ndarray, row: int, col: int, base: np.
     Notes
     -----
     Each side of the square (east, west, south, north) is swept column by column along its
-    major axis: at step k every pixel of the column takes the state of the ray passing
-    nearest its centre (ray p = round(q·M/k) of the M = oversampling·R per half-side), then
+    major axis: at step k every pixel (k, q) of the column takes the correction interpolated
+    between the two rays that bracket its centre (at q·M/k among the M = oversampling·R rays
+    of a half-side), each from the ray's state before step k; then
     every ray adds its profile point at step k (elevation interpolated across the minor
     axis) to its running maximum of the elevation angle.
     """
