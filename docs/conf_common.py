@@ -6,6 +6,7 @@ time: no intersphinx, and the theme (alabaster, installed with Sphinx) ships its
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,19 @@ from typing import Any
 DOCS = Path(__file__).resolve().parent
 
 _TITLES = {"en": "ictgis user guide", "vi": "Hướng dẫn sử dụng ictgis"}
+
+#: Docstrings cite the team's domain notes ("DOMAIN.md §4.2"), a file users do not have; the
+#: guide's *What the numbers mean* has the same section numbers, so the citation links there.
+_NOTES = re.compile(r"DOMAIN\.md")
+
+
+def _cite_the_guide(app: Any, what: str, name: str, obj: Any, options: Any,
+                    lines: list[str]) -> None:
+    lines[:] = [_NOTES.sub(":doc:`numbers`", line) for line in lines]
+
+
+def _setup(app: Any) -> None:
+    app.connect("autodoc-process-docstring", _cite_the_guide)
 
 
 def settings(language: str) -> dict[str, Any]:
@@ -49,4 +63,5 @@ def settings(language: str) -> dict[str, Any]:
         "html_title": _TITLES[language],
         "html_show_sourcelink": False,
         "html_copy_source": False,
+        "setup": _setup,
     }

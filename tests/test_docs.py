@@ -129,6 +129,16 @@ def test_nothing_points_outside_the_repository() -> None:
         assert not re.search(r"\]\((\.\./)+shared", text), name
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_built_guide_cites_no_file_outside(built, lang: str) -> None:
+    # docstrings cite "DOMAIN.md §4.2": the API page links the guide's own §4.2 instead
+    pages = {p.name: p.read_text(encoding="utf-8") for p in built[lang][2].glob("*.html")}
+    assert [name for name, text in pages.items() if "DOMAIN" in text or "../shared" in text] == []
+    if lang == "en":
+        cited = r'href="numbers.html"[^>]*>.*?What the numbers mean.*?</a> §4'
+        assert re.search(cited, pages["api.html"])
+
+
 def _slug(heading: str) -> str:
     """The anchor GitHub (and MyST's ``myst_heading_anchors``) gives a heading."""
     text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
