@@ -1,7 +1,9 @@
 """The one benchmark harness: options, best-of timing, naive loops on a budget, targets, checks.
 
 Figures are printed beside their targets (MET / NOT MET); fast and baseline results are
-asserted equal; profiles and memory readings too.
+asserted equal; profiles and memory readings too. Every headline figure is also printed as
+one machine-readable ``RESULT`` line (:func:`result`, read back with :func:`parse_results`),
+from which the README's Performance table is generated.
 
 Imported by the scripts (run as ``python benchmarks/bench_*.py``, so this folder is on
 ``sys.path``). Benchmarks are scripts, not tests: they print, they never fail on a time;
@@ -158,6 +160,50 @@ def table(rows: Iterable[tuple[str, float]], width: int = 54, head: str = "phase
     """Label / seconds lines (3 decimals) under a header."""
     return [f"  {head:<{width}}{'seconds':>10}",
             *(f"  {label:<{width}}{value:>10.3f}" for label, value in rows)]
+
+
+def result(name: str, value: float, unit: str, *, target: str = "",
+           baseline: tuple[str, float, str] | None = None) -> str:
+    """One machine-readable figure: ``RESULT name value unit target baseline verdict``.
+
+    Six fields separated by single spaces, none containing a space; an empty field is ``-``.
+
+    Parameters
+    ----------
+    name
+        Dotted id of the figure (``stats.national``, ``siting.spacing_vs_ckdtree``).
+    value
+        The figure (4 significant digits are printed).
+    unit
+        ``s``, ``x`` (a ratio: baseline time / ours), ``GB``, ``MB``...
+    target
+        ``<=1.5`` or ``>=20`` (same unit as ``value``), or empty.
+    baseline
+        ``(what, figure, unit)`` of the baseline measured in the same run, printed as
+        ``what=figure+unit`` (``sjoin_pipeline=1.93s``), or None.
+
+    The verdict is ``MET`` / ``NOT_MET`` when there is a target, else ``-``.
+    """
+    for text in (name, unit, target, *(baseline[::2] if baseline else ())):
+        if " " in text:
+            raise ValueError(f"RESULT fields may not contain spaces: {text!r}")
+    verdict = "-"
+    if target:
+        bound = float(target[2:])
+        verdict = "MET" if (value <= bound if target.startswith("<=") else value >= bound) \
+            else "NOT_MET"
+    base = f"{baseline[0]}={baseline[1]:.4g}{baseline[2]}" if baseline else "-"
+    return f"RESULT {name} {value:.4g} {unit} {target or '-'} {base} {verdict}"
+
+
+def parse_results(text: str) -> list[dict[str, str]]:
+    """The ``RESULT`` lines of a benchmark's output, as dicts.
+
+    Keys: name, value, unit, target, baseline, verdict (``-`` for an empty field).
+    """
+    keys = ("name", "value", "unit", "target", "baseline", "verdict")
+    return [dict(zip(keys, line.split()[1:], strict=True)) for line in text.splitlines()
+            if line.startswith("RESULT ")]
 
 
 def show(title: str, lines: Iterable[str]) -> None:

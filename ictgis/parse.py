@@ -61,14 +61,19 @@ def parse_number(values: pd.Series, *, integer: bool = False) -> pd.Series:
     pandas.Series
         Floats, NaN where a cell is empty or not a number.
     """
-    text = values.astype("string").str.strip().str.replace("\u00a0", " ", regex=False)
-    plain = pd.to_numeric(text, errors="coerce").astype(float)
-    # a plain parse is right except for "12.345" as a count (thousands, not a fraction)
-    redo = (plain.isna() & text.notna() & (text != "")).to_numpy()
+    plain = pd.to_numeric(values, errors="coerce").astype(float)  # vectorised; spaces around ok
+    # a plain parse is right except for "12.345" as a count (thousands, not a fraction): such
+    # a cell reads as less than 1000, so the text is looked at only there and where it failed
+    look = plain.isna() | (integer & (plain.abs() < 1000))
+    if not look.any():
+        return plain
+    text = values.loc[look].astype("string").str.strip().str.replace("\u00a0", " ", regex=False)
+    redo = (plain.loc[look].isna() & text.notna() & (text != "")).to_numpy()
     if integer:
         redo |= text.str.fullmatch(r"[-+]?\d{1,3}\.\d{3}").fillna(False).to_numpy(bool)
     if redo.any():
-        plain.loc[redo] = _parse_separated(text.loc[redo], integer=integer)
+        rows = text.index[redo]
+        plain.loc[rows] = _parse_separated(text.loc[rows], integer=integer)
     return plain
 
 

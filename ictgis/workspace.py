@@ -252,9 +252,11 @@ def load_communes(config: Config, *, crosswalk: pd.DataFrame | None = None
     gdf, repaired = validate.repair_polygons(gdf, layer="communes", file=file)
     gdf = to_crs(gdf, config.crs)
     tolerance = config.checks.overlap_tolerance_pct
+    clean = validate.is_coverage(gdf)  # no overlap: the usual case, checked once
     gdf, overlaps = validate.resolve_overlaps(gdf, tolerance_pct=tolerance, layer="communes",
-                                              file=file)
-    gaps = validate.find_gaps(gdf, tolerance_pct=tolerance, layer="communes", file=file)
+                                              file=file, clean=clean)
+    gaps = validate.find_gaps(gdf, tolerance_pct=tolerance, layer="communes", file=file,
+                              clean=clean)
     repaired = validate.concat([no_code, repaired, overlaps, gaps])
     # a national layer spans several TM-3 zones: areas on the ellipsoid (equal-area CRS)
     computed = (areas_km2(gdf) if "province" in gdf else gdf.geometry.area.to_numpy() / 1e6)
@@ -777,7 +779,11 @@ def _check_stated_commune(points: gpd.GeoDataFrame, stated: pd.Series,
     if crosswalk is not None:
         same_code = same_code | (crosswalk_.successor(stated, crosswalk) == points["commune"]
                                  ).fillna(False).astype(bool)
-    differs = (stated != "") & ~same_code & ~same_name(stated, where_name.astype("string"))
+    where_name = where_name.astype("string")
+    # the same text is the same name: the name matcher only for the others
+    differs = ((stated != "") & ~same_code & (stated != where_name).fillna(True)).astype(bool)
+    if differs.any():
+        differs[differs] = ~same_name(stated[differs], where_name[differs])
     msg = texts("problems.points.commune_mismatch", differs, stated=stated,
                 name=where_name.astype("string"), code=points["commune"])
     points = points.assign(stated_commune=stated)
