@@ -83,7 +83,7 @@ def test_example_layers(example, tmp_path):
     root = tmp_path.resolve()
     layers = example.layers
     assert set(layers) == {"communes", "post_offices", "bts", "subscribers", "zones",
-                           "plan_features", "planned_sites", "proposals"}
+                           "plan_features", "planned_sites", "proposals", "measurements"}
     assert all(isinstance(layer, LayerConfig) for layer in layers.values())
     assert {name: layer.name for name, layer in layers.items()} == {n: n for n in layers}
 
@@ -262,8 +262,9 @@ BROKEN = {
             r"layer, path\)"),
     "unknown layer": (
         MINIMAL + '\n[layers.towers]\npath = "towers.csv"\n',
-        F + r"\[layers\] towers is not a known key \(known: bts, communes, crosswalk, plan_features, "
-            r"planned_sites, population, post_offices, proposals, subscribers, zones\)"),
+        F + r"\[layers\] towers is not a known key \(known: bts, communes, crosswalk, dem, "
+            r"measurements, plan_features, planned_sites, population, post_offices, proposals, "
+            r"subscribers, zones\)"),
     "unknown field": (
         _edit('operators = "nha_mang"', 'operators = "nha_mang"\nowner = "chu_so_huu"'),
         F + r"\[layers\.bts\.fields\] owner is not a known key"),
