@@ -38,6 +38,9 @@ class _Threads:
             done.set_exception(exc)
         return done
 
+    def share(self, value: Any) -> Any:
+        return value  # threads share memory
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
@@ -52,6 +55,9 @@ class _Cluster:
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         return self._client.submit(fn, *args, pure=False, **kwargs)
+
+    def share(self, value: Any) -> Any:
+        return self._client.scatter(value, broadcast=True, hash=False)  # once per worker
 
 
 @contextlib.contextmanager

@@ -69,8 +69,11 @@ RasterInput = np.ndarray | Path | None
 class Executor(Protocol):
     """Where tile tasks run: ``submit(fn, task)`` returns a future with ``result()``."""
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Any:
-        """Start ``fn(*args)``."""
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        """Start ``fn(*args, **kwargs)``."""
+
+    def share(self, value: Any) -> Any:
+        """``value`` as an argument every task may get (a cluster: sent to each worker once)."""
 
     @property
     def workers(self) -> int:
@@ -144,8 +147,6 @@ class TileTask:
         The tile's window of the rasters, or (path, resampling) to read it, or None.
     lang
         Language of the messages.
-    terrain
-        The DEM on the grid (:mod:`~ictgis.coverage.terrain`), or None.
     offsets_db
         Calibration offsets of the technology by environment code, or None.
     top
@@ -168,7 +169,6 @@ class TileTask:
     population: Any
     landcover: Any
     lang: str
-    terrain: Terrain | None = None
     offsets_db: np.ndarray | None = None
 
 
@@ -257,6 +257,8 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
                                                  population)
         scale, even = population_scale(communes["population"].to_numpy(float), pixels, raw)
         env_of = environment_codes(communes, settings)
+        # the DEM goes to each worker once (a cluster: scattered), not with every tile
+        shared_terrain = pool.share(terrain) if terrain is not None else None
         totals: dict[Key, list[np.ndarray]] = {}
         evaluations = 0
         done = 0
@@ -276,10 +278,10 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
                         env=env_of[ids], scale=scale[ids], even=even[ids],
                         population=_input_window(population, window, "sum"),
                         landcover=_input_window(landcover, window, "nearest"), lang=lang,
-                        terrain=terrain, offsets_db=None if calibration is None
+                        offsets_db=None if calibration is None
                         else calibration.offsets(tech))
 
-            for result in in_order(pool, run_tile, tasks(), whole=whole):
+            for result in in_order(pool, run_tile, tasks(), shared_terrain, whole=whole):
                 done += 1
                 evaluations += result.evaluations
                 for key, (people_sum, pixel_sum) in result.sums.items():
@@ -306,9 +308,9 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
                           gaps=gaps, index=index, people=people)
 
 
-def in_order(pool: Executor, fn: Callable[..., Any], tasks: Iterable[Any], **kwargs: Any
-             ) -> Iterator[Any]:
-    """``fn(task, **kwargs)`` of every task on ``pool``, results in task order.
+def in_order(pool: Executor, fn: Callable[..., Any], tasks: Iterable[Any], *args: Any,
+             **kwargs: Any) -> Iterator[Any]:
+    """``fn(task, *args, **kwargs)`` of every task on ``pool``, results in task order.
 
     At most ``2 × pool.workers`` tasks are submitted ahead of the one being taken, so that
     finished results never pile up faster than they are consumed.
@@ -316,7 +318,7 @@ def in_order(pool: Executor, fn: Callable[..., Any], tasks: Iterable[Any], **kwa
     pending: deque[Any] = deque()
     ahead = max(2 * pool.workers, 1)
     for task in tasks:
-        pending.append(pool.submit(fn, task, **kwargs))
+        pending.append(pool.submit(fn, task, *args, **kwargs))
         if len(pending) >= ahead:
             yield pending.popleft().result()
     while pending:
@@ -420,7 +422,7 @@ _CACHE_LOCK = threading.Lock()
 _CACHES: dict[str, KernelCache] = {}
 
 
-def kernels_for(task: TileTask) -> KernelCache:
+def kernels_for(task: TileTask, terrain: Terrain | None = None) -> KernelCache:
     """The kernel cache of a task's run and technology, shared by the tasks of this process.
 
     One run and technology at a time: a task of another one replaces the cache.
@@ -430,21 +432,23 @@ def kernels_for(task: TileTask) -> KernelCache:
         if cache is None:
             _CACHES.clear()
             cache = _CACHES[task.run] = KernelCache(task.settings, task.grid.resolution,
-                                                    task.terrain)
+                                                    terrain)
         return cache
 
 
-def run_tile(task: TileTask, *, whole: bool = False) -> TileResult:
+def run_tile(task: TileTask, terrain: Terrain | None = None, *, whole: bool = False
+             ) -> TileResult:
     """Compute one tile: every operator's levels and their union, covered people, gaps.
 
-    A pure function of the task (the kernel cache only saves work): the same task gives
-    the same result in any process.
+    A pure function of the task and the DEM on the grid (``terrain``, shared by the tasks
+    of a run; the kernel cache only saves work): the same task gives the same result in
+    any process.
     """
     with language(task.lang):
-        return _tile(task, whole)
+        return _tile(task, terrain, whole)
 
 
-def _tile(task: TileTask, whole: bool) -> TileResult:
+def _tile(task: TileTask, terrain: Terrain | None, whole: bool) -> TileResult:
     grid, window, settings = task.grid, task.window, task.settings
     r0, r1, c0, c1 = window
     index = rasterize_window(task.shapes, grid, window, task.overrides)
@@ -459,7 +463,7 @@ def _tile(task: TileTask, whole: bool) -> TileResult:
     pop = people[inside]
     tech_cfg = settings.technologies[task.tech]
     correction = environment_tile(env, tech_cfg, task.offsets_db)
-    kernels = kernels_for(task)
+    kernels = kernels_for(task, terrain)
     union = np.full((r1 - r0, c1 - c0), EMPTY, np.int16)
     levels: dict[Key, np.ndarray] = {}
     sums: dict[Key, tuple[np.ndarray, np.ndarray]] = {}
