@@ -30,6 +30,8 @@ from tests.test_io import _cp1258_form
 pytestmark = [
     pytest.mark.filterwarnings("ignore:The mapping interface for autodoc options"),
     pytest.mark.filterwarnings("ignore:'sphinx.environment.BuildEnvironment.app' is deprecated"),
+    # the tutorial's shapefile has no .prj on purpose
+    pytest.mark.filterwarnings("ignore:'crs' was not provided"),
 ]
 
 ROOT = Path(__file__).resolve().parents[1]
