@@ -44,8 +44,9 @@ from ictgis.i18n import number, t
 EFFECTIVE_EARTH_RADIUS_M = 6_371_000.0 * 4.0 / 3.0
 #: The part of each radial whose mean terrain sets the effective height (m from the site).
 RELIEF_RANGE_M = (3000.0, 15000.0)
-#: The mean terrain of a radial is taken every this many sweep steps (4: every 200 m at 50 m).
-RELIEF_STRIDE = 4
+#: The mean terrain of a radial is taken every this many sweep steps (8: every 400 m at 50 m,
+#: 30 samples over 3-15 km).
+RELIEF_STRIDE = 8
 #: The effective height never goes below this (m), nor below the antenna height when that is
 #: lower: the lowest mast the checks accept (``checks.min_mast_height_m``); below it Hata's
 #: height terms (log10 h_b) run away and the diffraction term describes the shadow.
@@ -193,7 +194,8 @@ def _terrain_kernel(z: np.ndarray, zt: np.ndarray, row: int, col: int, base: np.
     between the two rays that bracket its centre (at q·M/k among the M = oversampling·R rays
     of a half-side), each from the ray's state before step k; then
     every ray adds its profile point at step k (elevation interpolated across the minor
-    axis) to its running maximum of the elevation angle.
+    axis) to its running maximum of the elevation angle. Pixels outside the grid (never
+    stamped) keep ``base``'s value, and rays are followed only while inside the grid.
     """
     radius = (base.shape[0] - 1) // 2
     out = base.copy()  # north and south write here; east and west, column by column, in
@@ -202,6 +204,7 @@ def _terrain_kernel(z: np.ndarray, zt: np.ndarray, row: int, col: int, base: np.
     rows, cols = z.shape
     z_site = z[min(max(row, 0), rows - 1), min(max(col, 0), cols - 1)]
     alt_tx = z_site + h_tx
+    site_inside = 0 <= row < rows and 0 <= col < cols
     two_over_lambda = 2.0 / wavelength
     rays = oversampling * radius
     n_rays = 2 * rays + 1
@@ -243,7 +246,16 @@ def _terrain_kernel(z: np.ndarray, zt: np.ndarray, row: int, col: int, base: np.
             a = radius + sign * k  # the major index in src/dst
             major = major0 + sign * k
             scale = rays / k
-            for q in range(-k, k + 1):
+            q_lo, q_hi = -k, k
+            i_lo, i_hi = 0, n_rays - 1
+            if site_inside:  # only the grid's pixels are ever stamped: leave the rest
+                if major < 0 or major >= n_major:
+                    break  # this side has left the grid
+                q_lo, q_hi = max(q_lo, -minor0), min(q_hi, n_minor - 1 - minor0)
+                # rays are straight: one outside the grid's minor extent stays outside
+                i_lo = max(i_lo, int(math.ceil((-1.5 - minor0) * scale)) + rays)
+                i_hi = min(i_hi, int(math.floor((n_minor + 0.5 - minor0) * scale)) + rays)
+            for q in range(q_lo, q_hi + 1):
                 v = src[a, radius + q]
                 if v == EMPTY:
                     continue
@@ -255,19 +267,20 @@ def _terrain_kernel(z: np.ndarray, zt: np.ndarray, row: int, col: int, base: np.
                              min(max(minor0 + q, 0), n_minor - 1)]
                 dist = resolution * math.sqrt(k * k + q * q)
                 inv_dist = 1.0 / dist
+                theta_rx = (z_rx + h_rx - alt_tx) * inv_dist - dist * inv_two_a
                 factor = 13.82 + 6.55 * log_d[a, radius + q]
                 corr = (1.0 - w) * _ray_correction(
                     i, near, factor, gain_near, gain_far, theta, d_edge, z_edge, z_rx, dist,
-                    inv_dist, z_site, alt_tx, h_rx, two_over_lambda)
+                    inv_dist, theta_rx, z_site, two_over_lambda)
                 if w > 0.0:
                     corr += w * _ray_correction(
                         i + 1, near, factor, gain_near, gain_far, theta, d_edge, z_edge, z_rx,
-                        dist, inv_dist, z_site, alt_tx, h_rx, two_over_lambda)
+                        dist, inv_dist, theta_rx, z_site, two_over_lambda)
                 dst[a, radius + q] = _clip(v + round(corr * CENTI_DB))
             if k == radius:
                 break
             inv_k = 1.0 / k
-            for i in range(n_rays):  # the profile points of step k, for the pixels beyond
+            for i in range(i_lo, i_hi + 1):  # the profile points of step k, for the pixels beyond
                 ze = _along(plane, major, minor0 + k * slope[i])
                 d = k * step[i]
                 th = (ze - alt_tx) * inv_k * inv_step[i] - d * inv_two_a
@@ -288,11 +301,11 @@ def _terrain_kernel(z: np.ndarray, zt: np.ndarray, row: int, col: int, base: np.
 def _ray_correction(i: int, near: bool, factor: float, gain_near: np.ndarray,
                     gain_far: np.ndarray, theta: np.ndarray, d_edge: np.ndarray,
                     z_edge: np.ndarray, z_rx: float, dist: float, inv_dist: float,
-                    z_site: float, alt_tx: float, h_rx: float, two_over_lambda: float) -> float:
+                    theta_rx: float, z_site: float, two_over_lambda: float) -> float:
     """The correction (dB) a pixel takes from ray ``i``: height term minus diffraction."""
     corr = factor * (gain_near[i] if near else gain_far[i])
     if d_edge[i] > 0.0:
-        corr -= _diffraction(z_rx, dist, inv_dist, z_site, alt_tx, h_rx, theta[i], d_edge[i],
+        corr -= _diffraction(z_rx, dist, inv_dist, theta_rx, z_site, theta[i], d_edge[i],
                              z_edge[i], two_over_lambda)
     return corr
 
@@ -303,14 +316,14 @@ def _clip(v: float) -> np.int16:
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _diffraction(z_rx: float, dist: float, inv_dist: float, z_site: float, alt_tx: float,
-                 h_rx: float, theta_max: float, d_edge: float, z_edge: float,
-                 two_over_lambda: float) -> float:
+def _diffraction(z_rx: float, dist: float, inv_dist: float, theta_rx: float, z_site: float,
+                 theta_max: float, d_edge: float, z_edge: float, two_over_lambda: float
+                 ) -> float:
     """Knife-edge loss (dB) at a pixel beyond what the edge costs on the smooth-earth path.
 
-    The pixel's ground is ``z_rx`` and it lies ``dist`` m from the site; the edge, seen at
-    the elevation angle ``theta_max`` (rad, curvature included), is ``d_edge`` m from the
-    site and ``z_edge`` m high.
+    The pixel's ground is ``z_rx``; it lies ``dist`` m from the site, its mobile seen at the
+    elevation angle ``theta_rx``; the edge, seen at ``theta_max`` (rad, curvature included
+    in both), is ``d_edge`` m from the site and ``z_edge`` m high.
     """
     d2 = dist - d_edge
     if d2 <= 0.0:
@@ -318,7 +331,6 @@ def _diffraction(z_rx: float, dist: float, inv_dist: float, z_site: float, alt_t
     excess = z_edge - (z_site + (z_rx - z_site) * d_edge * inv_dist)
     if excess <= 0.0:  # J is monotonic: no more than over smooth earth
         return 0.0
-    theta_rx = (z_rx + h_rx - alt_tx) * inv_dist - dist / (2.0 * EFFECTIVE_EARTH_RADIUS_M)
     f = math.sqrt(two_over_lambda * dist / (d_edge * d2))
     nu = d_edge * (theta_max - theta_rx) * f
     if nu <= NU_MIN:
