@@ -302,3 +302,10 @@ def test_the_tutorial_runs_as_written(province_files: Path, tmp_path: Path,
     district = pd.read_csv(workspace / "outputs" / "stats" / "district.csv")
     assert district.set_index("district")["masts"].to_dict() == expected.to_dict()
     assert config["layers"]["communes"]["encoding"] == "cp1258"
+    # the Word report carries the heading the tutorial's [report] gives it
+    from docx import Document
+
+    report = Document(str(workspace / "outputs" / "report.docx"))
+    cells = [c.text for t in report.tables for r in t.rows for c in r.cells]
+    heading = f"{config['report']['governing_body']}\n{config['report']['agency']}"
+    assert heading in cells
