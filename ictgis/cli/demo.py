@@ -76,4 +76,9 @@ def command(directory: Path, seed: int | None, force: bool, scale: str, era: str
     else:
         files = demo.workspace_files(province)
     io.write_workspace_files(directory, files)
+    if era != "2025":  # the SYNTHETIC elevation model that [layers.dem] can read
+        from ictgis.demo.dem import DEM_PATH, make_dem, write_dem
+
+        write_dem(directory / DEM_PATH,
+                  make_dem(province.communes, demo.DEMO_SEED if seed is None else seed))
     console.echo(t("cli.demo_written", path=directory))

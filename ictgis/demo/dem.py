@@ -18,6 +18,8 @@ from affine import Affine
 
 from ictgis.demo.common import DEMO_CRS, SYNTHETIC_LABEL
 
+#: Where the demo workspace keeps it.
+DEM_PATH = "layers/dem.tif"
 #: Pixel size of the demo DEM (m): coarser than the coverage grid, as SRTM is (≈ 30-90 m).
 DEM_RESOLUTION_M = 100.0
 #: Margin round the communes (m): rays from masts near the border see beyond it.
