@@ -155,32 +155,39 @@ site = "site"
 # ------------------------------------------------------------------------------ rejects
 
 BAD_ROWS = {
-    "outside": ("Viettel", "2G", "-70", X0 + 45_000, Y0 + 5_000),
-    "level_range": ("Viettel", "2G", "-10.5", X0 + 5_500, Y0 + 5_000),
-    "bad_level": ("Viettel", "2G", "n/a", X0 + 5_500, Y0 + 5_000),
-    "unknown_operator": ("FPT Telecom", "2G", "-70", X0 + 5_500, Y0 + 5_000),
-    "unknown_technology": ("Viettel", "5G", "-70", X0 + 5_500, Y0 + 5_000),
-    "no_site": ("Vietnamobile", "3G", "-70", X0 + 5_500, Y0 + 5_000),
+    "outside": ("Viettel", "2G", "-70", X0 + 45_000, Y0 + 5_000, ""),
+    "level_range": ("Viettel", "2G", "-10.5", X0 + 5_500, Y0 + 5_000, ""),
+    "bad_level": ("Viettel", "2G", "n/a", X0 + 5_500, Y0 + 5_000, ""),
+    "unknown_operator": ("FPT Telecom", "2G", "-70", X0 + 5_500, Y0 + 5_000, ""),
+    "unknown_technology": ("Viettel", "5G", "-70", X0 + 5_500, Y0 + 5_000, ""),
+    "no_site": ("Vietnamobile", "3G", "-70", X0 + 5_500, Y0 + 5_000, ""),
+    "unknown_site": ("Viettel", "2G", "-70", X0 + 5_500, Y0 + 5_000, "N1"),
+    "no_server": ("VinaPhone", "4G", "-100", X0 + 25_000, Y0 + 5_000, ""),  # 22 km from N1
 }
 MESSAGES = {
     "en": {"level_range": "outside -140…-20 dBm", "bad_level": "is not a number of dBm",
            "unknown_operator": "unknown operator 'FPT Telecom'",
            "unknown_technology": "unknown technology '5G'",
-           "no_site": "no site of Vietnamobile with 3G", "outside": "outside the province"},
+           "no_site": "no site of Vietnamobile with 3G", "outside": "outside the province",
+           "unknown_site": "the site 'N1' is not a site of Viettel with 2G",
+           "no_server": "no site of VinaPhone with 4G within 15 km"},
     "vi": {"level_range": "nằm ngoài khoảng -140…-20 dBm",
            "bad_level": "không phải một số dBm",
            "unknown_operator": "doanh nghiệp không xác định 'FPT Telecom'",
            "unknown_technology": "công nghệ không xác định '5G'",
            "no_site": "không có trạm nào của Vietnamobile phát 3G",
-           "outside": "nằm ngoài tỉnh"},
+           "outside": "nằm ngoài tỉnh",
+           "unknown_site": "trạm 'N1' không phải là trạm của Viettel phát 2G",
+           "no_server": "không có trạm nào của VinaPhone phát 4G trong phạm vi 15 km"},
 }
 
 
 @pytest.mark.parametrize("lang", ["en", "vi"])
 def test_bad_rows_are_rejected_with_their_reason(toy: Path, lang: str) -> None:
-    good = [("Viettel", "2G", f"{-60 - i}", X0 + 5_200 + 10 * i, Y0 + 5_100) for i in range(40)]
+    good = [("Viettel", "2G", f"{-60 - i}", X0 + 5_200 + 10 * i, Y0 + 5_100, "V5" if i else "")
+            for i in range(40)]  # V5: a Viettel 2G mast, named
     rows = [*good, *BAD_ROWS.values()]
-    frame = pd.DataFrame(rows, columns=["nm", "cn", "muc", "x", "y"])
+    frame = pd.DataFrame(rows, columns=["nm", "cn", "muc", "x", "y", "tram"])
     frame.to_csv(toy / "xy.csv", index=False)
     config = TOY_CONFIG + """
 [layers.measurements]
@@ -192,6 +199,7 @@ technology = "cn"
 level_dbm = "muc"
 easting = "x"
 northing = "y"
+site = "tram"
 """
     (toy / "ictgis.toml").write_text(config, encoding="utf-8")
     if lang == "vi":  # the messages only

@@ -125,7 +125,8 @@ def compute(ws: Workspace, ctx: StepContext, *, measurements: Path | None = None
         text = validate.texts("coverage.calibration.reject.no_server", mask,
                               operator=matched["operator"].astype("string"),
                               technology=matched["technology"].astype("string"),
-                              km=number(settings.max_range_km, 1))
+                              km=number(settings.max_range_km,
+                                        0 if float(settings.max_range_km).is_integer() else 1))
         problems = validate.concat([problems, validate.problems(
             matched, mask, layer=layer.name, file=layer.label, severity="rejected",
             problem=text, code="no_server")])
