@@ -260,7 +260,7 @@ def load_measurements(config: Config, communes: gpd.GeoDataFrame, settings: Cove
                                         value=raw_level, low=number(low, 0),
                                         high=number(high, 0)), "level_range")
     aliases = telecom.operator_aliases(config.operators)
-    operators, unknown = telecom.match_operators(points["operator"], aliases)
+    operators, _ = telecom.match_operators(points["operator"], aliases)
     written_op = points["operator"].astype("string").fillna("").str.strip()
     bad_op = operators.map(len) != 1
     reasons.add(bad_op, validate.texts("coverage.calibration.reject.operator", bad_op,
