@@ -27,7 +27,7 @@ def national_run(tmp_path_factory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("national")
     ws, out = root / "ws", root / "out"
     runner = CliRunner()
-    made = runner.invoke(main, ["demo", str(ws), "--scale", "national", "--era", "2025",
+    made = runner.invoke(main, ["demo", str(ws), "--scale", "national",  # 2025: the default
                                 "--factor", FACTOR, "-q"])
     assert made.exit_code == 0, made.output
     checked = runner.invoke(main, ["validate", "-w", str(ws), "-q"])

@@ -16,26 +16,27 @@ from ictgis.cli.options import lang_opt, quiet_opt
 @click.option("--force", is_flag=True, help="Overwrite an existing workspace in DIRECTORY.")
 @click.option("--scale", type=click.Choice(["province", "national"]), default="province",
               show_default=True,
-              help="national: the whole country (63 provinces and ~10,000 communes, or 34 and "
-                   "~3,321 with --era 2025; ~100,000 BTS, ~15,000 postal points, a plan, "
+              help="national: the whole country (34 provinces and ~3,321 communes, or 63 and "
+                   "~10,035 with --era legacy; ~100,000 BTS, ~15,000 postal points, a plan, "
                    "subscribers, coverage at 100 m).")
-@click.option("--era", type=click.Choice(["legacy", "2025", "2018"]), default="legacy",
-              show_default=True,
+@click.option("--era", type=click.Choice(["legacy", "2025", "2018"]), default=None,
               help="2025: after the reform (two tiers, merged units; for a province, a "
-                   "crosswalk and the legacy era in DIRECTORY/before_2025). 2018 is legacy.")
+                   "crosswalk and the legacy era in DIRECTORY/before_2025). 2018 is legacy. "
+                   "[default: legacy for a province, 2025 for the country]")
 @click.option("--factor", type=click.FloatRange(min=0.001, max=1.0), default=1.0,
               show_default=True,
               help="National scale: every count times this (0.05 for a quick try).")
 @lang_opt
 @quiet_opt
-def command(directory: Path, seed: int | None, force: bool, scale: str, era: str,
+def command(directory: Path, seed: int | None, force: bool, scale: str, era: str | None,
             factor: float, lang: str, quiet: bool) -> None:
     """Write a SYNTHETIC demo province with Tiền Giang's structure, or the country, into DIRECTORY.
 
     The province: 172 communes in the 11 real districts and 3 economic regions, postal
     points, ~2,000 BTS sites and a subscribers table. The country (--scale national): the
-    real provinces of the era over a coarse outline of Vietnam, made-up communes, masts,
-    postal points, plan and subscribers; macro-regions are the six socio-economic regions.
+    real provinces of the era (34 since July 2025; 63 with --era legacy) over a coarse
+    outline of Vietnam, made-up communes, masts, postal points, plan and subscribers;
+    macro-regions are the six socio-economic regions.
     Every file is labelled synthetic. Then run `ictgis run -w DIRECTORY`.
 
     \b
@@ -52,6 +53,8 @@ def command(directory: Path, seed: int | None, force: bool, scale: str, era: str
         msg = t("cli.demo_exists", path=directory / "ictgis.toml")
         raise click.UsageError(msg)
     console = Console(quiet)
+    if era is None:
+        era = "2025" if scale == "national" else "legacy"
     era = "legacy" if era == "2018" else era
     if scale == "national":
         from ictgis.demo import national
