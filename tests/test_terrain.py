@@ -8,6 +8,8 @@ heights by hand on a plane, a DEM in EPSG:4326 against the plane it was drawn fr
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import warnings
 from types import MappingProxyType
@@ -22,12 +24,14 @@ from pyproj import Transformer
 from scipy import ndimage
 from shapely.geometry import Point, box
 
+from ictgis import outputs, pipeline
 from ictgis.config import CoverageConfig, TechnologyConfig
 from ictgis.coverage import EMPTY, Grid, KernelCache, ModelRangeWarning, compute_coverage
 from ictgis.coverage.kernels import HEIGHT_LOG_STEP
 from ictgis.coverage.models import path_loss
 from ictgis.coverage.terrain import Terrain, read_dem
 from ictgis.errors import DataError
+from tests.conftest import CONFIG, X0, Y0
 
 CRS = "EPSG:9210"
 RES = 50.0
@@ -325,3 +329,22 @@ def test_dem_without_crs_or_overlap_is_a_clear_error(tmp_path):
     write_tif(tmp_path / "far.tif", np.ones((20, 20)), far, CRS)
     with pytest.raises(DataError, match="no elevation"):
         read_dem(tmp_path / "far.tif", grid)
+
+
+# ------------------------------------------------------------------ workspace
+
+
+def test_workspace_dem_is_used_tagged_and_in_the_manifest(make_workspace, tmp_path):
+    """[layers.dem] in ictgis.toml: the coverage rasters name it, manifest.json hashes it."""
+    root = make_workspace(config=CONFIG + '\n[layers.dem]\npath = "dem.tif"\n\n[coverage]\n'
+                          'resolution_m = 250\nmax_range_km = 4\n')
+    hills = rough_dem((60, 140), seed=3).astype(np.float32)
+    write_tif(root / "dem.tif", hills, Affine(250.0, 0, X0 - 2500, 0, -250.0, Y0 + 12500), CRS)
+    result = pipeline.run(root, steps=["coverage"], out=tmp_path / "out", manifest=True)
+    folder = outputs.Outputs(result.outputs).folder(outputs.COVERAGE)
+    with rasterio.open(folder / outputs.level_raster("any", "2G")) as src:
+        assert "dem.tif" in src.tags()["ictgis_terrain"]
+    manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
+    [entry] = [e for e in manifest["inputs"] if e["path"].endswith("dem.tif")]
+    assert entry["sha256"] == hashlib.sha256((root / "dem.tif").read_bytes()).hexdigest()
+    assert entry["used_by"] == ["dem"]
