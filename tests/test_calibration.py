@@ -52,11 +52,11 @@ def toy(make_workspace) -> Path:
     return make_workspace(bts=TOY_BTS, config=TOY_CONFIG)
 
 
-def _drive(root: Path, seed: int = 7) -> pd.DataFrame:
-    """A drive test of the toy: 9 east-west roads, the truth + σ 8 dB shadowing."""
+def _drive(root: Path, seed: int = 7, roads: int = 9) -> pd.DataFrame:
+    """A drive test of the toy: ``roads`` east-west roads, the truth + σ 8 dB shadowing."""
     ws = pipeline.load(root)
     lines = [shapely.linestrings([[X0 + 1, y], [X0 + 29_999, y]])
-             for y in Y0 + np.linspace(500, 9_500, 9)]
+             for y in Y0 + np.linspace(500, 9_500, roads)]
     return drivetest.make_drivetest(ws.bts, ws.communes, ws.config.coverage,
                                     np.random.default_rng(seed), offsets_db=TRUTH, lines=lines,
                                     operators=["Viettel"])
@@ -236,7 +236,7 @@ site = "tram"
 def test_calibrate_writes_calibration_toml_with_its_source(toy: Path, runner) -> None:
     from ictgis.cli.main import main
 
-    found = _drive(toy).sample(400, random_state=1)
+    found = _drive(toy, roads=1)
     source = _as_file(found, toy / "drive.csv")
     result = runner.invoke(main, ["calibrate", "-w", str(toy), "--measurements", str(source),
                                   "--out", str(toy / "out")])
@@ -256,6 +256,12 @@ def test_calibrate_writes_calibration_toml_with_its_source(toy: Path, runner) ->
         else:
             assert row.environment not in written["offsets_db"].get(row.technology, {})
     assert written["calibration"]["measurements_sha256"] == digest
+    again = runner.invoke(main, ["calibrate", "-w", str(toy), "--measurements", str(source),
+                                 "--out", str(toy / "out"), "--dry-run", "--slope"])
+    assert again.exit_code == 0, again.output
+    assert (toy / cal.CALIBRATION_TOML).read_text(encoding="utf-8") == text  # left alone
+    assert "--dry-run: calibration.toml left as it was" in again.output
+    assert "dB per decade of distance" in again.output
 
 
 def test_no_measurements_is_one_clear_error(toy: Path, runner) -> None:
