@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 LANGUAGES = ("en", "vi")
 #: Every page of the guide, the same file names in both languages.
-PAGES = ("index", "getting-started", "data", "configuration", "numbers", "troubleshooting",
+PAGES = ("index", "getting-started", "tasks", "data", "configuration", "numbers", "troubleshooting",
          "coverage", "eras", "qgis", "distributed", "api")
 
 
