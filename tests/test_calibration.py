@@ -264,6 +264,19 @@ def test_calibrate_writes_calibration_toml_with_its_source(toy: Path, runner) ->
     assert "dB per decade of distance" in again.output
 
 
+def test_strict_refuses_a_rejected_measurement(toy: Path, runner) -> None:
+    from ictgis.cli.main import main
+
+    lon, lat = lonlat([X0 + 5_000], [Y0 + 5_000])
+    pd.DataFrame({"lat": [lat[0], "x"], "lon": [lon[0], lon[0]], "operator": "Viettel",
+                  "technology": "2G", "level_dbm": "-70"}).to_csv(toy / "m.csv", index=False)
+    result = runner.invoke(main, ["calibrate", "-w", str(toy), "--measurements",
+                                  str(toy / "m.csv"), "--strict", "--out", str(toy / "out")])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: m.csv: row 3") and "coordinates" in result.output
+    assert not (toy / cal.CALIBRATION_TOML).exists() and not (toy / "out").exists()
+
+
 def test_no_measurements_is_one_clear_error(toy: Path, runner) -> None:
     from ictgis.cli.main import main
 

@@ -71,7 +71,7 @@ def command(workspace: Path, out: Path | None, lang: str, strict: bool, quiet: b
     """
     console = Console(quiet)
     options = {"measurements": measurements, "slope": slope, "apply": not dry_run,
-               "required": True}
+               "required": True, "strict": strict}
     result = run_steps(workspace, out, ["calibration"], console, strict=strict, lang=lang,
                        options={"calibration": options})
     fit = result.results["calibration"]

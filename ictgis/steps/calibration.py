@@ -65,7 +65,7 @@ class CalibrationResult:
 
 def compute(ws: Workspace, ctx: StepContext, *, measurements: Path | None = None,
             slope: bool = False, apply: bool = False, required: bool = False,
-            **_options: Any) -> CalibrationResult:
+            strict: bool = False, **_options: Any) -> CalibrationResult:
     """Match the measurements to the model and fit the offsets.
 
     Parameters
@@ -78,6 +78,8 @@ def compute(ws: Workspace, ctx: StepContext, *, measurements: Path | None = None
         ``write`` writes ``calibration.toml``.
     required
         Fail when there is no measurement file (a whole run without one fits nothing).
+    strict
+        Refuse any rejected measurement (nothing is fitted or written).
 
     Raises
     ------
@@ -133,6 +135,11 @@ def compute(ws: Workspace, ctx: StepContext, *, measurements: Path | None = None
         rejected = pd.concat([rejected, matched.loc[lost].assign(problem=text[mask])],
                              ignore_index=True)
         matched = matched.loc[~lost]
+    if strict:
+        from ictgis import validate
+
+        validate.raise_if_any(problems[(problems["severity"] == "rejected").to_numpy()],
+                              what=t("errors.strict"))
     if matched.empty:
         msg = t("coverage.calibration.error.none_usable", file=layer.label,
                 n=len(rejected))
