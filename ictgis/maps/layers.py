@@ -317,8 +317,9 @@ def site_layer(bts: gpd.GeoDataFrame, findings: gpd.GeoDataFrame | None,
     t = labels_for()
     columns = site_columns(bts, findings=findings, commune_names=commune_names)
     columns["findingsOmitted"] = findings_omitted
+    # shown, but put on the map by the page script once the view is final (ictgis.layout)
     layer = DataLayer("sites", js_json(columns), {"key": "bts"},
-                      name=t["bts_layer"].format(n=i18n.number(len(bts), 0)),
+                      name=t["bts_layer"].format(n=i18n.number(len(bts), 0)), show=False,
                       assets=(MarkerCluster.default_js, MarkerCluster.default_css))
     counts = pd.Series(columns["op"]).value_counts()
     totals: dict[tuple[str, str], int] = {}

@@ -1,6 +1,7 @@
 (function () {
   "use strict";
-  var I = window.ictgis = {layers: {}, sitesLoaded: false, meta: {}, labelSets: []};
+  var I = window.ictgis = {layers: {}, sitesLoaded: false, meta: {}, labelSets: [],
+                           afterLayout: []};
 
   function el(tag, text, cls) {
     var node = document.createElement(tag);
@@ -193,9 +194,13 @@
       markers[i].ictgisIndex = i;
     }
     // on the map first: before that, addLayers checks each marker against all the
-    // others (quadratic); on the map it clusters them in chunks, keeping the page alive
-    cluster.addTo(map);
-    cluster.addLayers(markers);
+    // others (quadratic); on the map it clusters them in chunks, keeping the page alive.
+    // Both once the view is final (I.layout): markercluster's zoom animations fail on a
+    // group that is empty or still loading
+    I.afterLayout.push(function () {
+      cluster.addTo(map);
+      cluster.addLayers(markers);
+    });
     if (!n) { I.sitesLoaded = true; }
     cluster.on("click", function (e) {
       var m = e.layer;
@@ -344,6 +349,7 @@
     I.fit();
     map.on("moveend", I.declutter);
     I.declutter();
+    I.afterLayout.forEach(function (f) { f(); });
   };
 
   // Fit the province clear of the controls: beside the columns of controls and below the
