@@ -39,12 +39,8 @@ def compute(ws: Workspace, ctx: StepContext, **_options: Any) -> StatsResult:
 
 def _sheet_names(tables: Mapping[str, pd.DataFrame]) -> dict[str, str]:
     """Sheet of every level; a national workspace's per-province table is "Provinces"."""
-    from ictgis.i18n import t
-
-    names = {k: sheet_title(k) for k in tables}
-    if "country" in tables and "province" in tables:
-        names["province"] = t("outputs.level.provinces")
-    return names
+    each = {"province": "provinces"} if "country" in tables else {}
+    return {k: sheet_title(each.get(k, k)) for k in tables}
 
 
 def write(result: StatsResult, ctx: StepContext) -> list[Path]:
