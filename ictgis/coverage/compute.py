@@ -144,7 +144,7 @@ class TileTask:
     env, scale, even
         Per commune of ``ids``: environment code, people per unit weight, even spread.
     population, landcover
-        The tile's window of the rasters, or (path, resampling) to read it, or None.
+        The tile's window of the rasters (read by the client), or None.
     lang
         Language of the messages.
     offsets_db
@@ -166,8 +166,8 @@ class TileTask:
     env: np.ndarray
     scale: np.ndarray
     even: np.ndarray
-    population: Any
-    landcover: Any
+    population: np.ndarray | None
+    landcover: np.ndarray | None
     lang: str
     offsets_db: np.ndarray | None = None
 
@@ -276,8 +276,8 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
                         transmitters=tuple(txs[(op, tech)].near(window) for op in operators),
                         shapes=shapes[window], overrides=overrides.within(window), ids=ids,
                         env=env_of[ids], scale=scale[ids], even=even[ids],
-                        population=_input_window(population, window, "sum"),
-                        landcover=_input_window(landcover, window, "nearest"), lang=lang,
+                        population=_input_window(population, grid, window, "sum"),
+                        landcover=_input_window(landcover, grid, window, "nearest"), lang=lang,
                         offsets_db=None if calibration is None
                         else calibration.offsets(tech))
 
@@ -338,42 +338,37 @@ def portable_settings(settings: CoverageConfig) -> CoverageConfig:
     return plain(settings)  # type: ignore[return-value]
 
 
-def _input_window(source: RasterInput, window: Window, resampling: str) -> Any:
-    """What a task needs of a raster input: the window of an array, or (path, resampling)."""
+def _input_window(source: RasterInput, grid: Grid, window: Window, resampling: str
+                  ) -> np.ndarray | None:
+    """A raster input's values on a window: sliced from an array, or read from its file.
+
+    Files are read here, by the process that runs :func:`compute_coverage` (never by a
+    cluster's workers, which have no access to the workspace), one window at a time.
+    """
     if source is None:
         return None
+    r0, r1, c0, c1 = window
     if isinstance(source, np.ndarray):
-        r0, r1, c0, c1 = window
         return source[r0:r1, c0:c1]
-    return (Path(source), resampling)
-
-
-def _read_window(value: Any, grid: Grid, window: Window) -> np.ndarray | None:
-    """A task's raster window: as given, or read from its file onto the window's grid."""
-    if value is None or isinstance(value, np.ndarray):
-        return value
     from ictgis import io
 
-    path, resampling = value
-    r0, r1, c0, c1 = window
-    return io.read_raster_on_grid(path, grid.window_transform(window), c1 - c0, r1 - r0,
-                                  grid.crs, resampling=resampling)
+    return io.read_raster_on_grid(Path(source), grid.window_transform(window), c1 - c0,
+                                  r1 - r0, grid.crs, resampling=resampling)
 
 
 # ------------------------------------------------------------------------- first pass
 
 
 def count_tile(shapes: list[tuple[object, int]], ids: np.ndarray, grid: Grid, window: Window,
-               population: Any) -> tuple[np.ndarray, np.ndarray | None]:
-    """Pixels (and population raster sums) of the communes ``ids`` in one tile."""
+               raster: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``ids``, and the pixels (and population raster sums) of the communes ``ids`` in a tile."""
     index = rasterize_window(shapes, grid, window)
     inside = index >= 0
     local = np.searchsorted(ids, index[inside])
     pixels = np.bincount(local, minlength=len(ids)).astype(np.float64)
-    raster = _read_window(population, grid, window)
     raw = None if raster is None else np.bincount(
         local, weights=raster_weights(raster[inside]), minlength=len(ids))
-    return pixels, raw
+    return ids, pixels, raw
 
 
 def _count_communes(pool: Executor, communes: gpd.GeoDataFrame, grid: Grid,
@@ -385,10 +380,9 @@ def _count_communes(pool: Executor, communes: gpd.GeoDataFrame, grid: Grid,
     pixels = np.zeros(n)
     raw = None if population is None else np.zeros(n)
 
-    tasks = [(shapes[w], np.array([i for _, i in shapes[w]], dtype=np.int64), grid, w,
-              _input_window(population, w, "sum")) for w in windows]
-    for (_, ids, *_), (count, sums) in zip(tasks, in_order(pool, _count_task, tasks),
-                                           strict=True):
+    tasks = ((shapes[w], np.array([i for _, i in shapes[w]], dtype=np.int64), grid, w,
+              _input_window(population, grid, w, "sum")) for w in windows)  # lazily
+    for ids, count, sums in in_order(pool, count_task, tasks):
         pixels[ids] += count
         if raw is not None and sums is not None:
             raw[ids] += sums
@@ -400,7 +394,7 @@ def _count_communes(pool: Executor, communes: gpd.GeoDataFrame, grid: Grid,
         before = rasterize_window(shapes_here, grid, window)[0, 0]
         value = 0.0
         if raw is not None:
-            cell = _read_window(_input_window(population, window, "sum"), grid, window)
+            cell = _input_window(population, grid, window, "sum")
             value = float(raster_weights(cell)[0, 0]) if cell is not None else 0.0
         if before >= 0:
             pixels[before] -= 1
@@ -412,7 +406,8 @@ def _count_communes(pool: Executor, communes: gpd.GeoDataFrame, grid: Grid,
     return pixels, raw, overrides
 
 
-def _count_task(args: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray | None]:
+def count_task(args: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """:func:`count_tile` of a tuple of its arguments (one task of the first pass)."""
     return count_tile(*args)
 
 
@@ -455,10 +450,9 @@ def _tile(task: TileTask, terrain: Terrain | None, whole: bool) -> TileResult:
     inside = index >= 0
     local = np.full(index.shape, -1, np.int32)
     local[inside] = np.searchsorted(task.ids, index[inside])
-    landcover = _read_window(task.landcover, grid, window)
+    landcover = task.landcover
     env = pixel_environment(local, task.env, settings, landcover)
-    people = people_tile(local, task.scale, task.even, _read_window(task.population, grid,
-                                                                        window))
+    people = people_tile(local, task.scale, task.even, task.population)
     comm = local[inside]
     pop = people[inside]
     tech_cfg = settings.technologies[task.tech]
