@@ -256,13 +256,32 @@ def drivetest_file(bts: pd.DataFrame, communes: gpd.GeoDataFrame, settings: Cove
     return pd.concat([table, faulty], ignore_index=True)
 
 
+#: Drive tests already generated in this process, by a digest of the masts and communes they
+#: come from (the demo is built many times with the same seed: tests, ``ictgis demo``).
+_MADE: dict[str, pd.DataFrame] = {}
+
+
 def demo_drivetest(bts: pd.DataFrame, communes: gpd.GeoDataFrame) -> pd.DataFrame:
-    """``layers/drivetest.csv`` of the demo workspace, under the demo's own [coverage]."""
+    """``layers/drivetest.csv`` of the demo workspace, under the demo's own [coverage].
+
+    The same masts and communes give the same drive test, computed once per process (a copy
+    is returned).
+    """
+    import hashlib
     import tomllib
     from pathlib import Path
 
     from ictgis.config.parse import parse_config
     from ictgis.demo.common import DEMO_CONFIG
 
-    config = parse_config(tomllib.loads(DEMO_CONFIG), path=Path("ictgis.toml").absolute())
-    return drivetest_file(bts, communes, config.coverage)
+    digest = hashlib.sha256()
+    digest.update(pd.util.hash_pandas_object(bts).to_numpy().tobytes())
+    digest.update(pd.util.hash_pandas_object(
+        pd.DataFrame(communes.drop(columns=communes.geometry.name))).to_numpy().tobytes())
+    digest.update(b"".join(shapely.to_wkb(communes.geometry.array)))
+    digest.update(DEMO_CONFIG.encode("utf-8"))
+    key = digest.hexdigest()
+    if key not in _MADE:
+        config = parse_config(tomllib.loads(DEMO_CONFIG), path=Path("ictgis.toml").absolute())
+        _MADE[key] = drivetest_file(bts, communes, config.coverage)
+    return _MADE[key].copy()
