@@ -150,6 +150,14 @@ def main() -> None:
         if rows < 1_000_000:
             lines.append("  (targets are for 1,000,000 rows; this run is smaller)")
         h.show("ictgis run on a BTS file with about half its rows outside the province", lines)
+        size = "" if rows == 1_000_000 else f"_{rows}"
+        h.show("results:", [
+            h.result(f"bad_input.run{size}", wall, "s", target=f"<={TARGET_SECONDS:g}"),
+            h.result(f"bad_input.run_cpu{size}", cpu, "s", target=f"<={TARGET_SECONDS:g}"),
+            h.result(f"bad_input.peak_rss{size}", peak / 1e9, "GB",
+                     target=f"<={TARGET_PEAK / 1e9:g}"),
+            h.result(f"bad_input.index_html{size}", page / 1e6, "MB",
+                     target=f"<={TARGET_PAGE / 1e6:g}")])
         if args.profile:
             from ictgis import pipeline
 

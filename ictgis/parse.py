@@ -22,12 +22,15 @@ def parse_coordinate(values: pd.Series) -> pd.Series:
     pandas.Series
         Floats, NaN where a cell is not a coordinate.
     """
-    text = values.astype("string").str.strip()
-    out = pd.to_numeric(text, errors="coerce").astype(float)  # plain decimals, vectorised
+    out = pd.to_numeric(values, errors="coerce").astype(float)  # plain decimals, vectorised
     # the rest (decimal commas, DMS) only where the plain parse failed on a non-empty cell
-    redo = (out.isna() & text.notna() & (text != "")).to_numpy(bool)
-    if redo.any():
-        out.loc[redo] = _parse_written(text.loc[redo]).to_numpy()
+    failed = out.isna().to_numpy(bool)
+    if failed.any():
+        text = values.loc[failed].astype("string").str.strip()
+        redo = (text.notna() & (text != "")).to_numpy(bool)
+        if redo.any():
+            rows = text.index[redo]
+            out.loc[rows] = _parse_written(text.loc[rows]).to_numpy()
     return out
 
 

@@ -205,7 +205,8 @@ def _pairs_within(points: np.ndarray, distance: float | np.ndarray,
 
     With a distance per point, a pair is found when it lies within the distance of either.
     ``keep(i, j)``: which of the candidate pairs to consider at all (a mask; default: all).
-    Pairs come sorted by i, then j, with their distance (as GEOS computes it for two points).
+    Pairs come in no particular order (sorting tens of millions costs seconds), with their
+    distance (as GEOS computes it for two points).
     Empty points are in no pair. A k-d tree finds the candidates: a million points with a
     hundred neighbours each take seconds, not minutes.
     """
@@ -237,9 +238,7 @@ def _pairs_within(points: np.ndarray, distance: float | np.ndarray,
     del dy
     np.sqrt(d, out=d)  # sqrt(dx * dx + dy * dy): GEOS's distance of two points, bit for bit
     near = d <= np.maximum(distance[i], distance[j])
-    i, j, d = i[near], j[near], d[near]
-    order = np.argsort(i * len(points) + j)  # by i, then j (every key distinct)
-    return i[order], j[order], d[order]
+    return i[near], j[near], d[near]
 
 
 # ---------------------------------------------------------------------------------- rules
@@ -264,6 +263,8 @@ def check_validity(ctx: SitingContext) -> pd.DataFrame:
     sites = ctx.sites
     geoms = sites.geometry.array
     i, j, d = _pairs_within(np.asarray(geoms), ctx.settings.duplicate_tolerance_m)
+    order = np.lexsort((j, i))  # by mast, then the other
+    i, j, d = i[order], j[order], d[order]
     if len(i):
         ids = sites["id"].to_numpy(dtype=object)
         x, y = _xy(geoms)
@@ -833,7 +834,7 @@ def _colocation(proposals: gpd.GeoDataFrame, existing: gpd.GeoDataFrame, refused
     points = np.asarray(proposals.geometry.array)
     ids = proposals["id"].astype(str).to_numpy(dtype=object)
     i, j, d = _pairs_within(points, d_new)
-    for a, b, dist in sorted(zip(i, j, d, strict=True), key=lambda t: (t[1], t[2])):
+    for a, b, dist in sorted(zip(i, j, d, strict=True), key=lambda t: (t[1], t[2], t[0])):
         limit = max(d_new[a], d_new[b])
         if dist < limit and not refused[a] and partner[a] == "" and partner[b] == "" \
                 and not refused[b]:

@@ -632,7 +632,7 @@ def load_points(cfg: LayerConfig, communes: gpd.GeoDataFrame, work_crs: str, *,
     gdf, coord_problem = _points_geometry(frame, cfg)
     reasons = _Reasons(gdf.index)
     reasons.add(coord_problem.notna(), coord_problem, "coordinates")
-    reasons.add(validate.blank(gdf["id"]), t("problems.points.no_id"), "no_id")
+    reasons.add(gdf["id"].fillna("") == "", t("problems.points.no_id"), "no_id")  # stripped
     duplicated = validate.duplicated_ids(gdf).astype("string")
     reasons.add(duplicated.notna(), duplicated, "duplicate_id")
 
