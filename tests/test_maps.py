@@ -447,3 +447,53 @@ def test_the_indicator_drives_the_static_map(toy: maps.MapData, vietnamese) -> N
     values = toy.communes["pop_per_point"].dropna()
     assert texts[0].startswith(i18n.number(values.min(), 0)) and "người" in texts[0]
     assert maps.get_indicator("pop_per_point").label in legend.get_title().get_text()
+
+
+def _layers(page: str, factory: str) -> list[tuple[dict, dict]]:
+    """The data and options of every ``ictgis.<factory>(map, data, options)`` of a page."""
+    decoder = json.JSONDecoder()
+    found = []
+    for match in re.finditer(rf"ictgis\.{factory}\(\s*map_\w+, ", page):
+        data, end = decoder.raw_decode(page, match.end())
+        options, _ = decoder.raw_decode(page, end + 2)
+        found.append((data, options))
+    return found
+
+
+def test_a_national_workspace_maps_the_provinces_then_each_province(toy: maps.MapData
+                                                                    ) -> None:
+    import dataclasses
+
+    import pandas as pd
+
+    # two provinces: the phường and the first xã in A, the last xã in B
+    names = ["Tỉnh Á", "Tỉnh Á", "Tỉnh Bờ"]
+    communes = toy.communes.assign(province=names)
+    table = pd.DataFrame({"province": ["Tỉnh Bờ", "Tỉnh Á"], "radius_km": [3.5, 1.25],
+                          "population": [1000, 9000]})
+    data = dataclasses.replace(toy, communes=communes, provinces=table)
+    pages = maps.map_pages(data, lang="en")
+    assert sorted(pages) == ["index.html", "province_tinh_a.html", "province_tinh_bo.html"]
+    # the national page: the provinces, each with its value and a link to its page
+    (units, options), = [layer for layer in _layers(pages["index.html"], "polygons")
+                         if layer[1]["key"] == "communes"]
+    props = {f["properties"]["name"]: f["properties"] for f in units["features"]}
+    assert sorted(props) == ["Tỉnh Bờ", "Tỉnh Á"]
+    assert props["Tỉnh Á"]["value"] == "1.25 km" and props["Tỉnh Bờ"]["value"] == "3.50 km"
+    assert props["Tỉnh Á"]["page"] == "province_tinh_a.html" and options["link"] == "page"
+    assert "code" not in dict(options["fields"])
+    # the sites counted by province (by hand: B1, B2 in the phường, B3, B4 in the xã)
+    province_of = dict(zip(communes["code"], names, strict=True))
+    by_hand = toy.bts["commune"].map(province_of).value_counts().to_dict()
+    (sites, _), = [layer for layer in _layers(pages["index.html"], "points")
+                   if layer[1]["key"] == "bts"]
+    assert {f["properties"]["name"]: int(f["properties"]["sites"])
+            for f in sites["features"]} == by_hand
+    assert "ictgis.sites(" not in pages["index.html"]  # no site one by one at national zoom
+    # a province's page: its communes only, with a link back to the country
+    for name, file in (("Tỉnh Á", "province_tinh_a.html"), ("Tỉnh Bờ", "province_tinh_bo.html")):
+        (shown, _), = [layer for layer in _layers(pages[file], "polygons")
+                       if layer[1]["key"] == "communes"]
+        assert sorted(f["properties"]["code"] for f in shown["features"]) == sorted(
+            communes.loc[communes["province"] == name, "code"])
+        assert 'href=\\"index.html\\"\\u003eCountry\\u003c/a' in pages[file]

@@ -77,6 +77,8 @@ def echo_maps(maps: MapsResult, console: Console) -> None:
         (t("cli.maps.coverage", techs="/".join(maps.coverage)), maps.shown["coverage"]))
         if present]
     size = len(maps.pages[MAP_INDEX].encode()) / 1e6
-    console.echo(t("cli.maps.summary", index=MAP_INDEX, size=number(size, 1),
+    provinces = sum(name.startswith("province_") for name in maps.pages)
+    console.echo(t("cli.maps.summary_national" if provinces else "cli.maps.summary",
+                   index=MAP_INDEX, size=number(size, 1),
                    shown=", ".join(shown) or t("cli.maps.communes_only"),
                    regions=len(maps.pages) - 1, images=", ".join(maps.images)))

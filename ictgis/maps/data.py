@@ -78,9 +78,15 @@ class MapData:
     links: gpd.GeoDataFrame | None = None
     coverage: Mapping[str, CoverageRaster] = field(default_factory=dict)
     region: str | None = None
+    #: Indicators by province (``province`` and the indicator columns) in a national
+    #: workspace, for the national page's choropleth; None in a one-province workspace.
+    provinces: pd.DataFrame | None = None
+    #: What a polygon of ``communes`` is: ``commune``, or ``province`` (the national page).
+    unit: str = "commune"
 
 
-_COMMUNE_COLUMNS = ("code", "name", "kind", "district", "region", "population", "area_km2")
+_COMMUNE_COLUMNS = ("code", "name", "kind", "province", "macro_region", "district", "region",
+                    "population", "area_km2")
 _STATS_COLUMNS = ("n_points", "radius_km", "pop_per_point", "masts", "masts_per_100km2")
 
 
@@ -95,7 +101,8 @@ def map_data(ws: Workspace, *, stats: pd.DataFrame | None = None,
              coverage: pd.DataFrame | None = None,
              findings: gpd.GeoDataFrame | None = None, links: gpd.GeoDataFrame | None = None,
              rasters: Mapping[str, CoverageRaster] | None = None,
-             priorities: gpd.GeoDataFrame | None = None) -> MapData:
+             priorities: gpd.GeoDataFrame | None = None,
+             provinces: pd.DataFrame | None = None) -> MapData:
     """Gather the layers of a workspace and the results of earlier steps for the maps.
 
     Parameters
@@ -113,6 +120,9 @@ def map_data(ws: Workspace, *, stats: pd.DataFrame | None = None,
         Technology -> :class:`CoverageRaster`, or None.
     priorities
         The ``ranking`` layer of ``priorities.gpkg`` in the working CRS, or None.
+    provinces
+        Indicators by province (national workspace: ``province.csv`` of the statistics,
+        with the coverage's), or None.
     """
     communes = ws.communes[[c for c in _COMMUNE_COLUMNS if c in ws.communes.columns]
                            + ["geometry"]].copy()
@@ -128,7 +138,20 @@ def map_data(ws: Workspace, *, stats: pd.DataFrame | None = None,
         post_offices=ws.post_offices, bts=ws.bts, zones=ws.zones,
         planned_sites=ws.planned_sites, findings=findings, links=links,
         coverage=dict(rasters or {}), priorities=priorities,
+        provinces=provinces if national(communes) else None,
     )
+
+
+def national(communes: pd.DataFrame) -> bool:
+    """Whether the communes are of several provinces (a national workspace)."""
+    return "province" in communes.columns and communes["province"].nunique() > 1
+
+
+def provinces(data: MapData) -> list[str]:
+    """The provinces of a national workspace, by name (empty for one province)."""
+    if not national(data.communes):
+        return []
+    return sorted(str(p) for p in pd.unique(data.communes["province"].dropna()))
 
 
 def regions(data: MapData) -> list[str]:
@@ -138,18 +161,23 @@ def regions(data: MapData) -> list[str]:
     return [str(r) for r in pd.unique(data.communes["region"].dropna())]
 
 
+def province_page(slug: str) -> str:
+    """File name of one province's map page (national workspace): ``province_<slug>.html``."""
+    return f"province_{slug}.html"
+
+
 def region_slug(name: str) -> str:
     """File-name form of a region name: ``"Vùng phía Tây"`` -> ``"vung_phia_tay"``."""
     return text.slug(name, "region")
 
 
-def region_data(data: MapData, region: str) -> MapData:
-    """The part of ``data`` in one region.
+def region_data(data: MapData, region: str, *, level: str = "region") -> MapData:
+    """The part of ``data`` in one region (or one unit of another ``level``: ``province``).
 
     Communes by their region; postal points and masts by their commune; the other layers
     where they touch the region's area.
     """
-    communes = data.communes[data.communes["region"] == region]
+    communes = data.communes[data.communes[level] == region]
     codes = set(communes["code"])
     area = shapely.union_all(communes.geometry.array)
     shapely.prepare(area)
@@ -171,5 +199,5 @@ def region_data(data: MapData, region: str) -> MapData:
         bts=by_commune(data.bts), zones=touching(data.zones),
         planned_sites=touching(data.planned_sites), findings=touching(data.findings),
         priorities=touching(data.priorities),
-        links=touching(data.links), region=region,
+        links=touching(data.links), region=region, provinces=None,
     )

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import cast
 
 import folium
+import geopandas as gpd
+import pandas as pd
 from branca.element import Element, Figure
 from folium.map import Layer
 
 from ictgis import i18n, outputs
 from ictgis.errors import ConfigError, DataError
 from ictgis.maps.classification import Classes, choropleth_classes
-from ictgis.maps.data import MapData, region_data, region_slug, regions
+from ictgis.maps.data import (
+    MapData,
+    province_page,
+    provinces,
+    region_data,
+    region_slug,
+    regions,
+)
 from ictgis.maps.elements import CommuneSearch, Layout, Legend, PageScript, Title, legend_section
 from ictgis.maps.labels import labels_for
 from ictgis.maps.layers import (
@@ -44,7 +54,7 @@ MAX_FINDINGS = 5_000
 def _title_html(data: MapData, classes: Classes, nav: Sequence[tuple[str, str]]) -> str:
     t = labels_for()
     where = f"{data.province} — {data.region}" if data.region else data.province
-    what = t["by_commune"].format(label=classes.indicator.label)
+    what = t[f"by_{data.unit}"].format(label=classes.indicator.label)
     details = [f"<div>{html.escape(what)}</div>"]
     if nav:
         links = " · ".join(f'<a href="{html.escape(href, quote=True)}">{html.escape(label)}</a>'
@@ -172,12 +182,13 @@ def _build_map(data: MapData, *, indicator: str, scheme: str, k: int, tiles: str
             legend.append((section.replace("{sid}", f"s{len(legend)}", 1), layer))
 
     choropleth, choropleth_legend = commune_layer(communes, classes,
-                                                  tiles=base_tiles is not None)
+                                                  tiles=base_tiles is not None, unit=data.unit)
     add(choropleth, choropleth_legend)
     if data.zones is not None and len(data.zones):
         add(*zone_layer(data.zones))
+    regions_label = t["region_outlines" if data.unit == "commune" else "macro_region_outlines"]
     for level, label, stroke, weight in (("district", t["district_outlines"], "#333333", 1.6),
-                                         ("region", t["region_outlines"], "#000000", 3.0)):
+                                         ("region", regions_label, "#000000", 3.0)):
         if level in communes.columns and communes[level].notna().any():
             add(outline_layer(data.communes, level, name=label, stroke=stroke, weight=weight),
                 None)
@@ -196,17 +207,20 @@ def _build_map(data: MapData, *, indicator: str, scheme: str, k: int, tiles: str
     many_findings = data.findings is not None and len(data.findings) > max_findings
     if many_findings:
         add(*finding_count_layer(data.findings, data.communes, limit=max_findings,
-                                 file=f"{outputs.SITING}/{outputs.FINDINGS_CSV}"))
+                                 file=f"{outputs.SITING}/{outputs.FINDINGS_CSV}",
+                                 unit=data.unit))
     elif data.findings is not None and len(data.findings):
         add(*findings_layer(data.findings, data.links))
     if data.bts is not None and len(data.bts) > max_sites:
-        add(*site_count_layer(data.bts, data.communes, limit=max_sites))
+        add(*site_count_layer(data.bts, data.communes, limit=max_sites, unit=data.unit))
     elif data.bts is not None and len(data.bts):
         add(*site_layer(data.bts, None if many_findings else data.findings, names,
                         findings_omitted=many_findings))
     legend += [(section, None) for section in _absent(data, first=len(legend))]
     for overlay, section in coverage_layers(data.coverage, (west, south, east, north)):
         add(overlay, section)
+    if data.unit == "province":
+        legend.append((f'<div class="note">{html.escape(t["national_note"])}</div>', None))
     if data.synthetic:
         legend.append((f'<div class="ictgis-synthetic note">{html.escape(t["synthetic"])}'
                        "</div>", None))
@@ -223,16 +237,24 @@ def map_pages(data: MapData, *, indicator: str = "radius_km", scheme: str = "qua
               k: int = 5, tiles: str = "none", lang: str | None = None,
               progress: Callable[[str], None] | None = None, max_sites: int = MAX_SITES,
               max_findings: int = MAX_FINDINGS) -> dict[str, str]:
-    """HTML of ``index.html`` (the province) and ``region_<slug>.html`` per region.
+    """HTML of ``index.html`` and of the pages of the parts: regions, or provinces.
 
-    Region maps use the province's classes, so colours compare across maps. ``lang``: the
-    language of the labels and numbers, ``vi`` or ``en`` (default: the language in force).
-    ``max_sites``, ``max_findings``: as in :func:`build_map`, for each page.
+    A province: ``index.html`` and ``region_<slug>.html`` per region, with the province's
+    classes, so colours compare across maps. A national workspace: ``index.html`` shows the
+    provinces (:func:`national_data`: their indicator, macro-region outlines, BTS sites and
+    findings counted by province), each linked to its ``province_<slug>.html``, the map of
+    its communes with the country's commune classes. ``lang``: the language of the labels
+    and numbers, ``vi`` or ``en`` (default: the language in force). ``max_sites``,
+    ``max_findings``: as in :func:`build_map`, for each page of communes.
     """
     labels_for(lang)  # a known language
     with i18n.language(lang):
         _require_indicator(data, indicator)
         classes = choropleth_classes(data.communes[indicator], indicator, scheme=scheme, k=k)
+        if data.provinces is not None:
+            return _national_pages(data, classes, indicator=indicator, scheme=scheme, k=k,
+                                   tiles=tiles, progress=progress, max_sites=max_sites,
+                                   max_findings=max_findings)
         names = regions(data)
         files = {name: outputs.region_page(region_slug(name)) for name in names}
         nav = [(labels_for()["province"], outputs.MAP_INDEX),
@@ -240,14 +262,72 @@ def map_pages(data: MapData, *, indicator: str = "radius_km", scheme: str = "qua
         pages = {}
         if progress:
             progress(i18n.t("maps.progress.province"))
-        pages[outputs.MAP_INDEX] = render_html(build_map(
-            data, indicator=indicator, tiles=tiles, classes=classes, nav=nav,
-            max_sites=max_sites, max_findings=max_findings))
-        for name in names:
+        for name, part in ((outputs.MAP_INDEX, data),
+                           *((files[n], region_data(data, n)) for n in names)):
             if progress:
-                progress(i18n.t("maps.progress.region", region=name))
-            part = region_data(data, name)
-            pages[files[name]] = render_html(build_map(
+                progress(i18n.t("maps.progress.region", region=part.region) if part.region
+                         else i18n.t("maps.progress.province"))
+            pages[name] = render_html(build_map(
                 part, indicator=indicator, tiles=tiles, classes=classes, nav=nav,
                 max_sites=max_sites, max_findings=max_findings))
     return pages
+
+
+def _national_pages(data: MapData, classes: Classes, *, indicator: str, scheme: str, k: int,
+                    tiles: str, progress: Callable[[str], None] | None, max_sites: int,
+                    max_findings: int) -> dict[str, str]:
+    """The pages of a national workspace (:func:`map_pages`), in the language in force."""
+    names = provinces(data)
+    files = {name: province_page(region_slug(name)) for name in names}
+    country = national_data(data, files)
+    _require_indicator(country, indicator)
+    country_classes = choropleth_classes(country.communes[indicator], indicator,
+                                         scheme=scheme, k=k)
+    pages = {}
+    if progress:
+        progress(i18n.t("maps.progress.country"))
+    pages[outputs.MAP_INDEX] = render_html(build_map(
+        country, classes=country_classes, indicator=indicator, tiles=tiles, max_sites=0,
+        max_findings=0))
+    nav = [(labels_for()["country"], outputs.MAP_INDEX)]
+    for name in names:
+        if progress:
+            progress(i18n.t("maps.progress.region", region=name))
+        pages[files[name]] = render_html(build_map(
+            region_data(data, name, level="province"), indicator=indicator, tiles=tiles,
+            classes=classes, nav=nav, max_sites=max_sites, max_findings=max_findings))
+    return pages
+
+
+def national_data(data: MapData, pages: Mapping[str, str]) -> MapData:
+    """What the national page shows: the provinces as the units of the choropleth.
+
+    Provinces are the communes' outlines by province (:func:`ictgis.admin.outlines`) with
+    their indicators (``data.provinces``), their macro-region as ``region`` (named), and
+    ``pages``: province -> file name of its page. Sites and findings stay (counted by
+    province on the page: a site's ``commune`` becomes its province); postal points, zones,
+    planned sites, priorities and coverage are on the province pages only.
+    """
+    from ictgis.admin import outlines
+
+    communes = data.communes
+    units = outlines(communes, "province")
+    table = data.provinces if data.provinces is not None else pd.DataFrame({"province": []})
+    units = units.merge(table.drop(columns=["geometry"], errors="ignore"), on="province",
+                        how="left")
+    units["code"] = units["name"] = units["province"].astype(str)
+    units["page"] = units["province"].map(pages)
+    if "macro_region" in communes.columns:
+        names = i18n.labels("admin.macro_region")
+        region = communes.groupby("province")["macro_region"].first().astype(str)
+        units["region"] = units["province"].map(region.map(lambda r: names.get(r, r)))
+    province_of = dict(zip(communes["code"].astype(str), communes["province"].astype(str),
+                           strict=True))
+    bts = data.bts
+    if bts is not None and "commune" in bts.columns:
+        bts = bts.assign(commune=bts["commune"].astype("string").map(province_of))
+    return dataclasses.replace(
+        data, communes=gpd.GeoDataFrame(units.drop(columns="province"), geometry="geometry",
+                                        crs=communes.crs),
+        bts=bts, post_offices=None, zones=None, planned_sites=None, priorities=None, links=None,
+        coverage={}, provinces=None, unit="province")

@@ -21,7 +21,7 @@ from ictgis.errors import ConfigError
 #: ``ictgis.t`` (ids under ``maps.label``).
 JS_LABELS = ("operators", "technologies", "mast_class", "height", "units_m", "status",
              "commune", "site_findings", "none", "findings_omitted", "search", "not_found",
-             "layers_toggle", "legend_toggle", "details_toggle")
+             "layers_toggle", "legend_toggle", "details_toggle", "open_page")
 
 
 def labels_for(lang: str | None = None) -> dict[str, str]:

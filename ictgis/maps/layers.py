@@ -110,13 +110,14 @@ def _operator_key(operators: pd.Series) -> pd.Series:
                          else ("" if ops is None else str(ops)))
 
 
-def commune_layer(communes: gpd.GeoDataFrame, classes: Classes, *, tiles: bool
-                  ) -> tuple[DataLayer, str]:
+def commune_layer(communes: gpd.GeoDataFrame, classes: Classes, *, tiles: bool,
+                  unit: str = "commune") -> tuple[DataLayer, str]:
     """The commune choropleth of ``classes`` (searchable) and its legend section.
 
     ``tiles``: whether base tiles are under it (then it is more transparent). Field names
     are in the language in force; the indicator's label, units and class limits are those
-    of ``classes``.
+    of ``classes``. ``unit``: ``province`` for the provinces of the national page (named
+    so, without a code; a ``page`` column links each to its own map).
     """
     t = labels_for()
     kinds = i18n.labels("admin.kind")
@@ -139,7 +140,8 @@ def commune_layer(communes: gpd.GeoDataFrame, classes: Classes, *, tiles: bool
         "_label": [f"{n} — {d}" if d else n for n, d in zip(names, districts, strict=True)],
     }
     fields = [("value", ind.label), *((key, t[key]) for key in (
-        "code", "kind", "district", "region", "population", "area"))]
+        "code", "kind", "district", "region", "population", "area")
+        if key != "code" or unit == "commune")]
     extra = [("n_points", t["n_points"], 0, ""),
              ("radius_km", t["symbol_radius_km"], 2, t["units_radius_km"]),
              ("pop_per_point", t["symbol_pop_per_point"], 0, t["people_per_point"]),
@@ -156,7 +158,10 @@ def commune_layer(communes: gpd.GeoDataFrame, classes: Classes, *, tiles: bool
                "colors": list(classes.colors), "nodata": NODATA_COLOR, "stroke": "#666666",
                "weight": 0.6, "fillOpacity": 0.55 if tiles else 0.75,
                "labelClass": "commune", "rank": 2}
-    name = t["communes_layer"].format(label=ind.label, units=ind.units)
+    if "page" in c.columns:
+        props["page"] = _text(c["page"])
+        options["link"] = "page"
+    name = t[f"{unit}s_layer"].format(label=ind.label, units=ind.units)
     layer = DataLayer("polygons", _feature_collection(c, props), options, name=name)
     rows = [swatch(col, label) for col, label in zip(classes.colors, classes.labels, strict=True)]
     if c[classes.column].isna().any():
@@ -471,6 +476,11 @@ def coverage_layers(coverage: Mapping[str, CoverageRaster],
     return out
 
 
+def _of_unit(key: str, unit: str) -> str:
+    """The label id ``key`` for counts by commune, ``key_<unit>`` for counts by another unit."""
+    return key if unit == "commune" else f"{key}_{unit}"
+
+
 #: Colour of the per-commune site counts (a layer of sites too many to draw one by one).
 COUNT_COLOR = "#31688e"
 
@@ -490,12 +500,14 @@ def _count_radius(counts: np.ndarray) -> list[float | None]:
     return _rounded(4.0 + 14.0 * np.sqrt(np.asarray(counts, float) / top), 1)
 
 
-def site_count_layer(bts: gpd.GeoDataFrame, communes: gpd.GeoDataFrame, *, limit: int
-                     ) -> tuple[DataLayer, str]:
+def site_count_layer(bts: gpd.GeoDataFrame, communes: gpd.GeoDataFrame, *, limit: int,
+                     unit: str = "commune") -> tuple[DataLayer, str]:
     """BTS sites as counts per commune (a circle each, operators in the popup) and legend.
 
     For a layer of more than ``limit`` sites, too many to draw and send one by one: the
     legend says so. Sites without a commune are counted in the total, not drawn.
+    ``unit``: ``province`` on the national page, where ``communes`` are the provinces and
+    a site's ``commune`` names its province.
     """
     t = labels_for()
     n = len(bts)
@@ -513,21 +525,23 @@ def site_count_layer(bts: gpd.GeoDataFrame, communes: gpd.GeoDataFrame, *, limit
     props: dict[str, Sequence[object]] = {"name": points["name"].tolist(),
                                           "sites": _numbers(pd.Series(total), 0),
                                           "_r": _count_radius(total)}
-    fields = [["sites", t["sites_in_commune"]]]
+    fields = [["sites", t[f"sites_in_{unit}"]]]
     for k in np.argsort(-table.sum(axis=0), kind="stable")[:len(op_names)]:
         props[f"op{k}"] = [None if v == 0 else i18n.number(v, 0) for v in table[:, k]]
         fields.append([f"op{k}", op_names[k] or t["unknown"]])
     options = {"key": "bts", "title": "name", "radius": 6, "stroke": "#ffffff",
                "fill": COUNT_COLOR, "fields": fields}
     layer = DataLayer("points", _feature_collection(points, props), options,
-                      name=t["bts_counts_layer"].format(n=i18n.number(n, 0)))
-    rows = [swatch(COUNT_COLOR, t["sites_in_commune"], dot=True)]
-    note = t["bts_counts_note"].format(n=i18n.number(n, 0), limit=i18n.number(limit, 0))
+                      name=t[_of_unit("bts_counts_layer", unit)].format(n=i18n.number(n, 0)))
+    rows = [swatch(COUNT_COLOR, t[f"sites_in_{unit}"], dot=True)]
+    note = t[_of_unit("bts_counts_note", unit)].format(n=i18n.number(n, 0),
+                                                       limit=i18n.number(limit, 0))
     return layer, legend_section("{sid}", t["bts_legend"], rows, note)
 
 
 def finding_count_layer(findings: gpd.GeoDataFrame, communes: gpd.GeoDataFrame, *,
-                        limit: int, file: str) -> tuple[DataLayer, str]:
+                        limit: int, file: str, unit: str = "commune"
+                        ) -> tuple[DataLayer, str]:
     """Siting findings as counts per commune and severity (hidden at first), and legend.
 
     For more than ``limit`` findings: a circle per commune, coloured by its worst severity;
@@ -559,11 +573,12 @@ def finding_count_layer(findings: gpd.GeoDataFrame, communes: gpd.GeoDataFrame, 
                "palette": dict(SEVERITY_COLORS), "colorBy": "severity", "fill": "#999999",
                "fields": fields}
     layer = DataLayer("points", _feature_collection(points, props), options,
-                      name=t["findings_counts_layer"].format(n=i18n.number(len(f), 0)),
+                      name=t[_of_unit("findings_counts_layer", unit)].format(
+                          n=i18n.number(len(f), 0)),
                       show=False)
     counts = f["severity"].value_counts()
     rows = [swatch(color, _count(severities.get(s, s), int(counts.get(s, 0))), dot=True)
             for s, color in SEVERITY_COLORS.items() if s in counts]
-    note = t["findings_counts_note"].format(n=i18n.number(len(f), 0),
-                                            limit=i18n.number(limit, 0), file=file)
+    note = t[_of_unit("findings_counts_note", unit)].format(
+        n=i18n.number(len(f), 0), limit=i18n.number(limit, 0), file=file)
     return layer, legend_section("{sid}", t["findings_legend"], rows, note)

@@ -11,6 +11,8 @@ from ictgis import outputs
 from ictgis.steps import StepContext
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ictgis.workspace import Workspace
 
 NAME = outputs.MAPS
@@ -52,7 +54,29 @@ def map_inputs(ws: Workspace, found: outputs.Outputs) -> dict[str, Any]:
                for tech, (classes, transform, crs) in found.class_rasters(technologies).items()}
     return {"stats": stats, "coverage": found.coverage_communes(),
             "findings": found.findings("findings"), "links": found.findings("links"),
-            "rasters": rasters, "priorities": found.layer(outputs.PRIORITIES, "ranking")}
+            "rasters": rasters, "priorities": found.layer(outputs.PRIORITIES, "ranking"),
+            "provinces": province_table(ws, found)}
+
+
+def province_table(ws: Workspace, found: outputs.Outputs) -> pd.DataFrame | None:
+    """Indicators by province (statistics and coverage) of a national workspace, else None.
+
+    From the ``province`` tables of earlier steps; the statistics are computed when absent.
+    """
+    from ictgis.maps import data
+    from ictgis.stats import compute_stats
+
+    if not data.national(ws.communes):
+        return None
+    tables = found.tables()
+    stats = tables.get("stats", {}).get("province")
+    if stats is None:
+        stats = compute_stats(ws)["province"]
+    coverage = tables.get(outputs.COVERAGE, {}).get("province")
+    if coverage is not None:
+        columns = [c for c in coverage.columns if str(c).startswith("pop_pct_any_")]
+        stats = stats.merge(coverage[["province", *columns]], on="province", how="left")
+    return stats
 
 
 def compute(ws: Workspace, ctx: StepContext, *, indicator: str = "radius_km",

@@ -72,8 +72,15 @@
       },
       onEachFeature: function (f, layer) {
         var p = f.properties;
-        layer.bindPopup(function () { return I.card(p[o.title], rows(p, o.fields)); },
-                        {maxWidth: 380});
+        layer.bindPopup(function () {
+          var card = I.card(p[o.title], rows(p, o.fields));
+          if (o.link && p[o.link]) {  // the unit's own map (a province of the national page)
+            var a = el("a", I.t.open_page, "ictgis-open");
+            a.href = p[o.link];
+            card.appendChild(a);
+          }
+          return card;
+        }, {maxWidth: 380});
         if (o.tooltip) {
           layer.bindTooltip(function () { return el("span", p[o.tooltip]); }, {sticky: true});
         }
