@@ -45,8 +45,10 @@ def map_inputs(ws: Workspace, found: outputs.Outputs) -> dict[str, Any]:
     from ictgis.stats import compute_stats
 
     stats = found.stats_communes()
+    computed = None
     if stats is None:
-        stats = compute_stats(ws)["commune"]
+        computed = compute_stats(ws)
+        stats = computed["commune"]
     technologies = ws.config.coverage.technologies
     rasters = {tech: maps.CoverageRaster(classes, transform, crs, technologies[tech].classes_dbm,
                                          technologies[tech].threshold_dbm
@@ -55,13 +57,15 @@ def map_inputs(ws: Workspace, found: outputs.Outputs) -> dict[str, Any]:
     return {"stats": stats, "coverage": found.coverage_communes(),
             "findings": found.findings("findings"), "links": found.findings("links"),
             "rasters": rasters, "priorities": found.layer(outputs.PRIORITIES, "ranking"),
-            "provinces": province_table(ws, found)}
+            "provinces": province_table(ws, found, computed)}
 
 
-def province_table(ws: Workspace, found: outputs.Outputs) -> pd.DataFrame | None:
+def province_table(ws: Workspace, found: outputs.Outputs,
+                   computed: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame | None:
     """Indicators by province (statistics and coverage) of a national workspace, else None.
 
-    From the ``province`` tables of earlier steps; the statistics are computed when absent.
+    From the ``province`` tables of earlier steps; the statistics are ``computed`` (or
+    computed here) when absent.
     """
     from ictgis.maps import data
     from ictgis.stats import compute_stats
@@ -71,7 +75,7 @@ def province_table(ws: Workspace, found: outputs.Outputs) -> pd.DataFrame | None
     tables = found.tables()
     stats = tables.get("stats", {}).get("province")
     if stats is None:
-        stats = compute_stats(ws)["province"]
+        stats = (computed or compute_stats(ws))["province"]
     coverage = tables.get(outputs.COVERAGE, {}).get("province")
     if coverage is not None:
         columns = [c for c in coverage.columns if str(c).startswith("pop_pct_any_")]

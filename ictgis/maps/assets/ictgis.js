@@ -357,6 +357,7 @@
     map.on("moveend", I.declutter);
     I.declutter();
     I.afterLayout.forEach(function (f) { f(); });
+    I.laidOut = true;
   };
 
   // Fit the province clear of the controls: beside the columns of controls and below the
