@@ -301,36 +301,38 @@ def zone_hits(sites: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, settings: Siting
                                                                                          np.nan)
     max_height = zones["max_height"].to_numpy(dtype=float)[z]
     is_a1 = _is_a1(pd.Series(cls), settings)
-    in_allowed = np.array([(not a) or (isinstance(c, str) and c in a)
-                           for a, c in zip(allowed, cls, strict=True)], bool)
+    permitted = (zone_cls == "permitted") & known
+    in_allowed = np.ones(len(s), bool)  # looked up only where a permitted zone lists classes
+    look = np.flatnonzero(permitted)
+    in_allowed[look] = [(not a) or (isinstance(c, str) and c in a)
+                        for a, c in zip(allowed[look], cls[look], strict=True)]
     rules = {
         "zone.prohibited": zone_cls == "prohibited",
         "zone.a1_only": (zone_cls == "restricted_a1") & known & ~is_a1,
-        "zone.class": (zone_cls == "permitted") & known & ~in_allowed,
+        "zone.class": permitted & ~in_allowed,
         "zone.height": ~np.isnan(max_height) & (height > max_height),
     }
     ids = sites["id"].to_numpy(dtype=object)
     zone_ids = zones["id"].to_numpy(dtype=object)
     x, y = _xy(sites.geometry.array)
     names = zones["name"].to_numpy(dtype=object) if "name" in zones else np.full(len(zones), "")
-    details = {
-        "zone.prohibited": np.array([f" ({n})" if n else "" for n in names[z]], dtype=object),
-        "zone.a1_only": cls,
-        "zone.class": cls,
-        "zone.height": np.full(len(s), "", dtype=object),
-    }
-    params = np.empty(len(s), dtype=object)
-    params[:] = [{"mast_class": c, "allowed": ", ".join(a)}
-                 for c, a in zip(cls, allowed, strict=True)]
     parts = []
     for rule, hit in rules.items():
         if not hit.any():
             continue
+        detail: object = ""  # the texts of the rule's hits only
+        params = None
+        if rule == "zone.prohibited":
+            detail = np.array([f" ({n})" if n else "" for n in names[z[hit]]], dtype=object)
+        elif rule in {"zone.a1_only", "zone.class"}:
+            detail = cls[hit]
+        if rule == "zone.class":
+            params = [{"mast_class": c, "allowed": ", ".join(a)}
+                      for c, a in zip(cls[hit], allowed[hit], strict=True)]
         found = _findings({"site_id": ids[s[hit]], "rule": rule, "value": np.where(
             rule == "zone.height", height[hit], np.nan), "threshold": np.where(
             rule == "zone.height", max_height[hit], np.nan), "other_id": zone_ids[z[hit]],
-            "detail": details[rule][hit], "x": x[s[hit]], "y": y[s[hit]],
-            "params": params[hit] if rule == "zone.class" else None})
+            "detail": detail, "x": x[s[hit]], "y": y[s[hit]], "params": params})
         parts.append(found.drop_duplicates(["site_id", "rule"]))
     return _concat(parts)
 
