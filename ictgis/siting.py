@@ -353,8 +353,12 @@ def _plan_pairs(sites: gpd.GeoDataFrame, planned: gpd.GeoDataFrame
     return s[keep], p[keep], d[keep]
 
 
-def plan_matches(sites: gpd.GeoDataFrame, planned: gpd.GeoDataFrame | None) -> pd.DataFrame:
+def plan_matches(sites: gpd.GeoDataFrame, planned: gpd.GeoDataFrame | None,
+                 pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+                 ) -> pd.DataFrame:
     """For every site, the nearest planned site whose deviation radius it lies within.
+
+    ``pairs``: the (site, planned site, distance) pairs within the radii, when already found.
 
     Returns
     -------
@@ -365,7 +369,7 @@ def plan_matches(sites: gpd.GeoDataFrame, planned: gpd.GeoDataFrame | None) -> p
     out = pd.DataFrame({"planned": -1, "distance": np.nan}, index=sites.index)
     if planned is None or planned.empty or sites.empty:
         return out
-    s, p, d = _plan_pairs(sites, planned)
+    s, p, d = pairs if pairs is not None else _plan_pairs(sites, planned)
     order = np.lexsort((p, d, s))
     s, p, d = s[order], p[order], d[order]
     first = np.unique(s, return_index=True)[1]
@@ -382,7 +386,8 @@ def check_plan(ctx: SitingContext) -> pd.DataFrame:
     sites = ctx.sites
     new = sites["status"].isin(ctx.settings.plan_statuses).to_numpy(bool) if "status" in sites \
         else np.zeros(len(sites), bool)
-    matches = plan_matches(sites, planned)
+    within = _plan_pairs(sites, planned)
+    matches = plan_matches(sites, planned, within)
     p = matches["planned"].to_numpy()
     ids, pids = sites["id"].to_numpy(dtype=object), planned["id"].to_numpy(dtype=object)
     x, y = _xy(sites.geometry.array)
@@ -413,7 +418,7 @@ def check_plan(ctx: SitingContext) -> pd.DataFrame:
             "x": x[differs], "y": y[differs], "ox": px[q], "oy": py[q]}))
 
     built = np.zeros(len(planned), bool)  # any mast within the radius builds the site
-    built[_plan_pairs(sites, planned)[1]] = True
+    built[within[1]] = True
     if (~built).any():
         parts.append(_findings({
             "site_id": pids[~built], "rule": "plan.not_built",
