@@ -57,7 +57,9 @@ def _numbers(values: pd.Series, decimals: int, units: str = "") -> list[str | No
     """Numbers for display in the language's convention, with their units (None where missing)."""
     x = pd.to_numeric(values, errors="coerce").to_numpy(float)
     suffix = f" {units}" if units else ""
-    return [None if not np.isfinite(v) else i18n.number(v, decimals) + suffix for v in x]
+    # each distinct value formatted once (Babel is slow: a national layer repeats values)
+    shown = {v: i18n.number(v, decimals) + suffix for v in pd.unique(x[np.isfinite(x)])}
+    return [shown.get(v) for v in x.tolist()]
 
 
 def _count(label: str, n: int) -> str:
