@@ -832,17 +832,19 @@ def prepare_masts(bts: gpd.GeoDataFrame, cfg: LayerConfig, communes: gpd.GeoData
         out, warn, layer=cfg.name, file=cfg.label, severity="warning", code="unknown_operator",
         problem=validate.texts("problems.masts.unknown_operator_kept", warn, value=names)))
     if "height" in out:
-        height = parse_number(out["height"])
-        bad = height.isna() & ~validate.blank(out["height"])
+        written_height = out["height"]
+        height = parse_number(written_height)
+        bad = height.isna()
+        bad[bad] = ~validate.blank(written_height[bad])  # the text only where no number
         problems.append(validate.problems(
             out, bad, layer=cfg.name, file=cfg.label, severity="warning",
             problem=validate.texts("problems.masts.bad_height", bad,
-                                   value=out["height"].astype("string")), code="bad_height"))
+                                   value=written_height[bad].astype("string")), code="bad_height"))
         low, high = checks.min_mast_height_m, checks.max_mast_height_m
         implausible = (height < low) | (height > high)
         reasons.add(implausible, validate.texts(
             "problems.masts.implausible_height", implausible,
-            value=out["height"].astype("string").str.strip(),
+            value=written_height[implausible].astype("string").str.strip(),
             low=number(low, 0), high=number(high, 0)), "implausible_height")
         out["height"] = height.where(~bad)
     refused = reasons.text.notna()
