@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,37 @@ def test_the_guides_python_examples_are_the_readmes(lang: str) -> None:
     readme = [_code(b) for b in BLOCKS]
     for block in examples:  # the Vietnamese page runs in Vietnamese; otherwise the same code
         assert _code(block.replace('lang="vi"', 'lang="en"')) in readme
+
+
+def _performance():
+    """benchmarks/performance.py as a module (it imports _harness from its own folder)."""
+    import importlib.util
+
+    folder = ROOT / "benchmarks"
+    sys.path.insert(0, str(folder))
+    try:
+        spec = importlib.util.spec_from_file_location("performance", folder / "performance.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(folder))
+    return module
+
+
+def test_performance_table_is_generated_from_the_kept_benchmark_outputs() -> None:
+    performance = _performance()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert performance.rewrite(readme) == readme, "run python benchmarks/performance.py"
+    for name in performance.BENCHMARKS:
+        kept = performance.RESULTS / f"{name}.txt"
+        assert kept.exists(), f"{name} has no kept output: python benchmarks/performance.py --run {name}"
+        text = kept.read_text(encoding="utf-8")
+        assert "# exit status: 0" in text, name
+        results = performance.parse_results(text)
+        assert results, name
+        # every figure with a target has a verdict, every ratio names its baseline
+        for r in results:
+            assert (r["target"] == "-") == (r["verdict"] == "-"), r
+            if r["unit"] == "x":
+                assert r["baseline"] != "-", r
