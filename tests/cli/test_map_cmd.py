@@ -580,3 +580,33 @@ def test_labels_never_collide_and_communes_show_when_zoomed_in(run_page: Page) -
         assert len(zoomed) >= len(shown) or any("region" in label[0] for label in zoomed)
     finally:
         run_page.eval(f"() => {{ ictgis.map.setZoom({start}, {{animate: false}}); }}")
+
+
+def test_a_province_of_the_national_page_opens_its_own_map(make_workspace, open_map,
+                                                           tmp_path: Path) -> None:
+    import dataclasses
+
+    from ictgis.config import load_config
+    from ictgis.stats import compute_stats
+    from ictgis.workspace import load_workspace
+
+    ws = load_workspace(load_config(make_workspace()))
+    data = maps.map_data(ws, stats=compute_stats(ws)["commune"])
+    communes = data.communes.assign(province=["Tỉnh Á", "Tỉnh Á", "Tỉnh Bờ"])
+    table = pd.DataFrame({"province": ["Tỉnh Á", "Tỉnh Bờ"], "radius_km": [1.25, 3.5]})
+    pages = maps.map_pages(dataclasses.replace(data, communes=communes, provinces=table),
+                           lang="en")
+    for name, text in pages.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    page = open_map(tmp_path / "index.html")
+    assert page.eval("ictgis.layers.communes.getLayers().length") == 2  # the provinces
+    page.eval("""() => { ictgis.layers.communes.eachLayer(l => {
+        if (l.feature.properties.name === 'Tỉnh Bờ') { l.openPopup(); } }); }""")
+    link = page.page.locator(".leaflet-popup a.ictgis-open")
+    assert link.inner_text() == EN["open_page"]
+    link.click()
+    page.page.wait_for_function("window.ictgis && ictgis.laidOut && ictgis.sitesLoaded")
+    assert page.page.url.endswith("/province_tinh_bo.html")
+    assert "Tỉnh Bờ" in page.eval("document.querySelector('.ictgis-title').innerText")
+    assert page.eval("ictgis.layers.communes.getLayers().length") == 1
+    assert page.external == [] and page.page_errors == []
