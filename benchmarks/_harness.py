@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import math
 import os
 import pstats
 import resource
@@ -60,11 +61,17 @@ class Timed:
 
     runs: list[float]
     result: object
+    cpu: list[float] = field(default_factory=list)  # CPU seconds of each run (this process)
 
     @property
     def best(self) -> float:
         """The fastest run, s."""
         return min(self.runs)
+
+    @property
+    def best_cpu(self) -> float:
+        """The least CPU time of a run, s (what other processes on the machine do not change)."""
+        return min(self.cpu) if self.cpu else math.nan
 
     def every(self) -> str:
         """The runs in s, in order (the first is cold)."""
@@ -73,14 +80,15 @@ class Timed:
 
 def best_of(fn: Callable[[], object], repeat: int, *, cap: float = 60.0) -> Timed:
     """Run ``fn`` ``repeat`` times (fewer when one run exceeds ``cap`` s)."""
-    runs, result = [], None
+    runs, cpu, result = [], [], None
     for _ in range(max(1, repeat)):
-        start = time.perf_counter()
+        start, used = time.perf_counter(), time.process_time()
         result = fn()
         runs.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - used)
         if runs[-1] > cap:
             break
-    return Timed(runs, result)
+    return Timed(runs, result, cpu)
 
 
 def seconds(fn: Callable[[], object]) -> tuple[float, object]:
