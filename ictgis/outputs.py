@@ -9,7 +9,11 @@ Layout::
     OUT/
       manifest.json                   inputs with checksums, config, versions, timings, outputs
       rejects/problems.csv            every problem found while loading; <layer>.csv rejected rows
-      stats/<level>.csv               indicators per level; stats.xlsx; stats.gpkg (map layers)
+      stats/<level>.csv               indicators per level; stats.xlsx; stats.gpkg (map layers).
+                                      Levels (admin.levels): commune, district, zone, region,
+                                      region_zone, province (the whole); national: commune,
+                                      district, province (one row each), macro_region, zone,
+                                      country (the whole)
       siting/findings.csv|.gpkg       one row per finding; summary_<table>.csv; summary.xlsx;
                                       planned_not_built.csv; proposals.csv|.xlsx
       coverage/level_<op>_<tech>.tif  received level; class_any_<tech>.tif signal classes;
