@@ -303,6 +303,8 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
                     progress(t("coverage.progress.tile", done=done,
                                total=len(windows) * len(settings.technologies)))
             gaps[tech] = merger.areas(communes, top=top)
+    with _CACHE_LOCK:  # this process's kernels (a cluster's workers keep theirs till their next run)
+        _CACHES.clear()
     covered = _covered_table(communes, totals, pixels, grid)
     return CoverageResult(grid=grid, layers=layers, covered=covered, evaluations=evaluations,
                           gaps=gaps, index=index, people=people)
