@@ -90,6 +90,10 @@ class Transmitters:
         Sector azimuth and beamwidth in degrees (NaN: omnidirectional).
     radius
         Per group: half-size of the kernel in pixels (:func:`reach_px`).
+    shared
+        Per transmitter: a class of the transmitters whose far zone is one shared kernel
+        (same :func:`far_key` and sector), so that a tile looks each kernel up once; None:
+        looked up per transmitter.
     """
 
     row: np.ndarray
@@ -99,6 +103,7 @@ class Transmitters:
     azimuth: np.ndarray
     beamwidth: np.ndarray
     radius: np.ndarray
+    shared: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.row)
@@ -113,7 +118,8 @@ class Transmitters:
         return Transmitters(row=self.row[keep], col=self.col[keep],
                             group=group.astype(np.int64).reshape(-1),
                             params=[self.params[g] for g in used], azimuth=self.azimuth[keep],
-                            beamwidth=self.beamwidth[keep], radius=self.radius[used])
+                            beamwidth=self.beamwidth[keep], radius=self.radius[used],
+                            shared=None if self.shared is None else self.shared[keep])
 
 
 
@@ -363,35 +369,47 @@ def stamp_tile(tx: Transmitters, kernels: KernelCache, window: tuple[int, int, i
     near = np.flatnonzero((tx.row + rad >= r0) & (tx.row - rad < r1) & (tx.col + rad >= c0)
                           & (tx.col - rad < c1))
     evaluations = int(_clipped(window, tx.row[near], tx.col[near], rad[near]).sum())
+    row, col, radius = tx.row[near], tx.col[near], rad[near]
+    sizes = {int(r): kernels.near_px(int(r)) for r in np.unique(radius)}
+    n = np.array([sizes[int(r)] for r in radius], dtype=np.int64).reshape(-1)
+    # the far zone where the tile is not all near zone, the near zone where it meets the tile
+    wants_far = (n < radius) & ~((row - n <= r0) & (row + n >= r1 - 1) & (col - n <= c0)
+                                 & (col + n >= c1 - 1))
+    wants_near = (row + n >= r0) & (row - n < r1) & (col + n >= c0) & (col - n < c1)
     # the stamps of each distinct kernel (far zones are shared), stamped in one call each
-    stamps: dict[int, tuple[np.ndarray, list[int], list[int]]] = {}
-    for k in near:
-        params = tx.params[tx.group[k]]
-        radius = int(rad[k])
-        n = kernels.near_px(radius)
-        row, col = int(tx.row[k]), int(tx.col[k])
-        if n < radius and not (row - n <= r0 and row + n >= r1 - 1 and col - n <= c0
-                               and col + n >= c1 - 1):  # the tile is not all near zone
-            far = kernels.far(params, tx.azimuth[k], tx.beamwidth[k])
-            if far is not None:
-                _add(stamps, far, row, col)
-        if row + n >= r0 and row - n < r1 and col + n >= c0 and col - n < c1:
-            _add(stamps, kernels.near(params, tx.azimuth[k], tx.beamwidth[k]), row, col)
+    stamps: dict[int, tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]] = {}
+    far = near[wants_far]
+    if tx.shared is not None:  # one look-up per shared far kernel
+        order = far[np.argsort(tx.shared[far], kind="stable")]
+        cuts = np.flatnonzero(np.diff(tx.shared[order])) + 1
+        for members in np.split(order, cuts) if len(order) else []:
+            k = members[0]
+            kernel = kernels.far(tx.params[tx.group[k]], tx.azimuth[k], tx.beamwidth[k])
+            if kernel is not None:
+                _add(stamps, kernel, tx.row[members], tx.col[members])
+    else:
+        for k in far:
+            kernel = kernels.far(tx.params[tx.group[k]], tx.azimuth[k], tx.beamwidth[k])
+            if kernel is not None:
+                _add(stamps, kernel, tx.row[k:k + 1], tx.col[k:k + 1])
+    for k in near[wants_near]:
+        _add(stamps, kernels.near(tx.params[tx.group[k]], tx.azimuth[k], tx.beamwidth[k]),
+             tx.row[k:k + 1], tx.col[k:k + 1])
     for kernel, rows, cols in stamps.values():
-        _stamp(out, r0, c0, np.array(rows, np.int64), np.array(cols, np.int64),
-               np.ascontiguousarray(kernel))
+        _stamp(out, r0, c0, np.concatenate(rows).astype(np.int64),
+               np.concatenate(cols).astype(np.int64), np.ascontiguousarray(kernel))
     return out, evaluations
 
 
-def _add(stamps: dict[int, tuple[np.ndarray, list[int], list[int]]], kernel: np.ndarray,
-         row: int, col: int) -> None:
-    """One more stamp of ``kernel`` centred on (row, col)."""
+def _add(stamps: dict[int, tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]],
+         kernel: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> None:
+    """More stamps of ``kernel``, centred on (rows[j], cols[j])."""
     found = stamps.get(id(kernel))  # the kernel is alive in ``stamps``: its id is its own
     if found is None:
-        stamps[id(kernel)] = (kernel, [row], [col])
+        stamps[id(kernel)] = (kernel, [rows], [cols])
     else:
-        found[1].append(row)
-        found[2].append(col)
+        found[1].append(rows)
+        found[2].append(cols)
 
 
 def _clipped(window: tuple[int, int, int, int], row: np.ndarray, col: np.ndarray,
@@ -539,10 +557,15 @@ def transmitters(sites: gpd.GeoDataFrame, grid: Grid, tech: str, settings: Cover
     nan = np.full(len(chosen), np.nan)
     azimuth = chosen["azimuth"].to_numpy(float) if "azimuth" in chosen else nan
     beamwidth = chosen["beamwidth"].to_numpy(float) if "beamwidth" in chosen else nan
+    far_keys = [far_key(p) for p in params]
+    shared, _ = pd.factorize(pd.Series(
+        [(far_keys[g], _sector(a, b)) for g, a, b in zip(codes, azimuth, beamwidth, strict=True)],
+        dtype=object))
     return Transmitters(row=row, col=col, group=codes.astype(np.int64),
                         params=params,
                         azimuth=azimuth, beamwidth=beamwidth,
-                        radius=np.array([reach[far_key(p)] for p in params], dtype=np.int64))
+                        radius=np.array([reach[k] for k in far_keys], dtype=np.int64),
+                        shared=shared.astype(np.int64))
 
 
 def _sectors(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
