@@ -219,10 +219,27 @@ def indicator_layers(ws: Workspace, tables: Mapping[str, pd.DataFrame]
     layers = {"communes": gpd.GeoDataFrame(
         geometry.merge(tables["commune"], on="code"), geometry="geometry", crs=ws.communes.crs)}
     keys = admin.levels(ws.communes.columns)
+    done: list[gpd.GeoDataFrame] = []
     for level in ("district", "province", "region", "macro_region"):
         if level in tables and keys.get(level):
             by = list(keys[level])
-            shapes = admin.outlines(ws.communes, level)
+            shapes = admin.outlines(_nested_source(ws.communes, done, by), level)
+            done.append(shapes)
             layers[f"{level}s"] = gpd.GeoDataFrame(
                 shapes.merge(tables[level], on=by), geometry="geometry", crs=ws.communes.crs)
     return layers
+
+
+def _nested_source(communes: gpd.GeoDataFrame, done: list[gpd.GeoDataFrame], by: list[str]
+                   ) -> gpd.GeoDataFrame:
+    """What to dissolve into units grouped ``by``: finer outlines already made, or communes.
+
+    The outlines of a finer level serve when each of its units lies in one unit of ``by``
+    (a macro-region from its 34 provinces, not from 3,321 communes).
+    """
+    for finer in reversed(done):
+        keys = [c for c in finer.columns if c != "geometry"]
+        pairs = pd.DataFrame(communes[list(dict.fromkeys([*keys, *by]))]).drop_duplicates()
+        if not pairs.duplicated(keys).any():
+            return finer.merge(pairs, on=keys)
+    return communes
