@@ -348,3 +348,19 @@ def test_workspace_dem_is_used_tagged_and_in_the_manifest(make_workspace, tmp_pa
     [entry] = [e for e in manifest["inputs"] if e["path"].endswith("dem.tif")]
     assert entry["sha256"] == hashlib.sha256((root / "dem.tif").read_bytes()).hexdigest()
     assert entry["used_by"] == ["dem"]
+
+
+def test_sectors_share_their_mast_correction():
+    """A sector's kernel over terrain = its plain kernel + the mast's (omni) correction."""
+    cfg = settings(max_range_km=4.0)
+    dem = rough_dem((181, 201), seed=5)
+    p = params(cfg, 25.0, 90, 95)
+    over = KernelCache(cfg, RES, Terrain(dem, RES))
+    plain = KernelCache(cfg, RES)
+    omni = over.kernel(p).astype(np.int64) - plain.kernel(p)
+    assert np.abs(omni).max() > 100  # the terrain matters here
+    for azimuth, width in ((0.0, 65.0), (200.0, 33.0)):
+        base = plain.kernel(p, azimuth, width)
+        sector = over.kernel(p, azimuth, width).astype(np.int64) - base
+        assert np.array_equal(sector, omni)
+        assert not np.array_equal(base, plain.kernel(p))

@@ -163,6 +163,7 @@ class KernelCache:
         largest = 2 * int(np.ceil(settings.max_range_km * 1000 / resolution)) + 1
         self._sited = lru_cache(maxsize=max(TERRAIN_CACHE_BYTES // (2 * largest ** 2), 16))(
             self._compute_sited)
+        self._shift = lru_cache(maxsize=8)(self._compute_shift)  # a mast's sectors in a row
 
     def radius_px(self, params: Params) -> int:
         """Half-size in pixels of a transmitter's kernel (:func:`reach_px`)."""
@@ -184,7 +185,8 @@ class KernelCache:
 
     def clear(self) -> None:
         """Forget the kernels (e.g. between technologies: they are not shared)."""
-        for cache in (self._far, self._near, self._far_of, self._near_of, self._sited):
+        for cache in (self._far, self._near, self._far_of, self._near_of, self._sited,
+                      self._shift):
             cache.cache_clear()
 
     def kernel(self, params: Params, azimuth: float = np.nan, beamwidth: float = np.nan
@@ -242,18 +244,35 @@ class KernelCache:
 
     def _compute_sited(self, params: Params, sector: tuple[float, float] | None
                        ) -> np.ndarray:
-        """A transmitter's own kernel over terrain: the plain kernel, corrected."""
-        assert self.terrain is not None
-        freq, height, _, mobile = params[:4]
-        row, col = int(params[6]), int(params[7])
+        """A transmitter's own kernel over terrain: the plain kernel, corrected.
+
+        The correction does not depend on the sector: the sectors of one mast share one
+        sweep (:meth:`_compute_shift`).
+        """
         base, n = self._plain(params, sector)
-        radius = (len(base) - 1) // 2
-        kernel = self.terrain.kernel(
-            base, self._geometry(radius, 0.0, 0.0)[0], row, col, near_n=n,
-            heights=(max(height, MIN_HEIGHT_M), far_key(params)[1]),
-            antenna_m=max(height, MIN_HEIGHT_M), mobile_m=mobile, frequency_mhz=freq)
+        if sector is None:
+            kernel = self._corrected(params, base, n)
+        else:
+            summed = base.astype(np.int32) + self._shift(params)
+            np.clip(summed, -32767, 32767, out=summed)
+            kernel = np.where(base == EMPTY, EMPTY, summed).astype(np.int16)
         kernel.flags.writeable = False
         return kernel
+
+    def _compute_shift(self, params: Params) -> np.ndarray:
+        """The terrain's correction of a mast's kernel (int32 centi-dB; 0 beyond the range)."""
+        base, n = self._plain(params, None)
+        return self._corrected(params, base, n).astype(np.int32) - base
+
+    def _corrected(self, params: Params, base: np.ndarray, n: int) -> np.ndarray:
+        """``base`` corrected by :meth:`Terrain.kernel <ictgis.coverage.terrain.Terrain.kernel>`."""
+        assert self.terrain is not None
+        freq, height, _, mobile = params[:4]
+        radius = (len(base) - 1) // 2
+        return self.terrain.kernel(
+            base, self._geometry(radius, 0.0, 0.0)[0], int(params[6]), int(params[7]),
+            near_n=n, heights=(max(height, MIN_HEIGHT_M), far_key(params)[1]),
+            antenna_m=max(height, MIN_HEIGHT_M), mobile_m=mobile, frequency_mhz=freq)
 
     def _levels(self, eirp: float, a: float, b: float,
                 geometry: tuple[np.ndarray, np.ndarray | None],
