@@ -72,7 +72,8 @@ def levels(columns: Iterable[str]) -> dict[str, tuple[str, ...]]:
     (within its province, when there are districts), province, macro-region (when
     ``macro_region`` is there), zone, and the whole ``country``. Otherwise it is one
     province: commune, district, zone, and the whole ``province``. Either has region and
-    region x zone when the communes have regions (``[regions]``). A level with no grouping column is one group (the whole).
+    region x zone when the communes have regions (``[regions]``). A level with no grouping
+    column is one group (the whole).
 
     Parameters
     ----------
