@@ -122,7 +122,6 @@ class Transmitters:
                             shared=None if self.shared is None else self.shared[keep])
 
 
-
 class KernelCache:
     """Loss kernels: ``EIRP + G(θ) - L_urban(d)`` of a transmitter on the pixels around it.
 
