@@ -187,8 +187,10 @@
   // BTS sites: compact columns -> canvas circle markers, clustered in the browser.
   I.sites = function (map, d, o) {
     var n = d.id.length, markers = new Array(n), i;
+    // chunks of 2 s: after each, markercluster redraws the clusters in view, which at 100,000
+    // sites in 250 ms chunks (its default) took longer than the clustering itself
     var cluster = L.markerClusterGroup({
-      chunkedLoading: true, chunkInterval: 250, chunkDelay: 20, showCoverageOnHover: false,
+      chunkedLoading: true, chunkInterval: 2000, chunkDelay: 20, showCoverageOnHover: false,
       maxClusterRadius: 70,
       chunkProgress: function (done, total) {
         if (total === n && done >= total) { I.sitesLoaded = true; }
