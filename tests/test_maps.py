@@ -490,6 +490,7 @@ def test_a_national_workspace_maps_the_provinces_then_each_province(toy: maps.Ma
     assert {f["properties"]["name"]: int(f["properties"]["sites"])
             for f in sites["features"]} == by_hand
     assert "ictgis.sites(" not in pages["index.html"]  # no site one by one at national zoom
+    assert '"search": "Province…"' in pages["index.html"]  # the search finds provinces
     # a province's page: its communes only, with a link back to the country
     for name, file in (("Tỉnh Á", "province_tinh_a.html"), ("Tỉnh Bờ", "province_tinh_bo.html")):
         (shown, _), = [layer for layer in _layers(pages[file], "polygons")

@@ -171,7 +171,9 @@ def _build_map(data: MapData, *, indicator: str, scheme: str, k: int, tiles: str
                             "decimal": get_decimal_symbol(i18n.LOCALES[lang]),
                             "bounds": bounds},
                            {**t, "findings_omitted": t["findings_omitted"].format(
-                               file=f"{outputs.SITING}/{outputs.FINDINGS_CSV}")}))
+                               file=f"{outputs.SITING}/{outputs.FINDINGS_CSV}"),
+                            "search": t["search" if data.unit == "commune"
+                                        else f"search_{data.unit}"]}))
     if base_tiles is not None:
         m.add_child(base_tiles)
     legend: list[tuple[str, Element | None]] = []
