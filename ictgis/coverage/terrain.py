@@ -216,6 +216,7 @@ def _terrain_kernel(z: np.ndarray, zt: np.ndarray, row: int, col: int, base: np.
     gain_far = np.empty(n_rays)
     theta = np.empty(n_rays)
     d_edge = np.empty(n_rays)
+    k_edge = np.empty(n_rays, dtype=np.int64)  # the step of each ray's edge (0: none yet)
     z_edge = np.empty(n_rays)
     for side in range(4):
         sign = 1 if side % 2 == 0 else -1
@@ -235,6 +236,7 @@ def _terrain_kernel(z: np.ndarray, zt: np.ndarray, row: int, col: int, base: np.
             gain_far[i] = _height_gain(h_far, relief)
             theta[i] = -np.inf
             d_edge[i] = 0.0
+            k_edge[i] = 0
             z_edge[i] = 0.0
         if side == 2:  # the site's pixel: the height term of the ray south
             v = out[radius, radius]
@@ -269,13 +271,25 @@ def _terrain_kernel(z: np.ndarray, zt: np.ndarray, row: int, col: int, base: np.
                 inv_dist = 1.0 / dist
                 theta_rx = (z_rx + h_rx - alt_tx) * inv_dist - dist * inv_two_a
                 factor = 13.82 + 6.55 * log_d[a, radius + q]
-                corr = (1.0 - w) * _ray_correction(
-                    i, near, factor, gain_near, gain_far, theta, d_edge, z_edge, z_rx, dist,
-                    inv_dist, theta_rx, z_site, two_over_lambda)
-                if w > 0.0:
-                    corr += w * _ray_correction(
-                        i + 1, near, factor, gain_near, gain_far, theta, d_edge, z_edge, z_rx,
+                if w > 0.0 and k_edge[i] == k_edge[i + 1]:
+                    # both rays' edges at the same step: the line through the pixel meets
+                    # that step between them; one edge, its state interpolated
+                    gains = gain_near if near else gain_far
+                    corr = factor * (gains[i] + w * (gains[i + 1] - gains[i]))
+                    if k_edge[i] > 0:
+                        corr -= _diffraction(
+                            z_rx, dist, inv_dist, theta_rx, z_site,
+                            theta[i] + w * (theta[i + 1] - theta[i]),
+                            d_edge[i] + w * (d_edge[i + 1] - d_edge[i]),
+                            z_edge[i] + w * (z_edge[i + 1] - z_edge[i]), two_over_lambda)
+                else:  # the two rays' corrections, interpolated
+                    corr = (1.0 - w) * _ray_correction(
+                        i, near, factor, gain_near, gain_far, theta, d_edge, z_edge, z_rx,
                         dist, inv_dist, theta_rx, z_site, two_over_lambda)
+                    if w > 0.0:
+                        corr += w * _ray_correction(
+                            i + 1, near, factor, gain_near, gain_far, theta, d_edge, z_edge,
+                            z_rx, dist, inv_dist, theta_rx, z_site, two_over_lambda)
                 dst[a, radius + q] = _clip(v + round(corr * CENTI_DB))
             if k == radius:
                 break
@@ -287,6 +301,7 @@ def _terrain_kernel(z: np.ndarray, zt: np.ndarray, row: int, col: int, base: np.
                 if th > theta[i]:
                     theta[i] = th
                     d_edge[i] = d
+                    k_edge[i] = k
                     z_edge[i] = ze
     for a in range(2 * radius + 1):  # east and west: |column offset| > |row offset|
         reach = abs(a - radius)
