@@ -190,9 +190,10 @@ def _terrain_kernel(z: np.ndarray, zt: np.ndarray, row: int, col: int, base: np.
     Notes
     -----
     Each side of the square (east, west, south, north) is swept column by column along its
-    major axis: at step k every pixel (k, q) of the column takes the correction interpolated
-    between the two rays that bracket its centre (at q·M/k among the M = oversampling·R rays
-    of a half-side), each from the ray's state before step k; then
+    major axis: at step k every pixel (k, q) of the column lies between the two rays that
+    bracket its centre (at q·M/k among the M = oversampling·R rays of a half-side): when
+    both rays' edges are at the same step it takes that edge with their states interpolated,
+    else their two corrections interpolated (each from the ray's state before step k); then
     every ray adds its profile point at step k (elevation interpolated across the minor
     axis) to its running maximum of the elevation angle. Pixels outside the grid (never
     stamped) keep ``base``'s value, and rays are followed only while inside the grid.
