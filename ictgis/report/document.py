@@ -71,7 +71,8 @@ def sections(tables: Mapping[str, Mapping[str, pd.DataFrame]]) -> list[dict[str,
         out.append(report.table_section("siting", t("report.siting"), rules, {
             "rule": (t("report.rule"), None), "severity": (t("report.severity"), None),
             "findings": (t("report.findings"), 0)}))
-        for lvl in ("macro_region", "region", "zone"):
+        national = report.whole_level(tables) == "country"  # then compliance per province too
+        for lvl in ("macro_region", "province") * national + ("region", "zone"):
             if lvl in siting:
                 out.append(report.table_section(
                     f"siting_{lvl}", f"{t('report.siting')} – {t('report.by_' + lvl)}",
