@@ -111,6 +111,7 @@ def test_the_report_has_a_table_per_province(national_run) -> None:
     rows = found["by_province"]["rows"]
     assert [r[0][0] for r in rows] == list(provinces["province"])
     assert found["by_province"]["headers"][:2] == ["Province", "S (km²)"]
+    assert len(found["siting_province"]["rows"]) == len(provinces)  # compliance by province
     # the headline is the country's, not the first province's
     masts = Indicator(id="masts", unit="", table="stats", column="masts", decimals=0)
     assert indicator_value(masts, tables, {}) == provinces["masts"].sum()
