@@ -974,6 +974,49 @@ def test_csv_cells_that_could_run_get_an_apostrophe_and_read_back_as_typed(tmp_p
     assert back["mixed"].tolist() == ["-2+3", "-4", "+x", "5.5", "ok"]
 
 
+def test_csv_bytes_equal_each_cell_formatted_on_its_own(tmp_path):
+    """write_csv formats a column at a time; the oracle formats each cell by hand."""
+    import csv
+    import datetime
+    import io as stdio
+    import math
+
+    floats = [math.nan, 3.0, -0.0, 1.234567890123e15, 1e-7, 0.1, 106.123456789012, -2.5e-300,
+              math.inf, 12345678905.0, 99999.999995, -0.00012345]
+    n = len(floats)
+    names = ["Mỹ Tho, Phường 1", 'say "hi"', "two\nlines", "=1+1", "-x", "-2.5", None, "@a",
+             "\tx", "ok", "+84912345678", ""]
+    table = pd.DataFrame({
+        "x": floats,
+        "f32": np.array([0.1, 1.5, math.nan, 7.0] * 3, dtype=np.float32),
+        "count": np.arange(n, dtype=np.int64) - 3,
+        "name": names,
+        "day": [datetime.date(2025, 7, 1 + i) for i in range(n)],
+        "geometry": [None] * n,
+    })
+    path = tmp_path / "t.csv"
+    io.write_csv(table, path)
+
+    def number(value: float) -> str:
+        return "" if math.isnan(value) else f"{value:.10g}"  # Python's formatting, one cell
+
+    shown = {"=1+1": "'=1+1", "-x": "'-x", "@a": "'@a", "\tx": "'\tx"}  # formula-like text
+    expected = stdio.StringIO()
+    writer = csv.writer(expected, lineterminator="\n")
+    writer.writerow(["x", "f32", "count", "name", "day"])
+    for i in range(n):
+        name = names[i]
+        writer.writerow([number(floats[i]), number(float(table["f32"][i])), str(i - 3),
+                         "" if name is None else shown.get(name, name), f"2025-07-{1 + i:02d}"])
+    assert path.read_bytes() == ("\ufeff" + expected.getvalue()).encode("utf-8")
+    # the formats a reader sees, spelled out
+    rows = list(csv.reader(stdio.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert [row[0] for row in rows[1:]] == [
+        "", "3", "-0", "1.23456789e+15", "1e-07", "0.1", "106.1234568", "-2.5e-300", "inf",
+        "1.23456789e+10", "100000", "-0.00012345"]  # the tie 12345678905 rounds to even
+    assert rows[4][1:4] == ["7", "0", "'=1+1"] and rows[3][3] == "two\nlines"
+
+
 def test_xlsx_cells_that_could_run_are_strings_with_quote_prefix(tmp_path):
     table = pd.DataFrame({"name": ['=HYPERLINK("http://x","y")', "Phường 1", "+1+1"],
                           "value": [-1.5, 2.0, -3.0]})
