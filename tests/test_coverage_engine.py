@@ -3,6 +3,7 @@ uncovered areas joined across tiles, and a dask.distributed cluster against loca
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import filecmp
 import warnings
@@ -185,6 +186,70 @@ def test_streamed_tiles_equal_the_whole_grid(with_raster):
         np.testing.assert_allclose(table[f"pop_covered_{slug}_2g"], people, rtol=1e-12)
     gaps = result.gaps["2G"]
     assert 3 <= len(gaps) <= 10  # the premise: gaps exist, some across tile borders
+    np.testing.assert_allclose(gaps["population"], expected["gaps"][:len(gaps)], rtol=1e-12)
+
+
+def test_tiles_meeting_no_commune_are_neither_computed_nor_written(monkeypatch, tmp_path):
+    """A grid whose middle is empty (a far commune 12 km east): only the other tiles run."""
+    from ictgis.coverage import compute
+
+    communes = small_communes()
+    far = gpd.GeoDataFrame({"code": ["E"], "name": ["Xã E"], "kind": ["xa"],
+                            "population": [1_200.0]},
+                           geometry=[box(X0 + 18_000, Y0, X0 + 18_400, Y0 + 4_000)], crs=CRS)
+    communes = gpd.GeoDataFrame(pd.concat([communes, far], ignore_index=True), crs=CRS)
+    rng = np.random.default_rng(5)
+    sites = small_sites()
+    middle = sites.iloc[:6].copy()  # masts in the empty middle too: levels there if computed
+    middle["geometry"] = [Point(X0 + rng.uniform(7_000, 17_000), Y0 + rng.uniform(0, 4_000))
+                          for _ in range(len(middle))]
+    sites = gpd.GeoDataFrame(pd.concat([sites, middle], ignore_index=True), crs=CRS)
+    settings = small_settings(tile_px=16)
+    ran: list = []
+    counted: list = []
+    run_tile, count_task = compute.run_tile, compute.count_task
+    monkeypatch.setattr(compute, "run_tile",
+                        lambda task, *a, **k: ran.append(task.window) or run_tile(task, *a, **k))
+    monkeypatch.setattr(compute, "count_task",
+                        lambda args: counted.append(args[3]) or count_task(args))
+    paths = {key: tmp_path / f"{key[0]}.tif" for key in (("any", "2G"), ("Viettel", "2G"))}
+    with warnings.catch_warnings(), contextlib.ExitStack() as files:
+        warnings.simplefilter("ignore")
+        expected = whole_grid(sites, communes, settings, None)
+        grid = expected["grid"]
+        writers = {key: files.enter_context(io.raster_writer(
+            path, width=grid.width, height=grid.height, dtype="float32",
+            transform=grid.transform, crs=CRS, nodata=NODATA)) for key, path in paths.items()}
+        result = compute_coverage(sites, communes, settings,
+                                  sink=lambda key, window, level: writers[key](window, level)
+                                  if key in writers else None)
+    # the oracle: tiles holding a commune pixel of the whole-grid rasterisation
+    tiles = list(grid.tiles(16))
+    occupied = [w for w in tiles if (expected["index"][w[0]:w[1], w[2]:w[3]] >= 0).any()]
+    assert 2 * len(occupied) < len(tiles)  # the premise: more than half the grid is empty
+    assert sorted(ran) == sorted(occupied) and len(ran) == len(occupied)  # one technology
+    assert sorted(counted) == sorted(occupied)
+    skipped = np.ones((grid.height, grid.width), bool)
+    for r0, r1, c0, c1 in occupied:
+        skipped[r0:r1, c0:c1] = False
+    rows, cols = grid.pixel_of(middle.geometry.x.to_numpy(), middle.geometry.y.to_numpy())
+    assert skipped[rows, cols].all()  # the premise: those masts' tiles cost no kernel
+    inside = expected["index"] >= 0
+    for key, path in paths.items():
+        with rasterio.open(path) as src:
+            got = src.read(1)
+        oracle = expected["layers"][key]
+        assert (got[skipped] == NODATA).all()
+        assert np.array_equal(got[~skipped], oracle[~skipped])  # computed tiles: unchanged
+        assert np.array_equal(got[inside], oracle[inside])
+        assert np.array_equal(result.layers[key], got)
+    table = result.covered.set_index("code")
+    assert table["pixels"].tolist() == np.bincount(expected["index"][inside], minlength=5).tolist()
+    for op in ("Viettel", "MobiFone", "VinaPhone", "any"):
+        people, pixels = expected["covered"][op]
+        assert table[f"px_covered_{op.lower()}_2g"].tolist() == pixels.tolist()
+        np.testing.assert_allclose(table[f"pop_covered_{op.lower()}_2g"], people, rtol=1e-12)
+    gaps = result.gaps["2G"]
     np.testing.assert_allclose(gaps["population"], expected["gaps"][:len(gaps)], rtol=1e-12)
 
 

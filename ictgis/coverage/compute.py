@@ -52,6 +52,7 @@ from ictgis.coverage.population import (
     rasterize_window,
     shapes_in,
     small_communes,
+    tiles_with_communes,
 )
 from ictgis.coverage.summaries import GapMerger, GapTile, gap_tile
 from ictgis.coverage.terrain import Terrain
@@ -217,6 +218,8 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
         tests); an iterable of keys: only those layers; False: nothing full-size.
     sink
         Called with every window of every layer, in tile order (e.g. a GeoTIFF writer).
+        Tiles that meet no commune (:func:`tiles_with_communes`) are never computed nor
+        sent: their pixels are NODATA (a GeoTIFF's blocks never written).
     scheduler
         A dask.distributed scheduler address (``tcp://host:8786``): the tiles run on its
         workers; None: on ``settings.threads`` local threads.
@@ -247,7 +250,8 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
     index = np.full((grid.height, grid.width), -1, np.int32) if whole else None
     people = np.zeros((grid.height, grid.width)) if whole else None
     portable = portable_settings(settings)
-    windows = list(grid.tiles(settings.tile_px))
+    # tiles meeting no commune are never computed: they stay NODATA (sea, other countries)
+    windows = tiles_with_communes(communes, grid, settings.tile_px)
     shapes = {w: shapes_in(communes, grid, w) for w in windows}
     n = len(communes)
     lang = current()

@@ -95,6 +95,27 @@ def shapes_in(communes: gpd.GeoDataFrame, grid: Grid, window: Window) -> list[tu
     return [(geometries[i], int(i)) for i in found]
 
 
+def tiles_with_communes(communes: gpd.GeoDataFrame, grid: Grid, size: int) -> list[Window]:
+    """The tiles of ``size`` pixels that a commune polygon meets, in the grid's tile order.
+
+    Every other tile holds no commune pixel (no pixel centre in a commune, no pixel of a
+    commune smaller than a pixel: its representative point is in its polygon): a national
+    grid, the country's bounds, is mostly sea and neighbouring countries. One query of the
+    communes' spatial index, exact polygon-box intersection; each box is padded by a tenth of
+    a pixel so that rounding never drops a tile (a tile too many is only computed in vain).
+    """
+    import shapely
+
+    windows = list(grid.tiles(size))
+    if not windows or not len(communes):
+        return []
+    pad = grid.resolution / 10
+    x0, y0, x1, y1 = np.array([grid.window_bounds(w) for w in windows]).T
+    boxes = shapely.box(x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+    hit, _ = communes.sindex.query(boxes, predicate="intersects")
+    return [windows[i] for i in np.unique(hit)]
+
+
 def small_communes(communes: gpd.GeoDataFrame, grid: Grid, pixels: np.ndarray) -> Overrides:
     """The pixel of the representative point of every commune that holds no pixel centre.
 
