@@ -15,7 +15,7 @@ from geopandas.testing import assert_geodataframe_equal
 from ictgis import i18n
 from ictgis.cli.main import main
 from ictgis.demo import SYNTHETIC_LABEL
-from ictgis.siting import RULES
+from ictgis.siting import OUTSIDE_CODES, RULES
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_FILES = ["ictgis.toml", "layers/post_offices.csv", "layers/bts.csv",
@@ -70,15 +70,22 @@ def test_installed_command_runs_on_a_fresh_demo(tmp_path: Path, vietnamese) -> N
     assert layers["synthetic"].str.contains("SYNTHETIC").all()
 
     # siting: every rule fires on the demo (its masts all have a surveyed class, so the
-    # no-class warning cannot), and the summary counts are the rows of findings.csv
+    # no-class warning cannot), and the summary counts are the rows of findings.csv; masts
+    # rejected at load for their position are listed once, in rejects/, and counted from there
     siting_dir = tmp_path / "ws" / "outputs" / "siting"
     findings = pd.read_csv(siting_dir / "findings.csv", encoding="utf-8-sig")
-    assert set(findings["rule"]) == set(RULES) - {"validity.no_class"}
+    assert set(findings["rule"]) == set(RULES) - {"validity.no_class", "validity.outside"}
+    problems = pd.read_csv(tmp_path / "ws" / "outputs" / "rejects" / "problems.csv",
+                           encoding="utf-8-sig")
+    outside = problems[(problems["layer"] == "bts") & problems["code"].isin(OUTSIDE_CODES)
+                       & (problems["severity"] == "rejected")]
+    assert len(outside) > 0
     summary = pd.read_excel(siting_dir / "summary.xlsx", sheet_name="Quy tắc", skiprows=2).rename(
         columns={"Quy tắc": "rule", "Số phát hiện": "findings"})
     names = i18n.labels("siting.rule_name", "vi")  # the workbook shows names, the CSV ids
     assert dict(zip(summary["rule"], summary["findings"], strict=True)) == {
-        names[rule]: int((findings["rule"] == rule).sum()) for rule in RULES}
+        names[rule]: int((findings["rule"] == rule).sum())
+        + (len(outside) if rule == "validity.outside" else 0) for rule in RULES}
     verdicts = pd.read_csv(siting_dir / "proposals.csv", encoding="utf-8-sig")
     assert set(verdicts["verdict"]) == {"approve", "co-locate", "refuse", "invalid"}
     assert verdicts["id"].tolist() == sorted(verdicts["id"])  # in the order of the file
