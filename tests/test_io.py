@@ -233,6 +233,27 @@ def test_xlsx_row_numbers_count_empty_rows(tmp_path):
     assert list(rows[io.WHERE]) == ["row 2", "row 4"]
 
 
+@pytest.mark.parametrize("ext", [".csv", ".xlsx"])
+def test_table_cells_are_text_without_surrounding_space(tmp_path, ext):
+    # what a department's sheet holds: padded codes, a no-break space, empty cells, numbers
+    table = pd.DataFrame({
+        "ma_diem": ["  BC01 ", "BC02", "\u00a0BC03\u3000", "BC04"],
+        "ten_diem": ["Bưu cục Mỹ Tho ", " ", "Tân\tMỹ", None],
+        "so_nv": [" 12", "3 ", None, "0"],
+    })
+    path = tmp_path / f"diem{ext}"
+    if ext == ".csv":
+        table.to_csv(path, index=False, encoding="utf-8")
+    else:
+        table.to_excel(path, index=False)
+    frame = io.read_layer(_cfg(path))
+    assert frame["ma_diem"].tolist() == ["BC01", "BC02", "BC03", "BC04"]
+    assert frame["ten_diem"].tolist() == ["Bưu cục Mỹ Tho", "", "Tân\tMỹ", ""]
+    assert frame["so_nv"].tolist() == ["12", "3", "", "0"]
+    assert all(isinstance(v, str) for col in table.columns for v in frame[col])
+    assert frame[io.WHERE].tolist() == ["row 2", "row 3", "row 4", "row 5"]
+
+
 # ------------------------------------------------------------------------- CRS of layers
 
 

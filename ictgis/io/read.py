@@ -133,7 +133,13 @@ def _read_table(cfg: LayerConfig) -> pd.DataFrame:
         msg = t("errors.io.table_unreadable", name=path.name, error=exc)
         raise LayerReadError(msg) from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.fillna("").astype(str).apply(lambda col: col.str.strip())
+    frame = frame.fillna("").astype(str)
+    for j in range(frame.shape[1]):  # str.strip on a list: pandas' .str calls a lambda a cell
+        values = frame.iloc[:, j]
+        text = values.tolist()
+        stripped = [v.strip() for v in text]
+        if stripped != text:
+            frame.isetitem(j, pd.Series(stripped, index=values.index, dtype=values.dtype))
     # spreadsheet row numbers: the header is row 1 (below any title rows); blank rows count but
     # are dropped. Locators are data, not display text ("row 7"); validate.where_text shows
     # them in the language
