@@ -299,7 +299,7 @@ def former_lists(crosswalk: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         Indexed by new code: ``former_communes`` ("Phường 5 (28249); Phường 4 (28252)", a
         divided commune with its share: "Xã A (123: 40%)") and ``former_districts`` (the
-        distinct former districts, ``; ``-joined; empty when the crosswalk has none).
+        distinct former districts joined by semicolons; empty when the crosswalk has none).
     """
     names = crosswalk["former_name"].fillna("").astype(str)
     codes = crosswalk["former_code"].astype(str)

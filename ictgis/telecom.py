@@ -94,7 +94,8 @@ def match_operators(raw: pd.Series, aliases: Mapping[str, str]) -> tuple[pd.Seri
     Parameters
     ----------
     raw
-        Operator cells: one or several names separated by ``; , / + & |`` or `` - ``.
+        Operator cells: one or several names separated by ``;``, ``,``, ``/``, ``+``, ``&``,
+        ``|`` or a dash between spaces.
     aliases
         The alias table (:func:`operator_aliases`).
 
