@@ -5,7 +5,11 @@ that served it) is compared with the level the *uncalibrated* model predicts at 
 position: the best server of that operator and technology (or the named site), evaluated
 from each transmitter's true position, antenna height and sector pattern
 (:func:`predict`), minus the environment correction of the pixel the measurement falls in.
-Not read off a raster: no snapping.
+Not read off a raster: no snapping. With a DEM (``[layers.dem]``) every candidate server's
+level includes the terrain term the coverage applies (effective height and diffraction,
+:meth:`Terrain.path_correction <ictgis.coverage.terrain.Terrain.path_correction>`, on the
+exact profile from the site to the measurement), so the offsets do not absorb the terrain's
+mean effect (which the coverage would then count twice).
 
 Per technology × environment class the errors ``measured - predicted`` are fitted by robust
 least squares (:func:`fit_group`: ``scipy.optimize.least_squares``, soft-L1 loss) to an
@@ -32,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ictgis.coverage.kernels import environment_tile, transmitters
+from ictgis.coverage.kernels import Transmitters, environment_tile, transmitters
 from ictgis.coverage.models import ENV_CODES, hata_coefficients, sector_gain
 from ictgis.errors import ConfigError, DataError
 from ictgis.i18n import number, t
@@ -42,6 +46,7 @@ if TYPE_CHECKING:
 
     from ictgis.config import Config, CoverageConfig, LayerConfig
     from ictgis.coverage.grid import Grid
+    from ictgis.coverage.terrain import Terrain
 
 logger = logging.getLogger(__name__)
 
@@ -329,14 +334,17 @@ def environment_codes(x: np.ndarray, y: np.ndarray, env: np.ndarray, grid: Grid)
 
 
 def predict(x: np.ndarray, y: np.ndarray, sites: gpd.GeoDataFrame, grid: Grid, tech: str,
-            settings: CoverageConfig, *, operator: str | None = None, chunk: int = 2048
-            ) -> tuple[np.ndarray, np.ndarray]:
+            settings: CoverageConfig, *, operator: str | None = None, chunk: int = 2048,
+            terrain: Terrain | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Best-server ``EIRP + G(θ) - L_urban(d)`` (dB) at points, from the sites' true positions.
 
     Every transmitter (sector) of ``operator`` and ``tech`` (:func:`~ictgis.coverage.
     kernels.transmitters`: the same transmitters, heights and patterns as the coverage) is
     evaluated at each point's exact position, the distance clamped at ``min_distance_km``
     and none farther than ``max_range_km``; the environment correction is not included.
+    With ``terrain``, each transmitter's level also has its terrain term on the path to the
+    point (:meth:`Terrain.path_correction <ictgis.coverage.terrain.Terrain.path_correction>`),
+    and the best server is chosen on those levels.
 
     Returns
     -------
@@ -365,7 +373,10 @@ def predict(x: np.ndarray, y: np.ndarray, sites: gpd.GeoDataFrame, grid: Grid, t
     sector = np.isfinite(tx.azimuth) & np.isfinite(tx.beamwidth)
     near, far = settings.min_distance_km, settings.max_range_km
     worst = np.where(sector, -settings.sector_front_back_db, 0.0)
-    prune = bool(np.all(slope > 0))  # the level falls with distance: bounds per cell hold
+    # the level falls with distance: bounds per cell hold (not over terrain, where the
+    # diffraction has no lower bound: there only the range prunes, and :func:`_best` the rest)
+    prune = bool(np.all(slope > 0)) and terrain is None
+    paths = None if terrain is None else _Paths.of(terrain, tx, params, grid)
     cells = np.floor(x / CELL_M) * 1e7 + np.floor(y / CELL_M)
     order = np.argsort(cells, kind="stable")
     starts = np.r_[0, np.flatnonzero(np.diff(cells[order])) + 1]
@@ -385,24 +396,90 @@ def predict(x: np.ndarray, y: np.ndarray, sites: gpd.GeoDataFrame, grid: Grid, t
             lower = np.where(d_max > far, -np.inf,
                              base - slope * np.log10(np.maximum(d_max, near)) + worst)
             keep = upper >= lower.max(axis=1, keepdims=True)
+        elif paths is not None:
+            d_min = np.hypot(np.maximum(np.maximum(x0 - sx, sx - x1), 0.0),
+                             np.maximum(np.maximum(y0 - sy, sy - y1), 0.0)) / 1000
+            keep = d_min <= far
         for k, group in enumerate(groups[first:first + 256]):
             use = keep[k]
             for start in range(0, len(group), chunk):
                 rows = group[start:start + chunk]
                 level[rows], distance[rows] = _best(
                     x[rows], y[rows], sx[use], sy[use], base[use], slope[use],
-                    tx.azimuth[use], tx.beamwidth[use], settings)
+                    tx.azimuth[use], tx.beamwidth[use], settings,
+                    None if paths is None else paths.subset(use))
     return level, distance
+
+
+@dataclass(frozen=True)
+class _Paths:
+    """The terrain term of transmitters' paths to points (:func:`predict` over a DEM).
+
+    Attributes
+    ----------
+    terrain, grid
+        The DEM and the grid it is on.
+    row, col, height, freq, mobile
+        Each transmitter's pixel, antenna height (m), frequency (MHz), mobile height (m).
+    bound
+        An upper bound of its height gain, log10(h_eff / h) (:meth:`Terrain.max_height_gain
+        <ictgis.coverage.terrain.Terrain.max_height_gain>`).
+    """
+
+    terrain: Terrain
+    grid: Grid
+    row: np.ndarray
+    col: np.ndarray
+    height: np.ndarray
+    freq: np.ndarray
+    mobile: np.ndarray
+    bound: np.ndarray
+
+    @classmethod
+    def of(cls, terrain: Terrain, tx: Transmitters, params: np.ndarray, grid: Grid) -> _Paths:
+        """The paths of ``tx`` (``params``: each transmitter's :data:`Params` row)."""
+        row = np.asarray(tx.row, dtype=np.int64)
+        col = np.asarray(tx.col, dtype=np.int64)
+        height = params[:, 1].astype(np.float64)
+        return cls(terrain, grid, row, col, height, params[:, 0], params[:, 3],
+                   terrain.max_height_gain(row, col, height))
+
+    def subset(self, use: np.ndarray) -> _Paths:
+        """The same for the transmitters ``use`` selects."""
+        return _Paths(self.terrain, self.grid, self.row[use], self.col[use], self.height[use],
+                      self.freq[use], self.mobile[use], self.bound[use])
+
+    def correction(self, px: np.ndarray, py: np.ndarray, point: np.ndarray, tx: np.ndarray,
+                   log_d: np.ndarray) -> np.ndarray:
+        """The terrain term (dB) of the paths from transmitters ``tx`` to points ``point``."""
+        res, transform = self.grid.resolution, self.grid.transform
+        r = (transform.f - py[point]) / res - 0.5  # fractional: pixel centres are integers
+        c = (px[point] - transform.c) / res - 0.5
+        out = np.empty(len(point))
+        for freq, mobile in {(float(f), float(m)) for f, m in zip(
+                self.freq[tx], self.mobile[tx], strict=True)}:
+            one = (self.freq[tx] == freq) & (self.mobile[tx] == mobile)
+            out[one] = self.terrain.path_correction(
+                self.row[tx][one], self.col[tx][one], r[one], c[one], self.height[tx][one],
+                log_d[one], mobile_m=mobile, frequency_mhz=freq)
+        return out
 
 
 def _best(px: np.ndarray, py: np.ndarray, sx: np.ndarray, sy: np.ndarray, base: np.ndarray,
           slope: np.ndarray, azimuth: np.ndarray, beamwidth: np.ndarray,
-          settings: CoverageConfig) -> tuple[np.ndarray, np.ndarray]:
-    """The best ``base - slope log10 d + G(θ)`` of transmitters at points, and its distance."""
+          settings: CoverageConfig, paths: _Paths | None = None
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """The best ``base - slope log10 d + G(θ)`` of transmitters at points, and its distance.
+
+    With ``paths``, plus each path's terrain term, evaluated only where it can matter: first
+    on each point's best path without terrain, then on every path whose level without
+    terrain plus the most the terrain can add (the height gain's bound; the diffraction
+    only lowers a level) reaches that; the others cannot be the best server.
+    """
     east, north = px[:, None] - sx[None, :], py[:, None] - sy[None, :]
     d_km = np.hypot(east, north) / 1000.0
-    value = base[None, :] - slope[None, :] * np.log10(np.maximum(d_km,
-                                                                 settings.min_distance_km))
+    log_d = np.log10(np.maximum(d_km, settings.min_distance_km))
+    value = base[None, :] - slope[None, :] * log_d
     sector = np.isfinite(azimuth) & np.isfinite(beamwidth)
     if sector.any():
         bearing = np.degrees(np.arctan2(east[:, sector], north[:, sector]))
@@ -412,14 +489,26 @@ def _best(px: np.ndarray, py: np.ndarray, sx: np.ndarray, sy: np.ndarray, base: 
     value[d_km > settings.max_range_km] = -np.inf
     if not value.shape[1]:
         return np.full(len(px), -np.inf), np.full(len(px), np.nan)
+    rows = np.arange(len(px))
+    if paths is not None:
+        first = np.argmax(value, axis=1)
+        reached = value[rows, first] + paths.correction(px, py, rows, first,
+                                                        log_d[rows, first])
+        most = value + np.maximum(13.82 + 6.55 * log_d, 0.0) * paths.bound[None, :]
+        point, tx = np.nonzero(np.isfinite(value) & (most > reached[:, None]))
+        plain = value
+        value = np.full_like(plain, -np.inf)
+        value[rows, first] = reached
+        value[point, tx] = plain[point, tx] + paths.correction(px, py, point, tx,
+                                                               log_d[point, tx])
     best = np.argmax(value, axis=1)
-    rows = np.arange(len(best))
     found = value[rows, best]
     return found, np.where(np.isfinite(found), d_km[rows, best], np.nan)
 
 
 def match(points: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, env: np.ndarray, grid: Grid,
-          settings: CoverageConfig, *, fallback: np.ndarray | None = None) -> pd.DataFrame:
+          settings: CoverageConfig, *, fallback: np.ndarray | None = None,
+          terrain: Terrain | None = None) -> pd.DataFrame:
     """Each measurement with the level the uncalibrated model predicts where it was taken.
 
     Parameters
@@ -438,6 +527,9 @@ def match(points: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, env: np.ndarray, gr
     fallback
         Environment code of each point where its pixel has none (a point inside a commune
         whose pixel centre is not): the code of its commune's kind.
+    terrain
+        The DEM on ``grid`` (``[layers.dem]``): the prediction includes its terrain term,
+        as the coverage does.
 
     Returns
     -------
@@ -458,7 +550,8 @@ def match(points: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, env: np.ndarray, gr
                          "site": site.fillna("").astype(str).to_numpy()})
     for (op, tech, named), rows in keys.groupby(["op", "tech", "site"], sort=False).indices.items():
         chosen = sites if not named else sites[sites["id"].astype(str) == named]
-        level, dist = predict(x[rows], y[rows], chosen, grid, tech, settings, operator=op)
+        level, dist = predict(x[rows], y[rows], chosen, grid, tech, settings, operator=op,
+                              terrain=terrain)
         cfg = settings.technologies[tech]
         correction = environment_tile(codes[rows], cfg).astype(np.float64)
         predicted[rows] = level - np.where(np.isnan(correction), np.inf, correction)

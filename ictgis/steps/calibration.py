@@ -1,7 +1,8 @@
 """Step ``calibration``: the model against drive-test measurements -> ``OUT/calibration/``.
 
 Each usable measurement is matched to the level the *uncalibrated* model predicts at its
-position (:mod:`ictgis.coverage.calibration`); offsets per technology × environment are
+position (:mod:`ictgis.coverage.calibration`; over the DEM of ``[layers.dem]`` when there is
+one, with the terrain term the coverage applies); offsets per technology × environment are
 fitted by robust least squares. ``write`` writes the table (CSV, XLSX), every matched
 measurement, a predicted-vs-measured scatter and an error-vs-distance plot, the rejected rows
 into ``rejects/``, and, when asked (``apply``, as ``ictgis calibrate`` does), the offsets into
@@ -112,10 +113,16 @@ def compute(ws: Workspace, ctx: StepContext, *, measurements: Path | None = None
                                                grid.transform, grid.width, grid.height,
                                                grid.crs, resampling="nearest")
         _, env = coverage.rasterize_communes(ws.communes, grid, settings, landcover)
+        terrain = None
+        if (dem := config.layers.get("dem")) is not None:  # the coverage's terrain term too
+            from ictgis.coverage.terrain import read_dem
+
+            terrain = read_dem(dem.path, grid, crs=dem.crs)
         kinds = ws.communes.set_index("code")["kind"].map(
             lambda k: coverage.ENV_CODES[settings.environment.get(k, "open")])
         fallback = points["commune"].map(kinds).fillna(-1).to_numpy(np.int64)
-        matched = cal.match(points, ws.bts, env, grid, settings, fallback=fallback)
+        matched = cal.match(points, ws.bts, env, grid, settings, fallback=fallback,
+                            terrain=terrain)
     lost = ~np.isfinite(matched["predicted_dbm"].to_numpy(float))
     if lost.any():
         import pandas as pd
@@ -147,9 +154,6 @@ def compute(ws: Workspace, ctx: StepContext, *, measurements: Path | None = None
     table, after = cal.fit_table(matched, slope=slope)
     matched = matched.assign(error_after_db=after.loc[matched.index])
     said = sorted({str(w.message) for w in caught})
-    if "dem" in config.layers:  # the prediction compared has no terrain term yet
-        said.append(str(t("coverage.calibration.warning.dem",
-                          file=config.layers["dem"].label)))
     return CalibrationResult(
         table, matched, rejected, problems, layer.path, io.sha256(layer.path),
         root / cal.CALIBRATION_TOML, root, apply, slope, output_title(config),
