@@ -364,3 +364,27 @@ def test_sectors_share_their_mast_correction():
         sector = over.kernel(p, azimuth, width).astype(np.int64) - base
         assert np.array_equal(sector, omni)
         assert not np.array_equal(base, plain.kernel(p))
+
+
+def test_exact_path_correction_equals_the_per_pixel_profile():
+    """``Terrain.path_correction`` (calibration's per-measurement term) against the slow
+    profile above, at pixel centres: the same definition, so to J's table (≤ 0.01 dB)."""
+    cfg = settings(max_range_km=4.0)
+    dem = rough_dem((181, 201), seed=3)
+    row, col = 90, 95
+    rng = np.random.default_rng(2)
+    di, dj = rng.integers(-80, 81, (2, 300))
+    expected = np.array([reference_correction(dem, row, col, int(a), int(b), H_CLASS, cfg)
+                         for a, b in zip(di, dj, strict=True)])
+    dist = np.maximum(RES * np.hypot(di, dj), cfg.min_distance_km * 1000) / 1000
+    got = Terrain(dem, RES).path_correction(
+        np.full(300, row), np.full(300, col), row + di.astype(float), col + dj.astype(float),
+        np.full(300, H_CLASS), np.log10(dist), mobile_m=cfg.technologies["2G"].mobile_height_m,
+        frequency_mhz=900.0)
+    np.testing.assert_allclose(got, expected, atol=0.01)
+    assert np.percentile(np.abs(expected), 90) > 5  # the terrain matters on these paths
+    # and over flat ground it is exactly nothing
+    flat = Terrain(np.full((181, 201), 4.0), RES).path_correction(
+        np.full(300, row), np.full(300, col), row + di + 0.3, col + dj - 0.2,
+        np.full(300, H_CLASS), np.log10(dist), mobile_m=1.5, frequency_mhz=900.0)
+    assert np.all(flat == 0.0)
