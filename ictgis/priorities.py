@@ -9,7 +9,9 @@ gain is that of adding the operator (and the technology) to mast X.
 A candidate covers a fixed set of pixels: a pixel is covered when the best server's level,
 less the margin, reaches the threshold, and the best server is a maximum, so adding sites
 only adds pixels. With the coverage engine's own kernels, environment corrections and
-population grid (:mod:`ictgis.coverage`), each candidate's set among the pixels not covered
+population grid (:mod:`ictgis.coverage`), and the coverage's DEM (``[layers.dem]``) and
+calibration (``calibration.toml``) when the workspace has them, each candidate's set among the
+pixels not covered
 today is computed once; the ranking is then greedy maximum coverage with lazy evaluation
 (CELF, Leskovec et al. 2007): the gains only shrink as sites are added, so a stale gain is an
 upper bound and only the top of the heap is re-evaluated. The greedy result is at least
@@ -38,6 +40,8 @@ from ictgis.errors import DataError
 from ictgis.i18n import number, t
 
 if TYPE_CHECKING:
+    from ictgis.coverage.calibration import Calibration
+    from ictgis.coverage.terrain import Terrain
     from ictgis.workspace import Workspace
 
 # ----------------------------------------------------------- settings ([priorities], to declare)
@@ -106,6 +110,10 @@ class Baseline:
         The coverage settings, reduced to the technology.
     tech, operator
         What is ranked (``operator`` may be ``any``).
+    terrain
+        The DEM on the grid (None: none), for the candidates' kernels as for today's.
+    calibration
+        The offsets applied to every level (None: uncalibrated).
     """
 
     grid: coverage.Grid
@@ -116,6 +124,8 @@ class Baseline:
     settings: CoverageConfig
     tech: str
     operator: str
+    terrain: Terrain | None = None
+    calibration: Calibration | None = None
 
     @property
     def population(self) -> float:
@@ -170,7 +180,8 @@ def operator_of(name: str, sites: pd.DataFrame | None = None,
 
 def baseline(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame, settings: CoverageConfig, *,
              tech: str, operator: str = "any", population: np.ndarray | None = None,
-             landcover: np.ndarray | None = None) -> Baseline:
+             landcover: np.ndarray | None = None, terrain: Terrain | None = None,
+             calibration: Calibration | None = None) -> Baseline:
     """Today's coverage of ``tech`` by ``operator`` (or any operator), as the coverage step has it.
 
     Parameters
@@ -187,6 +198,9 @@ def baseline(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame, settings: Cove
         An operator's canonical name, or ``any``.
     population, landcover
         Optional rasters on the province grid (as for :func:`ictgis.coverage.compute_coverage`).
+    terrain, calibration
+        The DEM on the province grid and the calibration, as the coverage step reads them
+        (:func:`ictgis.steps.priorities.model_inputs`); None: none.
     """
     one = single_technology(settings, tech)
     (name, cfg), = one.technologies.items()
@@ -199,10 +213,14 @@ def baseline(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame, settings: Cove
     # one operator for all: the same union, stamped once
     ours = with_tech.assign(operators=[(_ALL,)] * len(with_tech))
     result = coverage.compute_coverage(ours, communes, one, population=population,
-                                       landcover=landcover)
+                                       landcover=landcover, terrain=terrain,
+                                       calibration=calibration)
     level = result.layers.get(("any", name))
     covered = coverage.covered_mask(level, cfg) if level is not None else np.zeros(index.shape, bool)
-    return Baseline(result.grid, index, env, result.people, covered, one, name, operator)
+    people = result.people  # kept: keep_layers is True
+    assert people is not None
+    return Baseline(result.grid, index, env, people, covered, one, name, operator, terrain,
+                    calibration)
 
 
 # ---------------------------------------------------------------------------- candidates
@@ -473,14 +491,17 @@ def coverage_sets(sites: gpd.GeoDataFrame, base: Baseline) -> tuple[list[np.ndar
     slot[open_] = np.arange(int(open_.sum()))
     weights = base.people[open_]
     (name, cfg), = base.settings.technologies.items()
-    correction = coverage.environment_tile(base.env[open_], cfg)
+    correction = coverage.environment_tile(
+        base.env[open_], cfg,
+        None if base.calibration is None else base.calibration.offsets(name))
     empty = np.zeros(0, dtype=np.int64)
     if sites.empty or not len(weights):
         return [empty] * len(sites), weights
     frame = sites.reset_index(drop=True)
-    tx = coverage.transmitters(frame, base.grid, name, base.settings)
+    tx = coverage.transmitters(frame, base.grid, name, base.settings,
+                               per_site=base.terrain is not None)
     owner = _owners(frame)
-    kernels = coverage.KernelCache(base.settings, base.grid.resolution)
+    kernels = coverage.KernelCache(base.settings, base.grid.resolution, base.terrain)
     height, width = open_.shape
     parts: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(len(sites))]
     for k in range(len(tx)):
@@ -806,7 +827,9 @@ def prioritise(ws: Workspace, *, tech: str = DEFAULT_TECHNOLOGY,
                population: np.ndarray | None = None, landcover: np.ndarray | None = None,
                cost_by_class: Mapping[str, float] = COST_VND_BY_CLASS,
                costs_synthetic: bool | None = None,
-               progress: Callable[[str], None] | None = None) -> Ranking:
+               progress: Callable[[str], None] | None = None,
+               terrain: Terrain | None = None, calibration: Calibration | None = None
+               ) -> Ranking:
     """Candidates of a workspace, the siting rules on them, and the ranking.
 
     Parameters
@@ -832,6 +855,9 @@ def prioritise(ws: Workspace, *, tech: str = DEFAULT_TECHNOLOGY,
         (default: whether they are the built-in :data:`COST_VND_BY_CLASS`).
     progress
         Called with a short text as the work advances.
+    terrain, calibration
+        The DEM on the province grid and the calibration the coverage step applies
+        (:func:`ictgis.steps.priorities.model_inputs`); None: none.
 
     Raises
     ------
@@ -848,7 +874,8 @@ def prioritise(ws: Workspace, *, tech: str = DEFAULT_TECHNOLOGY,
     ctx = siting_context(ws)
     say(t("priorities.progress.baseline"))
     base = baseline(ws.bts, ws.communes, ws.config.coverage, tech=tech, operator=who,
-                    population=population, landcover=landcover)
+                    population=population, landcover=landcover, terrain=terrain,
+                    calibration=calibration)
     parts = [planned_candidates(ctx)] if planned else []
     excluded = []
     if candidates is not None:

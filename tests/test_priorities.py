@@ -238,3 +238,56 @@ def test_grid_candidates_inside_uncovered_people(prio_ws: Path) -> None:
     rows, cols = base.grid.pixel_of(grid.geometry.x.to_numpy(), grid.geometry.y.to_numpy())
     assert base.open_pixels[rows, cols].all()
     assert box(*ws.communes.total_bounds).contains(grid.union_all())
+
+
+def _step(name: str, root: Path, out: Path):
+    from ictgis.outputs import Outputs
+    from ictgis.steps import StepContext, step
+
+    return step(name).compute(pipeline.load(root), StepContext(Outputs(out)), required=True)
+
+
+def test_priorities_use_the_calibration_and_dem_of_the_coverage(prio_ws: Path,
+                                                               tmp_path: Path) -> None:
+    """calibration.toml lowering every 4G level by 12 dB, and a DEM with a wall beside the
+    4G masts: the baseline's covered people are the coverage step's (not those of the
+    uncalibrated or the flat model), and the candidates' gains are what the coverage adds."""
+    import rasterio
+    from affine import Affine
+
+    plain = _step("priorities", prio_ws, tmp_path / "a").ranking
+    (prio_ws / "calibration.toml").write_text(
+        '[offsets_db."4G"]\nurban = -12.0\nopen = -12.0\nsuburban = -12.0\n', encoding="utf-8")
+    cal_only = _step("priorities", prio_ws, tmp_path / "p").ranking
+    dem = np.zeros((50, 140), dtype="float32")
+    dem[:, 30] = 80.0  # a wall 80 m high, north-south, 2.5 km east of the province's edge
+    with rasterio.open(prio_ws / "dem.tif", "w", driver="GTiff", width=140, height=50,
+                       count=1, dtype="float32", crs="EPSG:9210",
+                       transform=Affine(250.0, 0, X0 - 5_000, 0, -250.0,
+                                        Y0 + 11_250)) as dst:
+        dst.write(dem, 1)
+    toml = prio_ws / "ictgis.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '\n[layers.dem]\npath = "dem.tif"\n',
+                    encoding="utf-8")
+    ranked = _step("priorities", prio_ws, tmp_path / "b").ranking
+    covered = _step("coverage", prio_ws, tmp_path / "c")
+    covered.stack.close()
+    want = covered.tables["commune"]["pop_covered_any_4g"].sum()
+    assert ranked.baseline_people == pytest.approx(want, rel=1e-9)
+    assert cal_only.baseline_people < 0.9 * plain.baseline_people  # the offsets count
+    assert ranked.baseline_people != cal_only.baseline_people  # and so does the wall
+    # the candidates' sets too: the first two built, the coverage gives what the ranking said
+    from ictgis.steps.priorities import model_inputs
+
+    ws = pipeline.load(prio_ws)
+    terrain, calibration = model_inputs(ws)
+    assert terrain is not None and calibration is not None
+    built = priorities.with_selected(ws.bts, ranked.sites, ranked.table["candidate"].iloc[:2])
+    got = coverage.compute_coverage(built, ws.communes,
+                                    priorities.single_technology(ws.config.coverage, "4G"),
+                                    keep_layers=False, terrain=terrain,
+                                    calibration=calibration).covered
+    want = ranked.baseline_people + ranked.table["marginal_people"].iloc[:2].sum()
+    assert got["pop_covered_any_4g"].sum() == pytest.approx(want, rel=1e-9)
+    assert not np.array_equal(ranked.table["marginal_people"].iloc[:2],
+                              cal_only.table["marginal_people"].iloc[:2])

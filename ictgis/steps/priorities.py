@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
+    from ictgis.coverage.calibration import Calibration
+    from ictgis.coverage.terrain import Terrain
     from ictgis.priorities import Ranking
     from ictgis.workspace import Workspace
 
@@ -49,7 +51,7 @@ def compute(ws: Workspace, ctx: StepContext, *, tech: str | None = None,
     try:
         ranking = _rank(ws, ctx, tech=tech, operator=operator, candidates=candidates,
                         grid_m=grid_m, sites=sites, target_pct=target_pct,
-                        budget_vnd=budget_vnd, rasters=rasters)
+                        budget_vnd=budget_vnd, rasters=rasters, model=model_inputs(ws))
     except DataError as exc:  # every planned site built: nothing to rank in a whole run
         if asked or exc.message_id != "priorities.error.no_candidates":
             raise
@@ -60,7 +62,8 @@ def compute(ws: Workspace, ctx: StepContext, *, tech: str | None = None,
 def _rank(ws: Workspace, ctx: StepContext, *, tech: str | None, operator: str | None,
           candidates: Path | None, grid_m: float | None, sites: int | None,
           target_pct: float | None, budget_vnd: float | None,
-          rasters: dict[str, np.ndarray]) -> Ranking:
+          rasters: dict[str, np.ndarray],
+          model: tuple[Terrain | None, Calibration | None] = (None, None)) -> Ranking:
     from ictgis import priorities
 
     settings = ws.config.priorities  # [priorities]; the command's options come first
@@ -71,7 +74,29 @@ def _rank(ws: Workspace, ctx: StepContext, *, tech: str | None, operator: str | 
         max_sites=sites, target_pct=target_pct, budget_vnd=budget_vnd, progress=ctx.progress,
         population=rasters.get("population"), landcover=rasters.get("landcover"),
         cost_by_class=costs,
-        costs_synthetic=bool(set(priorities.COST_VND_BY_CLASS) - set(settings.cost_vnd)))
+        costs_synthetic=bool(set(priorities.COST_VND_BY_CLASS) - set(settings.cost_vnd)),
+        terrain=model[0], calibration=model[1])
+
+
+def model_inputs(ws: Workspace) -> tuple[Terrain | None, Calibration | None]:
+    """The DEM on the province grid and the calibration, as the coverage step reads them.
+
+    ``[layers.dem]`` (:func:`~ictgis.coverage.terrain.read_dem`) and ``calibration.toml``
+    beside ictgis.toml (:func:`~ictgis.coverage.calibration.load_calibration`): the
+    candidates' newly covered people are computed with the model of the coverage.
+    """
+    from ictgis import coverage
+    from ictgis.coverage.calibration import load_calibration
+
+    settings = ws.config.coverage
+    terrain = None
+    if (dem := ws.config.layers.get("dem")) is not None:
+        from ictgis.coverage.terrain import read_dem
+
+        grid = coverage.province_grid(ws.communes, settings,
+                                      file=ws.config.layers["communes"].label)
+        terrain = read_dem(dem.path, grid, crs=dem.crs)
+    return terrain, load_calibration(ws.config.root, settings)
 
 
 def _has_plan(ws: Workspace) -> bool:
