@@ -885,12 +885,14 @@ def summary_tables(ctx: SitingContext, findings: pd.DataFrame) -> dict[str, pd.D
     Returns
     -------
     dict
-        ``rules``; ``compliance_<level>`` for operator and each of district, zone, region and
-        province that the communes support; ``sharing_<level>`` likewise.
+        ``rules``; ``compliance_<level>`` for operator and each level of the communes
+        (:func:`ictgis.admin.levels`) but commune and region x zone — district, zone, region
+        and province; national: district, province, macro_region, zone and country;
+        ``sharing_<level>`` likewise.
     """
     tables = {"rules": rule_counts(findings, ctx.problems)}
-    levels = [lvl for lvl in ("district", "zone", "region", "province")
-              if ctx.communes is not None and set(admin.LEVELS[lvl]) <= set(ctx.communes)]
+    levels = [] if ctx.communes is None else [
+        lvl for lvl in admin.levels(ctx.communes.columns) if lvl not in ("commune", "region_zone")]
     ok = without_violation(ctx.sites, findings)
     tables["compliance_operator"] = compliance(ctx, findings, "operator", ok=ok)
     for level in levels:

@@ -153,3 +153,110 @@ def test_legacy_era_has_63_provinces_and_districts_within_them() -> None:
     levels = admin.levels([*communes.columns, "zone", "macro_region"])
     assert levels["district"] == ("province", "district")
     assert list(levels) == ["commune", "district", "province", "macro_region", "zone", "country"]
+
+
+# ------------------------------------------------------------- coverage, siting, console
+
+#: The reduced country at 2 km with one technology: coverage in a few seconds.
+COARSE = """resolution_m = 2000
+max_range_km = 10
+[coverage.technologies.4G]
+frequency_mhz = 1800
+eirp_dbm = 58
+threshold_dbm = -100
+"""
+
+
+@pytest.fixture(scope="module")
+def national_coverage(national_run, tmp_path_factory) -> tuple[Path, Path, str]:
+    """The reduced national workspace's stats and coverage (console shown), coarse grid."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("national_coverage")
+    ws, out = root / "ws", root / "out"
+    shutil.copytree(national_run[0], ws)
+    config = (ws / "ictgis.toml").read_text(encoding="utf-8")
+    assert "[coverage]\nresolution_m = 100\n" in config
+    (ws / "ictgis.toml").write_text(config.replace("resolution_m = 100\n", COARSE),
+                                    encoding="utf-8")
+    ran = CliRunner().invoke(main, ["run", "-w", str(ws), "--out", str(out), "--lang", "en",
+                                    "--format", "csv", *[a for s in (
+                                        "siting", "calibration", "priorities", "maps", "qgis",
+                                        "report") for a in ("--skip", s)]])
+    assert ran.exit_code == 0, ran.output
+    return ws, out, ran.output
+
+
+def test_coverage_tables_are_the_provinces_macro_regions_and_country(national_coverage) -> None:
+    _, out, _ = national_coverage
+    cov = out / "coverage"
+    assert {p.stem for p in cov.glob("*.csv")} >= {
+        "commune", "province", "macro_region", "zone", "country"}
+    communes = _csv(cov / "commune.csv")
+    stats = _csv(out / "stats" / "commune.csv").set_index("code")
+    assert {"province", "macro_region"} <= set(communes.columns)
+    assert (communes.set_index("code")[["province", "macro_region"]]
+            == stats.loc[communes["code"], ["province", "macro_region"]]).all().all()
+    summed = ["population", "pixels", "pop_covered_any_4g", "pop_covered_viettel_4g"]
+    for level in ("province", "macro_region"):
+        table = _csv(cov / f"{level}.csv").set_index(level).sort_index()
+        oracle = communes.groupby(level)[summed].sum().sort_index()
+        assert list(table.index) == list(oracle.index)
+        assert len(table) == (34 if level == "province" else 6)
+        np.testing.assert_allclose(table[summed].to_numpy(float), oracle.to_numpy(float),
+                                   rtol=1e-9)
+        np.testing.assert_allclose(
+            table["pop_pct_any_4g"], 100 * oracle["pop_covered_any_4g"] / oracle["population"],
+            rtol=1e-9)
+    country = _csv(cov / "country.csv")
+    assert len(country) == 1 and country["country"].iloc[0] == "Whole country"
+    np.testing.assert_allclose(country[summed].to_numpy(float)[0],
+                               communes[summed].sum().to_numpy(float), rtol=1e-9)
+    assert country["population"].iloc[0] == stats["population"].sum()
+
+
+def test_the_console_shows_the_country_not_the_first_province(national_coverage) -> None:
+    from ictgis.i18n import number
+
+    _, out, shown = national_coverage
+    lines = shown.splitlines()
+    country = _csv(out / "stats" / "country.csv").iloc[0]
+    first = _csv(out / "stats" / "province.csv").iloc[0]
+    whole = [line for line in lines if line.startswith("Whole country")]
+    assert len(whole) == 1 and not any(line.startswith("Province") for line in lines)
+    assert number(country["population"], 0) in whole[0]
+    assert number(first["population"], 0) not in whole[0]
+    assert sum(line.startswith(("Northern Midlands", "Mekong River Delta")) for line in lines) == 2
+    pct = _csv(out / "coverage" / "country.csv")["pop_pct_any_4g"].iloc[0]
+    first_pct = _csv(out / "coverage" / "province.csv")["pop_pct_any_4g"].iloc[0]
+    assert number(pct, 1) != number(first_pct, 1)  # the premise: they tell apart
+    assert f"4G: any operator {number(pct, 1)} (" in shown
+
+
+def test_plan_compliance_of_the_macro_regions_and_the_country(national_run) -> None:
+    from ictgis.i18n import number
+    from ictgis.outputs import Outputs
+    from ictgis.report import Indicator, indicator_value
+    from ictgis.report.model import narrative
+
+    _, out = national_run
+    siting = out / "siting"
+    provinces = _csv(siting / "summary_compliance_province.csv")
+    region_of = _csv(out / "stats" / "commune.csv").drop_duplicates("province").set_index(
+        "province")["macro_region"]
+    regions = _csv(siting / "summary_compliance_macro_region.csv").set_index("macro_region")
+    oracle = provinces.groupby(provinces["province"].map(region_of))[["masts", "compliant"]].sum()
+    assert len(regions) == 6
+    np.testing.assert_allclose(regions.loc[oracle.index, ["masts", "compliant"]], oracle)
+    country = _csv(siting / "summary_compliance_country.csv")
+    assert len(country) == 1
+    masts, compliant = country["masts"].iloc[0], country["compliant"].iloc[0]
+    assert masts == _csv(out / "stats" / "country.csv")["masts"].iloc[0]  # counted by stats
+    assert compliant == provinces["compliant"].sum() and 0 < compliant < masts
+    # the report's headline: the country's compliance
+    tables = Outputs(out).tables()
+    pct = Indicator(id="compliance_pct", unit="pct", table="siting", column="compliance_pct",
+                    decimals=1)
+    assert indicator_value(pct, tables, {}) == pytest.approx(100 * compliant / masts)
+    text = " ".join(narrative(tables))
+    assert f"{number(compliant, 0)} of {number(masts, 0)} masts" in text

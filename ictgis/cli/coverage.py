@@ -17,22 +17,23 @@ if TYPE_CHECKING:
     from ictgis.steps.coverage import CoverageStepResult
 
 
-def format_coverage(province: pd.DataFrame, gaps: pd.DataFrame, techs: list[str],
+def format_coverage(whole: pd.DataFrame, gaps: pd.DataFrame, techs: list[str],
                     communes: pd.DataFrame | None = None) -> str:
     """Population coverage by technology (any operator, and each operator) as text.
 
-    ``communes`` (code, name, district) names a commune with its district where its name
-    repeats in the province (three "Phường 1").
+    ``whole`` is the table of the whole area (one row: the province, or the country of a
+    national workspace). ``communes`` (code, name, district) names a commune with its
+    district where its name repeats in the province (three "Phường 1").
     """
     from ictgis.cli.main import commune_labels
     from ictgis.i18n import number, t
     from ictgis.telecom import operator_name
 
-    row = province.iloc[0]
+    row = whole.iloc[0]
     lines = [t("cli.coverage.title")]
     for tech in techs:
         slug = tech.lower()
-        ops = [c.removeprefix("pop_pct_").rsplit("_", 1)[0] for c in province.columns
+        ops = [c.removeprefix("pop_pct_").rsplit("_", 1)[0] for c in whole.columns
                if c.startswith("pop_pct_") and c.endswith(f"_{slug}") and "any" not in c]
         each = ", ".join(f"{operator_name(op)} {number(row[f'pop_pct_{op}_{slug}'], 1)}"
                          for op in ops)
@@ -77,9 +78,11 @@ def command(workspace: Path, out: Path | None, formats: tuple[str, ...], lang: s
 
 def echo_coverage(result: CoverageStepResult, console: Console) -> None:
     """Print the model warnings and the coverage summary."""
+    from ictgis import admin
     from ictgis.i18n import t
 
     for message in result.warnings:
         console.warn(t("cli.warning", message=message))
-    console.echo(format_coverage(result.tables["province"], result.gaps,
+    whole = admin.whole_level(result.tables["commune"].columns)  # province, or country
+    console.echo(format_coverage(result.tables[whole], result.gaps,
                                  list(result.settings.technologies), result.communes))

@@ -17,20 +17,29 @@ if TYPE_CHECKING:
 
 
 def format_summary(tables: Mapping[str, pd.DataFrame]) -> str:
-    """The province, its zones and its regions: S, P, N, R and Dp as a text table."""
-    from ictgis.i18n import labels, number, t
+    """The whole area, its macro-regions, zones and regions: S, P, N, R and Dp as a text table.
 
-    zones = labels("admin.zone")
-    rows: list[tuple[str, pd.Series]] = [(t("cli.stats.province"), tables["province"].iloc[0])]
-    for level, key in (("zone", "zone"), ("region", "region")):
+    The whole area is the province of a one-province workspace, the country of a national one
+    (:func:`ictgis.admin.whole_level`); each row is labelled in the language in force.
+    """
+    from ictgis import admin
+    from ictgis.i18n import number
+
+    whole = admin.whole_level(tables["commune"].columns)
+    rows: list[tuple[str, pd.Series]] = []
+    for level in (whole, "macro_region", "zone", "region"):
         if level in tables:
-            rows += [(zones.get(str(r[key]), str(r[key])), r) for _, r in tables[level].iterrows()]
-    lines = [f"{'':<18}{'S km²':>10}{'P':>11}{'N':>6}{'R km':>7}{'Dp':>8}"]
+            shown = admin.display(tables[level])[level]
+            rows += [(str(label), r) for label, (_, r) in
+                     zip(shown, tables[level].iterrows(), strict=True)]
+    width = max(18, *(len(label) + 1 for label, _ in rows))
+    lines = [f"{'':<{width}}{'S km²':>10}{'P':>11}{'N':>6}{'R km':>7}{'Dp':>8}"]
     for label, r in rows:
         radius = number(r["radius_km"], 2) or "–"
         per = number(r["pop_per_point"], 0) or "–"
-        lines.append(f"{label:<18}{number(r['area_km2'], 1):>10}{number(r['population'], 0):>11}"
-                     f"{number(r['n_points'], 0):>6}{radius:>7}{per:>8}")
+        lines.append(f"{label:<{width}}{number(r['area_km2'], 1):>10}"
+                     f"{number(r['population'], 0):>11}{number(r['n_points'], 0):>6}"
+                     f"{radius:>7}{per:>8}")
     return "\n".join(lines)
 
 

@@ -25,29 +25,32 @@ def coverage_levels(communes: pd.DataFrame, covered: pd.DataFrame) -> dict[str, 
     Parameters
     ----------
     communes
-        The commune table (code, zone, district, region, population, area_km2).
+        The commune table (code, name, kind, zone, population; district, region, province,
+        macro_region where the workspace has them).
     covered
         :attr:`CoverageResult.covered`.
 
     Returns
     -------
     dict
-        Level -> table with ``population``, ``pop_covered_<op>_<tech>``,
-        ``pop_pct_<op>_<tech>`` and ``area_pct_<op>_<tech>``, recomputed from sums.
+        Level (:func:`ictgis.admin.levels` of the communes: a national workspace has
+        province, macro_region and country) -> table with ``population``,
+        ``pop_covered_<op>_<tech>``, ``pop_pct_<op>_<tech>`` and ``area_pct_<op>_<tech>``,
+        recomputed from sums.
     """
     from ictgis import admin
 
-    labels = [c for c in ("code", "name", "kind", "zone", "district", "region", "population",
-                          "area_km2") if c in communes]
-    table = pd.DataFrame(communes[labels]).merge(covered.drop(columns="pixel_km2"), on="code")
+    names = [c for c in ("code", "name", "kind", "zone", "province", "macro_region", "district",
+                         "region") if c in communes]
+    table = pd.DataFrame(communes[[*names, *(c for c in ("population", "area_km2")
+                                             if c in communes)]]).merge(
+        covered.drop(columns="pixel_km2"), on="code")
     sums = [c for c in table.columns if c.startswith(("pop_covered_", "px_covered_"))]
-    levels = [lvl for lvl, keys in admin.LEVELS.items() if set(keys) <= set(table.columns)]
     out = {}
-    for level in levels:
+    for level in admin.levels(table.columns):
         agg = admin.aggregate(table, level, ["population", "pixels", *sums])
         if level == "commune":
-            agg = table[[c for c in ("code", "name", "kind", "zone", "district", "region")
-                         if c in table]].merge(agg, on="code")
+            agg = table[names].merge(agg, on="code")
         for col in [c for c in sums if c.startswith("pop_covered_")]:
             key = col.removeprefix("pop_covered_")
             agg[f"pop_pct_{key}"] = admin.safe_ratio(agg[col], agg["population"], 100)
