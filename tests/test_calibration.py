@@ -388,6 +388,7 @@ path = "dem.tif"
     moved = over.matched["predicted_dbm"].to_numpy() - plain.matched["predicted_dbm"].to_numpy()
     assert np.all(np.abs(moved) > 0.05), moved
     assert not any("dem.tif" in w for w in over.warnings)  # no "calibration ignores terrain"
+    assert over.dem == toy / "dem.tif" and plain.dem is None  # calibration.toml records it
 
 
 # ------------------------------------------------------------------------- over terrain
@@ -494,3 +495,22 @@ def test_over_a_flat_dem_the_match_and_fit_are_those_without_dem() -> None:
     without = cal.match(points, sites, env, grid, cfg)
     pd.testing.assert_frame_equal(with_dem, without)
     pd.testing.assert_frame_equal(cal.fit_table(with_dem)[0], cal.fit_table(without)[0])
+
+
+def test_calibration_toml_says_over_which_dem_it_was_fitted(tmp_path: Path) -> None:
+    import datetime as dt
+
+    fits = pd.DataFrame({"technology": ["2G"], "environment": ["open"], "n": [1200],
+                         "offset_db": [-3.21], "ci_low_db": [-3.9], "ci_high_db": [-2.5]})
+    dem = tmp_path / "layers" / "dem.tif"
+    dem.parent.mkdir()
+    dem.write_bytes(b"not really a GeoTIFF")
+    when = dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
+    kwargs = {"source": tmp_path / "drive.csv", "source_sha256": "ab", "root": tmp_path,
+              "when": when}
+    over = tomllib.loads(cal.calibration_text(fits, dem=dem, dem_sha256="cd", **kwargs))
+    assert over["calibration"]["terrain"] == "layers/dem.tif"
+    assert over["calibration"]["terrain_sha256"] == "cd"
+    assert over["offsets_db"]["2G"]["open"] == -3.21
+    flat = tomllib.loads(cal.calibration_text(fits, **kwargs))
+    assert "terrain" not in flat["calibration"]

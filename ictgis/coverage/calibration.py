@@ -155,11 +155,14 @@ def load_calibration(root: Path, settings: CoverageConfig) -> Calibration | None
 
 
 def calibration_text(fits: pd.DataFrame, *, source: Path, source_sha256: str, root: Path,
-                     when: dt.datetime | None = None) -> str:
+                     when: dt.datetime | None = None, dem: Path | None = None,
+                     dem_sha256: str = "") -> str:
     """The text of ``calibration.toml`` for a fit table (:func:`fit_table`).
 
     A header says what the file is, when and from which file (with its SHA-256) it was
-    fitted; ``[offsets_db.<technology>]`` holds what ``ictgis coverage`` applies, and
+    fitted, and over which DEM (``terrain``, ``terrain_sha256``: the prediction compared
+    included its terrain term; absent: fitted without terrain); ``[offsets_db.<technology>]``
+    holds what ``ictgis coverage`` applies, and
     ``[fit.<technology>.<environment>]`` the statistics behind each offset (the slope, when
     fitted, is reported there and not applied).
     """
@@ -167,17 +170,24 @@ def calibration_text(fits: pd.DataFrame, *, source: Path, source_sha256: str, ro
 
     when = when or dt.datetime.now(dt.UTC)
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    try:
-        shown = source.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        shown = str(source)
+    def shown_path(path: Path) -> str:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+    shown = shown_path(source)
     lines = [f"# {line}" for line in str(t("coverage.calibration.toml_header", when=stamp,
                                              source=shown, sha256=source_sha256)).splitlines()]
     lines += ["", "[calibration]", f"measurements = {toml_value(shown)}",
               f"measurements_sha256 = {toml_value(source_sha256)}",
               f"fitted = {toml_value(stamp)}",
               f"method = {toml_value('scipy.optimize.least_squares, loss=soft_l1')}",
-              f"confidence = {CONFIDENCE}", ""]
+              f"confidence = {CONFIDENCE}"]
+    if dem is not None:
+        lines += [f"terrain = {toml_value(shown_path(dem))}",
+                  f"terrain_sha256 = {toml_value(dem_sha256)}"]
+    lines.append("")
     fitted = fits[fits["offset_db"].notna()]
     for tech, rows in fitted.groupby("technology", sort=False):
         lines.append(f"[offsets_db.{toml_value(str(tech))}]")

@@ -47,6 +47,8 @@ class CalibrationResult:
         The measurement file and its SHA-256.
     calibration_toml
         Where the offsets go when ``apply`` (``calibration.toml`` beside ictgis.toml).
+    dem
+        The DEM the predictions were made over (``[layers.dem]``; None: none).
     """
 
     table: pd.DataFrame | None
@@ -62,6 +64,7 @@ class CalibrationResult:
     title: str
     synthetic: bool
     warnings: tuple[str, ...] = ()
+    dem: Path | None = None
 
 
 def compute(ws: Workspace, ctx: StepContext, *, measurements: Path | None = None,
@@ -157,7 +160,7 @@ def compute(ws: Workspace, ctx: StepContext, *, measurements: Path | None = None
     return CalibrationResult(
         table, matched, rejected, problems, layer.path, io.sha256(layer.path),
         root / cal.CALIBRATION_TOML, root, apply, slope, output_title(config),
-        config.synthetic, tuple(said))
+        config.synthetic, tuple(said), config.layers["dem"].path if terrain is not None else None)
 
 
 def write(result: CalibrationResult, ctx: StepContext) -> list[Path]:
@@ -197,7 +200,8 @@ def write(result: CalibrationResult, ctx: StepContext) -> list[Path]:
         if result.apply and result.source is not None:
             io.write_text(result.calibration_toml, cal.calibration_text(
                 result.table, source=result.source, source_sha256=result.source_sha256,
-                root=result.root))
+                root=result.root, dem=result.dem,
+                dem_sha256=io.sha256(result.dem) if result.dem is not None else ""))
     return written
 
 
