@@ -1038,6 +1038,29 @@ def test_csv_bytes_equal_each_cell_formatted_on_its_own(tmp_path):
     assert rows[4][1:4] == ["7", "0", "'=1+1"] and rows[3][3] == "two\nlines"
 
 
+def test_geopackage_has_its_spatial_index_and_gdal_settings_are_left_as_found(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "a.gpkg"
+    io.write_layers({"diem": _canonical_gdf()}, path)
+    with sqlite3.connect(path) as db:
+        (version,) = db.execute("PRAGMA user_version").fetchone()
+        (rtree,) = db.execute("SELECT name FROM sqlite_master WHERE name LIKE 'rtree_diem_%' "
+                              "AND type = 'table'").fetchone()
+        boxes = db.execute(f"SELECT minx, miny FROM {rtree} ORDER BY id").fetchall()
+    assert version == 10200  # GeoPackage 1.2
+    assert [(round(x, 4), round(y, 4)) for x, y in boxes] == [
+        (round(x, 4), round(y, 4)) for x, y in zip(LONS, LATS, strict=True)]
+    assert pyogrio.get_gdal_config_option("OGR_SQLITE_CACHE") is None  # restored
+    pyogrio.set_gdal_config_options({"OGR_SQLITE_CACHE": "64"})  # the user's own setting
+    try:
+        io.write_layers({"diem": _canonical_gdf()}, path)
+        assert pyogrio.get_gdal_config_option("OGR_SQLITE_CACHE") == 64  # pyogrio gives an int
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_SQLITE_CACHE": None})
+    assert io.read_output_layer(path, "diem")["ma_diem"].tolist() == IDS
+
+
 def test_xlsx_cells_that_could_run_are_strings_with_quote_prefix(tmp_path):
     table = pd.DataFrame({"name": ['=HYPERLINK("http://x","y")', "Phường 1", "+1+1"],
                           "value": [-1.5, 2.0, -3.0]})
