@@ -120,6 +120,11 @@ def region_page(slug: str) -> str:
     return f"region_{slug}.html"
 
 
+def province_page(slug: str) -> str:
+    """File name of one province's map page (national workspace): ``province_<slug>.html``."""
+    return f"province_{slug}.html"
+
+
 def static_map(name: str) -> str:
     """File name of a static PNG map (``radius``, ``coverage``)."""
     return f"static_{name}.png"

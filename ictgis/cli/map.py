@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,19 +67,28 @@ def command(workspace: Path, out: Path | None, indicator: str, scheme: str, tile
     echo_rejects(result, console)
 
 
+def layer_list(layers: Sequence[str]) -> str:
+    """The layers of :func:`ictgis.maps.drawn_layers` named for the summary, communes left out.
+
+    ``"zones, district outlines, ..., coverage 2G/4G"``; "communes only" when nothing else
+    is drawn.
+    """
+    from ictgis.i18n import t
+
+    techs = [key.removeprefix("coverage:") for key in layers if key.startswith("coverage:")]
+    names = [t(f"cli.maps.{key}") for key in layers
+             if key != "communes" and not key.startswith("coverage:")]
+    if techs:
+        names.append(t("cli.maps.coverage", techs="/".join(techs)))
+    return ", ".join(names) or t("cli.maps.communes_only")
+
+
 def echo_maps(maps: MapsResult, console: Console) -> None:
     """Say which pages and images were made and what they show."""
     from ictgis.i18n import number, t
     from ictgis.outputs import MAP_INDEX
 
-    shown = [label for label, present in (
-        (t("cli.maps.posts"), maps.shown.get("posts", False)),
-        (t("cli.maps.bts"), maps.shown["bts"]), (t("cli.maps.findings"), maps.shown["findings"]),
-        (t("cli.maps.coverage", techs="/".join(maps.coverage)), maps.shown["coverage"]))
-        if present]
     size = len(maps.pages[MAP_INDEX].encode()) / 1e6
-    provinces = sum(name.startswith("province_") for name in maps.pages)
-    console.echo(t("cli.maps.summary_national" if provinces else "cli.maps.summary",
-                   index=MAP_INDEX, size=number(size, 1),
-                   shown=", ".join(shown) or t("cli.maps.communes_only"),
+    console.echo(t("cli.maps.summary_national" if maps.national else "cli.maps.summary",
+                   index=MAP_INDEX, size=number(size, 1), shown=layer_list(maps.layers),
                    regions=len(maps.pages) - 1, images=", ".join(maps.images)))

@@ -54,7 +54,7 @@ from ictgis.maps.classification import (
 )
 from ictgis.maps.data import CoverageRaster, MapData, map_data, region_data, region_slug, regions
 from ictgis.maps.elements import js_json
-from ictgis.maps.interactive import MAX_FINDINGS, MAX_SITES, build_map, map_pages
+from ictgis.maps.interactive import MAX_FINDINGS, MAX_SITES, build_map, drawn_layers, map_pages
 from ictgis.maps.labels import labels_for
 from ictgis.maps.layers import site_columns
 from ictgis.maps.offline import TILES, asset_store, check_tiles, inline_assets, render_html
@@ -79,7 +79,7 @@ __all__ = [
     "POST_COLORS", "SEVERITY_COLORS", "SHARED_COLOR", "TILES", "ZONE_COLORS",
     "Classes", "CoverageRaster", "Indicator", "MapData",
     "asset_store", "build_map", "check_tiles", "choropleth_classes", "class_labels", "classify",
-    "coverage_colors", "coverage_labels", "get_indicator", "inline_assets", "js_json",
+    "coverage_colors", "coverage_labels", "drawn_layers", "get_indicator", "inline_assets", "js_json",
     "labels_for", "map_data", "map_pages", "natural_breaks", "operator_color", "overlay_image",
     "quantile_breaks", "region_data", "region_slug", "regions", "render_html", "site_columns",
     "static_figure", "static_map", "static_maps", "wrap_text",

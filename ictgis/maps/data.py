@@ -161,11 +161,6 @@ def regions(data: MapData) -> list[str]:
     return [str(r) for r in pd.unique(data.communes["region"].dropna())]
 
 
-def province_page(slug: str) -> str:
-    """File name of one province's map page (national workspace): ``province_<slug>.html``."""
-    return f"province_{slug}.html"
-
-
 def region_slug(name: str) -> str:
     """File-name form of a region name: ``"Vùng phía Tây"`` -> ``"vung_phia_tay"``."""
     return text.slug(name, "region")

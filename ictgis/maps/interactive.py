@@ -18,7 +18,6 @@ from ictgis.errors import ConfigError, DataError
 from ictgis.maps.classification import Classes, choropleth_classes
 from ictgis.maps.data import (
     MapData,
-    province_page,
     provinces,
     region_data,
     region_slug,
@@ -42,6 +41,7 @@ from ictgis.maps.layers import (
     zone_layer,
 )
 from ictgis.maps.offline import MAX_ZOOM, render_html, tile_layer
+from ictgis.maps.overlay import overlay_window
 from ictgis.maps.styles import INDICATORS
 
 #: Above this many BTS sites a map shows counts per commune instead of every site (an
@@ -76,6 +76,44 @@ def _absent(data: MapData, *, first: int) -> list[str]:
     note = t["empty_layer"].format(file=f"{outputs.REJECTS}/{outputs.PROBLEMS_CSV}")
     empty = [name for layer, name in layers if layer is not None and layer.empty]
     return [legend_section(f"s{first + k}", name, [], note) for k, name in enumerate(empty)]
+
+
+def page_bbox(data: MapData) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of the communes in degrees (WGS 84): what a page shows."""
+    west, south, east, north = to_lonlat(data.communes[["geometry"]]).total_bounds
+    return float(west), float(south), float(east), float(north)
+
+
+def _present(layer: pd.DataFrame | None) -> bool:
+    return layer is not None and len(layer) > 0
+
+
+def drawn_layers(data: MapData, *, bbox: tuple[float, float, float, float] | None = None,
+                 max_sites: int = MAX_SITES, max_findings: int = MAX_FINDINGS) -> list[str]:
+    """The layers a page of ``data`` draws, in the order of its layer control.
+
+    The one rule of what is drawn, for :func:`build_map` and for the summary of ``ictgis
+    map``: ``communes`` (always), ``zones``, ``districts`` and ``regions`` (outlines, when
+    the communes name them), ``posts``, ``planned``, ``priorities``, ``findings``, ``bts``
+    (each when it has a row: sites and findings beyond ``max_sites``, ``max_findings`` are
+    drawn as counts, still the same layer), then ``coverage:<technology>`` for each coverage
+    raster with a pixel in ``bbox`` (degrees; default :func:`page_bbox`).
+    """
+    drawn = ["communes"]
+    if _present(data.zones):
+        drawn.append("zones")
+    drawn += [f"{level}s" for level in ("district", "region")
+              if level in data.communes.columns and data.communes[level].notna().any()]
+    drawn += [key for key, layer in (("posts", data.post_offices),
+                                     ("planned", data.planned_sites),
+                                     ("priorities", data.priorities),
+                                     ("findings", data.findings), ("bts", data.bts))
+              if _present(layer)]
+    if data.coverage:
+        box = page_bbox(data) if bbox is None else bbox
+        drawn += [f"coverage:{tech}" for tech, raster in data.coverage.items()
+                  if overlay_window(raster, bbox=box) is not None]
+    return drawn
 
 
 def _require_indicator(data: MapData, indicator: str) -> None:
@@ -155,7 +193,9 @@ def _build_map(data: MapData, *, indicator: str, scheme: str, k: int, tiles: str
         classes = choropleth_classes(data.communes[indicator], indicator, scheme=scheme, k=k)
     base_tiles = tile_layer(tiles)
     communes = simplify_polygons(data.communes)
-    west, south, east, north = to_lonlat(communes[["geometry"]]).total_bounds
+    west, south, east, north = page_bbox(data)
+    drawn = drawn_layers(data, bbox=(west, south, east, north), max_sites=max_sites,
+                         max_findings=max_findings)
     bounds = [[float(south), float(west)], [float(north), float(east)]]
     m = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None,
                    zoom_start=10, prefer_canvas=True, maxZoom=MAX_ZOOM, zoom_control=True,
@@ -186,40 +226,44 @@ def _build_map(data: MapData, *, indicator: str, scheme: str, k: int, tiles: str
     choropleth, choropleth_legend = commune_layer(communes, classes,
                                                   tiles=base_tiles is not None, unit=data.unit)
     add(choropleth, choropleth_legend)
-    if data.zones is not None and len(data.zones):
-        add(*zone_layer(data.zones))
+    if "zones" in drawn:
+        add(*zone_layer(cast(gpd.GeoDataFrame, data.zones)))
     regions_label = t["region_outlines" if data.unit == "commune" else "macro_region_outlines"]
     for level, label, stroke, weight in (("district", t["district_outlines"], "#333333", 1.6),
                                          ("region", regions_label, "#000000", 3.0)):
-        if level in communes.columns and communes[level].notna().any():
+        if f"{level}s" in drawn:
             add(outline_layer(data.communes, level, name=label, stroke=stroke, weight=weight),
                 None)
     names = dict(zip(data.communes["code"].astype(str), data.communes["name"].astype(str),
                      strict=True))
-    if data.post_offices is not None and len(data.post_offices):
-        posts = post_layers(data.post_offices, names)
+    if "posts" in drawn:
+        posts = post_layers(cast(gpd.GeoDataFrame, data.post_offices), names)
         for layer, _ in posts:
             m.add_child(layer)
         legend.append((legend_section(f"s{len(legend)}", t["postal_points"],
                                       [row for _, row in posts]), None))
-    if data.planned_sites is not None and len(data.planned_sites):
-        add(*planned_layer(data.planned_sites))
-    if data.priorities is not None and len(data.priorities):
-        add(*priorities_layer(data.priorities))
-    many_findings = data.findings is not None and len(data.findings) > max_findings
-    if many_findings:
-        add(*finding_count_layer(data.findings, data.communes, limit=max_findings,
+    if "planned" in drawn:
+        add(*planned_layer(cast(gpd.GeoDataFrame, data.planned_sites)))
+    if "priorities" in drawn:
+        add(*priorities_layer(cast(gpd.GeoDataFrame, data.priorities)))
+    findings = data.findings if "findings" in drawn else None
+    many_findings = findings is not None and len(findings) > max_findings
+    if findings is not None and many_findings:
+        add(*finding_count_layer(findings, data.communes, limit=max_findings,
                                  file=f"{outputs.SITING}/{outputs.FINDINGS_CSV}",
                                  unit=data.unit))
-    elif data.findings is not None and len(data.findings):
-        add(*findings_layer(data.findings, data.links))
-    if data.bts is not None and len(data.bts) > max_sites:
-        add(*site_count_layer(data.bts, data.communes, limit=max_sites, unit=data.unit))
-    elif data.bts is not None and len(data.bts):
-        add(*site_layer(data.bts, None if many_findings else data.findings, names,
+    elif findings is not None:
+        add(*findings_layer(findings, data.links))
+    bts = data.bts if "bts" in drawn else None
+    if bts is not None and len(bts) > max_sites:
+        add(*site_count_layer(bts, data.communes, limit=max_sites, unit=data.unit))
+    elif bts is not None:
+        add(*site_layer(bts, None if many_findings else findings, names,
                         findings_omitted=many_findings))
     legend += [(section, None) for section in _absent(data, first=len(legend))]
-    for overlay, section in coverage_layers(data.coverage, (west, south, east, north)):
+    techs = [key.removeprefix("coverage:") for key in drawn if key.startswith("coverage:")]
+    for overlay, section in coverage_layers({tech: data.coverage[tech] for tech in techs},
+                                            (west, south, east, north)):
         add(overlay, section)
     if data.unit == "province":
         legend.append((f'<div class="note">{html.escape(t["national_note"])}</div>', None))
@@ -280,7 +324,7 @@ def _national_pages(data: MapData, classes: Classes, *, indicator: str, scheme: 
                     max_findings: int) -> dict[str, str]:
     """The pages of a national workspace (:func:`map_pages`), in the language in force."""
     names = provinces(data)
-    files = {name: province_page(region_slug(name)) for name in names}
+    files = {name: outputs.province_page(region_slug(name)) for name in names}
     country = national_data(data, files)
     _require_indicator(country, indicator)
     country_classes = choropleth_classes(country.communes[indicator], indicator,

@@ -10,6 +10,33 @@ from ictgis.maps.data import CoverageRaster
 from ictgis.maps.styles import coverage_colors
 
 
+def overlay_window(raster: CoverageRaster, *,
+                   bbox: tuple[float, float, float, float] | None = None
+                   ) -> tuple[float, float, float, float] | None:
+    """The part of the raster an overlay shows: (west, east, south, north) in Web Mercator (m).
+
+    The raster's extent, cropped to ``bbox`` ((west, south, east, north) in degrees); None
+    when the crop holds no pixel (:func:`overlay_image` then makes no image).
+    """
+    height, width = np.shape(raster.classes)
+    t = raster.transform
+    xs = np.linspace(t.c, t.c + t.a * width, 21)
+    ys = np.linspace(t.f, t.f + t.e * height, 21)
+    edge_x = np.concatenate([xs, np.full(21, xs[-1]), xs[::-1], np.full(21, xs[0])])
+    edge_y = np.concatenate([np.full(21, ys[0]), ys, np.full(21, ys[-1]), ys[::-1]])
+    mx, my = transformer(raster.crs, "EPSG:3857").transform(edge_x, edge_y)
+    west, east, south, north = (float(mx.min()), float(mx.max()), float(my.min()),
+                                float(my.max()))
+    if bbox is not None:
+        bx, by = transformer("EPSG:4326", "EPSG:3857").transform(
+            [bbox[0], bbox[2]], [bbox[1], bbox[3]])
+        west, east = max(west, float(bx[0])), min(east, float(bx[1]))
+        south, north = max(south, float(by[0])), min(north, float(by[1]))
+        if west >= east or south >= north:
+            return None
+    return west, east, south, north
+
+
 def overlay_image(raster: CoverageRaster, *, bbox: tuple[float, float, float, float] | None = None,
                   max_px: int = 2048) -> tuple[np.ndarray, list[list[float]]] | None:
     """Warp a signal-class raster to Web Mercator and colour it for an image overlay.
@@ -32,22 +59,13 @@ def overlay_image(raster: CoverageRaster, *, bbox: tuple[float, float, float, fl
         A uint8 RGBA image (class 0 transparent) and its ``[[south, west], [north, east]]``
         bounds in degrees; None when the crop holds no pixel.
     """
+    window = overlay_window(raster, bbox=bbox)
+    if window is None:
+        return None
+    west, east, south, north = window
     classes = np.asarray(raster.classes)
     height, width = classes.shape
     t = raster.transform
-    xs = np.linspace(t.c, t.c + t.a * width, 21)
-    ys = np.linspace(t.f, t.f + t.e * height, 21)
-    edge_x = np.concatenate([xs, np.full(21, xs[-1]), xs[::-1], np.full(21, xs[0])])
-    edge_y = np.concatenate([np.full(21, ys[0]), ys, np.full(21, ys[-1]), ys[::-1]])
-    mx, my = transformer(raster.crs, "EPSG:3857").transform(edge_x, edge_y)
-    west, east, south, north = mx.min(), mx.max(), my.min(), my.max()
-    if bbox is not None:
-        bx, by = transformer("EPSG:4326", "EPSG:3857").transform(
-            [bbox[0], bbox[2]], [bbox[1], bbox[3]])
-        west, east = max(west, bx[0]), min(east, bx[1])
-        south, north = max(south, by[0]), min(north, by[1])
-        if west >= east or south >= north:
-            return None
     # about one output pixel per source pixel (Mercator stretches by 1/cos(latitude))
     _, lat_mid = transformer("EPSG:3857", "EPSG:4326").transform((west + east) / 2,
                                                                   (south + north) / 2)

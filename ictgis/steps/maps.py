@@ -30,9 +30,11 @@ class MapsResult:
 
     pages: Mapping[str, str]
     images: Mapping[str, bytes]
-    #: Layers of earlier steps on the map: ``bts``, ``findings``, ``coverage`` -> shown or not.
-    shown: Mapping[str, bool]
-    coverage: tuple[str, ...]
+    #: The layers drawn (:func:`ictgis.maps.drawn_layers`): on ``index.html`` of a province;
+    #: on the province pages of a national workspace.
+    layers: tuple[str, ...]
+    #: Whether the pages are those of a national workspace (one per province).
+    national: bool = False
 
 
 def map_inputs(ws: Workspace, found: outputs.Outputs) -> dict[str, Any]:
@@ -96,10 +98,8 @@ def compute(ws: Workspace, ctx: StepContext, *, indicator: str = "radius_km",
     pages = maps.map_pages(data, indicator=indicator, scheme=scheme, tiles=tiles, lang=ctx.lang,
                            progress=ctx.progress)
     images = maps.static_maps(data, indicator=indicator, scheme=scheme, lang=ctx.lang)
-    shown = {"posts": data.post_offices is not None and len(data.post_offices) > 0,
-             "bts": data.bts is not None, "findings": data.findings is not None,
-             "coverage": bool(data.coverage)}
-    return MapsResult(pages, images, shown, tuple(data.coverage))
+    return MapsResult(pages, images, tuple(maps.drawn_layers(data)),
+                      national=data.provinces is not None)
 
 
 def write(result: MapsResult, ctx: StepContext) -> list[Path]:

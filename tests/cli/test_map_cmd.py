@@ -69,10 +69,16 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def demo_en(demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The outputs of ``demo`` with the maps written again with ``--lang en``."""
+    """The outputs of ``demo`` with the maps written again with ``--lang en``.
+
+    What ``ictgis map`` printed is kept beside them, in ``map.txt``.
+    """
     out = tmp_path_factory.mktemp("en") / "outputs"
     shutil.copytree(demo / "outputs", out)
-    _run(CliRunner(), "map", "-w", str(demo), "--out", str(out), "--lang", "en", "-q")
+    result = CliRunner().invoke(main, ["map", "-w", str(demo), "--out", str(out), "--lang", "en"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    (out.parent / "map.txt").write_text(result.stdout, encoding="utf-8")
     return out
 
 
@@ -275,6 +281,40 @@ def test_layer_control_lists_the_layers(lang_index: tuple[Page, dict]) -> None:
     assert not index.eval("ictgis.map.hasLayer(ictgis.layers.bts)")
     index.page.locator(".leaflet-control-layers-overlays label", has_text=bts).click()
     assert index.eval("ictgis.map.hasLayer(ictgis.layers.bts)")
+
+
+#: The summary's name of each layer in English, as a user reads it (coverage apart).
+SUMMARY_NAMES = {"zones": "plan zones", "districts": "district outlines",
+                 "regions": "region outlines", "posts": "postal points",
+                 "planned": "planned sites", "priorities": "investment priorities",
+                 "findings": "siting findings", "bts": "BTS"}
+
+
+def test_summary_lists_the_layers_of_the_layer_control(index_en: Page, demo_en: Path) -> None:
+    # each entry of the layer control as chromium shows it: the key of its layer, or (an
+    # image overlay, which has none) its label
+    entries = index_en.eval("""() => {
+        const keys = {};
+        for (const [key, layer] of Object.entries(ictgis.layers)) keys[L.stamp(layer)] = key;
+        return Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))
+            .map(l => [keys[l.querySelector('input').layerId] ?? null, l.textContent.trim()]);
+    }""")
+    assert entries[0][0] == "communes"
+    layers: list[str] = []
+    coverage = EN["coverage_layer"].split("{")[0]
+    for key, label in entries[1:]:
+        if key is None:  # a coverage overlay: "Coverage <tech>..."
+            assert label.startswith(coverage), label
+            key = "coverage:" + label.removeprefix(coverage).split()[0]
+        key = "posts" if key.startswith("post_") else key
+        if key not in layers:
+            layers.append(key)
+    techs = [key.split(":")[1] for key in layers if key.startswith("coverage:")]
+    assert techs == ["2G", "3G", "4G"] and {"zones", "posts", "bts", "findings"} <= set(layers)
+    expected = ", ".join([SUMMARY_NAMES[key] for key in layers if ":" not in key]
+                         + [f"coverage {'/'.join(techs)}"])
+    summary = (demo_en.parent / "map.txt").read_text(encoding="utf-8")
+    assert "maps: index.html (" in summary and f"; {expected}), " in summary, (expected, summary)
 
 
 def test_clusters_hold_every_bts(index: Page, ws) -> None:
@@ -610,3 +650,40 @@ def test_a_province_of_the_national_page_opens_its_own_map(make_workspace, open_
     assert "Tỉnh Bờ" in page.eval("document.querySelector('.ictgis-title').innerText")
     assert page.eval("ictgis.layers.communes.getLayers().length") == 1
     assert page.external == [] and page.page_errors == []
+
+
+def test_summary_without_bts_names_the_zones_and_outlines_it_drew(make_workspace, runner
+                                                                  ) -> None:
+    from shapely.geometry import box
+
+    from tests.conftest import CONFIG, SIDE, X0, Y0
+
+    # no [layers.bts]: plan zones, outlines and postal points besides the communes
+    config = CONFIG.split("[layers.bts]")[0] + """
+[layers.zones]
+path = "zones.gpkg"
+[layers.zones.fields]
+id = "ma"
+zone_class = "loai"
+"""
+    root = make_workspace(config=config)
+    gpd.GeoDataFrame({"ma": ["Z1"], "loai": ["prohibited"]},
+                     geometry=[box(X0 + 1_000, Y0 + 1_000, X0 + SIDE, Y0 + SIDE / 2)],
+                     crs="EPSG:9210").to_file(root / "zones.gpkg")
+    result = runner.invoke(main, ["map", "-w", str(root), "--out", str(root / "o")],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("maps: index.html"))
+    shown = line.split("; ", 1)[1].split("), ", 1)[0]
+    assert shown == "plan zones, district outlines, region outlines, postal points", line
+    assert "BTS" not in line and "communes only" not in line
+    page = (root / "o" / "maps" / "index.html").read_text(encoding="utf-8")
+    block = re.search(r"overlays :  \{(.*?)\},", page, re.S).group(1)
+    overlays = [json.loads(name) for name in re.findall(r'("[^"]+") :', block)]
+    radius = maps.get_indicator("radius_km", "en")
+    assert overlays == [EN["communes_layer"].format(label=radius.label, units=radius.units),
+                        EN["zones"], EN["district_outlines"], EN["region_outlines"],
+                        *overlays[4:]]
+    # the toy's five postal points are of five types, one layer each; no BTS layer
+    postal = EN["postal_layer"].split("{")[0]
+    assert len(overlays) == 9 and all(name.startswith(postal) for name in overlays[4:])
