@@ -514,3 +514,41 @@ def test_calibration_toml_says_over_which_dem_it_was_fitted(tmp_path: Path) -> N
     assert over["offsets_db"]["2G"]["open"] == -3.21
     flat = tomllib.loads(cal.calibration_text(fits, **kwargs))
     assert "terrain" not in flat["calibration"]
+
+
+@pytest.mark.parametrize(("fitted_over", "dem_now", "expected"), [
+    ("", None, None),                      # neither: nothing to say
+    ("", "dem.tif", "fitted without terrain"),
+    ("dem.tif", None, "this coverage uses none"),
+    ("dem.tif", "dem.tif", None),          # the same DEM
+    ("other.tif", "dem.tif", "another DEM"),
+])
+def test_coverage_warns_when_the_calibration_was_fitted_over_another_terrain(
+        tmp_path: Path, fitted_over: str, dem_now: str | None, expected: str | None) -> None:
+    from ictgis import io
+    from ictgis.coverage.calibration import Calibration
+
+    for name, data in (("dem.tif", b"one elevation model"), ("other.tif", b"another one")):
+        (tmp_path / name).write_bytes(data)
+    sha = io.sha256(tmp_path / fitted_over) if fitted_over else ""
+    calibration = Calibration({"4g": {"open": -3.0}}, path=tmp_path / "calibration.toml",
+                              terrain_sha256=sha)
+    warning = calibration.terrain_mismatch(tmp_path / dem_now if dem_now else None)
+    if expected is None:
+        assert warning is None
+    else:
+        assert warning is not None and expected in warning and "calibration.toml" in warning
+
+
+def test_calibration_toml_names_the_dem_it_was_fitted_over(tmp_path: Path) -> None:
+    from ictgis.config import load_config
+    from ictgis.coverage.calibration import load_calibration
+
+    settings = load_config(Path(__file__).resolve().parents[1] / "ictgis.toml").coverage
+    tech = next(iter(settings.technologies))
+    (tmp_path / "calibration.toml").write_text(
+        f'[calibration]\nterrain_sha256 = "abc123"\n\n[offsets_db.{tech}]\nopen = -2.5\n',
+        encoding="utf-8")
+    loaded = load_calibration(tmp_path, settings)
+    assert loaded is not None and loaded.terrain_sha256 == "abc123"
+    assert loaded.offsets_db == {tech: {"open": -2.5}}

@@ -86,12 +86,31 @@ class Calibration:
         SHA-256 of that file ("" when not from a file).
     source
         The measurement file the offsets were fitted on, as the header names it.
+    terrain_sha256
+        SHA-256 of the DEM the fit's predictions included ("": fitted without terrain).
     """
 
     offsets_db: Mapping[str, Mapping[str, float]]
     path: Path | None = None
     sha256: str = ""
     source: str = ""
+    terrain_sha256: str = ""
+
+    def terrain_mismatch(self, dem: Path | None) -> str | None:
+        """A warning when the coverage's DEM is not the one the offsets were fitted over.
+
+        Offsets fitted without terrain absorb its mean effect, so applying them over a DEM
+        counts it twice (and the other way round); None when the two agree.
+        """
+        from ictgis import io
+
+        now = io.sha256(dem) if dem is not None else ""
+        if now == self.terrain_sha256:
+            return None
+        name = self.path.name if self.path is not None else CALIBRATION_TOML
+        key = ("other" if self.terrain_sha256 else "with") if now else "without"
+        return str(t(f"coverage.calibration.warning.terrain_{key}", file=name,
+                     dem=dem.name if dem is not None else ""))
 
     def offsets(self, technology: str) -> np.ndarray:
         """Offsets of one technology by environment code (:data:`ENV_CODES`), 0 where none."""
@@ -150,8 +169,11 @@ def load_calibration(root: Path, settings: CoverageConfig) -> Calibration | None
                         environment=env, value=str(value))
                 raise ConfigError(msg)
             offsets.setdefault(tech, {})[env] = float(value)
-    source = data.get("calibration", {}).get("measurements", "")
-    return Calibration(offsets, path=path, sha256=io.sha256(path), source=str(source))
+    header = data.get("calibration", {})
+    header = header if isinstance(header, dict) else {}
+    return Calibration(offsets, path=path, sha256=io.sha256(path),
+                       source=str(header.get("measurements", "")),
+                       terrain_sha256=str(header.get("terrain_sha256", "")))
 
 
 def calibration_text(fits: pd.DataFrame, *, source: Path, source_sha256: str, root: Path,

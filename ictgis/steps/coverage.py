@@ -94,6 +94,9 @@ def compute(ws: Workspace, ctx: StepContext, *, scheduler: str | None = None,
             from ictgis.coverage.calibration import load_calibration
 
             calibration = load_calibration(ws.config.root, settings)  # calibration.toml
+            if calibration is not None and (mismatch := calibration.terrain_mismatch(
+                    dem.path if dem is not None else None)):
+                warnings.warn(mismatch, UserWarning, stacklevel=1)
             staged = stack.enter_context(io.staged_dir(ctx.outputs.folder(NAME)))
             sink = _RasterSink(stack, staged, grid, ws, settings, ctx.lang, calibration)
             result = coverage.compute_coverage(
