@@ -93,7 +93,8 @@ def table() -> str:
     for name in BENCHMARKS:
         path = RESULTS / f"{name}.txt"
         if not path.exists():
-            rows.append(f"| `{name}` | not run yet | | | | |")
+            rows.append(f"| `{name}` | not run yet (`python benchmarks/performance.py --run "
+                        f"{name}`) | | | | |")
             continue
         text = path.read_text(encoding="utf-8")
         machines.add(_header(text, MACHINE))
