@@ -23,7 +23,6 @@ from ictgis.coverage.models import (
     ENV_CODES,
     environment_correction,
     hata_coefficients,
-    sector_gain,
 )
 
 if TYPE_CHECKING:
@@ -155,7 +154,6 @@ class KernelCache:
         self._far = lru_cache(maxsize=1024)(self._compute_far)
         self._near = lru_cache(maxsize=4096)(self._compute_near)
         self._geometry = lru_cache(maxsize=64)(self._distances)
-        self._near_geometry = lru_cache(maxsize=4096)(self._distances)
         self._reach = lru_cache(maxsize=4096)(self._reach_of)
         self._far_of = lru_cache(maxsize=8192)(self._far_zone)
         self._near_of = lru_cache(maxsize=8192)(self._near_zone)
@@ -269,41 +267,35 @@ class KernelCache:
         freq, height, _, mobile = params[:4]
         radius = (len(base) - 1) // 2
         return self.terrain.kernel(
-            base, self._geometry(radius, 0.0, 0.0)[0], int(params[6]), int(params[7]),
+            base, self._geometry(radius, 0.0, 0.0), int(params[6]), int(params[7]),
             near_n=n, heights=(max(height, MIN_HEIGHT_M), far_key(params)[1]),
             antenna_m=max(height, MIN_HEIGHT_M), mobile_m=mobile, frequency_mhz=freq)
 
-    def _levels(self, eirp: float, a: float, b: float,
-                geometry: tuple[np.ndarray, np.ndarray | None],
-                bearing: tuple[int, float, float], sector: tuple[float, float] | None
-                ) -> np.ndarray:
+    def _levels(self, eirp: float, a: float, b: float, log_d: np.ndarray, dx: float,
+                dy: float, sector: tuple[float, float] | None, hole: int = -1) -> np.ndarray:
         """int16 centi-dB of ``eirp - a - b log_d + G(θ)``, :data:`EMPTY` beyond the range.
 
-        ``geometry`` is (log10 distance, beyond the range or None), ``bearing`` the arguments of
-        :meth:`_bearing` (used for sectors only).
+        ``log_d`` is :meth:`_distances`'s for a site ``dx`` m east and ``dy`` m north of the
+        centre of its pixel; the square of half-size ``hole`` round it is left
+        :data:`EMPTY` (-1: none). One compiled call (:func:`_fill_levels`), without the
+        interpreter lock: kernels are built in parallel on threads.
         """
-        log_d, beyond = geometry
-        level = log_d * np.float32(-b * CENTI_DB)
-        level += np.float32((eirp - a) * CENTI_DB)
-        if sector is not None:
-            gain = sector_gain(self._bearing(*bearing), sector[0], sector[1],
-                               self.settings.sector_front_back_db)
-            level += np.nan_to_num(gain, nan=0.0).astype(np.float32) * np.float32(CENTI_DB)
-        np.rint(level, out=level)
-        if not -32767 <= (eirp - a) * CENTI_DB - abs(b) * CENTI_DB * 3 <= 32767 - 4000:
-            np.clip(level, -32767, 32767, out=level)  # |log10 d km| <= 3 in any real case
-        kernel = level.astype(np.int16)
-        if beyond is not None:
-            kernel[beyond] = EMPTY
+        offset, slope = (eirp - a) * CENTI_DB, -b * CENTI_DB
+        clip = not -32767 <= offset - abs(b) * CENTI_DB * 3 <= 32767 - 4000  # |log10 d km| <= 3
+        azimuth, beamwidth = (np.nan, np.nan) if sector is None else sector
+        kernel = np.empty(log_d.shape, np.int16)
+        _fill_levels(kernel, log_d, float(np.float32(offset)), float(np.float32(slope)),
+                     float(dx), float(dy), float(self.resolution), float(azimuth),
+                     float(beamwidth), float(np.float32(self.settings.sector_front_back_db)),
+                     clip, hole)
         return kernel
 
     def _compute_far(self, key: tuple[float, float, float, float], radius: int, near: int,
                      sector: tuple[float, float] | None) -> np.ndarray:
         freq, height, eirp, mobile = key
         a, b = hata_coefficients(freq, height, mobile)
-        kernel = self._levels(eirp, a, b, self._geometry(radius, 0.0, 0.0), (radius, 0.0, 0.0),
-                              sector)
-        kernel[radius - near:radius + near + 1, radius - near:radius + near + 1] = EMPTY
+        kernel = self._levels(eirp, a, b, self._geometry(radius, 0.0, 0.0), 0.0, 0.0, sector,
+                              hole=near)
         kernel.flags.writeable = False
         return kernel
 
@@ -311,40 +303,134 @@ class KernelCache:
                       ) -> np.ndarray:
         freq, height, eirp, mobile, dx, dy = params[:6]
         a, b = hata_coefficients(freq, max(height, MIN_HEIGHT_M), mobile)
-        kernel = self._levels(eirp, a, b, self._near_geometry(near, dx, dy), (near, dx, dy),
-                              sector)
+        kernel = self._levels(eirp, a, b, self._distances(near, dx, dy), dx, dy, sector)
         kernel.flags.writeable = False
         return kernel
 
-    def _east_north(self, radius: int, dx: float, dy: float) -> tuple[np.ndarray, np.ndarray]:
-        """East and north (m) from a site ``dx`` m east, ``dy`` m north of its pixel centre."""
-        offsets = np.arange(-radius, radius + 1, dtype=np.float64) * self.resolution
-        return offsets[None, :] - dx, 0.0 - offsets[:, None] - dy  # rows grow southwards
-
-    def _distances(self, radius: int, dx: float, dy: float
-                   ) -> tuple[np.ndarray, np.ndarray | None]:
-        """log10(distance km) (float32, clamped at ``min_distance_km``), and beyond the range.
+    def _distances(self, radius: int, dx: float, dy: float) -> np.ndarray:
+        """log10(distance km) (float32, clamped at ``min_distance_km``; NaN beyond the range).
 
         For the pixels of the square of half-size ``radius`` round a site ``dx`` m east and
-        ``dy`` m north of the centre of its pixel.
+        ``dy`` m north of the centre of its pixel (:func:`_log_distances`, compiled).
         """
-        east, north = self._east_north(radius, dx, dy)
-        d2 = (east * east + north * north).astype(np.float32)  # m²
-        beyond: np.ndarray | None = d2 > np.float32((self.settings.max_range_km * 1000) ** 2)
-        if beyond is not None and not beyond.any():
-            beyond = None
-        np.maximum(d2, np.float32((self.settings.min_distance_km * 1000) ** 2), out=d2)
-        np.log10(d2, out=d2)
-        d2 *= np.float32(0.5)
-        d2 -= np.float32(3.0)  # log10(d km) = log10(d² m²) / 2 - 3
-        return d2, beyond
+        log_d = np.empty((2 * radius + 1,) * 2, np.float32)
+        _log_distances(log_d, float(dx), float(dy), float(self.resolution),
+                       float(np.float32((self.settings.min_distance_km * 1000) ** 2)),
+                       float(np.float32((self.settings.max_range_km * 1000) ** 2)))
+        return log_d
 
-    def _bearing(self, radius: int, dx: float, dy: float) -> np.ndarray:
-        """Bearing of every pixel (degrees clockwise from north; NaN on the site itself)."""
-        east, north = self._east_north(radius, dx, dy)
-        bearing = np.degrees(np.arctan2(east, north)).astype(np.float32)
-        bearing[(east == 0) & (north == 0)] = np.nan
-        return bearing
+
+@numba.njit(nogil=True, cache=True)
+def _log_distances(out: np.ndarray, dx: float, dy: float, resolution: float, min_d2: float,
+                   max_d2: float) -> None:  # pragma: no cover (compiled)
+    """log10(distance km) of every pixel of a kernel (float32; NaN beyond the range).
+
+    Parameters
+    ----------
+    out
+        float32 square of odd side centred on the site's pixel (filled).
+    dx, dy
+        Offset of the site east and north of the centre of its pixel, m.
+    resolution
+        Pixel size, m.
+    min_d2, max_d2
+        Squares of the minimum distance (nearer pixels are evaluated there) and of the range
+        (beyond it NaN), m² (float32 values).
+
+    Notes
+    -----
+    The arithmetic of the numpy expression ``log10(max(float32(east² + north²), min²)) / 2
+    - 3`` (float64 positions, the squared distance rounded to float32, then float32), so the
+    levels are bit-identical to it. Compiled, without the interpreter lock.
+    """
+    f32 = np.float32
+    side = out.shape[0]
+    radius = (side - 1) // 2
+    low, high, half, three = f32(min_d2), f32(max_d2), f32(0.5), f32(3.0)
+    for i in range(side):
+        north = (0.0 - (i - radius) * resolution) - dy  # rows grow southwards
+        for j in range(side):
+            east = (j - radius) * resolution - dx
+            d2 = f32(east * east + north * north)  # m²
+            if d2 > high:
+                out[i, j] = np.nan
+            else:  # log10(d km) = log10(d² m²) / 2 - 3
+                out[i, j] = math.log10(max(d2, low)) * half - three
+
+
+@numba.njit(nogil=True, cache=True)
+def _fill_levels(out: np.ndarray, log_d: np.ndarray, offset: float, slope: float, dx: float,
+                 dy: float, resolution: float, azimuth: float, beamwidth: float,
+                 front_back: float, clip: bool, hole: int) -> None:  # pragma: no cover
+    """A kernel's levels, int16 centi-dB: ``offset + slope log_d + 100 G(θ)``, rounded.
+
+    Compiled, without the interpreter lock (kernels are built in parallel on threads).
+
+    Parameters
+    ----------
+    out
+        The kernel, int16 square of odd side centred on the site's pixel (filled).
+    log_d
+        log10(distance km) of its pixels (:func:`_log_distances`; NaN: beyond the range,
+        :data:`EMPTY`).
+    offset, slope
+        ``(EIRP - A)`` and ``-B`` of :func:`~ictgis.coverage.models.hata_coefficients` in
+        centi-dB (float32 values).
+    dx, dy
+        Offset of the site east and north of the centre of its pixel, m (for the bearing).
+    resolution
+        Pixel size, m.
+    azimuth, beamwidth
+        Sector, degrees (NaN: omnidirectional; on the site's pixel centre itself the gain
+        is 0).
+    front_back
+        Front-to-back ratio A_m, dB (float32 value).
+    clip
+        Clip the levels to ±32767 before the int16 conversion.
+    hole
+        Half-size of the square round the site left :data:`EMPTY` (-1: none).
+
+    Notes
+    -----
+    float32 as the numpy expression of the levels (``log_d * slope + offset``, the bearing
+    ``degrees(arctan2(east, north))`` in float64 rounded to float32, the gain of
+    :func:`~ictgis.coverage.models.sector_gain`, ``-min(12 (Δθ/θ)², A_m)`` with
+    Δθ = ``(bearing - azimuth + 180) % 360 - 180``, in float32, ``rint``): the kernels are
+    bit-identical to it.
+    """
+    f32 = np.float32
+    side = out.shape[0]
+    radius = (side - 1) // 2
+    off, slo, centi = f32(offset), f32(slope), f32(CENTI_DB)
+    sectored = not (math.isnan(azimuth) or math.isnan(beamwidth))
+    az, bw, fb = f32(azimuth), f32(beamwidth), f32(front_back)
+    f180, f360, f12 = f32(180.0), f32(360.0), f32(12.0)
+    to_degrees = 180.0 / math.pi
+    for i in range(side):
+        north = (0.0 - (i - radius) * resolution) - dy
+        inside_rows = abs(i - radius) <= hole
+        for j in range(side):
+            d = log_d[i, j]
+            if math.isnan(d) or (inside_rows and abs(j - radius) <= hole):
+                out[i, j] = EMPTY
+                continue
+            level = d * slo + off
+            if sectored:
+                east = (j - radius) * resolution - dx
+                if east != 0.0 or north != 0.0:
+                    bearing = f32(math.atan2(east, north) * to_degrees)
+                    turn = (bearing - az) + f180
+                    wrapped = f32(np.fmod(turn, f360))  # exact; then the sign of numpy's %
+                    if wrapped < 0:
+                        wrapped = wrapped + f360
+                    elif wrapped == 0:
+                        wrapped = f32(0.0)
+                    ratio = (wrapped - f180) / bw
+                    level = level + (-min(f12 * (ratio * ratio), fb)) * centi
+            level = np.rint(level)
+            if clip:
+                level = min(max(level, f32(-32767.0)), f32(32767.0))
+            out[i, j] = np.int16(level)
 
 
 def _sector(azimuth: float, beamwidth: float) -> tuple[float, float] | None:
