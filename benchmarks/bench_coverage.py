@@ -24,7 +24,10 @@
    (not extrapolated) in the same run; every layer asserted equal to ictgis's within the
    issue-15 tolerances (<= 0.5 dB everywhere: the baseline cuts the range from the mast's
    pixel centre, as ictgis defines it; covered population within 0.5 points per commune).
-5. Threads: ``compute_coverage`` on 1 and on 2 threads (the stamping releases the GIL).
+5. Threads: ``compute_coverage`` on 1 and on 2 threads (the stamping and the building of the
+   kernels release the GIL), wall and CPU time; on a loaded machine the wall ratio says
+   little, so also the share of the one-thread CPU time spent inside the compiled calls that
+   release the GIL (timed by thread CPU time) and the speed-up it allows (Amdahl).
 6. Memory at national size: a fresh process streams the coverage step's work (tiles ->
    per-commune sums -> tiled GeoTIFFs window by window) over the SYNTHETIC national square at
    50 m (132 M pixels), ``--memory-masts`` masts of it (memory does not grow with the masts
@@ -401,6 +404,46 @@ def time_threads(ws: object, settings: CoverageConfig, repeat: int) -> tuple[h.T
         ws.bts, ws.communes, s, keep_layers=False), repeat) for s in (one, two))
 
 
+#: The compiled calls of the coverage kernels that run without the interpreter lock.
+NOGIL_CALLS = ("_stamp", "_fill_levels", "_log_distances")
+
+
+def nogil_share(ws: object, settings: CoverageConfig) -> tuple[float, float]:
+    """(CPU s of compute_coverage on one thread, CPU s inside the calls that release the GIL).
+
+    Each of :data:`NOGIL_CALLS` is wrapped to add its thread CPU time (a CPU-time measure:
+    what other processes on the machine do not change). The share p bounds the speed-up
+    of two threads at 1 / (1 - p + p / 2) (Amdahl: the rest holds the lock).
+    """
+    import time
+
+    from ictgis.coverage import kernels
+
+    inside = [0.0]
+
+    def timed(fn: object) -> object:
+        def call(*args: object) -> object:
+            start = time.thread_time()
+            try:
+                return fn(*args)  # type: ignore[operator]
+            finally:
+                inside[0] += time.thread_time() - start
+        return call
+
+    saved = {name: getattr(kernels, name) for name in NOGIL_CALLS}
+    one = dataclasses.replace(settings, threads=1)
+    try:
+        for name, fn in saved.items():
+            setattr(kernels, name, timed(fn))
+        used = time.process_time()
+        coverage.compute_coverage(ws.bts, ws.communes, one, keep_layers=False)
+        used = time.process_time() - used
+    finally:
+        for name, fn in saved.items():
+            setattr(kernels, name, fn)
+    return used, inside[0]
+
+
 # --------------------------------------------------------------------------------- national
 
 
@@ -516,6 +559,7 @@ def main() -> int:
     windowed.result = None
     h.say("timing 1 and 2 threads ...")
     one_thread, two_threads = time_threads(ws, settings, args.repeat)
+    cpu_one, cpu_nogil = nogil_share(ws, settings)
     h.say("timing the snapped computation (no near zone) ...")
     snapped = time_snapped(ws, settings, args.repeat)
     h.say("checking ictgis against the exact reference on every pixel ...")
@@ -679,11 +723,19 @@ def main() -> int:
         h.target(f">= {TARGET_WINDOWED:g}x the windowed numpy baseline", f"{ratio_windowed:.1f}x",
                  ratio_windowed >= TARGET_WINDOWED)])
     load_now = os.getloadavg()[0]
+    share = cpu_nogil / cpu_one
+    amdahl = 1 / (1 - share + share / 2)
     h.show("threads (compute_coverage, nothing kept, best of each):", [
         f"  1 thread: {one_thread.best:.3f} s ({one_thread.every()}); 2 threads: "
         f"{two_threads.best:.3f} s ({two_threads.every()}): {threads_ratio:.2f}x "
         f"(load average {load_now:.1f} on {os.cpu_count()} cores: the target is for an idle "
         "machine)",
+        f"  CPU time: 1 thread {one_thread.best_cpu:.3f} s, 2 threads "
+        f"{two_threads.best_cpu:.3f} s (least of each)",
+        f"  share of the CPU time inside the calls that release the GIL "
+        f"({', '.join(NOGIL_CALLS)}; one thread, timed by thread CPU time): "
+        f"{cpu_nogil:.3f} of {cpu_one:.3f} s = {share:.0%}: 2 threads at most "
+        f"{amdahl:.2f}x on an idle machine (Amdahl)",
         h.target(f"2 threads >= {TARGET_THREADS:g}x one thread", f"{threads_ratio:.2f}x",
                  threads_ratio >= TARGET_THREADS)])
     h.show(f"NATIONAL size at 50 m, streamed (fresh process; {args.memory_masts:,} of the "
@@ -707,6 +759,8 @@ def main() -> int:
             h.result("coverage.threads_2_vs_1", threads_ratio, "x",
                      target=f">={TARGET_THREADS:g}",
                      baseline=("one_thread", one_thread.best, "s")),
+            h.result("coverage.nogil_cpu_share", 100 * share, "%",
+                     baseline=("cpu_one_thread", cpu_one, "s")),
             h.result("coverage.national_50m_peak_rss", streamed["rss_peak"] / 1e9, "GB",
                      target=f"<={TARGET_MEMORY_B / 1e9:g}"),
             h.result("coverage.national_time", national_s, "s",

@@ -53,8 +53,12 @@ Params = tuple[float, ...]
 TERRAIN_CACHE_BYTES = 2 * 1024 ** 3
 
 
+@lru_cache(maxsize=1 << 16)
 def far_key(params: Params | tuple[float, ...]) -> tuple[float, float, float, float]:
-    """The far-zone kernel of a transmitter: its parameters with the height class's height."""
+    """The far-zone kernel of a transmitter: its parameters with the height class's height.
+
+    Cached (looked up for every transmitter of every tile).
+    """
     freq, height, eirp, mobile = params[:4]
     shared = 10.0 ** (round(math.log10(height) / HEIGHT_LOG_STEP) * HEIGHT_LOG_STEP)
     return (freq, float(shared), eirp, mobile)
@@ -161,6 +165,7 @@ class KernelCache:
         self._sited = lru_cache(maxsize=max(TERRAIN_CACHE_BYTES // (2 * largest ** 2), 16))(
             self._compute_sited)
         self._shift = lru_cache(maxsize=8)(self._compute_shift)  # a mast's sectors in a row
+        self._coefficients = lru_cache(maxsize=4096)(hata_coefficients)
 
     def radius_px(self, params: Params) -> int:
         """Half-size in pixels of a transmitter's kernel (:func:`reach_px`)."""
@@ -302,7 +307,7 @@ class KernelCache:
     def _compute_near(self, params: Params, near: int, sector: tuple[float, float] | None
                       ) -> np.ndarray:
         freq, height, eirp, mobile, dx, dy = params[:6]
-        a, b = hata_coefficients(freq, max(height, MIN_HEIGHT_M), mobile)
+        a, b = self._coefficients(freq, max(height, MIN_HEIGHT_M), mobile)
         kernel = self._levels(eirp, a, b, self._distances(near, dx, dy), dx, dy, sector)
         kernel.flags.writeable = False
         return kernel
