@@ -498,3 +498,22 @@ def test_a_national_workspace_maps_the_provinces_then_each_province(toy: maps.Ma
         assert sorted(f["properties"]["code"] for f in shown["features"]) == sorted(
             communes.loc[communes["province"] == name, "code"])
         assert 'href=\\"index.html\\"\\u003eCountry\\u003c/a' in pages[file]
+
+
+def test_layers_present_but_empty_are_neither_drawn_nor_listed(toy: maps.MapData) -> None:
+    import dataclasses
+
+    import geopandas as gpd
+
+    findings = gpd.GeoDataFrame({"site_id": [], "rule": [], "severity": [], "message": []},
+                                geometry=gpd.GeoSeries([], crs=toy.communes.crs))
+    empty = dataclasses.replace(toy, bts=toy.bts.iloc[:0], findings=findings)
+    drawn = maps.drawn_layers(empty)
+    assert drawn == ["communes", "districts", "regions", "posts"]
+    # the page's layer control: the same layers (one entry per postal point type, 5 here)
+    names = _overlay_names(maps.render_html(maps.build_map(empty, lang="en")))
+    assert names[:3] == ["Communes: R, service radius per postal point (km)",
+                         "District outlines", "Region outlines"]
+    assert len(names) == 8 and all(n.startswith("Postal points: ") for n in names[3:])
+    # with the sites back, they are drawn and listed, after the postal points
+    assert maps.drawn_layers(dataclasses.replace(empty, bts=toy.bts)) == [*drawn, "bts"]
