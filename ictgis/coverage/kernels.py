@@ -450,8 +450,9 @@ def stamp_tile(tx: Transmitters, kernels: KernelCache, window: tuple[int, int, i
     """Best-server ``EIRP + G - L_urban`` over one tile (before the environment correction).
 
     The kernels of the transmitters that reach the tile (far zone and near zone) are looked
-    up here; the stamping itself is one compiled loop over all of them (:func:`_stamp`,
-    numba, without the interpreter lock: tiles stamp in parallel on threads).
+    up here; the stamping itself is compiled (:func:`_stamp`, numba, without the interpreter
+    lock: tiles stamp in parallel on threads): one call per distinct far zone, one for the
+    near zones of each size (stacked; over terrain, one per kernel).
 
     Parameters
     ----------
@@ -501,12 +502,26 @@ def stamp_tile(tx: Transmitters, kernels: KernelCache, window: tuple[int, int, i
             kernel = kernels.far(tx.params[tx.group[k]], tx.azimuth[k], tx.beamwidth[k])
             if kernel is not None:
                 _add(stamps, kernel, tx.row[k:k + 1], tx.col[k:k + 1])
-    for k in near[wants_near]:
-        _add(stamps, kernels.near(tx.params[tx.group[k]], tx.azimuth[k], tx.beamwidth[k]),
-             tx.row[k:k + 1], tx.col[k:k + 1])
+    own = near[wants_near]
+    zones = [kernels.near(tx.params[g], a, b) for g, a, b in zip(
+        tx.group[own].tolist(), tx.azimuth[own].tolist(), tx.beamwidth[own].tolist(),
+        strict=True)]
+    if kernels.terrain is None and zones:  # small near zones: one call per size, stacked
+        sides = np.array([len(z) for z in zones])
+        for side in np.unique(sides):
+            pick = np.flatnonzero(sides == side)
+            stack = np.stack([zones[i] for i in pick])
+            stack.flags.writeable = False  # the kernels' type: one compiled signature
+            _stamp(out, r0, c0, tx.row[own[pick]].astype(np.int64),
+                   tx.col[own[pick]].astype(np.int64), stack,
+                   np.arange(len(pick), dtype=np.int64))
+    else:  # over terrain each kernel is a whole square: stamped where it lies
+        for k, zone in zip(own, zones, strict=True):
+            _add(stamps, zone, tx.row[k:k + 1], tx.col[k:k + 1])
     for kernel, rows, cols in stamps.values():
-        _stamp(out, r0, c0, np.concatenate(rows).astype(np.int64),
-               np.concatenate(cols).astype(np.int64), np.ascontiguousarray(kernel))
+        where = np.concatenate(rows).astype(np.int64)
+        _stamp(out, r0, c0, where, np.concatenate(cols).astype(np.int64),
+               np.ascontiguousarray(kernel)[None], np.zeros(len(where), np.int64))
     return out, evaluations
 
 
@@ -532,16 +547,18 @@ def _clipped(window: tuple[int, int, int, int], row: np.ndarray, col: np.ndarray
 
 @numba.njit(nogil=True, cache=True)
 def _stamp(out: np.ndarray, r0: int, c0: int, rows: np.ndarray, cols: np.ndarray,
-           kernel: np.ndarray) -> None:  # pragma: no cover (compiled)
-    """``np.maximum`` of ``kernel`` centred on each (rows[j], cols[j]) into the tile ``out``.
+           kernels: np.ndarray, which: np.ndarray) -> None:  # pragma: no cover (compiled)
+    """``np.maximum`` of ``kernels[which[j]]`` centred on each (rows[j], cols[j]) into ``out``.
 
-    ``out``'s first pixel is (r0, c0) of the grid; the parts outside it are skipped.
-    Compiled, without the interpreter lock: tiles stamp in parallel on threads.
+    ``kernels`` is a C-contiguous stack of square kernels of one odd side; ``out``'s first
+    pixel is (r0, c0) of the grid; the parts outside it are skipped. Compiled, without the
+    interpreter lock: tiles stamp in parallel on threads.
     """
     height, width = out.shape
-    side = kernel.shape[0]
+    side = kernels.shape[1]
     radius = (side - 1) // 2
     for j in range(rows.shape[0]):
+        kernel = kernels[which[j]]
         top, left = rows[j] - radius, cols[j] - radius
         a0, a1 = max(r0, top), min(r0 + height, top + side)
         b0, b1 = max(c0, left), min(c0 + width, left + side)
