@@ -260,3 +260,17 @@ def test_plan_compliance_of_the_macro_regions_and_the_country(national_run) -> N
     assert indicator_value(pct, tables, {}) == pytest.approx(100 * compliant / masts)
     text = " ".join(narrative(tables))
     assert f"{number(compliant, 0)} of {number(masts, 0)} masts" in text
+
+
+def test_the_siting_console_gives_the_countrys_compliance(national_run) -> None:
+    from ictgis.i18n import number
+
+    ws, out = national_run
+    shown = CliRunner().invoke(main, ["siting", "-w", str(ws), "--out", str(out), "--lang", "en"])
+    assert shown.exit_code == 0, shown.output
+    country = _csv(out / "siting" / "summary_compliance_country.csv").iloc[0]
+    first = _csv(out / "siting" / "summary_compliance_province.csv").iloc[0]
+    assert (first["compliant"], first["masts"]) != (country["compliant"], country["masts"])
+    line = next(x for x in shown.output.splitlines() if number(int(country["masts"]), 0) in x
+                and number(int(country["compliant"]), 0) in x)
+    assert number(country["compliance_pct"], 1) in line

@@ -28,11 +28,11 @@ def format_siting(tables: Mapping[str, pd.DataFrame], verdicts: pd.DataFrame | N
              f"{t('cli.siting.findings'):>10}"]
     lines += [f"{names.get(r.rule, r.rule):<{width}}{severity.get(r.severity, r.severity):<12}"
               f"{r.findings:>10}" for r in rules.itertuples() if r.findings]
-    province = tables.get("compliance_province")
-    if province is not None and int(province.iloc[0]["masts"]) > 0:
-        row = province.iloc[0]
-        lines.append(t("cli.siting.compliance", ok=int(row["compliant"]), masts=int(row["masts"]),
-                       pct=number(row["compliance_pct"], 1)))
+    whole = tables.get("compliance_country", tables.get("compliance_province"))
+    if whole is not None and int(whole.iloc[0]["masts"]) > 0:  # the whole province or country
+        row = whole.iloc[0]
+        lines.append(t("cli.siting.compliance", ok=number(int(row["compliant"]), 0),
+                       masts=number(int(row["masts"]), 0), pct=number(row["compliance_pct"], 1)))
     if verdicts is not None:
         counts = verdicts["verdict"].value_counts()
         lines.append(t("cli.siting.proposals", counts=", ".join(

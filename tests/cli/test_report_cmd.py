@@ -26,8 +26,8 @@ def test_manifest_lists_outputs_that_exist(demo: Path) -> None:
     outputs = demo / "outputs"
     manifest = json.loads((outputs / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["synthetic"] is True
-    assert set(manifest["timings_s"]) == {"validate", "stats", "siting", "coverage",
-                                          "priorities", "maps", "qgis", "report"}
+    assert set(manifest["timings_s"]) == {"validate", "stats", "siting", "calibration",
+                                          "coverage", "priorities", "maps", "qgis", "report"}
     for name in manifest["outputs"]:
         assert (outputs / name).is_file(), name
     for expected in ("report.html", "report.xlsx", "stats/province.csv", "siting/findings.csv",
