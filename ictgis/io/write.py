@@ -72,17 +72,17 @@ def neutralise_text(frame: pd.DataFrame) -> pd.DataFrame:
 
     The apostrophe is OWASP's recommendation for CSV files: a spreadsheet shows the text and
     never evaluates it. Numbers stay numbers. :func:`ictgis.io.read_output_table` removes
-    the apostrophe again when a later step reads the table back. Each distinct value of a
-    column is looked at once (a million rows hold a few operators, reasons, communes).
+    the apostrophe again when a later step reads the table back. The first character of
+    every cell is looked at in one pass over a list, the rest of the check once per distinct
+    value (pandas' ``.str`` calls a lambda a cell).
     """
     out = frame.rename(columns=lambda c: f"'{c}" if is_formula_like(c) else c)
     for col in out.columns:
         values = out[col]
         if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
             continue
-        distinct = pd.unique(values.dropna().to_numpy(dtype=object))
-        formulas = [v for v in distinct
-                    if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) and is_formula_like(v)]
+        starts = {v for v in values.tolist() if isinstance(v, str) and v.startswith(FORMULA_PREFIXES)}
+        formulas = [v for v in starts if is_formula_like(v)]
         if formulas:
             todo = values.isin(formulas)
             out.loc[todo, col] = "'" + values[todo].astype(str)
