@@ -33,6 +33,7 @@ from ictgis.coverage import (
     to_db,
     transmitters,
 )
+from ictgis.coverage.models import hata_coefficients
 
 X0, Y0 = 590_000.0, 1_140_000.0
 CRS = "EPSG:9210"
@@ -584,6 +585,60 @@ def test_stamping_the_parts_is_stamping_the_whole_kernel():
         a1, b1 = min(top + 2 * radius + 1, grid.height), min(left + 2 * radius + 1, grid.width)
         whole[a0:a1, b0:b1] = kernel[a0 - top:a1 - top, b0 - left:b1 - left]
         np.testing.assert_array_equal(stamped, whole)
+
+
+def numpy_kernel(settings: CoverageConfig, res: float, radius: int, params: tuple[float, ...],
+                 azimuth: float, beamwidth: float) -> np.ndarray:
+    """A kernel as the numpy expression of its levels (float32, as documented in kernels.py)."""
+    freq, height, eirp, mobile, dx, dy = params
+    a, b = hata_coefficients(freq, height, mobile)
+    offsets = np.arange(-radius, radius + 1, dtype=np.float64) * res
+    east, north = offsets[None, :] - dx, 0.0 - offsets[:, None] - dy
+    d2 = (east * east + north * north).astype(np.float32)
+    beyond = d2 > np.float32((settings.max_range_km * 1000) ** 2)
+    d2 = np.maximum(d2, np.float32((settings.min_distance_km * 1000) ** 2))
+    log_d = np.log10(d2) * np.float32(0.5) - np.float32(3.0)
+    level = log_d * np.float32(-b * 100) + np.float32((eirp - a) * 100)
+    if azimuth == azimuth:
+        bearing = np.degrees(np.arctan2(east, north)).astype(np.float32)
+        bearing[(east == 0) & (north == 0)] = np.nan
+        gain = sector_gain(bearing, azimuth, beamwidth, settings.sector_front_back_db)
+        level += np.nan_to_num(gain, nan=0.0).astype(np.float32) * np.float32(100)
+    out = np.rint(level).astype(np.int16)
+    out[beyond] = EMPTY
+    return out
+
+
+@pytest.mark.parametrize(("res", "params", "azimuth"), [
+    (50.0, (900.0, 30.0, 43.0, 1.5, 0.0, 0.0), np.nan),
+    (50.0, (1800.0, 42.7, 58.3, 1.5, -17.2, 24.9), 359.95),
+    (25.0, (2100.0, 3.0, 61.0, 1.5, 12.5, -12.5), 90.0),
+    (100.0, (900.0, 120.0, 47.5, 1.5, 33.3, 8.1), 211.7),
+])
+def test_compiled_kernels_equal_the_numpy_expression_bit_for_bit(res, params, azimuth):
+    # the levels are computed in numba (without the GIL); every pixel must be the int16 the
+    # float32 numpy expression gives, near zone (true position) and far zone (pixel centre)
+    settings = CoverageConfig(max_range_km=4.0)
+    kernels = KernelCache(settings, res)
+    radius = kernels.radius_px(params)
+    n = kernels.near_px(radius)
+    near = kernels.near(params, azimuth, 65.0)
+    np.testing.assert_array_equal(near, numpy_kernel(settings, res, n, params, azimuth, 65.0))
+    far = kernels.far(params, azimuth, 65.0)
+    assert (n < radius) == (far is not None)
+    if far is not None:
+        shared = (*far_key_of(params), 0.0, 0.0)
+        rounded = round(azimuth, 1) % 360.0 if azimuth == azimuth else azimuth
+        expected = numpy_kernel(settings, res, radius, shared, rounded, 65.0)
+        expected[radius - n:radius + n + 1, radius - n:radius + n + 1] = EMPTY
+        np.testing.assert_array_equal(far, expected)
+        assert (far != EMPTY).sum() > 0
+
+
+def far_key_of(params: tuple[float, ...]) -> tuple[float, ...]:
+    """The far zone's parameters: the height class of the antenna height (log step 0.008)."""
+    freq, height, eirp, mobile = params[:4]
+    return (freq, 10.0 ** (round(math.log10(height) / 0.008) * 0.008), eirp, mobile)
 
 
 @pytest.mark.parametrize("azimuth", [0.0, 47.0, 90.0, 180.0, 270.0])
