@@ -27,10 +27,12 @@ from ictgis.config import (
     lookup,
     render_reference,
 )
+from ictgis.config.reference import FILES
 from ictgis.errors import ConfigError
+from ictgis.i18n import catalogue
 
 REPO_CONFIG = Path(__file__).resolve().parents[1] / "ictgis.toml"
-REFERENCE = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
+DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 #: DOMAIN.md §3: Tiền Giang's three economic-urban regions and their 11 district-level units.
 REGIONS = {
@@ -416,17 +418,52 @@ def test_missing_config_file(tmp_path, as_file):
 # ------------------------------------------------------------------ the declaration of every key
 
 
-def test_reference_is_rendered_from_the_declaration():
-    # regenerate with the command at the top of docs/configuration.md
-    assert REFERENCE.read_text(encoding="utf-8") == render_reference()
+@pytest.mark.parametrize("lang", list(FILES))
+def test_reference_is_rendered_from_the_declaration(lang):
+    # regenerate with the command at the top of docs/configuration.md:
+    # python -c "from ictgis.config.reference import write_references; write_references()"
+    assert (DOCS / FILES[lang]).read_text(encoding="utf-8") == render_reference(lang)
 
 
-def test_reference_lists_every_key_once():
-    text = render_reference()
+@pytest.mark.parametrize("lang", list(FILES))
+def test_reference_lists_every_key_once(lang):
+    text = render_reference(lang)
     for section, keys in SECTIONS.items():
         assert text.count(f"## `[{section}]`\n") == 1
         for name in keys:
             assert f"| `{name}` |" in text
+
+
+def test_every_key_is_described_in_both_languages_from_one_source():
+    vi, en = catalogue("vi"), catalogue("en")
+    for key in KEYS:
+        # the English catalogue holds the declared text itself (keys.py is its source)
+        assert en.get(key.description_id) == key.description, key.path
+        assert vi.get(key.description_id), key.path
+        # translated: Vietnamese letters, and not the English text
+        assert vi[key.description_id] != key.description, key.path
+        assert re.search("[àáảãạăắằẳẵặâấầẩẫậđèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵ]",
+                         vi[key.description_id], re.IGNORECASE), key.path
+    # one id per key, placeholders spelled safely
+    ids = [key.description_id for key in KEYS]
+    assert len(set(ids)) == len(ids)
+    assert lookup("coverage.technologies.<name>.margin_db").description_id == (
+        "config.key.coverage.technologies._name_.margin_db")
+
+
+def test_the_vietnamese_reference_has_no_english_description():
+    # cells as Markdown writes them: "<" escaped so that "BC-<symbol>" is not read as HTML
+    vi, en = (render_reference(lang).replace("\\<", "<") for lang in ("vi", "en"))
+    assert [k.path for k in KEYS if k.description in vi] == []
+    assert [k.path for k in KEYS if f"| {k.describe('vi')} |" not in vi] == []
+    assert [k.path for k in KEYS if f"| {k.description} |" not in en] == []
+
+
+def test_help_text_follows_the_language(vietnamese):
+    assert help_text("siting.aviation_height_m") == (
+        "Chiều cao từ đó cột ăng-ten phải có tín hiệu cảnh báo hàng không và được chấp thuận độ "
+        "cao (mặc định: 45 m).")
+    assert help_text("province.population_year").endswith("(mặc định: không khai báo).")
 
 
 #: Dataclass -> its declared section and the arguments it needs besides the defaults.

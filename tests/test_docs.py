@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from ictgis.cli.main import main
 from ictgis.config.keys import LAYER_SCHEMAS, SECTIONS
-from ictgis.config.reference import MARKER
+from ictgis.config.reference import FILES, MARKER
 from ictgis.parse import parse_coordinate
 from tests.test_io import _cp1258_form
 
@@ -110,13 +110,25 @@ def test_the_reference_page_documents_every_declared_key(built, lang: str) -> No
     assert all(f'<span class="pre">{name}</span>' in page for name in LAYER_SCHEMAS)
     # the check fails on a key the page does not have
     assert _undocumented(page, {"province": {"no_such_key": None}}) == ["[province] no_such_key"]
+    # each key described in the page's language, never in the other one
+    text = _plain(page)
+    other = "vi" if lang == "en" else "en"
+    keys = [key for keys in SECTIONS.values() for key in keys.values()]
+    assert [k.path for k in keys if k.describe(lang).replace("`", "") not in text] == []
+    assert [k.path for k in keys if k.describe(other).replace("`", "") in text] == []
+
+
+def _plain(page: str) -> str:
+    """The text a page shows: no tags or entities, Sphinx's curly quotes straight again."""
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    return text.translate(str.maketrans("‘’“”", "''\"\""))
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_reference_pages_include_the_generated_file(lang: str) -> None:
-    assert MARKER in (DOCS / "configuration.md").read_text(encoding="utf-8")
-    assert f'{{include}} ../configuration.md\n:start-after: "{MARKER}"' in _page(lang,
-                                                                                "configuration")
+    assert MARKER in (DOCS / FILES[lang]).read_text(encoding="utf-8")
+    assert f'{{include}} ../{FILES[lang]}\n:start-after: "{MARKER}"' in _page(lang,
+                                                                              "configuration")
 
 
 # ----------------------------------------------------------------------- nothing outside
@@ -125,7 +137,7 @@ def test_the_reference_pages_include_the_generated_file(lang: str) -> None:
 def test_nothing_points_outside_the_repository() -> None:
     texts = {f"{lang}/{name}": _page(lang, name) for lang in LANGUAGES for name in PAGES}
     texts["README.md"] = (ROOT / "README.md").read_text(encoding="utf-8")
-    texts["configuration.md"] = (DOCS / "configuration.md").read_text(encoding="utf-8")
+    texts.update({name: (DOCS / name).read_text(encoding="utf-8") for name in FILES.values()})
     for name, text in texts.items():
         assert "DOMAIN.md" not in text, name
         assert not re.search(r"\]\((\.\./)+shared", text), name

@@ -11,6 +11,7 @@ with ``<...>`` stands for any key of its table (``[regions] <region>``).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -160,7 +161,9 @@ class Key:
     unit
         Unit of a number (``"m"``, ``"dBm"``).
     description
-        One line: what the key sets.
+        One line: what the key sets, in English. It is the source of the key's catalogue
+        entry :attr:`description_id` (``config.en.po`` holds the same text, a test checks it;
+        ``config.vi.po`` its translation); text shown to people comes from :meth:`describe`.
     source
         Where the default comes from: a DOMAIN.md section, a legal text, ``assumption``
         (to be replaced by the province's own value) or ``ictgis`` (a software choice).
@@ -195,6 +198,19 @@ class Key:
     def path(self) -> str:
         """``section.name``, the key's id for :func:`lookup`."""
         return f"{self.section}.{self.name}"
+
+    @property
+    def description_id(self) -> str:
+        """Catalogue id of the description: ``config.key.`` and :attr:`path`.
+
+        A placeholder ``<name>`` is spelled ``_name_``
+        (``config.key.coverage.technologies._name_.margin_db``).
+        """
+        return "config.key." + re.sub(r"<(\w+)>", r"_\1_", self.path)
+
+    def describe(self, lang: str | None = None) -> str:
+        """The description in ``lang`` (default: the language in force), from the catalogue."""
+        return str(t(self.description_id, lang=lang))
 
     @property
     def is_pattern(self) -> bool:
@@ -688,15 +704,22 @@ def default_of(path: str) -> Any:
 def help_text(path: str) -> str:
     """One line for a ``--help`` text: the key's description and its default with its unit.
 
+    In the language in force (:func:`ictgis.i18n.language`).
+
     Examples
     --------
-    >>> help_text("siting.aviation_height_m")
+    >>> from ictgis.i18n import language
+    >>> with language("en"):
+    ...     help_text("siting.aviation_height_m")
     'Height from which a mast needs aviation marking and height approval (default: 45 m).'
     """
     key = lookup(path)
-    default = default_text(key)
+    if key.default is None or key.default is REQUIRED:
+        default = str(t("config.help.not_set" if key.default is None else "config.help.required"))
+    else:
+        default = default_text(key)
     shown = f"{default} {key.unit}" if key.unit and key.default not in (None, REQUIRED) else default
-    return f"{key.description} (default: {shown})."
+    return str(t("config.help.text", description=key.describe(), default=shown))
 
 
 def default_text(key: Key) -> str:

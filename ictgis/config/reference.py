@@ -1,8 +1,19 @@
-"""The configuration reference (``docs/configuration.md``), rendered from the declaration."""
+"""The configuration reference, rendered per language from the declaration.
+
+``docs/configuration.md`` (English) and ``docs/configuration.vi.md`` (Vietnamese) are rendered
+from :data:`ictgis.config.keys.KEYS`; each key's description comes from the catalogue
+(``config.{en,vi}.po``) under :attr:`ictgis.config.keys.Key.description_id`: ``config.key.``
+and the key's path, a placeholder ``<name>`` spelled ``_name_`` (``[coverage.technologies.<name>]
+margin_db`` -> ``config.key.coverage.technologies._name_.margin_db``). Regenerate both files
+from the repository root with::
+
+    python -c "from ictgis.config.reference import write_references; write_references()"
+"""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from ictgis.config.keys import (
     ENTRIES,
@@ -13,31 +24,35 @@ from ictgis.config.keys import (
     Key,
     default_text,
 )
+from ictgis.i18n import language, t
+
+#: Language -> the generated file, in ``docs/``.
+FILES = {"en": "configuration.md", "vi": "configuration.vi.md"}
 
 _COLUMNS = ("key", "type", "default", "unit", "allowed", "description", "source")
 
 _INTRO = """\
-# Configuration reference
+# Configuration reference ({lang})
 
-Every key of `ictgis.toml`, generated from its declaration in `ictgis/config/keys.py` by
-`ictgis.config.render_reference()`; do not edit by hand (a test checks that this file equals
-the rendered text). Regenerate it with:
+Every key of `ictgis.toml`, generated from its declaration in `ictgis/config/keys.py` (the
+descriptions from the message catalogue `ictgis/i18n/config.{lang}.po`) by
+`ictgis.config.render_reference("{lang}")`; do not edit by hand (a test checks that this file
+equals the rendered text). Regenerate it (and the other language's file) from the repository root
+with:
 
 ```bash
-python -c "from ictgis.config import render_reference; print(render_reference(), end='')" \\
-  > docs/configuration.md
+python -c "from ictgis.config.reference import write_references; write_references()"
 ```
 
-The user guide shows this file in its *Configuration reference* page, in English
-([en/configuration.md](en/configuration.md)) and Vietnamese
-([vi/configuration.md](vi/configuration.md)), from the marker below on.
+The user guide shows this file in its *Configuration reference* page
+([{lang}/configuration.md]({lang}/configuration.md)), from the marker below on.
 
 A section `[layers.<layer>]` stands for a table of any name (`[layers.bts]`); a key `<region>`
 for any key of its table. Defaults are written as in `ictgis.toml`. The source says where a
 default comes from: a section (§) of the guide's *What the numbers mean*
-([en/numbers.md](en/numbers.md)), a legal text, *assumption* (replace it with the province's
-own value) or *ictgis* (a software choice). Unknown keys are errors; every error names the
-file, the section and the key.
+([{lang}/numbers.md]({lang}/numbers.md)), a legal text, *assumption* (replace it with the
+province's own value) or *ictgis* (a software choice). Unknown keys are errors; every error names
+the file, the section and the key.
 """
 
 
@@ -50,7 +65,8 @@ _NOTES = re.compile(r"DOMAIN\.md\s*(?=§)")
 
 
 def _cell(text: str) -> str:
-    return _NOTES.sub("", text).replace("|", "\\|") if text else ""
+    """Text for a table cell: pipes escaped, and ``<`` so that ``<symbol>`` is not raw HTML."""
+    return _NOTES.sub("", text).replace("|", "\\|").replace("<", "\\<") if text else ""
 
 
 def _row(cells: tuple[str, ...]) -> str:
@@ -62,14 +78,13 @@ def _key_row(key: Key) -> str:
     words = key.is_pattern or key.default in (None, REQUIRED, ENTRIES) or isinstance(
         key.default, Computed)
     return _row((f"`{key.name}`", key.type, default if words else f"`{default}`", key.unit,
-                 _cell(key.allowed), _cell(key.description), _cell(key.source) or "—"))
+                 _cell(key.allowed), _cell(key.describe()), _cell(key.source) or "—"))
 
 
 def _layer_table() -> list[str]:
-    lines = ["## Layers and their fields", "",
-             "`*`: required field. `by`: allowed join keys of a table layer, the first is the "
-             "default.", "",
-             _row(("layer", "fields", "by")), _row(("---",) * 3)]
+    lines = [f"## {t('config.reference.layers')}", "", t("config.reference.layers_note"), "",
+             _row((t("config.reference.layer"), t("config.reference.fields"),
+                   t("config.reference.by"))), _row(("---",) * 3)]
     for name, schema in LAYER_SCHEMAS.items():
         fields = [f"`{f}`*" for f in schema["required"]] + [f"`{f}`" for f in schema["optional"]]
         lines.append(_row((f"`{name}`", ", ".join(fields),
@@ -77,18 +92,46 @@ def _layer_table() -> list[str]:
     return lines
 
 
-def render_reference() -> str:
+def render_reference(lang: str = "en") -> str:
     """The configuration reference in Markdown: one table per section, then the layers.
+
+    Parameters
+    ----------
+    lang
+        Language of the descriptions and of the layer table (``"en"`` or ``"vi"``).
 
     Returns
     -------
     str
-        The text of ``docs/configuration.md``.
+        The text of ``docs/`` + ``FILES[lang]``.
     """
-    lines = [_INTRO, MARKER, ""]
-    for section, keys in SECTIONS.items():
-        lines += [f"## `[{section}]`", "", _row(_COLUMNS), _row(("---",) * len(_COLUMNS))]
-        lines += [_key_row(key) for key in keys.values()]
-        lines.append("")
-    lines += _layer_table()
+    with language(lang):
+        lines = [_INTRO.format(lang=lang), MARKER, ""]
+        for section, keys in SECTIONS.items():
+            lines += [f"## `[{section}]`", "", _row(_COLUMNS), _row(("---",) * len(_COLUMNS))]
+            lines += [_key_row(key) for key in keys.values()]
+            lines.append("")
+        lines += _layer_table()
     return "\n".join(lines) + "\n"
+
+
+def write_references(docs: Path = Path("docs")) -> list[Path]:
+    """Write the reference of every language into ``docs`` (the guide's folder).
+
+    Parameters
+    ----------
+    docs
+        The guide's folder; by default ``docs`` of the current directory (the repository root).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    written = []
+    for lang, name in FILES.items():
+        path = docs / name
+        path.write_text(render_reference(lang), encoding="utf-8")
+        written.append(path)
+    return written
+
