@@ -457,6 +457,9 @@ def test_the_vietnamese_reference_has_no_english_description():
     assert [k.path for k in KEYS if k.description in vi] == []
     assert [k.path for k in KEYS if f"| {k.describe('vi')} |" not in vi] == []
     assert [k.path for k in KEYS if f"| {k.description} |" not in en] == []
+    # defaults in words follow the language too
+    assert "| `name` | string | bắt buộc |" in vi and "| `name` | string | required |" in en
+    assert "| not set |" not in vi and "| không khai báo |" in vi
 
 
 def test_help_text_follows_the_language(vietnamese):

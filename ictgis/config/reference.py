@@ -73,8 +73,22 @@ def _row(cells: tuple[str, ...]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+#: Defaults in words and their catalogue ids (the reference's language).
+_WORDS = ((None, "config.help.not_set"), (REQUIRED, "config.help.required"),
+          (ENTRIES, "config.reference.entries"))
+
+
+def _default(key: Key) -> str:
+    """The default cell's text: a word in the reference's language, or as in ``ictgis.toml``."""
+    if not key.is_pattern:
+        for marker, msg_id in _WORDS:
+            if key.default is marker:
+                return str(t(msg_id))
+    return default_text(key)
+
+
 def _key_row(key: Key) -> str:
-    default = default_text(key)
+    default = _default(key)
     words = key.is_pattern or key.default in (None, REQUIRED, ENTRIES) or isinstance(
         key.default, Computed)
     return _row((f"`{key.name}`", key.type, default if words else f"`{default}`", key.unit,
