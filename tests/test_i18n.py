@@ -81,6 +81,9 @@ EXEMPT = {
 }
 #: A comment on the line that says why a literal is not display text.
 MARKERS = ("# input vocabulary", "# Python's own wording")
+#: Keywords of click's decorators whose value a user reads in ``--help``: a catalogue id there.
+HELP_KEYWORDS = {"help", "short_help", "epilog"}
+MESSAGE_ID = re.compile(r"[a-z_]+(\.[a-z0-9_]+)+")
 
 
 def _literal(node: ast.AST) -> str | None:
@@ -104,10 +107,26 @@ def _user_facing_literals(path: Path) -> list[str]:
                   if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef
                                 | ast.AsyncFunctionDef)
                   and node.body and isinstance(node.body[0], ast.Expr)}
+    # click shows a command's docstring as its help, unless the command's class takes its help
+    # from the catalogue (cls=)
+    help_docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                       if isinstance(node, ast.FunctionDef) and isinstance(node.body[0], ast.Expr)
+                       and id(node.body[0].value) in docstrings
+                       and any(isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute)
+                               and d.func.attr in {"command", "group"}
+                               and not any(k.arg == "cls" for k in d.keywords)
+                               for d in node.decorator_list)}
     found = []
     for node in ast.walk(tree):
         text, why = None, ""
-        if isinstance(node, ast.Call) and node.args:
+        if id(node) in help_docstrings:
+            text, why = _literal(node), "a command's help (docstring)"
+            text = text if text and _words(text) >= 2 else None
+        elif isinstance(node, ast.keyword) and node.arg in HELP_KEYWORDS:
+            text, why = _literal(node.value), f"{node.arg}= of a command or option"
+            text = text if text and not MESSAGE_ID.fullmatch(text) else None
+            node = node.value
+        elif isinstance(node, ast.Call) and node.args:
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             if name in SHOWN or name.endswith(("Error", "Warning", "Exception")):
@@ -135,10 +154,14 @@ def test_the_scan_finds_what_it_looks_for(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(sys.modules[__name__], "PACKAGE", tmp_path)
     sample = tmp_path / "sample.py"
     sample.write_text('"""Tài liệu."""\nmsg = f"file {x} is bad"\nraise DataError("bad input row")\n'
-                      'LABEL = "Xã"\nx = "Đ"  # input vocabulary\necho("done writing")\n',
+                      'LABEL = "Xã"\nx = "Đ"  # input vocabulary\necho("done writing")\n'
+                      '@click.command("a")\n@option("--x", help="Do it.")\ndef a():\n'
+                      '    """Run it all."""\n'
+                      '@click.command("b", cls=Command)\n@option("--y", help="cli.help.b.y")\n'
+                      'def b():\n    """Not shown: the help is in the catalogue."""\n',
                       encoding="utf-8")
     found = _user_facing_literals(sample)
-    assert [line.split(":")[1] for line in found] == ["2", "3", "4", "6"], found
+    assert sorted(int(line.split(":")[1]) for line in found) == [2, 3, 4, 6, 8, 10], found
 
 
 def test_no_user_facing_literal_outside_the_catalogue() -> None:

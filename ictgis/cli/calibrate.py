@@ -9,7 +9,7 @@ import click
 
 from ictgis import outputs
 from ictgis.cli.main import Console, echo_rejects, echo_written, run_steps
-from ictgis.cli.options import workspace_options
+from ictgis.cli.options import Command, option, workspace_options
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,34 +41,18 @@ def format_fit(table: pd.DataFrame, *, applied: str | None) -> str:
     return "\n".join(lines)
 
 
-@click.command("calibrate", short_help="Fit the coverage model to drive-test measurements.")
+@click.command("calibrate", cls=Command)
 @workspace_options(formats=False)
-@click.option("--measurements", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, metavar="FILE",
-              help="Measurements (CSV/XLSX/GPKG; columns mapped by [layers.measurements]) "
-                   "[default: the file of [layers.measurements]].")
-@click.option("--slope", is_flag=True,
-              help="Also fit a slope per decade of distance (reported, not applied).")
-@click.option("--dry-run", is_flag=True,
-              help="Write the comparison in OUT/calibration/ but leave calibration.toml as it is.")
+@option("--measurements", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None, metavar="FILE",
+        help="cli.help.calibrate.measurements")
+@option("--slope", is_flag=True,
+        help="cli.help.calibrate.slope")
+@option("--dry-run", is_flag=True,
+        help="cli.help.calibrate.dry_run")
 def command(workspace: Path, out: Path | None, lang: str, strict: bool, quiet: bool,
             measurements: Path | None, slope: bool, dry_run: bool) -> None:
-    """Compare drive-test measurements with the coverage model and fit offsets.
-
-    Each measurement (position, operator, technology, received level in dBm; optionally the
-    site that served it) is matched to the level the uncalibrated model predicts there:
-    the best server of that operator and technology, or the named site. Per technology and
-    environment class the error is fitted by robust least squares to an offset, with its
-    99 % confidence interval. The offsets are written to calibration.toml beside
-    ictgis.toml, which `ictgis coverage` applies from then on; OUT/calibration/ gets the
-    table, every matched measurement and two plots, OUT/rejects/ the rows not used.
-
-    \b
-    Examples
-    --------
-    ictgis calibrate --measurements do_kiem/viettel_2024.csv
-    ictgis calibrate --slope --dry-run
-    """
+    """$ ictgis calibrate (its help: ``cli.help.calibrate`` in the catalogue)."""
     console = Console(quiet)
     options = {"measurements": measurements, "slope": slope, "apply": not dry_run,
                "required": True, "strict": strict}

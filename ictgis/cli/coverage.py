@@ -9,7 +9,7 @@ import click
 
 from ictgis import outputs
 from ictgis.cli.main import Console, echo_rejects, echo_written, run_steps
-from ictgis.cli.options import scheduler_opt, workspace_options
+from ictgis.cli.options import Command, scheduler_opt, workspace_options
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,24 +50,12 @@ def format_coverage(whole: pd.DataFrame, gaps: pd.DataFrame, techs: list[str],
     return "\n".join(lines)
 
 
-@click.command("coverage", short_help="Coverage rasters and the population they cover.")
+@click.command("coverage", cls=Command)
 @workspace_options(formats=True)
 @scheduler_opt
 def command(workspace: Path, out: Path | None, formats: tuple[str, ...], lang: str,
             strict: bool, quiet: bool, scheduler: str | None) -> None:
-    """Model radio coverage of every operator and technology and the population covered.
-
-    Writes OUT/coverage/: a best-server received-level GeoTIFF per operator and technology
-    and for any operator, a classified signal raster per technology, population and area
-    coverage at every level (CSV/XLSX/GeoPackage) and the largest uncovered populated areas.
-
-    \b
-    Examples
-    --------
-    ictgis coverage
-    ictgis coverage -w ../tien_giang --format csv
-    ictgis coverage --scheduler tcp://10.0.0.5:8786
-    """
+    """$ ictgis coverage (its help: ``cli.help.coverage`` in the catalogue)."""
     console = Console(quiet)
     result = run_steps(workspace, out, ["coverage"], console, strict=strict, lang=lang,
                        formats=formats, options={"coverage": {"scheduler": scheduler}})

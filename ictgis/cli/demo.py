@@ -7,45 +7,26 @@ from pathlib import Path
 import click
 
 from ictgis.cli.main import Console
-from ictgis.cli.options import lang_opt, quiet_opt
+from ictgis.cli.options import Command, lang_opt, option, quiet_opt
 
 
-@click.command("demo", short_help="Write the synthetic demo province or country to a folder.")
+@click.command("demo", cls=Command)
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--seed", type=int, default=None, help="Random seed [default: the demo's own].")
-@click.option("--force", is_flag=True, help="Overwrite an existing workspace in DIRECTORY.")
-@click.option("--scale", type=click.Choice(["province", "national"]), default="province",
-              show_default=True,
-              help="national: the whole country (34 provinces and ~3,321 communes, or 63 and "
-                   "~10,035 with --era legacy; ~100,000 BTS, ~15,000 postal points, a plan, "
-                   "subscribers, coverage at 100 m).")
-@click.option("--era", type=click.Choice(["legacy", "2025", "2018"]), default=None,
-              help="2025: after the reform (two tiers, merged units; for a province, a "
-                   "crosswalk and the legacy era in DIRECTORY/before_2025). 2018 is legacy. "
-                   "[default: legacy for a province, 2025 for the country]")
-@click.option("--factor", type=click.FloatRange(min=0.001, max=1.0), default=1.0,
-              show_default=True,
-              help="National scale: every count times this (0.05 for a quick try).")
+@option("--seed", type=int, default=None, help="cli.help.demo.seed")
+@option("--force", is_flag=True, help="cli.help.demo.force")
+@option("--scale", type=click.Choice(["province", "national"]), default="province",
+        show_default=True,
+        help="cli.help.demo.scale")
+@option("--era", type=click.Choice(["legacy", "2025", "2018"]), default=None,
+        help="cli.help.demo.era")
+@option("--factor", type=click.FloatRange(min=0.001, max=1.0), default=1.0,
+        show_default=True,
+        help="cli.help.demo.factor")
 @lang_opt
 @quiet_opt
 def command(directory: Path, seed: int | None, force: bool, scale: str, era: str | None,
             factor: float, lang: str, quiet: bool) -> None:
-    """Write a SYNTHETIC demo province with Tiền Giang's structure, or the country, into DIRECTORY.
-
-    The province: 172 communes in the 11 real districts and 3 economic regions, postal
-    points, ~2,000 BTS sites and a subscribers table. The country (--scale national): the
-    real provinces of the era (34 since July 2025; 63 with --era legacy) over a coarse
-    outline of Vietnam, made-up communes, masts, postal points, plan and subscribers;
-    macro-regions are the six socio-economic regions.
-    Every file is labelled synthetic. Then run `ictgis run -w DIRECTORY`.
-
-    \b
-    Examples
-    --------
-    ictgis demo /tmp/demo && ictgis run -w /tmp/demo
-    ictgis demo /tmp/d25 --era 2025 && ictgis run -w /tmp/d25/before_2025 && ictgis run -w /tmp/d25
-    ictgis demo /tmp/vn --scale national && ictgis run -w /tmp/vn
-    """
+    """$ ictgis demo (its help: ``cli.help.demo`` in the catalogue)."""
     from ictgis import demo, io
     from ictgis.i18n import number, t
 

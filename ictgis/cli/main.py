@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ictgis import __version__
+from ictgis.cli.options import CatalogueHelp, option
 from ictgis.errors import IctgisError
-from ictgis.i18n import t
 
 if TYPE_CHECKING:
     from ictgis.pipeline import RunResult
@@ -69,6 +69,8 @@ CLICK_TEXTS: dict[str, str] = {
     "Options": "cli.click.options",
     "Commands": "cli.click.commands",
     "Aborted!": "cli.click.aborted",
+    "default: {default}": "cli.click.default",
+    "required": "cli.click.required",
 }
 
 
@@ -121,12 +123,23 @@ def args_language(args: Sequence[str]) -> str:
     return env if env in LANGUAGES else LANGUAGES[0]
 
 
-class IctgisGroup(click.Group):
+class IctgisGroup(CatalogueHelp, click.Group):
     """A group of lazily imported commands that turns ictgis errors into one clear message.
 
-    Everything, click's own usage lines and usage errors included, is in the language of the
-    command line (:func:`args_language`).
+    Everything, click's own usage lines and usage errors and the help pages included, is in
+    the language of the command line (:func:`args_language`).
     """
+
+    @property
+    def epilog(self) -> str | None:
+        """Where the guide is (``cli.guide``), below the group's help."""
+        from ictgis.i18n import t
+
+        return str(t("cli.guide"))
+
+    @epilog.setter
+    def epilog(self, _value: str | None) -> None:
+        pass
 
     def main(self, args: Sequence[str] | None = None, *rest: Any, **kwargs: Any) -> Any:
         """Run the command line in its language (click's texts through the catalogue)."""
@@ -290,18 +303,22 @@ class ProgressLine:
                    else t("cli.step_started", step=step), err=True)
 
 
-@click.group(cls=IctgisGroup, context_settings={"help_option_names": ["-h", "--help"]},
-             epilog=t("cli.guide", lang=args_language(sys.argv[1:])))
-@click.option("-v", "--verbose", count=True, help="More of ictgis's own log (repeatable).")
-@click.option("--debug", is_flag=True,
-              help="Everything: the libraries' debug log and the traceback of an error.")
-@click.version_option(__version__, prog_name="ictgis")
-def main(verbose: int, debug: bool) -> None:
-    """Telecom-infrastructure GIS for provincial planners.
+def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--version``: print ictgis's version and exit."""
+    if value and not ctx.resilient_parsing:
+        from ictgis.i18n import t
 
-    Postal and telecom indicators by commune, district, urban/rural zone and economic region,
-    from a workspace folder described by its ictgis.toml.
-    """
+        click.echo(t("cli.version", version=__version__))
+        ctx.exit()
+
+
+@click.group(cls=IctgisGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@option("-v", "--verbose", count=True, help="cli.help.option.verbose")
+@option("--debug", is_flag=True, help="cli.help.option.debug")
+@option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
+        help="cli.help.option.version")
+def main(verbose: int, debug: bool) -> None:
+    """$ ictgis (its help: ``cli.help.main`` in the catalogue)."""
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s", force=True)
     if not debug:  # the libraries stay quiet; -v and -vv show ictgis's own log

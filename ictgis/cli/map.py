@@ -10,7 +10,7 @@ import click
 
 from ictgis import outputs
 from ictgis.cli.main import Console, echo_rejects, echo_written, run_steps
-from ictgis.cli.options import workspace_options
+from ictgis.cli.options import Command, option, workspace_options
 from ictgis.steps.maps import INDICATORS, SCHEMES
 
 if TYPE_CHECKING:
@@ -27,38 +27,17 @@ def _tiles(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     return value
 
 
-@click.command("map", short_help="Offline HTML maps and static PNG maps.")
+@click.command("map", cls=Command)
 @workspace_options()
-@click.option("--indicator", type=click.Choice(INDICATORS), default="radius_km",
-              show_default=True, help="Commune indicator of the choropleth.")
-@click.option("--scheme", type=click.Choice(SCHEMES), default="quantiles",
-              show_default=True, help="Classes of the choropleth.")
-@click.option("--tiles", default="none", show_default=True, callback=_tiles, metavar="none|osm|URL",
-              help="Base tiles: none (works with no network), osm, or a {z}/{x}/{y} URL.")
+@option("--indicator", type=click.Choice(INDICATORS), default="radius_km",
+        show_default=True, help="cli.help.map.indicator")
+@option("--scheme", type=click.Choice(SCHEMES), default="quantiles",
+        show_default=True, help="cli.help.map.scheme")
+@option("--tiles", default="none", show_default=True, callback=_tiles, metavar="none|osm|URL",
+        help="cli.help.map.tiles")
 def command(workspace: Path, out: Path | None, indicator: str, scheme: str, tiles: str,
             lang: str, strict: bool, quiet: bool) -> None:
-    """Write interactive maps of the province and of each region, and static PNG maps.
-
-    OUT/maps/index.html (the province) and region_<name>.html: a choropleth of the indicator,
-    district and region outlines, postal points by type, BTS sites by operator (clustered,
-    with popups), plan zones, planned sites, and, once `ictgis siting` and `ictgis coverage`
-    have run, siting findings and coverage overlays. Every layer can be switched on and off.
-    The pages need no network: every script is inlined.
-
-    static_radius.png (or static_<indicator>.png for another --indicator) and
-    static_coverage.png are choropleths for reports.
-
-    Labels, legends and popups are in Vietnamese, or in English with --lang en; names and
-    other values from the input files are shown as they are.
-
-    \b
-    Examples
-    --------
-    ictgis map
-    ictgis map --indicator pop_pct_any_4g --scheme natural_breaks
-    ictgis map --tiles osm
-    ictgis map --lang en
-    """
+    """$ ictgis map (its help: ``cli.help.map`` in the catalogue)."""
     console = Console(quiet)
     result = run_steps(workspace, out, ["maps"], console, strict=strict, lang=lang, options={
         "maps": {"indicator": indicator, "tiles": tiles, "scheme": scheme}})

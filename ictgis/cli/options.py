@@ -13,6 +13,103 @@ from ictgis.io.formats import OUTPUT_FORMATS
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _text(msg_id: str | None) -> str | None:
+    from ictgis.i18n import t
+
+    return str(t(msg_id)) if msg_id else None
+
+
+class CatalogueHelp:
+    """Help of a command or group from the catalogue, in the language in force when shown.
+
+    ``cli.help.<name>`` is the help page (summary line, description, examples),
+    ``cli.help.<name>.short`` the line in the group's list. Nothing is read from the catalogue
+    before click formats help, so importing a command stays cheap. Whatever help click is
+    given (the function's docstring) is ignored.
+    """
+
+    name: str | None
+
+    @property
+    def help(self) -> str | None:
+        """The help page: ``cli.help.<name>``, then the examples, one per line.
+
+        The examples (``cli.help.<name>.examples``, one command line a line) come under a
+        heading of their own, in a block click does not rewrap.
+        """
+        from ictgis.i18n import catalogue, current, t
+
+        text = str(t(f"cli.help.{self.name}"))
+        examples = f"cli.help.{self.name}.examples"
+        if examples in catalogue(current()):
+            heading = str(t("cli.help.examples"))
+            text += f"\n\n\b\n{heading}\n{'-' * len(heading)}\n{t(examples)}"
+        return text
+
+    @help.setter
+    def help(self, _value: str | None) -> None:
+        pass
+
+    @property
+    def short_help(self) -> str | None:
+        """The summary in the group's list, ``cli.help.<name>.short``."""
+        from ictgis.i18n import catalogue, current
+
+        msg_id = f"cli.help.{self.name}.short"
+        return _text(msg_id) if msg_id in catalogue(current()) else None
+
+    @short_help.setter
+    def short_help(self, _value: str | None) -> None:
+        pass
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        """Click's ``-h/--help``, its help from the catalogue (``cli.help.option.help``)."""
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = _text("cli.help.option.help")
+        return option
+
+
+class Command(CatalogueHelp, click.Command):
+    """A command whose help is the catalogue's ``cli.help.<name>`` (:class:`CatalogueHelp`)."""
+
+
+class Option(click.Option):
+    """An option whose ``help=`` is a catalogue id, translated when click formats help."""
+
+    help_id: str | None
+
+    @property
+    def help(self) -> str | None:
+        """The text of :attr:`help_id` in the language in force."""
+        return _text(self.help_id)
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        self.help_id = value
+
+    def make_metavar(self, ctx: click.Context) -> str:
+        """The value's placeholder (``PATH``, ``PERCENT``) in the language in force.
+
+        A word with a catalogue entry ``cli.click.metavar.<word>`` is translated: the
+        ``metavar=`` given, else the name of the value's type; others stay as they are.
+        """
+        from ictgis.i18n import labels
+
+        word = (self.metavar if self.metavar is not None
+                else None if self.type.get_metavar(param=self, ctx=ctx) else self.type.name)
+        names = labels("cli.click.metavar")
+        key = (word or "").lower().replace(" ", "_")
+        if key not in names:
+            return super().make_metavar(ctx)
+        return names[key] + ("..." if self.nargs != 1 else "")
+
+
+def option(*decls: str, **kwargs: Any) -> Callable[[F], F]:
+    """``click.option`` whose ``help=`` is a catalogue id (``cli.help.option.<name>``, ...)."""
+    return click.option(*decls, cls=Option, **kwargs)
+
+
 def _existing(_ctx: click.Context, param: click.Parameter, value: Path) -> Path:
     if not value.exists():
         from ictgis.i18n import t
@@ -21,14 +118,14 @@ def _existing(_ctx: click.Context, param: click.Parameter, value: Path) -> Path:
     return value
 
 
-workspace_opt = click.option(
+workspace_opt = option(
     "-w", "--workspace", type=click.Path(file_okay=True, dir_okay=True, path_type=Path),
     default=Path("."), show_default=True, callback=_existing,
-    help="Workspace folder (holding ictgis.toml) or the ictgis.toml file itself.",
+    help="cli.help.option.workspace",
 )
-out_opt = click.option(
+out_opt = option(
     "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Output folder [default: WORKSPACE/outputs].",
+    help="cli.help.option.out",
 )
 
 
@@ -47,22 +144,15 @@ def _formats(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...
     return tuple(dict.fromkeys(names)) or ("csv", "xlsx", "gpkg")
 
 
-format_opt = click.option(
+format_opt = option(
     "--format", "formats", multiple=True, callback=_formats, metavar="FMT[,FMT]",
-    help="Output formats: csv, xlsx, gpkg, geojson (repeat or comma-separate) "
-         "[default: csv,xlsx,gpkg]; the CSV tables and the GeoPackage that later steps read "
-         "are always written.",
+    help="cli.help.option.format",
 )
-scheduler_opt = click.option(
-    "--scheduler", metavar="tcp://HOST:8786", default=None,
-    help="Compute the coverage tiles on this dask.distributed scheduler's workers "
-         "(needs ictgis[distributed]) [default: [compute] scheduler, else local threads].",
+scheduler_opt = option(
+    "--scheduler", metavar="tcp://HOST:8786", default=None, help="cli.help.option.scheduler",
 )
-quiet_opt = click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-strict_opt = click.option(
-    "--strict", is_flag=True,
-    help="Treat rejected rows as an error (exit 1, write nothing) instead of reporting them.",
-)
+quiet_opt = option("-q", "--quiet", is_flag=True, help="cli.help.option.quiet")
+strict_opt = option("--strict", is_flag=True, help="cli.help.option.strict")
 def _lang(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     from ictgis.i18n import set_language
 
@@ -70,10 +160,9 @@ def _lang(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     return value
 
 
-lang_opt = click.option(
+lang_opt = option(
     "--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
-    envvar="ICTGIS_LANG", callback=_lang, is_eager=True,
-    help="Language of messages and outputs (also from ICTGIS_LANG).",
+    envvar="ICTGIS_LANG", callback=_lang, is_eager=True, help="cli.help.option.lang",
 )
 
 

@@ -9,7 +9,7 @@ import click
 
 from ictgis import outputs
 from ictgis.cli.main import Console, echo_rejects, echo_written, run_steps
-from ictgis.cli.options import workspace_options
+from ictgis.cli.options import Command, option, workspace_options
 
 if TYPE_CHECKING:
     from ictgis.priorities import Ranking
@@ -41,45 +41,27 @@ def format_ranking(ranking: Ranking) -> str:
     return "\n".join(lines)
 
 
-@click.command("priorities", short_help="Where to build next: sites ranked by people newly covered.")
+@click.command("priorities", cls=Command)
 @workspace_options(formats=False)
-@click.option("--tech", default=None, metavar="TECH",
-              help="Technology whose coverage counts [default: 4G].")
-@click.option("--operator", default=None, metavar="NAME|any",
-              help="Operator whose coverage counts, or any (SDG 9.c.1) [default: any].")
-@click.option("--candidates", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="A file of candidate positions (read like proposals).")
-@click.option("--grid", "grid_m", type=click.FloatRange(min=0, min_open=True), default=None,
-              metavar="METRES", help="Also a candidate per cell of this grid over uncovered "
-                                     "populated places.")
-@click.option("--sites", type=click.IntRange(min=1), default=None, metavar="K",
-              help="Choose K sites.")
-@click.option("--target", "target_pct", type=click.FloatRange(0, 100, min_open=True),
-              default=None, metavar="PERCENT", help="Choose sites until PERCENT of the "
-                                                    "population is covered.")
-@click.option("--budget", "budget_vnd", type=click.FloatRange(min=0, min_open=True),
-              default=None, metavar="VND", help="Choose sites, by people per VND, within VND.")
+@option("--tech", default=None, metavar="TECH",
+        help="cli.help.priorities.tech")
+@option("--operator", default=None, metavar="NAME|any",
+        help="cli.help.priorities.operator")
+@option("--candidates", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None, help="cli.help.priorities.candidates")
+@option("--grid", "grid_m", type=click.FloatRange(min=0, min_open=True), default=None,
+        metavar="METRES", help="cli.help.priorities.grid")
+@option("--sites", type=click.IntRange(min=1), default=None, metavar="K",
+        help="cli.help.priorities.sites")
+@option("--target", "target_pct", type=click.FloatRange(0, 100, min_open=True),
+        default=None, metavar="PERCENT", help="cli.help.priorities.target")
+@option("--budget", "budget_vnd", type=click.FloatRange(min=0, min_open=True),
+        default=None, metavar="VND", help="cli.help.priorities.budget")
 def command(workspace: Path, out: Path | None, lang: str, strict: bool, quiet: bool,
             tech: str | None, operator: str | None, candidates: Path | None,
             grid_m: float | None, sites: int | None, target_pct: float | None,
             budget_vnd: float | None) -> None:
-    """Rank the plan's unbuilt sites (and other candidates) by the people they newly cover.
-
-    Candidates: the planned sites not yet built, a file (--candidates) and a grid over
-    uncovered populated places (--grid). The siting rules apply: a candidate in a prohibited
-    zone is left out; one closer than d_min to an existing mast co-locates on it. Each step
-    adds the site covering most people not yet covered (greedy, lazy evaluation); with
-    --budget, most people per VND. Writes OUT/priorities/: ranking.csv and .xlsx,
-    excluded.csv, curve.png and priorities.gpkg.
-
-    \b
-    Examples
-    --------
-    ictgis priorities
-    ictgis priorities --tech 4G --operator Viettel --sites 20
-    ictgis priorities --grid 1000 --target 99.9
-    ictgis priorities --candidates vi_tri.csv --budget 5e9
-    """
+    """$ ictgis priorities (its help: ``cli.help.priorities`` in the catalogue)."""
     from ictgis.i18n import t
 
     if sum(v is not None for v in (sites, target_pct, budget_vnd)) > 1:

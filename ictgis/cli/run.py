@@ -9,31 +9,20 @@ import click
 from ictgis.cli.coverage import echo_coverage
 from ictgis.cli.main import Console, echo_rejects, echo_written, run_steps
 from ictgis.cli.map import echo_maps
-from ictgis.cli.options import scheduler_opt, workspace_options
+from ictgis.cli.options import Command, option, scheduler_opt, workspace_options
 from ictgis.cli.siting import format_siting
 from ictgis.cli.stats import format_summary
 from ictgis.steps import STEPS
 
 
-@click.command("run", short_help="Every step for a workspace, and a manifest.")
+@click.command("run", cls=Command)
 @workspace_options(formats=True)
-@click.option("--skip", multiple=True, type=click.Choice(STEPS),
-              help="Leave a step out (repeatable).")
+@option("--skip", multiple=True, type=click.Choice(STEPS),
+        help="cli.help.run.skip")
 @scheduler_opt
 def command(workspace: Path, out: Path | None, formats: tuple[str, ...], lang: str,
             skip: tuple[str, ...], strict: bool, quiet: bool, scheduler: str | None) -> None:
-    """Run every step for a workspace: validate, stats, siting, coverage, maps, report.
-
-    Siting and coverage run when the workspace has a BTS layer. OUT/manifest.json lists the
-    input files with their checksums, the configuration, package versions, the time of each
-    step, whether the data is synthetic, and every output written.
-
-    \b
-    Examples
-    --------
-    ictgis run
-    ictgis run -w ../tien_giang --out /tmp/tg --skip coverage
-    """
+    """$ ictgis run (its help: ``cli.help.run`` in the catalogue)."""
     from ictgis.i18n import number, t
 
     console = Console(quiet)

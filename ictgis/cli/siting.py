@@ -10,7 +10,7 @@ import click
 
 from ictgis import outputs
 from ictgis.cli.main import Console, echo_rejects, echo_written, run_steps
-from ictgis.cli.options import workspace_options
+from ictgis.cli.options import Command, option, workspace_options
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,24 +44,13 @@ def format_siting(tables: Mapping[str, pd.DataFrame], verdicts: pd.DataFrame | N
     return "\n".join(lines)
 
 
-@click.command("siting", short_help="Check BTS masts and proposals against the plan.")
+@click.command("siting", cls=Command)
 @workspace_options()
-@click.option("--proposals", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="A file of proposed new masts to approve, co-locate or refuse.")
+@option("--proposals", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None, help="cli.help.siting.proposals")
 def command(workspace: Path, out: Path | None, proposals: Path | None, lang: str, strict: bool,
             quiet: bool) -> None:
-    """Check every BTS mast against the passive-infrastructure plan and write OUT/siting/.
-
-    Rules: position validity, zones (prohibited, A1-only, allowed classes, heights), planned
-    positions, spacing and co-location, aviation height, sharing target. With --proposals,
-    each proposed position gets a verdict: approve, co-locate (with which mast) or refuse.
-
-    \b
-    Examples
-    --------
-    ictgis siting
-    ictgis siting --proposals de_xuat_viettel.xlsx --lang en
-    """
+    """$ ictgis siting (its help: ``cli.help.siting`` in the catalogue)."""
     console = Console(quiet)
     result = run_steps(workspace, out, ["siting"], console, strict=strict, lang=lang,
                        options={"siting": {"proposals": proposals}})

@@ -10,7 +10,7 @@ import click
 
 from ictgis import outputs
 from ictgis.cli.main import Console, echo_rejects, echo_written, run_steps
-from ictgis.cli.options import workspace_options
+from ictgis.cli.options import Command, workspace_options
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,23 +43,11 @@ def format_summary(tables: Mapping[str, pd.DataFrame]) -> str:
     return "\n".join(lines)
 
 
-@click.command("stats", short_help="Postal and telecom indicators at every level.")
+@click.command("stats", cls=Command)
 @workspace_options(formats=True)
 def command(workspace: Path, out: Path | None, formats: tuple[str, ...], lang: str,
             strict: bool, quiet: bool) -> None:
-    """Compute postal and telecom indicators at every level and write them to OUT/stats/.
-
-    Levels: commune, district, urban/rural zone, region, region x zone and province.
-
-    R = sqrt(S / (pi N)) km per point and Dp = P / N people per point are recomputed from
-    the sums at every level, with S, P and N beside them.
-
-    \b
-    Examples
-    --------
-    ictgis stats
-    ictgis stats -w ../tien_giang --format csv,geojson
-    """
+    """$ ictgis stats (its help: ``cli.help.stats`` in the catalogue)."""
     console = Console(quiet)
     result = run_steps(workspace, out, ["stats"], console, strict=strict, lang=lang,
                        formats=formats)

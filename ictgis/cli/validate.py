@@ -7,29 +7,13 @@ from pathlib import Path
 import click
 
 from ictgis.cli.main import Console, load_checked
-from ictgis.cli.options import workspace_options
+from ictgis.cli.options import Command, workspace_options
 
 
-@click.command("validate", short_help="Check a workspace's layers and list their problems.")
+@click.command("validate", cls=Command)
 @workspace_options()
 def command(workspace: Path, out: Path | None, lang: str, strict: bool, quiet: bool) -> None:
-    """Read every layer of a workspace and report what cannot be used.
-
-    Problems of whole layers (missing file or column, no CRS, unusable communes, unmapped
-    district) stop with exit status 1. Problems of single rows are listed, and the rows
-    written to OUT/rejects/ with the reason.
-
-    With the extra ictgis[admin], commune codes and names are checked against the registry
-    of administrative units (vietnamadminunits): of 2025 in a two-tier workspace, of before
-    July 2025 otherwise. What it does not confirm is listed as warnings, with the closest
-    registry entry or the successor of a former commune. Synthetic workspaces are not checked.
-
-    \b
-    Examples
-    --------
-    ictgis validate
-    ictgis validate -w ../dong_thap --strict
-    """
+    """$ ictgis validate (its help: ``cli.help.validate`` in the catalogue)."""
     import dataclasses
 
     from ictgis import outputs, pipeline, registry, validate
