@@ -33,11 +33,13 @@ Run: ``python benchmarks/bench_map.py [--quick] [--no-browser] [--national [DIR]
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import _harness as h
@@ -166,25 +168,24 @@ ICTGIS_SITES = """() => { const d = ictgis.siteData;
                                 d.idPrefix + id, ictgis.site(i).textContent]); }"""
 
 
-def load_in_chromium(page_path: Path, n_sites: int, kind: str) -> tuple[float, list]:
-    """Seconds from navigation to every site clustered, and the sites ([lat, lon, popup]).
+@contextlib.contextmanager
+def offline_page() -> Iterator[object]:
+    """A page of headless chromium that may load nothing but file:// and data: URLs.
 
-    ``kind``: ``ictgis``, or the prefix of the cluster group's name in a folium page
-    (``fast_marker_cluster_``, ``marker_cluster_``). Asserted: every site clustered, no
-    request left file://, no page error.
+    On leaving the block: no request went elsewhere and the page raised no error (asserted).
     """
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         raise SystemExit("chromium not found (apt-get install chromium)")
+    external: list[str] = []
+    errors: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--no-first-run"])
         page = browser.new_page(viewport={"width": 1280, "height": 860})
-        external: list[str] = []
-        errors: list[str] = []
 
         def route(r) -> None:  # noqa: ANN001
             if r.request.url.startswith(("file://", "data:")):
@@ -195,6 +196,20 @@ def load_in_chromium(page_path: Path, n_sites: int, kind: str) -> tuple[float, l
 
         page.route("**/*", route)
         page.on("pageerror", lambda e: errors.append(str(e)))
+        yield page
+        browser.close()
+    assert not external, external[:3]
+    assert not errors, errors[:3]
+
+
+def load_in_chromium(page_path: Path, n_sites: int, kind: str) -> tuple[float, list]:
+    """Seconds from navigation to every site clustered, and the sites ([lat, lon, popup]).
+
+    ``kind``: ``ictgis``, or the prefix of the cluster group's name in a folium page
+    (``fast_marker_cluster_``, ``marker_cluster_``). Asserted: every site clustered, no
+    request left file://, no page error.
+    """
+    with offline_page() as page:
         if kind == "ictgis":
             done = "window.ictgis && ictgis.sitesLoaded"
             count = "ictgis.layers.bts.getLayers().length"
@@ -210,10 +225,7 @@ def load_in_chromium(page_path: Path, n_sites: int, kind: str) -> tuple[float, l
         clustered = page.evaluate(count)
         sites = (page.evaluate(ICTGIS_SITES) if kind == "ictgis"
                  else page.evaluate(FOLIUM_SITES, kind))
-        browser.close()
     h.same(f"sites clustered ({kind})", clustered, n_sites)
-    assert not external, external[:3]
-    assert not errors, errors[:3]
     return elapsed, sites
 
 
@@ -243,36 +255,12 @@ def page_load(path: Path) -> float:
 
     Asserted: no page error, no request left file://.
     """
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        raise SystemExit("chromium not found (apt-get install chromium)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"])
-        page = browser.new_page(viewport={"width": 1280, "height": 860})
-        external: list[str] = []
-        errors: list[str] = []
-
-        def route(r) -> None:  # noqa: ANN001
-            if r.request.url.startswith(("file://", "data:")):
-                r.continue_()
-            else:
-                external.append(r.request.url)
-                r.abort()
-
-        page.route("**/*", route)
-        page.on("pageerror", lambda e: errors.append(str(e)))
+    with offline_page() as page:
         start = time.perf_counter()
         page.goto(path.as_uri(), timeout=120_000)
         page.wait_for_function("window.ictgis && ictgis.laidOut && ictgis.sitesLoaded",
                                timeout=120_000, polling=50)
         elapsed = time.perf_counter() - start
-        browser.close()
-    assert not external, external[:3]
-    assert not errors, errors[:3]
     return elapsed
 
 
