@@ -76,6 +76,7 @@ def main() -> int:
     h.show("heavy modules imported (fresh interpreter each):", [
         f"  {name:<{width}}{', '.join(r['heavy']) or '(none)'}"
         + (f"   [exit {r['code']}]" if r["code"] not in (0, None) else "") for name, r in rows])
+    print(h.result("cli.help_start", timed.best, "s", target=f"<={TARGET_SECONDS:g}"))
     return 0
 
 
