@@ -27,7 +27,8 @@ from ictgis.config import (
     lookup,
     render_reference,
 )
-from ictgis.config.reference import FILES
+from ictgis.config.keys import catalogue_texts
+from ictgis.config.reference import FILES, MARKER
 from ictgis.errors import ConfigError
 from ictgis.i18n import catalogue
 
@@ -458,8 +459,45 @@ def test_the_vietnamese_reference_has_no_english_description():
     assert [k.path for k in KEYS if f"| {k.describe('vi')} |" not in vi] == []
     assert [k.path for k in KEYS if f"| {k.description} |" not in en] == []
     # defaults in words follow the language too
-    assert "| `name` | string | bắt buộc |" in vi and "| `name` | string | required |" in en
+    assert "| `name` | chuỗi | bắt buộc |" in vi and "| `name` | string | required |" in en
     assert "| not set |" not in vi and "| không khai báo |" in vi
+
+
+def test_every_other_declared_text_comes_from_the_catalogue():
+    vi, en = catalogue("vi"), catalogue("en")
+    texts = catalogue_texts()
+    # types, rules, sources, constraints, computed defaults: keys.py holds the English
+    assert {i: en.get(i) for i in texts} == texts
+    assert [i for i in texts if not vi.get(i)] == []
+    assert texts["config.source.checks.min_mast_height_m"] == (
+        "assumption (rooftop poles of 3 m and more)")
+    assert texts["config.type_name.list_of_numbers"] == "list of numbers"
+    assert texts["config.computed.coverage.threads"] == "the number of CPU cores"
+
+
+def _words(text: str) -> set[str]:
+    """Lower-case words of three letters or more, outside code spans and Markdown links."""
+    text = re.sub(r"`[^`]*`|\]\([^)]*\)", " ", text)
+    return {w.lower() for w in re.findall(r"(?<![\w.])[A-Za-z]{3,}(?![\w.])", text)}
+
+
+def test_the_vietnamese_reference_has_no_english_text_in_any_column():
+    vi_file = render_reference("vi")
+    vi, en = catalogue("vi"), catalogue("en")
+    ids = [*catalogue_texts(), "config.reference.intro", "config.range.between",
+           *(i for i in en if i.startswith("config.reference.column."))]
+    # words of the English texts that no Vietnamese text uses (names, citations, "ictgis" do)
+    vietnamese = set().union(*(_words(text) for i, text in vi.items() if i.startswith("config.")))
+    english = set().union(*(_words(en[i]) for i in ids)) - vietnamese
+    assert {"assumption", "number", "string", "table", "least", "cores", "rooftop"} <= english
+    # the marker is the guide's include anchor, the same in every language
+    assert _words(vi_file.replace(MARKER, "")) & english == set()
+    # and the cells as the English file writes them are not in the Vietnamese one
+    assert "| number |" not in vi_file and "| số |" in vi_file
+    assert "| 0 to 100 |" not in vi_file and "| từ 0 đến 100 |" in vi_file
+    assert "| giả định (cột trên mái nhà từ 3 m trở lên) |" in vi_file
+    assert "| key | type | default |" not in vi_file and "| khóa | kiểu | mặc định |" in vi_file
+    assert "số lõi CPU của máy" in vi_file and "the number of CPU cores" in render_reference("en")
 
 
 def test_help_text_follows_the_language(vietnamese):

@@ -91,9 +91,11 @@ class Range:
     strict: bool = False
 
     def __str__(self) -> str:
+        """The range in words, in the language in force (``config.range.*``)."""
         if self.high is not None:
-            return f"{self.low:g} to {self.high:g}"
-        return f"{'>' if self.strict else '>='} {self.low:g}"
+            return str(t("config.range.between", low=f"{self.low:g}", high=f"{self.high:g}"))
+        return str(t("config.range.above" if self.strict else "config.range.at_least",
+                     low=f"{self.low:g}"))
 
     def problem(self, value: float) -> str | None:
         """The error for ``value`` outside the range (NaN is outside every range), else ``None``."""
@@ -116,17 +118,28 @@ class Rule:
 
     Attributes
     ----------
+    name
+        Its catalogue id after ``config.rule.`` (the text in the language in force).
     text
-        The rule, for the reference's "allowed" column.
+        The rule in English, for the reference's "allowed" column (source of the catalogue entry).
     test
         Whether a (type-checked) value follows the rule.
     """
 
+    name: str
     text: str
     test: Callable[[Any], bool]
 
+    def __str__(self) -> str:
+        return str(t(f"config.rule.{self.name}"))
 
-NONEMPTY = Rule("at least one", bool)
+
+NONEMPTY = Rule("nonempty", "at least one", bool)
+
+
+def _computed_text(default: Any) -> str:
+    """The English text of a :class:`Computed` default, else ``""``."""
+    return default.text if isinstance(default, Computed) else ""
 
 
 def _is_date(value: Any) -> bool:
@@ -139,8 +152,8 @@ def _is_date(value: Any) -> bool:
     return True
 
 
-ISO_DATE = Rule("a date written YYYY-MM-DD", _is_date)
-BEST_FIRST = Rule("from the best class down", lambda v: list(v) == sorted(v, reverse=True))
+ISO_DATE = Rule("iso_date", "a date written YYYY-MM-DD", _is_date)
+BEST_FIRST = Rule("best_first", "from the best class down", lambda v: list(v) == sorted(v, reverse=True))
 
 
 @dataclass(frozen=True)
@@ -206,7 +219,21 @@ class Key:
         A placeholder ``<name>`` is spelled ``_name_``
         (``config.key.coverage.technologies._name_.margin_db``).
         """
-        return "config.key." + re.sub(r"<(\w+)>", r"_\1_", self.path)
+        return self.text_id("key")
+
+    def text_id(self, kind: str) -> str:
+        """Catalogue id of one of the key's texts: ``config.``, ``kind`` and :attr:`path`.
+
+        ``kind`` is ``key`` (description), ``source``, ``constraint`` or ``computed`` (the
+        text of a :class:`Computed` default).
+        """
+        return f"config.{kind}." + re.sub(r"<(\w+)>", r"_\1_", self.path)
+
+    def text(self, kind: str) -> str:
+        """One of the key's texts (see :meth:`text_id`) in the language in force; ``""`` if none."""
+        english = {"source": self.source, "constraint": self.constraint,
+                   "computed": _computed_text(self.default)}[kind]
+        return str(t(self.text_id(kind))) if english else ""
 
     def describe(self, lang: str | None = None) -> str:
         """The description in ``lang`` (default: the language in force), from the catalogue."""
@@ -222,7 +249,7 @@ class Key:
         """Allowed values in words (choices, range, rule, constraint)."""
         parts = [", ".join(f"`{c}`" for c in self.choices) if self.choices else "",
                  str(self.range) if self.range else "",
-                 self.rule.text if self.rule else "", self.constraint]
+                 str(self.rule) if self.rule else "", self.text("constraint")]
         return "; ".join(p for p in parts if p)
 
     def explain(self, value: Any = None, item: Any = None) -> str:
@@ -231,7 +258,7 @@ class Key:
         if self.problem:
             return t(self.problem, value=value, item=item, choices=choices)
         if self.rule:
-            return t("config.check.rule", rule=self.rule.text)
+            return t("config.check.rule", rule=str(self.rule))
         alternatives = (t("config.check.either", first=self.choices[0], second=self.choices[1])
                         if len(self.choices) == 2 else t("config.check.one_of", choices=choices))
         return t("config.check.choice", alternatives=alternatives, value=value)
@@ -727,12 +754,33 @@ def default_text(key: Key) -> str:
     if key.is_pattern:
         return "—"
     if isinstance(key.default, Computed):
-        return key.default.text
+        return key.text("computed")
     if key.default is None:
         return "not set"
     if isinstance(key.default, _Marker):
         return key.default.text
     return toml_value(key.default)
+
+
+def type_name(name: str) -> str:
+    """A declared type (:data:`TYPES`) in words, in the language in force (``config.type_name.*``)."""
+    return str(t("config.type_name." + re.sub(r"\W+", "_", name)))
+
+
+def catalogue_texts() -> dict[str, str]:
+    """Catalogue id -> English text of every declared text besides descriptions.
+
+    Types, rules and each key's source, constraint and computed default: ``config.en.po``
+    holds these texts (a test checks it), ``config.vi.po`` their translations.
+    """
+    texts = {"config.type_name." + re.sub(r"\W+", "_", name): name for name in TYPES}
+    texts |= {f"config.rule.{key.rule.name}": key.rule.text for key in KEYS if key.rule}
+    for key in KEYS:
+        for kind, english in (("source", key.source), ("constraint", key.constraint),
+                              ("computed", _computed_text(key.default))):
+            if english:
+                texts[key.text_id(kind)] = english
+    return texts
 
 
 def toml_value(value: Any) -> str:

@@ -23,6 +23,7 @@ from ictgis.config.keys import (
     Computed,
     Key,
     default_text,
+    type_name,
 )
 from ictgis.i18n import language, t
 
@@ -31,29 +32,8 @@ FILES = {"en": "configuration.md", "vi": "configuration.vi.md"}
 
 _COLUMNS = ("key", "type", "default", "unit", "allowed", "description", "source")
 
-_INTRO = """\
-# Configuration reference ({lang})
-
-Every key of `ictgis.toml`, generated from its declaration in `ictgis/config/keys.py` (the
-descriptions from the message catalogue `ictgis/i18n/config.{lang}.po`) by
-`ictgis.config.render_reference("{lang}")`; do not edit by hand (a test checks that this file
-equals the rendered text). Regenerate it (and the other language's file) from the repository root
-with:
-
-```bash
-python -c "from ictgis.config.reference import write_references; write_references()"
-```
-
-The user guide shows this file in its *Configuration reference* page
-([{lang}/configuration.md]({lang}/configuration.md)), from the marker below on.
-
-A section `[layers.<layer>]` stands for a table of any name (`[layers.bts]`); a key `<region>`
-for any key of its table. Defaults are written as in `ictgis.toml`. The source says where a
-default comes from: a section (§) of the guide's *What the numbers mean*
-([{lang}/numbers.md]({lang}/numbers.md)), a legal text, *assumption* (replace it with the
-province's own value) or *ictgis* (a software choice). Unknown keys are errors; every error names
-the file, the section and the key.
-"""
+#: The introduction above :data:`MARKER` is ``config.reference.intro`` (placeholder ``{language}``);
+#: the column headers are ``config.reference.column.*``.
 
 
 #: The guide's pages include the reference from this line on (their own introduction above it).
@@ -91,8 +71,9 @@ def _key_row(key: Key) -> str:
     default = _default(key)
     words = key.is_pattern or key.default in (None, REQUIRED, ENTRIES) or isinstance(
         key.default, Computed)
-    return _row((f"`{key.name}`", key.type, default if words else f"`{default}`", key.unit,
-                 _cell(key.allowed), _cell(key.describe()), _cell(key.source) or "—"))
+    return _row((f"`{key.name}`", type_name(key.type), default if words else f"`{default}`",
+                 key.unit, _cell(key.allowed), _cell(key.describe()),
+                 _cell(key.text("source")) or "—"))
 
 
 def _layer_table() -> list[str]:
@@ -120,9 +101,10 @@ def render_reference(lang: str = "en") -> str:
         The text of ``docs/`` + ``FILES[lang]``.
     """
     with language(lang):
-        lines = [_INTRO.format(lang=lang), MARKER, ""]
+        lines = [t("config.reference.intro", language=lang) + "\n", MARKER, ""]
+        header = _row(tuple(str(t(f"config.reference.column.{c}")) for c in _COLUMNS))
         for section, keys in SECTIONS.items():
-            lines += [f"## `[{section}]`", "", _row(_COLUMNS), _row(("---",) * len(_COLUMNS))]
+            lines += [f"## `[{section}]`", "", header, _row(("---",) * len(_COLUMNS))]
             lines += [_key_row(key) for key in keys.values()]
             lines.append("")
         lines += _layer_table()
