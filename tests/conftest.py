@@ -102,6 +102,21 @@ northing = "y"
 """
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that share one external program's profile run on one xdist worker, one at a time.
+
+    QGIS (its user profile and processing registry) and LibreOffice (its user installation)
+    refuse a second instance on the same profile; the suite runs on two workers
+    (``-n 2 --dist loadgroup``, README), every other test wherever it is free.
+    """
+    for item in items:
+        path = Path(str(item.fspath))
+        if "qgis" in path.parts:
+            item.add_marker(pytest.mark.xdist_group("qgis"))
+        elif path.name == "test_workbooks.py":
+            item.add_marker(pytest.mark.xdist_group("libreoffice"))
+
+
 @pytest.fixture
 def make_workspace(tmp_path: Path, communes_gdf, posts_df, bts_df
                    ) -> Callable[..., Path]:
