@@ -141,15 +141,24 @@ class IctgisGroup(CatalogueHelp, click.Group):
     def epilog(self, _value: str | None) -> None:
         pass
 
+    @property
+    def subcommand_metavar(self) -> str:
+        """``COMMAND [ARGS]...`` of the usage line, in the language in force."""
+        from ictgis.i18n import t
+
+        return str(t("cli.click.subcommand_metavar"))
+
+    @subcommand_metavar.setter
+    def subcommand_metavar(self, _value: str) -> None:
+        pass
+
     def main(self, args: Sequence[str] | None = None, *rest: Any, **kwargs: Any) -> Any:
         """Run the command line in its language (click's texts through the catalogue)."""
-        from ictgis.i18n import language, t
+        from ictgis.i18n import language
 
         argv = list(sys.argv[1:] if args is None else args)
         click_texts()
         with language(args_language(argv)):
-            self.options_metavar = t("cli.click.options_metavar")
-            self.subcommand_metavar = t("cli.click.subcommand_metavar")
             return super().main(argv, *rest, **kwargs)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -157,14 +166,17 @@ class IctgisGroup(CatalogueHelp, click.Group):
         return [name for name in COMMANDS if _importable(COMMANDS[name])]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        """Import the command's module on first use (its usage line in the language in force)."""
-        from ictgis.i18n import labels, t
+        """Import the command's module on first use (its arguments named in the language in force).
+
+        An argument's placeholder is its ``cli.click.metavar.<name>``, as for an option's value
+        (:meth:`ictgis.cli.options.Option.make_metavar`).
+        """
+        from ictgis.i18n import labels
 
         if cmd_name not in COMMANDS or not _importable(COMMANDS[cmd_name]):
             return None
         command: click.Command = importlib.import_module(COMMANDS[cmd_name]).command
-        command.options_metavar = t("cli.click.options_metavar")
-        names = labels("cli.click.argument")
+        names = labels("cli.click.metavar")
         for param in command.params:
             if isinstance(param, click.Argument) and param.name in names:
                 param.metavar = names[param.name]

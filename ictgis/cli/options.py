@@ -62,6 +62,15 @@ class CatalogueHelp:
     def short_help(self, _value: str | None) -> None:
         pass
 
+    @property
+    def options_metavar(self) -> str | None:
+        """``[OPTIONS]`` of the usage line, ``cli.click.options_metavar``."""
+        return _text("cli.click.options_metavar")
+
+    @options_metavar.setter
+    def options_metavar(self, _value: str | None) -> None:
+        pass
+
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         """Click's ``-h/--help``, its help from the catalogue (``cli.help.option.help``)."""
         option = super().get_help_option(ctx)  # type: ignore[misc]
