@@ -104,9 +104,11 @@ def whole_level(columns: Iterable[str]) -> str:
     return next(name for name, keys in levels(columns).items() if not keys)
 
 
-#: Aggregation levels of a one-province workspace with districts and regions (a national
-#: workspace has others: use :func:`levels` on the commune table).
-LEVELS: Mapping[str, tuple[str, ...]] = levels(("code", "district", "zone", "region"))
+#: Every column :func:`levels` groups by: ``levels(UNIT_COLUMNS)`` names every level a table
+#: may have, with the columns it needs (the one-province whole ``province`` aside).
+UNIT_COLUMNS = ("code", "province", "district", "macro_region", "zone", "region")
+
+
 
 def commune_kind(kind: pd.Series | None, names: pd.Series) -> pd.Series:
     """Canonical commune kind (``phuong``, ``thi_tran``, ``xa``) from a kind column or names.
@@ -339,7 +341,7 @@ def group_keys(communes: pd.DataFrame, level: str) -> list[str]:
     """Grouping columns for ``level`` (:func:`levels`), checking the commune table has them."""
     known = levels(communes.columns)
     if level not in known:
-        needs = {**LEVELS, **levels(("code", "province", "district", "macro_region", "zone"))}
+        needs = levels(UNIT_COLUMNS)
         if level not in needs:
             msg = t("admin.error.level", level=level, levels=", ".join(known))
             raise ValueError(msg)
