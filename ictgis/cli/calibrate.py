@@ -59,14 +59,14 @@ def command(workspace: Path, out: Path | None, lang: str, strict: bool, quiet: b
     result = run_steps(workspace, out, ["calibration"], console, strict=strict, lang=lang,
                        options={"calibration": options})
     fit = result.results["calibration"]
-    from ictgis.i18n import t
+    from ictgis.i18n import number, t
 
     for message in fit.warnings:
         console.warn(t("cli.warning", message=message))
     console.echo(format_fit(fit.table, applied=None if dry_run else str(fit.calibration_toml)))
     echo_written(console, result.outputs / outputs.CALIBRATION)
     if fit.rejected is not None and len(fit.rejected):
-        console.echo(t("coverage.calibration.cli.rejected", n=len(fit.rejected),
+        console.echo(t("coverage.calibration.cli.rejected", n=number(len(fit.rejected), 0),
                        path=result.outputs / outputs.REJECTS / outputs.rejected_rows_csv(
                            "measurements")))
     echo_rejects(result, console)

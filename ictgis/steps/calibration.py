@@ -95,7 +95,7 @@ def compute(ws: Workspace, ctx: StepContext, *, measurements: Path | None = None
     from ictgis import coverage, io
     from ictgis.coverage import calibration as cal
     from ictgis.errors import DataError
-    from ictgis.i18n import t
+    from ictgis.i18n import number, t
 
     config = ws.config
     root = config.root
@@ -131,7 +131,6 @@ def compute(ws: Workspace, ctx: StepContext, *, measurements: Path | None = None
         import pandas as pd
 
         from ictgis import validate
-        from ictgis.i18n import number
 
         mask = pd.Series(lost, index=matched.index)
         text = validate.texts("coverage.calibration.reject.no_server", mask,
@@ -152,7 +151,7 @@ def compute(ws: Workspace, ctx: StepContext, *, measurements: Path | None = None
                               what=t("errors.strict"))
     if matched.empty:
         msg = t("coverage.calibration.error.none_usable", file=layer.label,
-                n=len(rejected))
+                n=number(len(rejected), 0))
         raise DataError(msg, file=layer.label)
     table, after = cal.fit_table(matched, slope=slope)
     matched = matched.assign(error_after_db=after.loc[matched.index])
