@@ -62,7 +62,6 @@ import _national
 import numpy as np
 import pandas as pd
 import shapely
-from affine import Affine
 
 from ictgis import coverage
 from ictgis.config import CoverageConfig, load_config
@@ -132,6 +131,20 @@ def build_stamps(sites: pd.DataFrame, grid: coverage.Grid, settings: CoverageCon
     site, op, tech, radius = (np.array(v) for v in zip(*parts, strict=True))
     return Stamps(row[site], col[site], x[site], y[site], site, op.astype(object), tech,
                   heights[site], radius)
+
+
+def square(grid: coverage.Grid, row: int, col: int, radius: int
+           ) -> tuple[coverage.Window, coverage.Grid] | None:
+    """The square of half-size ``radius`` round pixel (row, col), clipped to the grid.
+
+    Its window (row0, row1, col0, col1) and the sub-grid it is; None when it misses the grid.
+    """
+    r0, r1 = max(row - radius, 0), min(row + radius + 1, grid.height)
+    c0, c1 = max(col - radius, 0), min(col + radius + 1, grid.width)
+    if r0 >= r1 or c0 >= c1:
+        return None
+    window = (int(r0), int(r1), int(c0), int(c1))
+    return window, coverage.Grid(grid.window_transform(window), c1 - c0, r1 - r0, grid.crs)
 
 
 def naive_stamp(out: np.ndarray, grid: coverage.Grid, x: float, y: float, cfg: object,
@@ -205,13 +218,10 @@ def check_accuracy(ws: object, settings: CoverageConfig, result: coverage.Covera
         for name, cut in (("exact", settings), ("wide", wide), ("narrow", narrow)):
             best = np.full((grid.height, grid.width), -np.inf)
             for k in chosen:
-                r = int(stamps.radius[k]) + 2
-                r0, r1 = max(stamps.row[k] - r, 0), min(stamps.row[k] + r + 1, grid.height)
-                c0, c1 = max(stamps.col[k] - r, 0), min(stamps.col[k] + r + 1, grid.width)
-                if r0 >= r1 or c0 >= c1:
+                found = square(grid, stamps.row[k], stamps.col[k], int(stamps.radius[k]) + 2)
+                if found is None:
                     continue
-                sub = coverage.Grid(grid.transform * Affine.translation(c0, r0), c1 - c0,
-                                    r1 - r0, grid.crs)
+                (r0, r1, c0, c1), sub = found
                 naive_stamp(best[r0:r1, c0:c1], sub, stamps.x[k], stamps.y[k], cfg,
                             stamps.height[k], cut)
                 if name == "exact":
@@ -285,12 +295,10 @@ def windowed_numpy(ws: object, settings: CoverageConfig, grid: coverage.Grid, en
         for op in sorted(set(stamps.operator[stamps.tech == t])):
             best = np.full((grid.height, grid.width), -np.inf)
             for k in np.flatnonzero((stamps.tech == t) & (stamps.operator == op)):
-                r0, r1 = max(stamps.row[k] - reach, 0), min(stamps.row[k] + reach + 1, grid.height)
-                c0, c1 = max(stamps.col[k] - reach, 0), min(stamps.col[k] + reach + 1, grid.width)
-                if r0 >= r1 or c0 >= c1:
+                found = square(grid, stamps.row[k], stamps.col[k], reach)
+                if found is None:
                     continue
-                sub = coverage.Grid(grid.transform * Affine.translation(c0, r0), c1 - c0,
-                                    r1 - r0, grid.crs)
+                (r0, r1, c0, c1), sub = found
                 window = np.full((r1 - r0, c1 - c0), -np.inf)
                 naive_stamp(window, sub, stamps.x[k], stamps.y[k], cfg, stamps.height[k],
                             dataclasses.replace(settings, max_range_km=np.inf))
