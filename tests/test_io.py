@@ -838,17 +838,25 @@ LEGACY_NAMES = ["Phường 1", "Xã Tân Mỹ Chánh", "Thị trấn Vĩnh Bình
                 "THÀNH PHỐ MỸ THO", "Huyện Tân Phú Đông"]
 
 
+def write_undeclared_shapefile(gdf: gpd.GeoDataFrame, path: Path, *, code_page: int = 0) -> None:
+    """Write ``gdf`` as a Shapefile without .cpg, this code page byte in its DBF's header.
+
+    Its text is written byte for byte (each character as its Latin-1 byte).
+    """
+    pyogrio.write_dataframe(gdf, path, encoding="ISO-8859-1")
+    path.with_suffix(".cpg").unlink(missing_ok=True)
+    dbf = bytearray(path.with_suffix(".dbf").read_bytes())
+    dbf[29] = code_page
+    path.with_suffix(".dbf").write_bytes(bytes(dbf))
+
+
 def _shapefile_of_bytes(tmp_path: Path, raw: list[bytes], *, code_page: int = 0) -> Path:
     """A Shapefile whose DBF holds exactly ``raw``, without .cpg, with this code page byte."""
     gdf = gpd.GeoDataFrame({"ten": [r.decode("latin-1") for r in raw]},
                            geometry=shapely.points([566_603.0] * len(raw), [1_145_735.0] * len(raw)),
                            crs="EPSG:9210")
     path = tmp_path / "xa.shp"
-    pyogrio.write_dataframe(gdf, path, encoding="ISO-8859-1")
-    path.with_suffix(".cpg").unlink(missing_ok=True)
-    dbf = bytearray(path.with_suffix(".dbf").read_bytes())
-    dbf[29] = code_page
-    path.with_suffix(".dbf").write_bytes(bytes(dbf))
+    write_undeclared_shapefile(gdf, path, code_page=code_page)
     return path
 
 

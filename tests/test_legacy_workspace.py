@@ -12,6 +12,7 @@ from ictgis import text_encodings  # noqa: F401  (registers the tcvn3 and vni co
 from ictgis.config import load_config
 from ictgis.errors import DataError, LayerReadError
 from ictgis.workspace import load_communes
+from tests.test_io import write_undeclared_shapefile
 
 DEMO = Path(__file__).resolve().parents[1]
 
@@ -51,12 +52,7 @@ def _workspace(root: Path, file_encoding: str, *, declared: str | None,
     names = list(communes["ten_xa"])
     for col in ("ten_xa", "loai", "huyen", "ghi_chu"):
         communes[col] = [v.encode(file_encoding).decode("latin-1") for v in communes[col]]
-    path = root / "communes.shp"
-    pyogrio.write_dataframe(communes, path, encoding="ISO-8859-1")
-    path.with_suffix(".cpg").unlink(missing_ok=True)
-    dbf = bytearray(path.with_suffix(".dbf").read_bytes())
-    dbf[29] = code_page
-    path.with_suffix(".dbf").write_bytes(bytes(dbf))
+    write_undeclared_shapefile(communes, root / "communes.shp", code_page=code_page)
     shutil.copy(DEMO / "layers" / "post_offices.csv", root / "post_offices.csv")
     line = f'encoding = "{declared}"' if declared else ""
     (root / "ictgis.toml").write_text(CONFIG.format(encoding=line), encoding="utf-8")
