@@ -10,6 +10,7 @@ import pytest
 
 from ictgis import text_encodings
 from ictgis.text_encodings import guess_encoding, vietnamese_share
+from tests.test_io import _cp1258_form
 
 # The alphabet, built from Unicode's own decompositions (not from the module's tables): a
 # vowel, the modifier it may take (ă â ê ô ơ ư), one of five tones or none.
@@ -134,20 +135,11 @@ def test_tcvn3_decodes_every_byte():
 
 NAMES = ["Phường 1", "Xã Tân Mỹ Chánh", "Thị trấn Vĩnh Bình", "Xã Đạo Thạnh",
          "THÀNH PHỐ MỸ THO", "Huyện Tân Phú Đông", "Xã Hòa Hưng"]
-_TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 
 
 def cp1258(text: str) -> bytes:
     """Windows-1258 bytes as Windows writes them: base letters precomposed, tones apart."""
-    out = b""
-    for char in text:
-        try:
-            out += char.encode("cp1258")
-        except UnicodeEncodeError:
-            parts = unicodedata.normalize("NFD", char)
-            base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONE_MARKS))
-            out += (base + "".join(c for c in parts if c in _TONE_MARKS)).encode("cp1258")
-    return out
+    return _cp1258_form(text).encode("cp1258")
 
 
 def test_cp1258_helper_by_hand():
