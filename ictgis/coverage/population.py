@@ -9,8 +9,8 @@ window), so that a national grid never needs a full-size commune index or popula
    over them); a commune smaller than a pixel then gets the pixel of its representative point
    (:func:`small_communes`), and :func:`population_scale` gives the people per unit of
    weight that makes every commune keep its population;
-3. the second pass rebuilds each tile's index (:func:`commune_tile`) and spreads the people
-   (:func:`people_tile`).
+3. the second pass rebuilds each tile's index (:func:`rasterize_window` with the overrides)
+   and spreads the people (:func:`people_tile`).
 
 :func:`rasterize_communes` and :func:`spread_population` are the same steps on the whole grid.
 """

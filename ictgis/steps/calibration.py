@@ -91,9 +91,11 @@ def compute(ws: Workspace, ctx: StepContext, *, measurements: Path | None = None
         When ``required`` and no file is given or declared, or when no measurement is usable.
     """
     import numpy as np
+    import pandas as pd
 
     from ictgis import coverage, io
     from ictgis.coverage import calibration as cal
+    from ictgis.coverage.population import environment_codes
     from ictgis.errors import DataError
     from ictgis.i18n import number, t
 
@@ -121,15 +123,12 @@ def compute(ws: Workspace, ctx: StepContext, *, measurements: Path | None = None
             from ictgis.coverage.terrain import read_dem
 
             terrain = read_dem(dem.path, grid, crs=dem.crs)
-        kinds = ws.communes.set_index("code")["kind"].map(
-            lambda k: coverage.ENV_CODES[settings.environment.get(k, "open")])
+        kinds = pd.Series(environment_codes(ws.communes, settings), index=ws.communes["code"])
         fallback = points["commune"].map(kinds).fillna(-1).to_numpy(np.int64)
         matched = cal.match(points, ws.bts, env, grid, settings, fallback=fallback,
                             terrain=terrain)
     lost = ~np.isfinite(matched["predicted_dbm"].to_numpy(float))
     if lost.any():
-        import pandas as pd
-
         from ictgis import validate
 
         mask = pd.Series(lost, index=matched.index)
