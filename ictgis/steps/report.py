@@ -106,15 +106,14 @@ def compute(ws: Workspace, ctx: StepContext, *, compare: Path | None = None,
         assumptions=tuple(document.assumptions(config, area_sources, steps=list(tables))),
         headline_note=note)
     from ictgis import coverage, stats
-    from ictgis.report import whole_level
+    from ictgis.steps.stats import sheet_level
 
-    # a national run's province table has one row per province: "Provinces", not "Province"
-    each = {"province": "provinces"} if whole_level(tables) == "country" else {}
+    national = report.whole_level(tables) == "country"
     sheets = {t("report.sheet.headline"): document.headline_sheet(
                   head, meta.year, compare=previous is not None),
-              **{sheet_title(f"stats_{each.get(k, k)}"): stats.display(v)
+              **{sheet_title(f"stats_{sheet_level(k, national=national)}"): stats.display(v)
                  for k, v in tables[outputs.STATS].items()},
-              **{sheet_title(f"coverage_{each.get(k, k)}"): stats.display(v)
+              **{sheet_title(f"coverage_{sheet_level(k, national=national)}"): stats.display(v)
                  for k, v in tables.get(outputs.COVERAGE, {}).items()}}
     number_formats = {header: "#,##0.00" for header in the_report.headline_headers[2:]}
     number_formats[t("report.pct")] = "0.0"

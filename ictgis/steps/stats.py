@@ -37,10 +37,17 @@ def compute(ws: Workspace, ctx: StepContext, **_options: Any) -> StatsResult:
     return StatsResult(tables, indicator_layers(ws, tables), output_title(ws.config))
 
 
+def sheet_level(level: str, *, national: bool) -> str:
+    """The sheet id of a level's table (``provinces`` for a national run's ``province``).
+
+    A national run's ``province`` table has one row per province: "Provinces", not "Province".
+    """
+    return "provinces" if national and level == "province" else level
+
+
 def _sheet_names(tables: Mapping[str, pd.DataFrame]) -> dict[str, str]:
-    """Sheet of every level; a national workspace's per-province table is "Provinces"."""
-    each = {"province": "provinces"} if "country" in tables else {}
-    return {k: sheet_title(each.get(k, k)) for k in tables}
+    """Sheet of every level (:func:`sheet_level`)."""
+    return {k: sheet_title(sheet_level(k, national="country" in tables)) for k in tables}
 
 
 def write(result: StatsResult, ctx: StepContext) -> list[Path]:
