@@ -177,15 +177,10 @@ class _VniIncrementalDecoder(codecs.BufferedIncrementalDecoder):
         return _vni_decode(bytes(data), errors, final)
 
 
-class _VniStreamReader(codecs.StreamReader):
-    def decode(self, data: bytes, errors: str = "strict") -> tuple[str, int]:
-        return _vni_decode(data, errors)
-
-
 def _codec(name: str, encode: Callable[..., tuple[bytes, int]],
            decode: Callable[..., tuple[str, int]],
-           incremental_decoder: type[codecs.IncrementalDecoder] | None = None,
-           stream_reader: type[codecs.StreamReader] | None = None) -> codecs.CodecInfo:
+           incremental_decoder: type[codecs.IncrementalDecoder] | None = None
+           ) -> codecs.CodecInfo:
     class _IncrementalEncoder(codecs.IncrementalEncoder):
         def encode(self, text: str, final: bool = False) -> bytes:
             return encode(text, self.errors)[0]
@@ -205,13 +200,13 @@ def _codec(name: str, encode: Callable[..., tuple[bytes, int]],
     return codecs.CodecInfo(
         encode, decode, name=name, incrementalencoder=_IncrementalEncoder,
         incrementaldecoder=incremental_decoder or _IncrementalDecoder,
-        streamwriter=_StreamWriter, streamreader=stream_reader or _StreamReader)
+        streamwriter=_StreamWriter, streamreader=_StreamReader)
 
 
 #: Codec name -> its information; the keys are the names ``ictgis.toml`` accepts.
 CODECS = {
     "tcvn3": _codec("tcvn3", _tcvn3_encode, _tcvn3_decode),
-    "vni": _codec("vni", _vni_encode, _vni_decode, _VniIncrementalDecoder, _VniStreamReader),
+    "vni": _codec("vni", _vni_encode, _vni_decode, _VniIncrementalDecoder),
 }
 _ALIASES = {"tcvn": "tcvn3", "tcvn_3": "tcvn3", "abc": "tcvn3", "tcvn5712": "tcvn3",
             "tcvn_5712": "tcvn3", "tcvn5712_1": "tcvn3", "vn3": "tcvn3",
