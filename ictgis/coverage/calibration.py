@@ -356,7 +356,7 @@ def _served(bts: gpd.GeoDataFrame | None) -> dict[tuple[str, str], set[str]]:
 # --------------------------------------------------------------------------- prediction
 
 
-def environment_codes(x: np.ndarray, y: np.ndarray, env: np.ndarray, grid: Grid) -> np.ndarray:
+def environment_at(x: np.ndarray, y: np.ndarray, env: np.ndarray, grid: Grid) -> np.ndarray:
     """Environment code of the pixel each point falls in (-1 outside the grid or communes)."""
     row, col = grid.pixel_of(x, y)
     inside = (row >= 0) & (row < grid.height) & (col >= 0) & (col < grid.width)
@@ -571,7 +571,7 @@ def match(points: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, env: np.ndarray, gr
         ``error_db`` = measured - predicted.
     """
     x, y = points.geometry.x.to_numpy(float), points.geometry.y.to_numpy(float)
-    codes = environment_codes(x, y, env, grid)
+    codes = environment_at(x, y, env, grid)
     if fallback is not None:
         codes = np.where(codes < 0, fallback, codes)
     predicted = np.full(len(points), -np.inf)
