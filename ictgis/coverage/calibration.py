@@ -417,10 +417,9 @@ def predict(x: np.ndarray, y: np.ndarray, sites: gpd.GeoDataFrame, grid: Grid, t
     groups = np.split(order, starts[1:])
     for first in range(0, len(groups), 256):  # the transmitters each cell needs, 256 at once
         x0, x1, y0, y1 = (b[first:first + 256, None] for b in box)
-        keep = np.ones((len(x0), len(sx)), dtype=bool)
+        d_min = np.hypot(np.maximum(np.maximum(x0 - sx, sx - x1), 0.0),
+                         np.maximum(np.maximum(y0 - sy, sy - y1), 0.0)) / 1000
         if prune:  # out: transmitters that cannot be the best server anywhere in the cell
-            d_min = np.hypot(np.maximum(np.maximum(x0 - sx, sx - x1), 0.0),
-                             np.maximum(np.maximum(y0 - sy, sy - y1), 0.0)) / 1000
             d_max = np.hypot(np.maximum(np.abs(sx - x0), np.abs(sx - x1)),
                              np.maximum(np.abs(sy - y0), np.abs(sy - y1))) / 1000
             upper = np.where(d_min > far, -np.inf,
@@ -429,9 +428,9 @@ def predict(x: np.ndarray, y: np.ndarray, sites: gpd.GeoDataFrame, grid: Grid, t
                              base - slope * np.log10(np.maximum(d_max, near)) + worst)
             keep = upper >= lower.max(axis=1, keepdims=True)
         elif paths is not None:
-            d_min = np.hypot(np.maximum(np.maximum(x0 - sx, sx - x1), 0.0),
-                             np.maximum(np.maximum(y0 - sy, sy - y1), 0.0)) / 1000
             keep = d_min <= far
+        else:
+            keep = np.ones((len(x0), len(sx)), dtype=bool)
         for k, group in enumerate(groups[first:first + 256]):
             use = keep[k]
             for start in range(0, len(group), chunk):
