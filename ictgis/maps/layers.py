@@ -159,7 +159,7 @@ def commune_layer(communes: gpd.GeoDataFrame, classes: Classes, *, tiles: bool,
     options = {"key": "communes", "title": "name", "tooltip": "_label", "fields": fields,
                "colors": list(classes.colors), "nodata": NODATA_COLOR, "stroke": "#666666",
                "weight": 0.6, "fillOpacity": 0.55 if tiles else 0.75,
-               "labelClass": "commune", "rank": 2}
+               "labelClass": "commune", "rank": LABEL_RANKS["commune"]}
     if "page" in c.columns:
         props["page"] = _text(c["page"])
         options["link"] = "page"

@@ -87,7 +87,7 @@
       }
     });
     if (o.labelClass) {
-      var labels = labelGroup(map, layer, o);
+      var labels = labelGroup(layer, o);
       layer.on("add", function () { map.addLayer(labels); });
       layer.on("remove", function () { map.removeLayer(labels); });
     }
@@ -98,7 +98,7 @@
   // Labels at a point inside each polygon (p._lon, p._lat), shown by I.declutter only where
   // they fit: inside their polygon as drawn at the zoom, over no other label, the labels of
   // larger units (lower o.rank) placed first.
-  function labelGroup(map, geo, o) {
+  function labelGroup(geo, o) {
     var group = L.layerGroup(), labels = [];
     geo.eachLayer(function (layer) {
       var p = layer.feature.properties;
@@ -106,7 +106,7 @@
       var marker = L.marker([p._lat, p._lon], {
         interactive: false, keyboard: false, pane: "ictgisLabels",
         icon: L.divIcon({className: "ictgis-label " + o.labelClass, iconSize: null,
-                         html: el("span", p[o.labelBy || "name"])})
+                         html: el("span", p.name)})
       }).addTo(group);
       labels.push({marker: marker, bounds: layer.getBounds()});
     });
@@ -121,7 +121,7 @@
     var geo = L.geoJSON(data, {interactive: false,
                                style: {color: o.stroke, weight: o.weight, opacity: 0.9,
                                        fill: false}}).addTo(group);
-    labelGroup(map, geo, o).addTo(group);
+    labelGroup(geo, o).addTo(group);
     I.layers[o.key] = group;
     return group;
   };
