@@ -34,6 +34,7 @@ def command(directory: Path, seed: int | None, force: bool, scale: str, era: str
         msg = t("cli.demo_exists", path=directory / "ictgis.toml")
         raise click.UsageError(msg)
     console = Console(quiet)
+    seed = demo.DEMO_SEED if seed is None else seed
     if era is None:
         era = "2025" if scale == "national" else "legacy"
     era = "legacy" if era == "2018" else era
@@ -44,15 +45,14 @@ def command(directory: Path, seed: int | None, force: bool, scale: str, era: str
         console.echo(t("cli.demo_national_building", era=era,
                        provinces=len(national.vietnam(era).provinces),
                        communes=number(size.communes, 0), bts=number(size.bts, 0)))
-        nat = national.national_workspace(directory, seed=demo.DEMO_SEED if seed is None else seed,
-                                          era=era, factor=factor)
+        nat = national.national_workspace(directory, seed=seed, era=era, factor=factor)
         console.echo(t("cli.demo_national_written", path=directory,
                        communes=number(len(nat.communes), 0),
                        provinces=nat.communes["province"].nunique(),
                        bts=number(len(nat.sites), 0),
                        posts=number(0 if nat.posts is None else len(nat.posts), 0)))
         return
-    province = demo.make_demo(demo.DEMO_SEED if seed is None else seed)
+    province = demo.make_demo(seed)
     if era == "2025":
         from ictgis.demo.era2025 import workspace_files_2025
 
@@ -63,6 +63,5 @@ def command(directory: Path, seed: int | None, force: bool, scale: str, era: str
     if era != "2025":  # the SYNTHETIC elevation model that [layers.dem] can read
         from ictgis.demo.dem import DEM_PATH, make_dem, write_dem
 
-        write_dem(directory / DEM_PATH,
-                  make_dem(province.communes, demo.DEMO_SEED if seed is None else seed))
+        write_dem(directory / DEM_PATH, make_dem(province.communes, seed))
     console.echo(t("cli.demo_written", path=directory))
