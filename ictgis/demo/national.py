@@ -51,6 +51,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ictgis.demo.rules import A1_ONLY, PERMITTED, PROHIBITED
+
 WORK_CRS = "EPSG:9210"
 KM2_PER_COMMUNE = 330_000 / 10_600  # national average commune size
 NEW = "dang_xay_dung"  # status of a mast under construction
@@ -1007,9 +1009,8 @@ lon = "kinh_do"
 lat = "vi_do"
 """
 
-#: Zone classes as the plan's files write them.
-ZONE_LABELS = {"prohibited": "Khu vực cấm", "restricted_a1": "Khu vực chỉ lắp cột A1",
-               "permitted": "Khu vực được phép"}
+#: Zone classes as the plan's files write them (the province demo's spellings).
+ZONE_LABELS = {"prohibited": PROHIBITED, "restricted_a1": A1_ONLY, "permitted": PERMITTED}
 
 
 @dataclass
