@@ -200,7 +200,7 @@ def baseline(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame, settings: Cove
         Optional rasters on the province grid (as for :func:`ictgis.coverage.compute_coverage`).
     terrain, calibration
         The DEM on the province grid and the calibration, as the coverage step reads them
-        (:func:`ictgis.steps.priorities.model_inputs`); None: none.
+        (:func:`ictgis.steps.coverage.model_inputs`); None: none.
     """
     one = single_technology(settings, tech)
     (name, cfg), = one.technologies.items()
@@ -857,7 +857,7 @@ def prioritise(ws: Workspace, *, tech: str = DEFAULT_TECHNOLOGY,
         Called with a short text as the work advances.
     terrain, calibration
         The DEM on the province grid and the calibration the coverage step applies
-        (:func:`ictgis.steps.priorities.model_inputs`); None: none.
+        (:func:`ictgis.steps.coverage.model_inputs`); None: none.
 
     Raises
     ------

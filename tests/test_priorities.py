@@ -277,7 +277,7 @@ def test_priorities_use_the_calibration_and_dem_of_the_coverage(prio_ws: Path,
     assert cal_only.baseline_people < 0.9 * plain.baseline_people  # the offsets count
     assert ranked.baseline_people != cal_only.baseline_people  # and so does the wall
     # the candidates' sets too: the first two built, the coverage gives what the ranking said
-    from ictgis.steps.priorities import model_inputs
+    from ictgis.steps.coverage import model_inputs
 
     ws = pipeline.load(prio_ws)
     terrain, calibration = model_inputs(ws)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ictgis.config import CoverageConfig
     from ictgis.coverage import Grid
     from ictgis.coverage.calibration import Calibration
+    from ictgis.coverage.terrain import Terrain
     from ictgis.workspace import Workspace
 
 NAME = outputs.COVERAGE
@@ -86,14 +87,8 @@ def compute(ws: Workspace, ctx: StepContext, *, scheduler: str | None = None,
                                          ("landcover", settings.landcover_raster)) if path}
             for path in rasters.values():  # unreadable: one clear message before any tile
                 io.read_raster_on_grid(path, grid.transform, 1, 1, grid.crs)
-            terrain = None
-            if (dem := ws.config.layers.get("dem")) is not None:
-                from ictgis.coverage.terrain import read_dem
-
-                terrain = read_dem(dem.path, grid, crs=dem.crs)
-            from ictgis.coverage.calibration import load_calibration
-
-            calibration = load_calibration(ws.config.root, settings)  # calibration.toml
+            terrain, calibration = model_inputs(ws, grid)
+            dem = ws.config.layers.get("dem")
             if calibration is not None and (mismatch := calibration.terrain_mismatch(
                     dem.path if dem is not None else None)):
                 warnings.warn(mismatch, UserWarning, stacklevel=1)
@@ -121,6 +116,30 @@ def compute(ws: Workspace, ctx: StepContext, *, scheduler: str | None = None,
     return CoverageStepResult(
         result.grid, tables, gaps, layer, settings, ws.config.synthetic,
         output_title(ws.config), tuple(sorted({str(w.message) for w in caught})), staged, stack)
+
+
+def model_inputs(ws: Workspace, grid: Grid | None = None
+                 ) -> tuple[Terrain | None, Calibration | None]:
+    """The DEM on the coverage grid and the calibration, as the coverage applies them.
+
+    ``[layers.dem]`` read onto ``grid`` (default: the province grid;
+    :func:`~ictgis.coverage.terrain.read_dem`) and ``calibration.toml`` beside ictgis.toml
+    (:func:`~ictgis.coverage.calibration.load_calibration`); None where the workspace has
+    none. The priorities step computes the candidates' coverage with the same.
+    """
+    from ictgis import coverage
+    from ictgis.coverage.calibration import load_calibration
+
+    settings = ws.config.coverage
+    terrain = None
+    if (dem := ws.config.layers.get("dem")) is not None:
+        from ictgis.coverage.terrain import read_dem
+
+        if grid is None:
+            grid = coverage.province_grid(ws.communes, settings,
+                                          file=ws.config.layers["communes"].label)
+        terrain = read_dem(dem.path, grid, crs=dem.crs)
+    return terrain, load_calibration(ws.config.root, settings)
 
 
 class _RasterSink:

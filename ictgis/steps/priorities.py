@@ -47,6 +47,8 @@ def compute(ws: Workspace, ctx: StepContext, *, tech: str | None = None,
     asked = required or candidates is not None or grid_m is not None
     if not asked and not _has_plan(ws):
         return PrioritiesResult(None, ws.config.crs, output_title(ws.config), ws.config.synthetic)
+    from ictgis.steps.coverage import model_inputs
+
     rasters = _rasters(ws)
     try:
         ranking = _rank(ws, ctx, tech=tech, operator=operator, candidates=candidates,
@@ -76,27 +78,6 @@ def _rank(ws: Workspace, ctx: StepContext, *, tech: str | None, operator: str | 
         cost_by_class=costs,
         costs_synthetic=bool(set(priorities.COST_VND_BY_CLASS) - set(settings.cost_vnd)),
         terrain=model[0], calibration=model[1])
-
-
-def model_inputs(ws: Workspace) -> tuple[Terrain | None, Calibration | None]:
-    """The DEM on the province grid and the calibration, as the coverage step reads them.
-
-    ``[layers.dem]`` (:func:`~ictgis.coverage.terrain.read_dem`) and ``calibration.toml``
-    beside ictgis.toml (:func:`~ictgis.coverage.calibration.load_calibration`): the
-    candidates' newly covered people are computed with the model of the coverage.
-    """
-    from ictgis import coverage
-    from ictgis.coverage.calibration import load_calibration
-
-    settings = ws.config.coverage
-    terrain = None
-    if (dem := ws.config.layers.get("dem")) is not None:
-        from ictgis.coverage.terrain import read_dem
-
-        grid = coverage.province_grid(ws.communes, settings,
-                                      file=ws.config.layers["communes"].label)
-        terrain = read_dem(dem.path, grid, crs=dem.crs)
-    return terrain, load_calibration(ws.config.root, settings)
 
 
 def _has_plan(ws: Workspace) -> bool:
