@@ -73,7 +73,7 @@ def make_dem(communes: gpd.GeoDataFrame, seed: int) -> DemoDem:
         t = np.clip(((x - ax) * (bx - ax) + (y - ay) * (by - ay))
                     / ((bx - ax) ** 2 + (by - ay) ** 2), 0.0, 1.0)
         gap = np.hypot(x - (ax + t * (bx - ax)), y - (ay + t * (by - ay)))
-        land = np.maximum(land, land + crest * np.exp(-0.5 * (gap / half) ** 2))
+        land = land + crest * np.exp(-0.5 * (gap / half) ** 2)  # ridges add up where they meet
     return DemoDem(land.astype(np.float32), transform, DEMO_CRS)
 
 
