@@ -32,7 +32,7 @@ Layout::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -215,11 +215,16 @@ class Outputs:
 
         return io.read_output_layer(self.folder(COVERAGE) / f"{COVERAGE}.gpkg", "communes")
 
-    def findings(self, layer: str = "findings") -> gpd.GeoDataFrame | None:
-        """A layer of ``findings.gpkg``: ``findings`` or ``links`` (None before siting)."""
+    def findings(self, layer: str = "findings", columns: Sequence[str] | None = None
+                 ) -> gpd.GeoDataFrame | None:
+        """A layer of ``findings.gpkg``: ``findings`` or ``links`` (None before siting).
+
+        With ``columns``, only those attributes, without the geometry (a large BTS file
+        has a million findings).
+        """
         from ictgis import io
 
-        return io.read_output_layer(self.folder(SITING) / FINDINGS_GPKG, layer)
+        return io.read_output_layer(self.folder(SITING) / FINDINGS_GPKG, layer, columns)
 
     def class_rasters(self, technologies: Iterable[str]
                       ) -> dict[str, tuple[np.ndarray, object, object]]:

@@ -18,7 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ictgis import i18n, io, outputs
+from ictgis import i18n, outputs
 from ictgis.maps.labels import labels_for
 from ictgis.maps.styles import INDICATORS
 from ictgis.qgis import styles
@@ -185,11 +185,11 @@ def project_plan(ws: Workspace, found: outputs.Outputs, *, indicator: str = "rad
                    [style(gdf)], visible)
 
     # only the severities: the findings of a large BTS file are a million rows
-    links = io.read_output_layer(found.gpkg(outputs.SITING), "links", columns=["severity"])
+    links = found.findings("links", columns=["severity"])
     if links is not None and len(links):
         vector("plan", i18n.t("qgis.layer.links", n=i18n.number(len(links), 0)),
                outputs.SITING, "links", links, "line", [styles.links(links["severity"])], False)
-    findings = io.read_output_layer(found.gpkg(outputs.SITING), "findings", columns=["severity"])
+    findings = found.findings("findings", columns=["severity"])
     if findings is not None and len(findings):
         vector("plan", t["findings_layer"].format(n=i18n.number(len(findings), 0)),
                outputs.SITING, "findings", findings, "point",
