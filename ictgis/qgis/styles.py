@@ -85,11 +85,11 @@ def outlines(field: str, *, stroke: str, width: float, size: float) -> Style:
     return Style(field, qml.vector_qml(renderer, "polygon", labels=labels, display=f'"{field}"'))
 
 
-
 def _distinct(values: Iterable[object]) -> list[object]:
     """Each distinct value once (a layer may have a million rows, and a few kinds)."""
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
     return list(pd.unique(series))
+
 
 def postal(types: Iterable[object]) -> Style:
     """Postal service points by type, in the colours and names of the HTML map."""
