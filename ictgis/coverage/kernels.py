@@ -676,14 +676,11 @@ def transmitters(sites: gpd.GeoDataFrame, grid: Grid, tech: str, settings: Cover
                     *((row.astype(float), col.astype(float)) if per_site else ()), strict=True))
     codes, uniques = pd.factorize(pd.Series(keys, dtype=object))
     params = [tuple(float(v) for v in key) for key in uniques]
-    reach: dict[tuple[float, ...], int] = {}
-    for p in params:
-        if (key := far_key(p)) not in reach:
-            reach[key] = reach_px(p, settings, res)
+    far_keys = [far_key(p) for p in params]
+    reach = {key: reach_px(key, settings, res) for key in dict.fromkeys(far_keys)}
     nan = np.full(len(chosen), np.nan)
     azimuth = chosen["azimuth"].to_numpy(float) if "azimuth" in chosen else nan
     beamwidth = chosen["beamwidth"].to_numpy(float) if "beamwidth" in chosen else nan
-    far_keys = [far_key(p) for p in params]
     shared, _ = pd.factorize(pd.Series(
         [(far_keys[g], _sector(a, b)) for g, a, b in zip(codes, azimuth, beamwidth, strict=True)],
         dtype=object))
