@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -227,8 +228,8 @@ REAL_REGIONS = {
 
 
 @pytest.mark.real_data
-@pytest.mark.skipif(not REAL_COMMUNES.is_file(),
-                    reason=f"real data not present: {REAL_COMMUNES} is absent")
+@pytest.mark.skipif(not REAL_COMMUNES.is_file() and not os.environ.get("CI"),
+                    reason=f"real data not present: {REAL_COMMUNES} is absent (CI: fails)")
 def test_outlines_of_the_real_tien_giang_communes() -> None:
     communes = gpd.read_file(REAL_COMMUNES).to_crs("EPSG:9210").rename(
         columns={"district_name": "district", "commune_code": "code"})
