@@ -21,7 +21,8 @@
 
 Targets (issue 14 item 4): national statistics end to end <= 1.5 s and >= 1.5x the sjoin
 pipeline. Each figure is also printed as a ``RESULT`` line (:func:`_harness.result`).
-Run: ``python benchmarks/bench_stats.py [--quick] [--era legacy|2025] [--profile] [--keep DIR]``.
+The legacy era (63 provinces with their districts): the district level is compared too.
+Run: ``python benchmarks/bench_stats.py [--quick] [--profile] [--keep DIR]``.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ from ictgis.stats import compute_stats
 from ictgis.workspace import load_workspace
 
 TARGET_SECONDS, TARGET_SJOIN, TARGET_NAIVE = 1.5, 1.5, 100.0
+#: The era of the provinces: legacy, the one with districts (the 2025 era has none).
+ERA = "legacy"
 #: The levels both pipelines compute (grouping columns of the file).
 LEVEL_KEYS = {"commune": ["ma_xa"], "district": ["tinh", "huyen"], "province": ["tinh"],
               "country": []}
@@ -257,19 +260,15 @@ def same_as_generated(ws: object, truth: _national.Written, codes: np.ndarray) -
 
 def main() -> int:
     p = h.parser(__doc__, naive_budget=20.0)
-    p.add_argument("--era", choices=("legacy", "2025"), default="legacy",
-                   help="provinces of the era (63, or 34 without districts) [legacy]")
     p.add_argument("--keep", type=Path, help="write the workspace here, not in a temp folder")
     args = p.parse_args()
-    if args.era != "legacy":
-        p.error("the district level of this benchmark needs the legacy era")
-    scale = _national.Scale(communes=ERA_COMMUNES[args.era])
+    scale = _national.Scale(communes=ERA_COMMUNES[ERA])
     scale = scale.quick() if args.quick else scale
     counted = {k for k, (kind, _) in _national.POSTAL_LABELS.items() if kind in DEFAULT_COUNT_TYPES}
     with tempfile.TemporaryDirectory(prefix="ictgis-bench-") as tmp:
         root = args.keep or Path(tmp) / "workspace"
         h.say(f"building the synthetic workspace in {root} ...")
-        nat = _national.build(args.seed, scale, country=_national.vietnam(args.era))
+        nat = _national.build(args.seed, scale, country=_national.vietnam(ERA))
         truth = _national.write_workspace(nat, root, DEFAULT_COUNT_TYPES)
         h.say("timing ictgis and the sjoin pipeline, alternately ...")
         runs, base_runs = [], []
