@@ -111,12 +111,16 @@ class Transmitters:
     def __len__(self) -> int:
         return len(self.row)
 
-    def near(self, window: tuple[int, int, int, int]) -> Transmitters:
-        """The transmitters whose kernel square meets a window (groups renumbered)."""
+    def reaching(self, window: tuple[int, int, int, int]) -> np.ndarray:
+        """Whether each transmitter's kernel square meets a window (bool)."""
         r0, r1, c0, c1 = window
         rad = self.radius[self.group] if len(self) else np.zeros(0, np.int64)
-        keep = ((self.row + rad >= r0) & (self.row - rad < r1) & (self.col + rad >= c0)
+        return ((self.row + rad >= r0) & (self.row - rad < r1) & (self.col + rad >= c0)
                 & (self.col - rad < c1))
+
+    def near(self, window: tuple[int, int, int, int]) -> Transmitters:
+        """The transmitters whose kernel square meets a window (groups renumbered)."""
+        keep = self.reaching(window)
         used, group = np.unique(self.group[keep], return_inverse=True)
         return Transmitters(row=self.row[keep], col=self.col[keep],
                             group=group.astype(np.int64).reshape(-1),
@@ -476,8 +480,7 @@ def stamp_tile(tx: Transmitters, kernels: KernelCache, window: tuple[int, int, i
     if out is None:
         out = np.full((r1 - r0, c1 - c0), EMPTY, dtype=np.int16)
     rad = tx.radius[tx.group] if len(tx) else np.zeros(0, np.int64)
-    near = np.flatnonzero((tx.row + rad >= r0) & (tx.row - rad < r1) & (tx.col + rad >= c0)
-                          & (tx.col - rad < c1))
+    near = np.flatnonzero(tx.reaching(window))
     evaluations = int(_clipped(window, tx.row[near], tx.col[near], rad[near]).sum())
     row, col, radius = tx.row[near], tx.col[near], rad[near]
     sizes = {int(r): kernels.near_px(int(r)) for r in np.unique(radius)}
