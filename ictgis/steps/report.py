@@ -72,12 +72,13 @@ def compute(ws: Workspace, ctx: StepContext, *, compare: Path | None = None,
     previous = None
     if compare is not None:
         earlier = _earlier_outputs(compare)
-        before = earlier.tables()
         if _former_era(earlier, ws):  # another era: compared in today's units
             from ictgis import crosswalk
 
             before = crosswalk.rebase_outputs(earlier, ws)
             note = t("report.compare_rebased", path=compare)
+        else:  # the same era: the tables as they were written
+            before = earlier.tables()
         if outputs.STATS not in before:
             msg = t("report.compare_no_stats", path=compare)
             raise DataError(msg)
