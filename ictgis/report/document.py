@@ -51,17 +51,15 @@ def _zones(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def _levels(tables: Mapping[str, Mapping[str, pd.DataFrame]]) -> tuple[str, ...]:
-    """The levels the report shows by table: national ones when the run was national."""
-    return NATIONAL_LEVELS if report.whole_level(tables) == "country" else STATS_LEVELS
-
-
 def sections(tables: Mapping[str, Mapping[str, pd.DataFrame]]) -> list[dict[str, object]]:
     """The tables of the report: statistics by level, siting, coverage (as far as they exist)."""
+    whole = report.whole_level(tables)
+    national = whole == "country"  # then national levels, and compliance per province too
+    levels = NATIONAL_LEVELS if national else STATS_LEVELS
     stat_columns = _columns(list(COLUMNS))
     out = [report.table_section(f"by_{lvl}", t(f"report.by_{lvl}"),
                                 _zones(tables["stats"][lvl]), stat_columns)
-           for lvl in _levels(tables) if lvl in tables["stats"]]
+           for lvl in levels if lvl in tables["stats"]]
     siting = tables.get("siting", {})
     if "rules" in siting:
         rules = siting["rules"][siting["rules"]["findings"] > 0]
@@ -71,16 +69,14 @@ def sections(tables: Mapping[str, Mapping[str, pd.DataFrame]]) -> list[dict[str,
         out.append(report.table_section("siting", t("report.siting"), rules, {
             "rule": (t("report.rule"), None), "severity": (t("report.severity"), None),
             "findings": (t("report.findings"), 0)}))
-        national = report.whole_level(tables) == "country"  # then compliance per province too
         for lvl in ("macro_region", "province") * national + ("region", "zone"):
             if lvl in siting:
                 out.append(report.table_section(
                     f"siting_{lvl}", f"{t('report.siting')} – {t('report.by_' + lvl)}",
                     _zones(siting[lvl]), _columns([lvl, "masts", "compliant", "compliance_pct"])))
     coverage = tables.get("coverage", {})
-    whole = report.whole_level(tables)
-    for lvl in (whole, *(x for x in _levels(tables) if x != "zone"), "region", "zone"):
-        if lvl in coverage and f"coverage_{lvl}" not in [s["id"] for s in out]:
+    for lvl in dict.fromkeys((whole, *(x for x in levels if x != "zone"), "region", "zone")):
+        if lvl in coverage:
             table = coverage[lvl]
             cov_cols = {lvl: (t(f"report.column.{lvl}"), None), **{
                 c: (t("report.column.coverage_pct", tech=c.removeprefix("pop_pct_any_").upper()), 1)
