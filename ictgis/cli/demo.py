@@ -43,12 +43,12 @@ def command(directory: Path, seed: int | None, force: bool, scale: str, era: str
 
         size = national.Scale(communes=national.ERA_COMMUNES[era]).times(factor)
         console.echo(t("cli.demo_national_building", era=era,
-                       provinces=len(national.vietnam(era).provinces),
+                       provinces=number(len(national.vietnam(era).provinces), 0),
                        communes=number(size.communes, 0), bts=number(size.bts, 0)))
         nat = national.national_workspace(directory, seed=seed, era=era, factor=factor)
         console.echo(t("cli.demo_national_written", path=directory,
                        communes=number(len(nat.communes), 0),
-                       provinces=nat.communes["province"].nunique(),
+                       provinces=number(nat.communes["province"].nunique(), 0),
                        bts=number(len(nat.sites), 0),
                        posts=number(0 if nat.posts is None else len(nat.posts), 0)))
         return
