@@ -7,8 +7,10 @@ previous good run are byte-identical after a failure.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,8 +86,6 @@ _GOOD_RUNS: dict[tuple[tuple[str, ...], str], Path] = {}
 
 
 def _fingerprint(root: Path) -> str:
-    import hashlib
-
     digest = hashlib.sha256()
     for path in sorted(p for p in root.rglob("*") if p.is_file() and "outputs" not in p.parts):
         digest.update(str(path.relative_to(root)).encode())
@@ -104,8 +104,6 @@ def good_outputs(root: Path, command: tuple[str, ...]) -> None:
     if cached is None:
         good = invoke(root, *command)
         assert good.exit_code == 0, good.output
-        import tempfile
-
         cached = Path(tempfile.mkdtemp(prefix="ictgis-good-")) / "outputs"
         shutil.copytree(root / "outputs", cached)
         _GOOD_RUNS[key] = cached
