@@ -106,7 +106,8 @@ def table() -> str:
             base = "" if r["baseline"] == "-" else r["baseline"].replace("_", " ")
             target = "" if r["target"] == "-" else f"{r['target']} {r['unit']}"
             verdict = {"MET": "met", "NOT_MET": "**not met**"}.get(r["verdict"], "")
-            rows.append(f"| `{name}` | {r['name']} | {r['value']} {r['unit']} | {target} | "
+            shown = " ".join((name, *BENCHMARKS[name]))  # the options it ran with (--quick)
+            rows.append(f"| `{shown}` | {r['name']} | {r['value']} {r['unit']} | {target} | "
                         f"{base} | {verdict} |")
     where = "; ".join(sorted(machines)) or "?"
     when = ", ".join(sorted(dates)) or "?"
