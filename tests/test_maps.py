@@ -361,6 +361,93 @@ def test_overlay_image_is_warped_to_web_mercator() -> None:
     assert maps.overlay_image(raster, bbox=(100.0, 20.0, 101.0, 21.0)) is None
 
 
+def _west_east_raster() -> maps.CoverageRaster:
+    # 30 km x 10 km in EPSG:9210, 200 m pixels: class 1 in the west half, 3 in the east,
+    # nothing (0) in the northern fifth
+    classes = np.zeros((50, 150), dtype=np.uint8)
+    classes[10:, :75], classes[10:, 75:] = 1, 3
+    transform = Affine(200.0, 0.0, 590_000.0, 0.0, -200.0, 1_150_000.0)
+    return maps.CoverageRaster(classes, transform, "EPSG:9210", (-80.0, -90.0, -100.0))
+
+
+def test_overlay_png_is_indexed_with_the_overlay_colours() -> None:
+    from io import BytesIO
+
+    from matplotlib.image import imread
+
+    from ictgis.maps.overlay import overlay_grid, overlay_png
+
+    raster = _west_east_raster()
+    grid = overlay_grid(raster)
+    png = overlay_png(raster, grid)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[25] == 3  # IHDR colour type 3: palette
+    rgba = np.round(imread(BytesIO(png), format="png") * 255).astype(np.uint8)
+    ny, nx, _ = rgba.shape
+    assert (ny, nx) == grid.shape
+    colors = maps.coverage_colors(4)
+
+    def hex_of(pixel: np.ndarray) -> str:
+        return "#" + "".join(f"{v:02x}" for v in pixel[:3])
+
+    assert hex_of(rgba[ny // 2, nx // 4]) == colors[0] and rgba[ny // 2, nx // 4, 3] == 255
+    assert hex_of(rgba[ny // 2, 3 * nx // 4]) == colors[2]
+    assert rgba[ny // 20, nx // 2, 3] == 0  # class 0: transparent
+    expected, bounds = maps.overlay_image(raster)
+    assert bounds == grid.bounds
+    np.testing.assert_array_equal(rgba, expected)
+
+
+def test_overlay_pixels_are_the_cells_under_their_exact_centres() -> None:
+    # every cell of another class than its neighbours: a pixel mapped to the wrong cell shows
+    from pyproj import Transformer
+
+    from ictgis.maps.overlay import overlay_classes, overlay_grid
+
+    rows, cols = np.mgrid[0:300, 0:400]
+    classes = ((rows * 7 + cols * 3) % 5 + 1).astype(np.uint8)
+    transform = Affine(100.0, 0.0, 560_000.0, 0.0, -100.0, 1_200_000.0)
+    raster = maps.CoverageRaster(classes, transform, "EPSG:9210", (-70.0, -80.0, -90.0, -100.0))
+    grid = overlay_grid(raster)
+    shown = overlay_classes(raster, grid)
+    # the oracle: each pixel centre projected on its own (no interpolation between nodes)
+    (south, west), (north, east) = grid.bounds
+    to_merc = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
+    (x0, x1), (y0, y1) = to_merc.transform([west, east], [south, north])
+    ny, nx = shown.shape
+    step = (x1 - x0) / nx
+    mx, my = np.meshgrid(x0 + (np.arange(nx) + 0.5) * step, y1 - (np.arange(ny) + 0.5) * step)
+    from ictgis.crs import transformer
+
+    sx, sy = transformer("EPSG:3857", "EPSG:9210").transform(mx.ravel(), my.ravel())
+    col, row = (np.asarray(sx) - 560_000.0) / 100.0, (1_200_000.0 - np.asarray(sy)) / 100.0
+    inside = (col >= 0) & (col < 400) & (row >= 0) & (row < 300)
+    expected = np.zeros(col.shape, dtype=np.uint8)
+    expected[inside] = classes[row[inside].astype(int), col[inside].astype(int)]
+    # pixels whose centre is within a micro-cell of a cell edge may go either way
+    clear = (np.abs(col - np.round(col)) > 1e-4) & (np.abs(row - np.round(row)) > 1e-4)
+    assert clear.mean() > 0.99 and inside.mean() > 0.8
+    np.testing.assert_array_equal(shown.ravel()[clear], expected[clear])
+
+
+def test_polygon_paths_close_every_ring_of_every_part() -> None:
+    from matplotlib.path import Path
+    from shapely.geometry import MultiPolygon, Polygon, box
+
+    from ictgis.maps.static import polygon_paths
+
+    holed = Polygon([(0, 0), (4, 0), (4, 4), (0, 4)], [[(1, 1), (2, 1), (2, 2), (1, 2)]])
+    two = MultiPolygon([box(10, 0, 11, 1), box(12, 0, 13, 1)])
+    paths = polygon_paths(np.array([holed, two, box(20, 0, 21, 1)], dtype=object))
+    assert len(paths) == 3
+    ring = [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY]
+    assert paths[0].codes.tolist() == ring * 2 and paths[1].codes.tolist() == ring * 2
+    assert paths[2].codes.tolist() == ring
+    assert paths[0].vertices[:5].tolist() == [[0, 0], [4, 0], [4, 4], [0, 4], [0, 0]]
+    assert paths[0].vertices[5:].tolist() == [[1, 1], [2, 1], [2, 2], [1, 2], [1, 1]]
+    assert set(map(tuple, paths[1].vertices.tolist())) == {
+        (10, 0), (11, 0), (11, 1), (10, 1), (12, 0), (13, 0), (13, 1), (12, 1)}
+
+
 def test_static_maps_are_png(toy: maps.MapData, vietnamese) -> None:
     images = maps.static_maps(toy)
     assert list(images) == ["static_radius.png"]  # no coverage yet

@@ -8,6 +8,7 @@ section (:func:`~ictgis.maps.elements.legend_section`) in the language in force
 
 from __future__ import annotations
 
+import base64
 import html
 import os
 from collections.abc import Mapping, Sequence
@@ -26,7 +27,7 @@ from ictgis.maps.classification import Classes, coverage_labels, dbm
 from ictgis.maps.data import CoverageRaster
 from ictgis.maps.elements import DataLayer, js_json, legend_section, swatch
 from ictgis.maps.labels import labels_for
-from ictgis.maps.overlay import overlay_image
+from ictgis.maps.overlay import OverlayGrid, overlay_grid, overlay_png
 from ictgis.maps.styles import (
     NODATA_COLOR,
     POST_COLORS,
@@ -453,17 +454,24 @@ def coverage_layers(coverage: Mapping[str, CoverageRaster],
                     ) -> list[tuple[Layer, str]]:
     """One image overlay per technology (hidden at first), each with its legend section.
 
-    Images from :func:`~ictgis.maps.overlay.overlay_image`, cropped to ``bbox`` (degrees).
+    Images of :func:`~ictgis.maps.overlay.overlay_image` cropped to ``bbox`` (degrees), as
+    indexed PNGs (:func:`~ictgis.maps.overlay.overlay_png`); rasters of the same grid (the
+    technologies of one run) share its warp (:func:`~ictgis.maps.overlay.overlay_grid`).
     """
     t = labels_for()
     out: list[tuple[Layer, str]] = []
+    grids: dict[tuple[object, ...], OverlayGrid | None] = {}
     for tech, raster in coverage.items():
-        image = overlay_image(raster, bbox=bbox)
-        if image is None:
+        key = (np.shape(raster.classes), tuple(raster.transform), str(raster.crs))
+        if key not in grids:
+            grids[key] = overlay_grid(raster, bbox=bbox)
+        grid = grids[key]
+        if grid is None:
             continue
-        rgba, bounds = image
+        png = base64.b64encode(overlay_png(raster, grid)).decode("ascii")
         layer = folium.raster_layers.ImageOverlay(
-            image=rgba, bounds=bounds, name=html.escape(t["coverage_layer"].format(tech=tech)),
+            image=f"data:image/png;base64,{png}", bounds=grid.bounds,
+            name=html.escape(t["coverage_layer"].format(tech=tech)),
             opacity=0.65, show=False, overlay=True, pixelated=True,
             class_name="ictgis-coverage", interactive=False)
         colors = coverage_colors(len(raster.classes_dbm) + 1)

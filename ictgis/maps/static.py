@@ -23,6 +23,7 @@ from ictgis.maps.styles import NODATA_COLOR
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+    from matplotlib.path import Path
 
 
 def static_figure(communes: gpd.GeoDataFrame, panels: Sequence[tuple[str, str]],
@@ -46,6 +47,7 @@ def static_figure(communes: gpd.GeoDataFrame, panels: Sequence[tuple[str, str]],
     Labels are in the language of ``classes``.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.collections import LineCollection, PathCollection
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
@@ -67,13 +69,17 @@ def static_figure(communes: gpd.GeoDataFrame, panels: Sequence[tuple[str, str]],
     if "region" in communes.columns and communes["region"].notna().any():
         outlines = admin.outlines(communes, "region")
     palette = np.array([*classes.colors, NODATA_COLOR])
+    paths = polygon_paths(communes.geometry.array)
     for name, (column, panel_title) in zip(names, panels, strict=True):
         ax = axes[name]
         idx = classes.index(communes[column])
         colors = palette[np.where(idx >= 0, idx, len(classes.colors))]
-        communes.plot(ax=ax, color=colors, edgecolor="white", linewidth=0.25)
+        ax.add_collection(PathCollection(paths, facecolors=colors, edgecolors="white",
+                                         linewidths=0.25))
+        ax.autoscale_view()
         if outlines is not None:
-            outlines.boundary.plot(ax=ax, color="#111111", linewidth=1.1)
+            ax.add_collection(LineCollection(_lines(outlines.geometry.array),
+                                             colors="#111111", linewidths=1.1))
             for point, region in zip(shapely.point_on_surface(outlines.geometry.array),
                                      outlines["region"], strict=True):
                 ax.annotate(str(region), (point.x, point.y), ha="center", va="center",
@@ -103,6 +109,34 @@ def static_figure(communes: gpd.GeoDataFrame, panels: Sequence[tuple[str, str]],
     fig.suptitle(wrap_text(fig, title, fontsize=13, weight="bold"), fontsize=13,
                  fontweight="bold")
     return fig
+
+
+def polygon_paths(polygons: np.ndarray) -> list[Path]:
+    """One matplotlib ``Path`` per (multi)polygon: every ring a closed subpath, holes included.
+
+    The paths geopandas' ``plot`` draws (each part's exterior, then its interiors), built
+    for the whole array at once instead of polygon by polygon (Agg leaves the holes
+    unfilled whichever way their rings turn).
+    """
+    from matplotlib.path import Path
+
+    parts, part_of = shapely.get_parts(polygons, return_index=True)
+    rings, ring_of = shapely.get_rings(parts, return_index=True)
+    xy = shapely.get_coordinates(rings)
+    n = shapely.get_num_coordinates(rings)
+    codes = np.full(len(xy), Path.LINETO, dtype=Path.code_type)
+    ends = np.cumsum(n)
+    codes[ends - n], codes[ends - 1] = Path.MOVETO, Path.CLOSEPOLY
+    # the first vertex of each polygon, and the end
+    cuts = np.append(ends - n, len(xy))[np.searchsorted(part_of[ring_of],
+                                                        np.arange(len(polygons) + 1))]
+    return [Path(xy[a:b], codes[a:b]) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+
+
+def _lines(polygons: np.ndarray) -> list[np.ndarray]:
+    """The outlines of polygons as (n, 2) vertex arrays, one per ring."""
+    return [shapely.get_coordinates(ring) for ring in
+            shapely.get_parts(shapely.boundary(polygons))]
 
 
 def static_map(communes: gpd.GeoDataFrame, panels: Sequence[tuple[str, str]], classes: Classes,
