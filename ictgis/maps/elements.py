@@ -16,6 +16,7 @@ from typing import Any, cast
 from branca.element import Element, Figure, MacroElement
 from folium.elements import JSCSSMixin
 from folium.map import Layer
+from folium.raster_layers import ImageOverlay
 from folium.template import Template
 
 from ictgis.maps.labels import JS_LABELS
@@ -105,10 +106,40 @@ class DataLayer(JSCSSMixin, Layer):
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         """Render, then put the data in the rendered script (as it is, not as a template)."""
         super().render(**kwargs)
-        scripts = cast(Figure, self.get_root()).script
-        script = scripts._children[self.get_name()]
-        scripts._children[self.get_name()] = _Text(
-            str(script._template_str).replace("@DATA@", self.data_js, 1))
+        _put_after_render(self, "@DATA@", self.data_js)
+
+
+def _put_after_render(element: MacroElement, placeholder: str, text: str) -> None:
+    """Replace ``placeholder`` in the rendered script of ``element`` by ``text``, as it is.
+
+    branca compiles every rendered script as a Jinja template: a large value (layer data, an
+    image) stands as a placeholder until then, so that it is never parsed.
+    """
+    scripts = cast(Figure, element.get_root()).script
+    script = scripts._children[element.get_name()]
+    scripts._children[element.get_name()] = _Text(
+        str(script._template_str).replace(placeholder, text, 1))
+
+
+class ImageLayer(ImageOverlay):
+    """folium's ``ImageOverlay`` of an image given as a data URL (a PNG of a coverage layer).
+
+    The URL (hundreds of kilobytes) joins the script after rendering
+    (:func:`_put_after_render`), the same text folium would write, never compiled as a
+    template.
+    """
+
+    #: The URL in the template (a URL: folium would read any other text as a file name).
+    _PLACEHOLDER = "data:,ictgis-image"
+
+    def __init__(self, url: str, bounds: list[list[float]], **kwargs: Any) -> None:
+        super().__init__(self._PLACEHOLDER, bounds, **kwargs)
+        self.data_url = url
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
+        """Render, then put the image's URL in the rendered script."""
+        super().render(**kwargs)
+        _put_after_render(self, js_json(self._PLACEHOLDER), js_json(self.data_url))
 
 
 class CommuneSearch(JSCSSMixin, MacroElement):

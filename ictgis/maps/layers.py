@@ -14,7 +14,6 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -25,7 +24,7 @@ from ictgis import i18n
 from ictgis.crs import to_crs
 from ictgis.maps.classification import Classes, coverage_labels, dbm
 from ictgis.maps.data import CoverageRaster
-from ictgis.maps.elements import DataLayer, js_json, legend_section, swatch
+from ictgis.maps.elements import DataLayer, ImageLayer, js_json, legend_section, swatch
 from ictgis.maps.labels import labels_for
 from ictgis.maps.overlay import OverlayGrid, overlay_grid, overlay_png
 from ictgis.maps.styles import (
@@ -469,8 +468,8 @@ def coverage_layers(coverage: Mapping[str, CoverageRaster],
         if grid is None:
             continue
         png = base64.b64encode(overlay_png(raster, grid)).decode("ascii")
-        layer = folium.raster_layers.ImageOverlay(
-            image=f"data:image/png;base64,{png}", bounds=grid.bounds,
+        layer = ImageLayer(
+            f"data:image/png;base64,{png}", grid.bounds,
             name=html.escape(t["coverage_layer"].format(tech=tech)),
             opacity=0.65, show=False, overlay=True, pixelated=True,
             class_name="ictgis-coverage", interactive=False)
