@@ -174,8 +174,8 @@ def region_data(data: MapData, region: str, *, level: str = "region") -> MapData
     """
     communes = data.communes[data.communes[level] == region]
     codes = set(communes["code"])
-    area = shapely.union_all(communes.geometry.array)
-    shapely.prepare(area)
+    # touching the area = touching one of its communes (no union of the communes needed)
+    tree = shapely.STRtree(communes.geometry.array)
 
     def by_commune(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
         if gdf is None:
@@ -187,7 +187,9 @@ def region_data(data: MapData, region: str, *, level: str = "region") -> MapData
     def touching(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
         if gdf is None:
             return None
-        return gdf[shapely.intersects(area, gdf.geometry.array)]
+        hit = np.zeros(len(gdf), dtype=bool)
+        hit[tree.query(gdf.geometry.array, predicate="intersects")[0]] = True
+        return gdf[hit]
 
     return dataclasses.replace(
         data, communes=communes, post_offices=by_commune(data.post_offices),

@@ -283,9 +283,13 @@ def site_columns(bts: gpd.GeoDataFrame, *, findings: gpd.GeoDataFrame | None = N
     lines: list[str | None] = []
     if findings is not None and len(findings):
         codes, lines = coded(_finding_lines(findings).tolist())
-        by_site = pd.Series(codes).groupby(findings["site_id"].astype(str).to_numpy()).agg(list)
-        hits = pd.Series(ids).map(by_site)
-        rows = {str(i): v for i, v in enumerate(hits) if isinstance(v, list)}
+        site = findings["site_id"].astype(str).to_numpy()
+        by = np.argsort(site, kind="stable")  # a site's findings in their order
+        keys, starts = np.unique(site[by], return_index=True)
+        by_site = dict(zip(keys.tolist(), (c.tolist() for c in
+                                           np.split(np.asarray(codes)[by], starts[1:])),
+                           strict=True))
+        rows = {str(i): by_site[k] for i, k in enumerate(ids) if k in by_site}
     return {
         "lat0": lat0 / 1e5, "lon0": lon0 / 1e5,
         "dlat": [None if np.isnan(v) else int(v - lat0) for v in lat],
@@ -421,13 +425,21 @@ def findings_layer(findings: gpd.GeoDataFrame, links: gpd.GeoDataFrame | None
     f["_rank"] = f["severity"].map(order).fillna(len(order))
     f["_line"] = _finding_lines(f)
     f["_xy"] = shapely.to_wkb(f.geometry.array)
-    grouped = f.sort_values("_rank").groupby(["site_id", "_xy"], sort=False)
-    sites = grouped.agg(severity=("severity", "first"), lines=("_line", list),
-                        geometry=("geometry", "first")).reset_index()
-    sites = gpd.GeoDataFrame(sites, geometry="geometry", crs=findings.crs)
+    f = f.sort_values("_rank")
+    # groups of (site, place) in order of first appearance, worst severity first in each
+    group = f.groupby(["site_id", "_xy"], sort=False).ngroup().to_numpy()
+    f, group = f[group >= 0], group[group >= 0]
+    first = np.unique(group, return_index=True)[1]
+    by = np.argsort(group, kind="stable")
+    cuts = np.searchsorted(group[by], np.arange(len(first) + 1))
+    lines = f["_line"].to_numpy(dtype=object)[by]
+    sites = gpd.GeoDataFrame(
+        {"site_id": f["site_id"].to_numpy()[first],
+         "severity": f["severity"].groupby(group).first().to_numpy()},
+        geometry=f.geometry.array[first], crs=findings.crs)
     parts = [sites[["geometry"]]]
     props = {"site": _text(sites["site_id"]), "severity": _text(sites["severity"]),
-             "lines": sites["lines"].tolist()}
+             "lines": [lines[a:b].tolist() for a, b in zip(cuts[:-1], cuts[1:], strict=True)]}
     if links is not None and len(links):
         parts.append(links[["geometry"]])
         props["site"] += _text(links["site_id"])
