@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -22,7 +24,8 @@ from ictgis.config import CONFIG_NAME, ChecksConfig, Config, LayerConfig
 from ictgis.crs import areas_km2, to_crs
 from ictgis.errors import ConfigError, DataError, IctgisError
 from ictgis.i18n import number, t
-from ictgis.io import WHERE
+from ictgis.io import FORMATS, WHERE
+from ictgis.io.read import format_suffix
 from ictgis.parse import parse_coordinate, parse_number
 from ictgis.text import NameMatcher, map_unique, same_name
 from ictgis.validate import texts
@@ -30,6 +33,7 @@ from ictgis.validate import texts
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
+T = TypeVar("T")
 
 #: Key of a commune whose code is empty: ``NOCODE-<feature number>`` (the locator's number,
 #: as in ``rejects/problems.csv``), so that its area and population still count.
@@ -90,6 +94,33 @@ class Workspace:
         return 3 if "district" in self.communes else 2
 
 
+def in_background(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+    """Start ``fn(*args, **kwargs)`` on a thread of its own, in the caller's context.
+
+    The context carries the language of the messages (:func:`ictgis.i18n.language`). Worth
+    it for work that spends its time in GEOS or PROJ, which release the GIL; not for GDAL
+    (pyogrio's error handler is the main thread's: see :func:`_start_reading`). An
+    exception is raised by ``result()``; a result never asked for is dropped.
+    """
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ictgis")
+    try:
+        return pool.submit(contextvars.copy_context().run, fn, *args, **kwargs)
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _start_reading(cfg: LayerConfig, work_crs: str) -> Callable[[], ReadPoints]:
+    """:func:`read_points` of a table (CSV, XLSX) started on a thread; a vector layer later.
+
+    GDAL's error handler that turns its errors into exceptions (pyogrio's) is set on the
+    main thread only (when ``pyogrio`` is imported, by :mod:`ictgis.io.read` which this
+    module imports): a vector layer is read there, when its result is asked for.
+    """
+    if FORMATS.get(format_suffix(cfg.path)) == "table":
+        return in_background(read_points, cfg, work_crs).result
+    return lambda: read_points(cfg, work_crs)
+
+
 def load_workspace(config: Config, *, strict: bool = False,
                    progress: Progress | None = None) -> Workspace:
     """Read and validate every configured layer of a workspace.
@@ -119,14 +150,18 @@ def load_workspace(config: Config, *, strict: bool = False,
         step("crosswalk")
         crosswalk, found = crosswalk_.read_crosswalk(config.layers["crosswalk"])
         all_problems.append(found)
+    # the point layers are read while the communes are validated (GEOS and PROJ release the
+    # GIL); an error of the communes is still the one raised first
+    reading = {name: _start_reading(config.layers[name], config.crs)
+               for name in ("post_offices", "bts") if name in config.layers}
     step("communes")
     communes, found = load_communes(config, crosswalk=crosswalk)
     all_problems.append(found)
     rejects: dict[str, pd.DataFrame] = {}
 
     step("post offices")
-    posts, found, rejected = load_points(config.layers["post_offices"], communes, config.crs,
-                                         checks=config.checks, crosswalk=crosswalk)
+    posts, found, rejected = place_points(reading["post_offices"](), communes,
+                                          checks=config.checks, crosswalk=crosswalk)
     types = postal.point_type(posts["type"], config.type_aliases)
     unknown = types.isna()
     if unknown.any():
@@ -145,8 +180,8 @@ def load_workspace(config: Config, *, strict: bool = False,
     bts = None
     if "bts" in config.layers:
         step("BTS")
-        bts, found, rejected = load_points(config.layers["bts"], communes, config.crs,
-                                           checks=config.checks, crosswalk=crosswalk)
+        bts, found, rejected = place_points(reading["bts"](), communes,
+                                            checks=config.checks, crosswalk=crosswalk)
         bts, more, more_rejected = prepare_masts(bts, config.layers["bts"], communes,
                                                  config=config)
         all_problems += [found, more]
@@ -251,15 +286,21 @@ def load_communes(config: Config, *, crosswalk: pd.DataFrame | None = None
 
     gdf, repaired = validate.repair_polygons(gdf, layer="communes", file=file)
     gdf = to_crs(gdf, config.crs)
+    # a national layer spans several TM-3 zones: areas on the ellipsoid (equal-area CRS),
+    # reprojected while the coverage is checked (both release the GIL)
+    ellipsoidal = in_background(areas_km2, gdf) if "province" in gdf else None
     tolerance = config.checks.overlap_tolerance_pct
     clean = validate.is_coverage(gdf)  # no overlap: the usual case, checked once
-    gdf, overlaps = validate.resolve_overlaps(gdf, tolerance_pct=tolerance, layer="communes",
-                                              file=file, clean=clean)
-    gaps = validate.find_gaps(gdf, tolerance_pct=tolerance, layer="communes", file=file,
+    resolved, overlaps = validate.resolve_overlaps(gdf, tolerance_pct=tolerance,
+                                                   layer="communes", file=file, clean=clean)
+    gaps = validate.find_gaps(resolved, tolerance_pct=tolerance, layer="communes", file=file,
                               clean=clean)
     repaired = validate.concat([no_code, repaired, overlaps, gaps])
-    # a national layer spans several TM-3 zones: areas on the ellipsoid (equal-area CRS)
-    computed = (areas_km2(gdf) if "province" in gdf else gdf.geometry.area.to_numpy() / 1e6)
+    if ellipsoidal is None:
+        computed = resolved.geometry.area.to_numpy() / 1e6
+    else:  # the polygons that gave up an overlap have lost area: measured again
+        computed = ellipsoidal.result() if resolved is gdf else areas_km2(resolved)
+    gdf = resolved
     gdf["area_computed_km2"] = computed
     if "area_km2" in gdf:
         official = parse_number(gdf["area_km2"])
@@ -624,8 +665,31 @@ def load_points(cfg: LayerConfig, communes: gpd.GeoDataFrame, work_crs: str, *,
         When most points fall outside the province: the message names the CRS (WGS 84 or a
         VN-2000 zone of the province) in which they would fall inside, when one does.
     """
+    return place_points(read_points(cfg, work_crs), communes, checks=checks,
+                        crosswalk=crosswalk)
+
+
+@dataclass(frozen=True)
+class ReadPoints:
+    """A point layer read, its rows checked and put in the working CRS, not yet located.
+
+    What :func:`load_points` does before it needs the communes (:func:`read_points`), so
+    that it can run while the communes are validated.
+    """
+
+    cfg: LayerConfig
+    frame: pd.DataFrame
+    raw: gpd.GeoDataFrame
+    points: gpd.GeoDataFrame
+    reasons: _Reasons
+
+
+def read_points(cfg: LayerConfig, work_crs: str) -> ReadPoints:
+    """Read a point layer, check ids and coordinates, and put it in ``work_crs``.
+
+    The first half of :func:`load_points`; :func:`place_points` is the second.
+    """
     frame = io.map_fields(io.read_layer(cfg), cfg)
-    file, layer = cfg.label, cfg.name
     if "id" not in frame:  # a layer without ids (measurements): rows are named by where
         frame["id"] = frame[io.WHERE]
     frame["id"] = frame["id"].astype("string").str.strip()
@@ -635,18 +699,28 @@ def load_points(cfg: LayerConfig, communes: gpd.GeoDataFrame, work_crs: str, *,
     reasons.add(gdf["id"].fillna("") == "", t("problems.points.no_id"), "no_id")  # stripped
     duplicated = validate.duplicated_ids(gdf).astype("string")
     reasons.add(duplicated.notna(), duplicated, "duplicate_id")
-
-    raw = gdf  # as read: for the swapped test and a CRS diagnosis
-    raw_points = np.asarray(gdf.geometry.array, dtype=object)
     with np.errstate(all="ignore"):
-        gdf = to_crs(gdf, work_crs)
+        moved = to_crs(gdf, work_crs)
+    return ReadPoints(cfg, frame, gdf, moved, reasons)
+
+
+def place_points(read: ReadPoints, communes: gpd.GeoDataFrame, *,
+                 checks: ChecksConfig | None = None, crosswalk: pd.DataFrame | None = None
+                 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
+    """Locate the points of :func:`read_points` in their communes: the rest of :func:`load_points`.
+
+    Returns and raises as :func:`load_points`.
+    """
+    cfg, frame, raw, gdf, reasons = read.cfg, read.frame, read.raw, read.points, read.reasons
+    file, layer = cfg.label, cfg.name
+    raw_points = np.asarray(raw.geometry.array, dtype=object)  # as read: a CRS diagnosis
     ok = reasons.text.isna()
     located = pd.Series(pd.NA, index=gdf.index, dtype="string")
     located.loc[ok] = admin.locate(gdf.loc[ok], communes)
     lost = ok & located.isna()
     if lost.any():
         with np.errstate(all="ignore"):
-            swapped = to_crs(_swap_xy(raw.loc[lost]), work_crs)
+            swapped = to_crs(_swap_xy(raw.loc[lost]), gdf.crs)
         swapped_in = pd.Series(False, index=gdf.index)
         swapped_in.loc[lost] = admin.locate(swapped, communes).notna()
         hint = t("problems.points.swapped_xy" if "easting" in cfg.fields

@@ -263,17 +263,31 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path, *,
                 if fmt:
                     for (cell,) in sheet.iter_rows(min_row=start + 2, min_col=j, max_col=j):
                         cell.number_format = fmt
-            _text_cells(sheet)
+            _text_cells(sheet, table, header_row=start + 1)
             print_ready(sheet, header_row=start + 1, title=title)
 
 
-def _text_cells(sheet: Any) -> None:
-    """Make every formula-like text cell of an openpyxl sheet a plain string (quotePrefix)."""
-    for row in sheet.iter_rows():
-        for cell in row:
-            if is_formula_like(cell.value):
-                cell.data_type = "s"
-                cell.quotePrefix = True
+def _text_cells(sheet: Any, table: pd.DataFrame, *, header_row: int) -> None:
+    """Make every formula-like text cell of an openpyxl sheet a plain string (quotePrefix).
+
+    ``table`` is what was written with its header at ``header_row``: the cells looked at are
+    the title above it, the header and the body cells of its columns that can hold text
+    (found in the table, one pass over a list a column, not cell by cell in the sheet).
+    """
+    width = table.shape[1]
+    cells = [sheet.cell(row=r, column=c) for r in range(1, header_row)
+             for c in range(1, sheet.max_column + 1)]
+    cells += [sheet.cell(row=header_row, column=j) for j in range(1, width + 1)]
+    for j in range(width):
+        values = table.iloc[:, j]
+        if pd.api.types.is_numeric_dtype(values.dtype):  # numbers and booleans: no text
+            continue
+        rows = [i for i, v in enumerate(values.tolist()) if is_formula_like(v)]
+        cells += [sheet.cell(row=header_row + 1 + i, column=j + 1) for i in rows]
+    for cell in cells:
+        if is_formula_like(cell.value):
+            cell.data_type = "s"
+            cell.quotePrefix = True
 
 
 def write_workspace_files(directory: Path, files: Mapping[str, pd.DataFrame | str]) -> list[Path]:
