@@ -28,6 +28,11 @@ def asset_text(name: str) -> str:
     return (resources.files("ictgis.maps") / "assets" / name).read_text(encoding="utf-8")
 
 
+#: ``json.dumps(..., ensure_ascii=False, allow_nan=False)``, made once (a national page
+#: encodes ~100,000 values).
+_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+
+
 def js_json(value: object) -> str:
     r"""JSON that is safe inside an HTML ``<script>`` (``<``, ``>``, ``&`` escaped).
 
@@ -36,7 +41,7 @@ def js_json(value: object) -> str:
     >>> js_json({"name": "</script><b>"})
     '{"name": "\\u003c/script\\u003e\\u003cb\\u003e"}'
     """
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    text = _JSON.encode(value)
     return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 

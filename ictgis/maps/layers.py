@@ -50,7 +50,7 @@ def _text(values: pd.Series) -> list[str | None]:
             return None
         return str(v)
 
-    return [one(v) for v in values.astype(object)]
+    return [v if type(v) is str else one(v) for v in values.astype(object)]
 
 
 def _numbers(values: pd.Series, decimals: int, units: str = "") -> list[str | None]:

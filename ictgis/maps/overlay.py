@@ -6,6 +6,7 @@ import zlib
 from dataclasses import dataclass
 from io import BytesIO
 
+import numba
 import numpy as np
 
 from ictgis.crs import transformer
@@ -22,20 +23,20 @@ class OverlayGrid:
 
     Attributes
     ----------
-    shape
-        (rows, columns) of the image.
-    pixels
-        Flat indices of the image pixels whose centre falls inside the raster.
     cells
-        Flat index of the raster cell under each of ``pixels``.
+        For each pixel of the image (rows, columns), the flat index of the raster cell
+        under its centre; -1 outside the raster.
     bounds
         ``[[south, west], [north, east]]`` of the image in degrees.
     """
 
-    shape: tuple[int, int]
-    pixels: np.ndarray
     cells: np.ndarray
     bounds: list[list[float]]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, columns) of the image."""
+        return self.cells.shape[0], self.cells.shape[1]
 
 
 def overlay_window(raster: CoverageRaster, *,
@@ -87,21 +88,16 @@ def overlay_grid(raster: CoverageRaster, *, bbox: tuple[float, float, float, flo
     nx = max(1, int(np.ceil((east - west) / step)))
     ny = max(1, int(np.ceil((north - south) / step)))
     east, south = west + nx * step, north - ny * step
-    col, row = _cells_of(raster, west, north, step, nx, ny)
-    inside = (col >= 0) & (col < width) & (row >= 0) & (row < height)
-    pixels = np.flatnonzero(inside)
-    cells = row.ravel()[pixels] * width + col.ravel()[pixels]
+    cells = _cells_of(raster, west, north, step, nx, ny, height, width)
     (w_deg, e_deg), (s_deg, n_deg) = transformer("EPSG:3857", "EPSG:4326").transform(
         [west, east], [south, north])
-    return OverlayGrid((ny, nx), pixels, cells,
-                       [[float(s_deg), float(w_deg)], [float(n_deg), float(e_deg)]])
+    return OverlayGrid(cells, [[float(s_deg), float(w_deg)], [float(n_deg), float(e_deg)]])
 
 
 def overlay_classes(raster: CoverageRaster, grid: OverlayGrid) -> np.ndarray:
     """The signal class (uint8, 0 = none) of each pixel of ``grid``, an image of its shape."""
-    values = np.zeros(grid.shape[0] * grid.shape[1], dtype=np.uint8)
-    values[grid.pixels] = np.asarray(raster.classes).ravel()[grid.cells]
-    return values.reshape(grid.shape)
+    classes = np.ascontiguousarray(raster.classes, dtype=np.uint8).ravel()
+    return _gather(classes, grid.cells)
 
 
 def _colour_table(raster: CoverageRaster) -> np.ndarray:
@@ -155,8 +151,8 @@ def overlay_png(raster: CoverageRaster, grid: OverlayGrid) -> bytes:
 
 
 def _cells_of(raster: CoverageRaster, west: float, north: float, step: float, nx: int, ny: int,
-              every: int = 16) -> tuple[np.ndarray, np.ndarray]:
-    """Raster column and row (int64, (ny, nx)) of the centres of a Web-Mercator pixel grid.
+              height: int, width: int, every: int = 16) -> np.ndarray:
+    """Flat index of the raster cell under each centre of a Web-Mercator pixel grid (-1: none).
 
     The projection is smooth at this scale: it is evaluated exactly on every ``every``-th
     row and column and interpolated bilinearly in between (sub-millimetre at 50 m pixels).
@@ -170,25 +166,50 @@ def _cells_of(raster: CoverageRaster, west: float, north: float, step: float, nx
     shape = (rows.size, cols.size)
     col = (np.asarray(cx).reshape(shape) - t.c) / t.a
     row = (np.asarray(cy).reshape(shape) - t.f) / t.e
-    return (np.floor(_bilinear(col, rows, cols, ny, nx)).astype(np.int64),
-            np.floor(_bilinear(row, rows, cols, ny, nx)).astype(np.int64))
+    return _cells_kernel(col, row, *_weights(rows, ny), *_weights(cols, nx), height, width)
 
 
-def _bilinear(nodes: np.ndarray, rows: np.ndarray, cols: np.ndarray, ny: int, nx: int
-              ) -> np.ndarray:
-    """Values at every cell of an (ny, nx) grid from ``nodes`` at its ``rows`` x ``cols``.
+def _weights(at: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Linear interpolation at 0..n-1 between nodes at ``at``.
 
-    Bilinear interpolation done as two linear ones (along the columns, then the rows).
+    Returns the node before, the node after and the weight of the node after.
     """
-    def weights(at: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        pos = np.interp(np.arange(n), at, np.arange(at.size))
-        lo = np.minimum(np.floor(pos).astype(np.intp), max(at.size - 2, 0))
-        return lo, np.minimum(lo + 1, at.size - 1), pos - lo
+    pos = np.interp(np.arange(n), at, np.arange(at.size))
+    lo = np.minimum(np.floor(pos).astype(np.int64), max(at.size - 2, 0))
+    return lo, np.minimum(lo + 1, at.size - 1), pos - lo
 
-    c0, c1, wc = weights(cols, nx)
-    across = nodes[:, c0] * (1 - wc) + nodes[:, c1] * wc
-    r0, r1, wr = weights(rows, ny)
-    out = across[r0]
-    out *= (1 - wr)[:, None]
-    out += across[r1] * wr[:, None]
+
+@numba.njit(cache=True, nogil=True)
+def _cells_kernel(col: np.ndarray, row: np.ndarray, r0: np.ndarray, r1: np.ndarray,
+                  wr: np.ndarray, c0: np.ndarray, c1: np.ndarray, wc: np.ndarray,
+                  height: int, width: int) -> np.ndarray:  # pragma: no cover - compiled
+    """Flat cell index (-1 outside ``height`` x ``width``) of each pixel of the grid.
+
+    Column and row interpolated bilinearly from their values at the nodes (along the
+    columns, then the rows), floored.
+    """
+    out = np.empty((r0.size, c0.size), dtype=np.int64)
+    for i in range(r0.size):
+        a, b, w = r0[i], r1[i], wr[i]
+        for j in range(c0.size):
+            p, q, v = c0[j], c1[j], wc[j]
+            x = ((col[a, p] * (1 - v) + col[a, q] * v) * (1 - w)
+                 + (col[b, p] * (1 - v) + col[b, q] * v) * w)
+            y = ((row[a, p] * (1 - v) + row[a, q] * v) * (1 - w)
+                 + (row[b, p] * (1 - v) + row[b, q] * v) * w)
+            cx, cy = np.floor(x), np.floor(y)
+            inside = cx >= 0 and cx < width and cy >= 0 and cy < height
+            out[i, j] = int(cy) * width + int(cx) if inside else -1
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _gather(classes: np.ndarray, cells: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """``classes[cells]``, 0 where a cell is -1."""
+    out = np.zeros(cells.shape, dtype=np.uint8)
+    for i in range(cells.shape[0]):
+        for j in range(cells.shape[1]):
+            k = cells[i, j]
+            if k >= 0:
+                out[i, j] = classes[k]
     return out
