@@ -1124,3 +1124,17 @@ def test_a_geopackage_styled_in_qgis_is_read_by_its_data_layer(tmp_path) -> None
 
     frame = io.read_layer(LayerConfig(name="communes", path=path, fields={"code": "ma"}))
     assert list(frame["ma"]) == ["001"]
+
+
+def test_xlsx_formula_like_headers_and_text_columns_only_are_quoted(tmp_path):
+    # write_xlsx looks for formula-like text in the table (title, header, text columns), not
+    # cell by cell in the sheet: every place a text can be is still covered
+    table = pd.DataFrame({"=head": ["a", "@b"], "n": [1, 2],
+                          "mixed": pd.Series([1.5, "-x"], dtype=object)})
+    path = tmp_path / "t.xlsx"
+    io.write_xlsx({"bang": table}, path, headers={"n": "+n"})
+    sheet = openpyxl.load_workbook(path)["bang"]
+    quoted = {c.coordinate for row in sheet.iter_rows() for c in row if c.quotePrefix}
+    assert quoted == {"A1", "B1", "A3", "C3"}
+    assert (sheet["C3"].value, sheet["C3"].data_type) == ("-x", "s")
+    assert (sheet["B2"].value, sheet["B2"].data_type) == (1, "n")

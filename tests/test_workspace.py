@@ -263,3 +263,41 @@ def test_commune_metres_declared_as_degrees_name_the_crs(make_workspace, commune
     assert str(exc.value).startswith(
         "communes.gpkg: the coordinates (x 590000–620000, y 1140000–1150000) cannot be in "
         "EPSG:4326 (WGS 84): they look like EPSG:9210 (VN-2000 / TM-3 105°45′)")
+
+
+# ------------------------------------------------- work done on threads (issue 14: national)
+
+
+def test_national_areas_are_measured_after_the_overlap_is_removed(make_workspace,
+                                                                   communes_gdf) -> None:
+    # a layer with provinces gets its areas on the ellipsoid, reprojected on a thread while the
+    # coverage is checked: the commune that gave up 20 km² must not keep its 100 km²
+    from shapely.geometry import box
+
+    communes = communes_gdf.assign(tinh="Tiền Giang")
+    communes.loc[0, "geometry"] = box(X0, Y0, X0 + 12_000, Y0 + 10_000)
+    config = CONFIG.replace('population = "dan"\n', 'population = "dan"\nprovince = "tinh"\n')
+    ws = load(make_workspace(communes=communes, config=config))
+    computed = ws.communes.set_index("code")["area_computed_km2"]
+    # TM-3 (scale 0.9999, 0.26° from its meridian) against the equal-area CRS: within 0.05 %
+    assert computed.tolist() == pytest.approx([120.0, 80.0, 100.0], rel=5e-4)
+    assert ws.problems["code"].tolist() == ["overlap"]
+
+
+def test_communes_error_comes_first_when_a_point_table_is_broken_too(make_workspace,
+                                                                     communes_gdf,
+                                                                     posts_df) -> None:
+    # the point tables are read on a thread while the communes are checked: the communes'
+    # error is still the one the user gets, and the run waits for nothing
+    communes = communes_gdf.assign(ma=["001", "001", "003"])
+    with pytest.raises(DataError) as exc:
+        load(make_workspace(communes=communes, posts=posts_df.drop(columns="lat")))
+    assert exc.value.message_id == "errors.problem.line_id"
+    assert "duplicate commune code 001" in str(exc.value)
+
+
+def test_a_broken_point_table_is_reported_once_the_communes_are_good(make_workspace,
+                                                                     posts_df) -> None:
+    with pytest.raises(DataError) as exc:
+        load(make_workspace(posts=posts_df.drop(columns="lat")))
+    assert "posts.csv" in str(exc.value) and "lat" in str(exc.value)
