@@ -258,10 +258,12 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path, *,
             sheet = writer.sheets[name[:31]]
             if title:
                 sheet.cell(row=1, column=1, value=title)
+            last = start + 1 + len(table)  # openpyxl's max_row is a scan of every cell
             for j, col in enumerate(frame.drop(columns="geometry", errors="ignore").columns, 1):
                 fmt = formats.get(col)
                 if fmt:
-                    for (cell,) in sheet.iter_rows(min_row=start + 2, min_col=j, max_col=j):
+                    for (cell,) in sheet.iter_rows(min_row=start + 2, max_row=last, min_col=j,
+                                                   max_col=j):
                         cell.number_format = fmt
             _text_cells(sheet, table, header_row=start + 1)
             print_ready(sheet, header_row=start + 1, title=title)
