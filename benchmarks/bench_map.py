@@ -23,12 +23,16 @@
    no page error, nothing left file://.
 
 With ``--national [DIR]``: the maps of a national workspace (default: ``ictgis demo --scale
-national`` in a temporary folder): every page generated, the size of ``index.html`` (the
-provinces) and of the largest province page, and their load in chromium.
+national`` in a temporary folder): every page generated and the static PNG maps (with
+``--outputs OUT``, the results of an earlier ``ictgis run`` of DIR: coverage overlays on every
+province page, siting findings), the size of ``index.html`` (the provinces) and of the
+largest province page, and their load in chromium.
 
 Targets (from the issues): generated under 5 s, HTML under 8 MB, loaded and clustered under
-5 s; national ``index.html`` under 8 MB, loaded under 5 s. Ratios are baseline / ictgis.
-Run: ``python benchmarks/bench_map.py [--quick] [--no-browser] [--national [DIR]]``.
+5 s; national ``index.html`` under 8 MB, loaded under 5 s; national pages and static maps
+under 15 s (the maps step's share of issue 14's 120 s). Ratios are baseline / ictgis.
+Run: ``python benchmarks/bench_map.py [--quick] [--no-browser] [--national [DIR] [--outputs
+OUT]]``.
 """
 
 from __future__ import annotations
@@ -58,6 +62,8 @@ from ictgis.workspace import load_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_SECONDS, TARGET_BYTES = 5.0, 8e6
+#: National pages and static maps (the maps step of issue 14's national run, <= 120 s in all).
+TARGET_NATIONAL_SECONDS = 15.0
 RULES = (("spacing.colocate", "violation", "closer than d_min to a mast of another operator"),
          ("zone.height", "violation", "taller than the zone's maximum"),
          ("height.aviation", "warning", "45 m or more: aviation marking and lighting"),
@@ -264,11 +270,12 @@ def page_load(path: Path) -> float:
     return elapsed
 
 
-def national(args: object, folder: Path | None) -> None:
+def national(args: object, folder: Path | None, results_dir: Path | None = None) -> None:
     """The maps of a national workspace: ``index.html`` (provinces) and a page per province.
 
     ``folder``: a national workspace (default: ``ictgis demo --scale national`` written to a
-    temporary folder; its statistics are computed, not timed).
+    temporary folder; its statistics are computed, not timed). ``results_dir``: the outputs
+    of an earlier run of it (coverage, findings), read but not timed.
     """
     from click.testing import CliRunner
 
@@ -284,7 +291,7 @@ def national(args: object, folder: Path | None) -> None:
             assert made.exit_code == 0, made.output
         h.say("loading and computing the statistics (not timed)...")
         ws = load_workspace(load_config(folder))
-        inputs = map_inputs(ws, Outputs(Path(tmp) / "outputs"))
+        inputs = map_inputs(ws, Outputs(results_dir or Path(tmp) / "outputs"))
         data = maps.map_data(ws, **inputs)
         assert data.provinces is not None, "not a national workspace"
         print(f"SYNTHETIC national: {ws.communes['province'].nunique()} provinces, "
@@ -293,18 +300,29 @@ def national(args: object, folder: Path | None) -> None:
         h.say("national pages...")
         timed = h.best_of(lambda: maps.map_pages(data), 1)
         pages: dict[str, str] = timed.result  # type: ignore[assignment]
+        h.say("static maps...")
+        static = h.best_of(lambda: maps.static_maps(data), 1)
+        step = timed.best + static.best
+        images: dict[str, bytes] = static.result  # type: ignore[assignment]
         sizes = {name: len(text.encode()) for name, text in pages.items()}
         index = sizes["index.html"]
         largest = max((n for n in sizes if n != "index.html"), key=sizes.__getitem__)
         lines = [
             f"  every page ({len(pages)}: index.html and a page per province): "
-            f"{timed.best:.1f} s, {sum(sizes.values()) / 1e6:.1f} MB in all",
+            f"{timed.best:.1f} s, {sum(sizes.values()) / 1e6:.1f} MB in all; static maps "
+            f"({', '.join(images)}): {static.best:.1f} s; coverage overlays: "
+            f"{', '.join(data.coverage) or 'none (no --outputs)'}",
+            h.target(f"national pages + static maps <= {TARGET_NATIONAL_SECONDS:g} s",
+                     f"{step:.1f} s", step <= TARGET_NATIONAL_SECONDS),
             h.target(f"national index.html <= {TARGET_BYTES / 1e6:g} MB",
                      f"{index / 1e6:.2f} MB", index <= TARGET_BYTES),
             f"  largest province page: {largest}, {sizes[largest] / 1e6:.2f} MB"]
         results = [h.result("map.national_index_size", index / 1e6, "MB",
                             target=f"<={TARGET_BYTES / 1e6:g}"),
-                   h.result("map.national_pages", timed.best, "s")]
+                   h.result("map.national_pages", timed.best, "s"),
+                   h.result("map.national_static", static.best, "s"),
+                   h.result("map.national_step", step, "s",
+                            target=f"<={TARGET_NATIONAL_SECONDS:g}")]
         if not args.no_browser:  # type: ignore[attr-defined]
             out = Path(tmp) / "maps"
             out.mkdir()
@@ -331,9 +349,11 @@ def main() -> None:
     p.add_argument("--no-browser", action="store_true", help="skip the chromium load")
     p.add_argument("--national", nargs="?", const="demo", default=None, metavar="DIR",
                    help="the maps of a national workspace instead (default: the national demo)")
+    p.add_argument("--outputs", type=Path, default=None, metavar="OUT",
+                   help="with --national DIR: the outputs of an earlier 'ictgis run' of DIR")
     args = p.parse_args()
     if args.national:
-        national(args, None if args.national == "demo" else Path(args.national))
+        national(args, None if args.national == "demo" else Path(args.national), args.outputs)
         return
     if args.quick:
         args.sites, args.naive_sites = args.sites // 10, args.naive_sites // 10
