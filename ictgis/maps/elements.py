@@ -30,7 +30,7 @@ def asset_text(name: str) -> str:
 
 #: ``json.dumps(..., ensure_ascii=False, allow_nan=False)``, made once (a national page
 #: encodes ~100,000 values).
-_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 
 
 def js_json(value: object) -> str:
@@ -41,7 +41,11 @@ def js_json(value: object) -> str:
     >>> js_json({"name": "</script><b>"})
     '{"name": "\\u003c/script\\u003e\\u003cb\\u003e"}'
     """
-    text = _JSON.encode(value)
+    return script_safe(JSON_ENCODER.encode(value))
+
+
+def script_safe(text: str) -> str:
+    """JSON text made safe inside an HTML ``<script>`` (as :func:`js_json` makes it)."""
     return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 

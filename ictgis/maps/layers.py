@@ -24,7 +24,15 @@ from ictgis import i18n
 from ictgis.crs import to_crs
 from ictgis.maps.classification import Classes, coverage_labels, dbm
 from ictgis.maps.data import CoverageRaster
-from ictgis.maps.elements import DataLayer, ImageLayer, js_json, legend_section, swatch
+from ictgis.maps.elements import (
+    JSON_ENCODER,
+    DataLayer,
+    ImageLayer,
+    js_json,
+    legend_section,
+    script_safe,
+    swatch,
+)
 from ictgis.maps.labels import labels_for
 from ictgis.maps.overlay import OverlayGrid, overlay_grid, overlay_png
 from ictgis.maps.styles import (
@@ -99,12 +107,14 @@ def _feature_collection(gdf: gpd.GeoDataFrame, properties: Mapping[str, Sequence
     geoms = _round_coords(to_lonlat(gdf).geometry.array)
     texts = shapely.to_geojson(geoms)
     keys = list(properties)
+    encode = JSON_ENCODER.encode
     parts = [
         '{"type":"Feature","geometry":' + g + ',"properties":'
-        + js_json(dict(zip(keys, row, strict=True))) + "}"
+        + encode(dict(zip(keys, row, strict=True))) + "}"
         for g, *row in zip(texts, *(properties[k] for k in keys), strict=True) if g is not None
     ]
-    return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+    # made script-safe once, as a whole (GeoJSON geometries hold no character to escape)
+    return script_safe('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}")
 
 
 def _operator_key(operators: pd.Series) -> pd.Series:
