@@ -61,7 +61,9 @@ from ictgis.i18n import current, language, t
 logger = logging.getLogger(__name__)
 
 Key = tuple[str, str]
-#: Receives each window of each layer as it is computed: ``sink(key, window, level)``.
+#: Receives each window of each layer as it is computed: ``sink(key, window, level)``; the
+#: windows come technology by technology (once one of another technology comes, the layers
+#: of the earlier one are complete), in tile order within each.
 Sink = Callable[[Key, Window, np.ndarray], None]
 #: A raster input of the run: an array on the grid, or a file read window by window.
 RasterInput = np.ndarray | Path | None

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,11 @@ import numpy as np
 from ictgis.errors import LayerReadError
 from ictgis.i18n import t
 from ictgis.io.atomic import atomic_path
+
+#: Rasters of at least this many pixels get their overviews built in a helper process: GDAL
+#: holds Python's interpreter lock while it builds them (3-4 s for a national layer), which
+#: would stop every other thread of the run for that long.
+OVERVIEW_PROCESS_PX = 16_000_000
 
 
 def write_raster(path: Path, array: np.ndarray, *, transform: object, crs: object,
@@ -53,11 +60,14 @@ def raster_writer(path: Path, *, width: int, height: int, dtype: object, transfo
     every window is read back (checksums of what was written), the overviews are built and read
     back, and only then the file replaces ``path`` (:func:`atomic_path`). Windows never
     written hold ``nodata``. Memory: one window and GDAL's block cache.
+
+    The steps after the last window (read-back, overviews) may run on another thread than
+    the writes; a large raster's overviews are built in a helper process
+    (:data:`OVERVIEW_PROCESS_PX`).
     """
     import zlib
 
     import rasterio
-    from rasterio.enums import Resampling
     from rasterio.windows import Window
 
     kind = np.dtype(dtype)  # type: ignore[call-overload]
@@ -91,12 +101,48 @@ def raster_writer(path: Path, *, width: int, height: int, dtype: object, transfo
             yield write
         _verify(tmp, written, 0, noise)
         if factors:
-            with _stderr_captured() as noise, rasterio.open(tmp, "r+") as dst:
-                dst.build_overviews(factors,
-                                    Resampling.average if floating else Resampling.nearest)
-                dst.update_tags(ns="rio_overview",
-                                resampling="average" if floating else "nearest")
-            _verify(tmp, {}, len(factors), noise)  # the band is as verified: its overviews
+            resampling = "average" if floating else "nearest"
+            if width * height >= OVERVIEW_PROCESS_PX:
+                said = _helper_processes().submit(add_overviews, str(tmp), factors,
+                                                  resampling).result()
+            else:
+                said = add_overviews(str(tmp), factors, resampling)
+            _verify(tmp, {}, len(factors), [said])  # the band is as verified: its overviews
+
+
+def add_overviews(path: str, factors: Sequence[int], resampling: str) -> str:
+    """Build the overviews of a closed GeoTIFF; what GDAL/libtiff said on stderr meanwhile.
+
+    Run in this process or in a helper one (:data:`OVERVIEW_PROCESS_PX`): an error is
+    returned as text, for :func:`_verify` to report with the file's name.
+    """
+    import rasterio
+    from rasterio.enums import Resampling
+
+    with _stderr_captured() as noise:
+        try:
+            with rasterio.open(path, "r+") as dst:
+                dst.build_overviews(list(factors), Resampling[resampling])
+                dst.update_tags(ns="rio_overview", resampling=resampling)
+        except rasterio.errors.RasterioError as exc:
+            noise.append(str(exc))
+    return " ".join(noise)
+
+
+_POOL_LOCK = threading.Lock()
+_POOL: list[Executor] = []
+
+
+def _helper_processes() -> Executor:
+    """Two helper processes (started at first use, kept for the life of this one)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with _POOL_LOCK:
+        if not _POOL:  # spawned: a fork would copy the threads' locks of this process
+            _POOL.append(ProcessPoolExecutor(
+                max_workers=2, mp_context=multiprocessing.get_context("spawn")))
+        return _POOL[0]
 
 
 def _verify(path: Path, written: Mapping[tuple[int, int, int, int], int], n_overviews: int,
@@ -131,24 +177,44 @@ def _verify(path: Path, written: Mapping[tuple[int, int, int, int], int], n_over
         raise OSError(0, said, str(path))
 
 
+_NOISE_LOCK = threading.Lock()
+#: The capture of file descriptor 2 shared by every thread: (depth, temporary file, saved fd).
+_NOISE: list = [0, None, -1]
+
+
 @contextlib.contextmanager
 def _stderr_captured() -> Iterator[list[str]]:
-    """Collect what C libraries write to file descriptor 2 inside the block (not shown)."""
+    """Collect what C libraries write to file descriptor 2 inside the block (not shown).
+
+    Descriptor 2 belongs to the whole process: blocks open on several threads at once share
+    one capture (the first redirects it, the last restores it), and each gets what was
+    written while it was open.
+    """
     import sys
     import tempfile
 
-    sys.stderr.flush()
-    saved = os.dup(2)
+    with _NOISE_LOCK:
+        if _NOISE[0] == 0:
+            sys.stderr.flush()
+            sink = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the last block)
+            _NOISE[1:] = [sink, os.dup(2)]
+            os.dup2(sink.fileno(), 2)
+        _NOISE[0] += 1
+        start = os.fstat(_NOISE[1].fileno()).st_size
     said: list[str] = []
-    with tempfile.TemporaryFile() as sink:
-        os.dup2(sink.fileno(), 2)
-        try:
-            yield said
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            sink.seek(0)
-            said.append(sink.read().decode("utf-8", "replace"))
+    try:
+        yield said
+    finally:
+        with _NOISE_LOCK:
+            sink = _NOISE[1]
+            end = os.fstat(sink.fileno()).st_size
+            said.append(os.pread(sink.fileno(), end - start, start).decode("utf-8", "replace"))
+            _NOISE[0] -= 1
+            if _NOISE[0] == 0:
+                os.dup2(_NOISE[2], 2)
+                os.close(_NOISE[2])
+                sink.close()
+                _NOISE[1:] = [None, -1]
 
 
 def read_raster(path: Path) -> tuple[np.ndarray, object, object]:

@@ -143,68 +143,135 @@ def model_inputs(ws: Workspace, grid: Grid | None = None
 
 
 class _RasterSink:
-    """Writes each window of each layer into its GeoTIFF (one open dataset per layer).
+    """Writes each window of each layer into its GeoTIFF, on threads of its own.
 
     The level raster of every key, and for ``any`` the class raster, are opened at their
-    first window with :func:`ictgis.io.raster_writer`; closing them (the end of the run)
-    checks them and builds their overviews.
+    first window with :func:`ictgis.io.raster_writer`. The windows are written in order by
+    one writer thread (GDAL compresses without the interpreter lock, so the tiles go on
+    being computed meanwhile; at most :data:`QUEUED` windows wait), and the layers of a
+    technology are finished (read back, overviews) by two more threads as soon as the
+    windows of the next technology arrive (:func:`ictgis.coverage.compute_coverage` gives
+    them technology by technology); :meth:`close` finishes the rest and waits for all.
+    On an error, what was not finished is removed (its temporary file) once every thread
+    has stopped.
     """
+
+    #: Windows waiting for the writer thread at most (each about tile_px² × 4 bytes).
+    QUEUED = 16
 
     def __init__(self, stack: contextlib.ExitStack, folder: Path, grid: Grid, ws: Workspace,
                  settings: CoverageConfig, lang: str, calibration: Calibration | None = None
                  ) -> None:
+        from collections import deque
+        from concurrent.futures import ThreadPoolExecutor
+
         self.folder, self.grid, self.settings, self.lang = folder, grid, settings, lang
         self.calibration = calibration
         self.synthetic = ws.config.synthetic
         dem = ws.config.layers.get("dem")
         self.dem = dem.path.name if dem is not None else None
-        self.writers: dict[tuple[str, str], Any] = {}
-        # on an error the files get it too (each removed), before the folder is
-        self.files = stack.enter_context(contextlib.ExitStack())
+        self.tags: dict[tuple[str, str], tuple[dict, dict]] = {}
+        self.open: dict[tuple[str, str], list[Any]] = {}  # key -> [(context, write)...]
+        self.tech: str | None = None
+        self.queued: deque[Any] = deque()
+        self.finishing: list[Any] = []
+        self.writer = ThreadPoolExecutor(1, thread_name_prefix="ictgis-raster-write")
+        self.finisher = ThreadPoolExecutor(2, thread_name_prefix="ictgis-raster-finish")
+        # on an error: the threads stopped, then the unfinished files removed (before the
+        # folder is)
+        stack.push(self._abort)
 
     def __call__(self, key: tuple[str, str], window: tuple[int, int, int, int],
                  level: np.ndarray) -> None:
-        from ictgis import coverage
-
         operator, tech = key
-        cfg = self.settings.technologies[tech]
-        if key not in self.writers:
-            self.writers[key] = self._open(key)
-        write_level, write_class = self.writers[key]
-        write_level(window, level)
-        if write_class is not None:
-            write_class(window, coverage.classify(level, cfg.classes_dbm))
+        if self.tech is not None and tech != self.tech:
+            self._finish(self.tech)
+        self.tech = tech
+        if key not in self.tags:
+            self.tags[key] = self._tags(key)
+        self.queued.append(self.writer.submit(self._write, key, window, level, self.tags[key]))
+        while len(self.queued) > self.QUEUED:
+            self.queued.popleft().result()  # a failed write stops the run here
 
-    def _open(self, key: tuple[str, str]) -> tuple[Any, Any]:
-        from ictgis import coverage, io
+    def _tags(self, key: tuple[str, str]) -> tuple[dict, dict]:
+        """The tags of a key's level raster and class raster (in the output's language)."""
+        from ictgis import coverage
+        from ictgis.coverage.calibration import no_calibration_tags
         from ictgis.i18n import language
 
         operator, tech = key
         cfg = self.settings.technologies[tech]
-        grid = self.grid
         with language(self.lang):
             tags = coverage.raster_tags(tech, cfg, self.settings, operator,
                                         synthetic=self.synthetic)
             if self.dem:  # the DEM's checksum is in the manifest's inputs
                 tags = {**tags, "ictgis_terrain": t("coverage.tag.terrain", file=self.dem)}
-            from ictgis.coverage.calibration import no_calibration_tags
-
             tags = {**tags, **(self.calibration.tags(tech) if self.calibration is not None
                                else no_calibration_tags())}
-            class_tags = {**tags, "ictgis_layer": t("coverage.tag.class")}
-        shape = {"width": grid.width, "height": grid.height, "transform": grid.transform,
-                 "crs": grid.crs}
-        level = self.files.enter_context(io.raster_writer(
-            self.folder / outputs.level_raster(operator, tech), dtype="float32",
-            nodata=coverage.NODATA, tags=tags, **shape))
-        classes = None if operator != "any" else self.files.enter_context(io.raster_writer(
-            self.folder / outputs.class_raster(tech), dtype="uint8", nodata=0, tags=class_tags,
-            **shape))
-        return level, classes
+            return tags, {**tags, "ictgis_layer": t("coverage.tag.class")}
+
+    def _write(self, key: tuple[str, str], window: tuple[int, int, int, int],
+               level: np.ndarray, tags: tuple[dict, dict]) -> None:
+        """On the writer thread: a window of a key's rasters (opened at the first)."""
+        import rasterio
+
+        from ictgis import coverage, io
+
+        operator, tech = key
+        if key not in self.open:
+            level_tags, class_tags = tags
+            shape = {"width": self.grid.width, "height": self.grid.height,
+                     "transform": self.grid.transform, "crs": self.grid.crs}
+            files = [(outputs.level_raster(operator, tech), "float32", coverage.NODATA,
+                      level_tags)]
+            if operator == "any":
+                files.append((outputs.class_raster(tech), "uint8", 0, class_tags))
+            self.open[key] = []
+            for name, dtype, nodata, file_tags in files:
+                context = io.raster_writer(self.folder / name, dtype=dtype, nodata=nodata,
+                                           tags=file_tags, **shape)
+                # opened inside a GDAL environment of this call, so that the dataset owns
+                # none: it is closed on a finishing thread (rasterio's environments are
+                # per thread)
+                with rasterio.Env():
+                    self.open[key].append((context, context.__enter__()))
+        writers = self.open[key]
+        writers[0][1](window, level)
+        if len(writers) > 1:
+            cfg = self.settings.technologies[tech]
+            writers[1][1](window, coverage.classify(level, cfg.classes_dbm))
+
+    def _finish(self, tech: str | None) -> None:
+        """Finish the rasters of ``tech`` (None: all) on the finishing threads."""
+        last = self.writer.submit(lambda: None)  # after every window queued so far
+        for key in [k for k in self.tags if tech is None or k[1] == tech]:
+            self.finishing.append(self.finisher.submit(self._finish_key, key, last))
+            del self.tags[key]
+
+    def _finish_key(self, key: tuple[str, str], last: Any) -> None:
+        last.result()
+        for context, _ in self.open.pop(key, []):
+            context.__exit__(None, None, None)
 
     def close(self) -> None:
         """Finish every raster (read back, overviews) and put each in place in the folder."""
-        self.files.close()
+        self._finish(None)
+        while self.queued:
+            self.queued.popleft().result()
+        for future in self.finishing:
+            future.result()
+        self.writer.shutdown()
+        self.finisher.shutdown()
+
+    def _abort(self, *exc: Any) -> None:
+        """After an error: stop the threads, remove every file not finished."""
+        self.writer.shutdown(cancel_futures=True)
+        self.finisher.shutdown(cancel_futures=True)  # waits for the running ones
+        for writers in self.open.values():
+            for context, _ in writers:
+                with contextlib.suppress(Exception):
+                    context.__exit__(RuntimeError, RuntimeError(), None)
+        self.open.clear()
 
 
 def write(result: CoverageStepResult, ctx: StepContext) -> list[Path]:
