@@ -309,8 +309,9 @@ def national(args: object, folder: Path | None, results_dir: Path | None = None)
         largest = max((n for n in sizes if n != "index.html"), key=sizes.__getitem__)
         lines = [
             f"  every page ({len(pages)}: index.html and a page per province): "
-            f"{timed.best:.1f} s, {sum(sizes.values()) / 1e6:.1f} MB in all; static maps "
-            f"({', '.join(images)}): {static.best:.1f} s; coverage overlays: "
+            f"{timed.best:.1f} s (CPU {min(timed.cpu):.1f} s), {sum(sizes.values()) / 1e6:.1f} MB "
+            f"in all; static maps ({', '.join(images)}): {static.best:.1f} s (CPU "
+            f"{min(static.cpu):.1f} s); coverage overlays: "
             f"{', '.join(data.coverage) or 'none (no --outputs)'}",
             h.target(f"national pages + static maps <= {TARGET_NATIONAL_SECONDS:g} s",
                      f"{step:.1f} s", step <= TARGET_NATIONAL_SECONDS),
