@@ -31,6 +31,7 @@ from ictgis.coverage import (
     province_grid,
     transmitters,
 )
+from ictgis.coverage.kernels import reduce_tile
 from ictgis.coverage.models import ENV_CODES
 
 CRS = "EPSG:9210"
@@ -272,6 +273,44 @@ def test_nothing_full_size_is_kept_when_streaming():
                                   keep_layers=False)
     assert result.layers == {} and result.index is None and result.people is None
     assert result.covered["pop_covered_any_2g"].sum() > 0
+
+
+@pytest.mark.parametrize(("floor", "margin", "threshold"), [
+    (-140.0, 0.0, -100.0), (-110.5, 3.3, -95.07), (-96.0, 0.1, -96.0)])
+def test_compiled_reduction_is_the_numpy_chain(floor, margin, threshold):
+    """reduce_tile against the plain numpy it replaces (levels, cover and sums, bit for bit).
+
+    The numpy side is the obvious formulation: float32 dB, E_env subtracted, NaN (outside)
+    and the floor to NODATA, ``level - margin >= threshold``, np.bincount over the covered
+    pixels inside. Levels hit the floor and the threshold exactly on some pixels.
+    """
+    rng = np.random.default_rng(5)
+    shape, n = (60, 70), 9
+    stamped = rng.integers(-14500, -5000, shape).astype(np.int16)
+    stamped[rng.random(shape) < 0.1] = EMPTY
+    stamped.flat[:40] = np.int16(round((threshold + margin) * 100))  # on the threshold
+    stamped.flat[40:80] = np.int16(round(floor * 100))  # on the floor
+    correction = rng.normal(0.0, 3.0, shape).astype(np.float32)
+    correction.flat[:80] = 0.0
+    local = rng.integers(-1, n, shape).astype(np.int32)
+    correction[local < 0] = np.nan
+    people = rng.random(shape) * 7.0
+    tech = TechnologyConfig(frequency_mhz=900.0, eirp_dbm=43.0, threshold_dbm=threshold,
+                            margin_db=margin)
+
+    level, covered, people_sum, pixel_sum = reduce_tile(stamped, correction, tech, floor,
+                                                        local, people, n)
+
+    expected = stamped.astype(np.float32) / np.float32(100) - correction
+    expected[(stamped == EMPTY) | ~np.isfinite(expected) | (expected < floor)] = NODATA
+    hit = (expected != NODATA) & (expected - margin >= threshold)
+    inside = local >= 0
+    assert np.array_equal(level, expected)
+    assert np.array_equal(covered, hit)
+    assert 0 < hit.sum() < hit.size
+    assert np.array_equal(people_sum, np.bincount(local[hit & inside],
+                                                  weights=people[hit & inside], minlength=n))
+    assert np.array_equal(pixel_sum, np.bincount(local[hit & inside], minlength=n))
 
 
 # ------------------------------------------------------------------- uncovered areas

@@ -30,20 +30,20 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ictgis.config import CoverageConfig, TechnologyConfig
+from ictgis.config import CoverageConfig
 from ictgis.coverage.calibration import Calibration
 from ictgis.coverage.grid import EMPTY, NODATA, Grid, Window, province_grid
 from ictgis.coverage.kernels import (
     KernelCache,
     Transmitters,
-    covered_mask,
     environment_tile,
-    received_level,
+    reduce_tile,
     stamp_tile,
     transmitters,
 )
 from ictgis.coverage.population import (
     Overrides,
+    burnable,
     environment_codes,
     people_tile,
     pixel_environment,
@@ -254,7 +254,8 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
     portable = portable_settings(settings)
     # tiles meeting no commune are never computed: they stay NODATA (sea, other countries)
     windows = tiles_with_communes(communes, grid, settings.tile_px)
-    shapes = {w: shapes_in(communes, grid, w) for w in windows}
+    burnt = burnable(communes.geometry)  # once: each commune is burnt in many tiles
+    shapes = {w: shapes_in(communes, grid, w, burnt) for w in windows}
     n = len(communes)
     lang = current()
     with executor(scheduler, settings.threads) as pool:
@@ -461,8 +462,6 @@ def _tile(task: TileTask, terrain: Terrain | None, whole: bool) -> TileResult:
     landcover = task.landcover
     env = pixel_environment(local, task.env, settings, landcover)
     people = people_tile(local, task.scale, task.even, task.population)
-    comm = local[inside]
-    pop = people[inside]
     tech_cfg = settings.technologies[task.tech]
     correction = environment_tile(env, tech_cfg, task.offsets_db)
     kernels = kernels_for(task, terrain)
@@ -475,24 +474,16 @@ def _tile(task: TileTask, terrain: Terrain | None, whole: bool) -> TileResult:
         stamped, count = stamp_tile(tx, kernels, window)
         evaluations += count
         np.maximum(union, stamped, out=union)
-        levels[(op, task.tech)], sums[(op, task.tech)] = _reduce(
-            stamped, correction, tech_cfg, settings, inside, comm, pop, n)
+        level, _, people_sum, pixel_sum = reduce_tile(stamped, correction, tech_cfg,
+                                                      settings.floor_dbm, local, people, n)
+        levels[(op, task.tech)], sums[(op, task.tech)] = level, (people_sum, pixel_sum)
     key = ("any", task.tech)
-    levels[key], sums[key] = _reduce(union, correction, tech_cfg, settings, inside, comm, pop, n)
-    gaps = gap_tile(covered_mask(levels[key], tech_cfg), people, index, grid, window)
+    level, covered, people_sum, pixel_sum = reduce_tile(union, correction, tech_cfg,
+                                                        settings.floor_dbm, local, people, n)
+    levels[key], sums[key] = level, (people_sum, pixel_sum)
+    gaps = gap_tile(covered, people, index, grid, window)
     return TileResult(window, task.ids, levels, sums, gaps, evaluations,
                       index if whole else None, people if whole else None)
-
-
-def _reduce(stamped: np.ndarray, correction: np.ndarray, tech: TechnologyConfig,
-            settings: CoverageConfig, inside: np.ndarray, comm: np.ndarray, pop: np.ndarray,
-            n: int) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
-    """A stamped tile's received level, and the people and pixels it covers per commune."""
-    level = received_level(stamped, correction, settings.floor_dbm)
-    hit = covered_mask(level, tech)[inside]
-    people = np.bincount(comm[hit], weights=pop[hit], minlength=n).astype(np.float64)
-    pixels = np.bincount(comm[hit], minlength=n).astype(np.float64)
-    return level, (people, pixels)
 
 
 def _covered_table(communes: gpd.GeoDataFrame, sums: dict, pixels: np.ndarray, grid: Grid

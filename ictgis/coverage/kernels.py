@@ -619,6 +619,77 @@ def received_level(stamped: np.ndarray, env_correction: np.ndarray, floor_dbm: f
     return level
 
 
+def reduce_tile(stamped: np.ndarray, correction: np.ndarray, tech: TechnologyConfig,
+                floor_dbm: float, local: np.ndarray, people: np.ndarray, n: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A stamped tile's level, where it is covered, and the people and pixels covered.
+
+    :func:`received_level` and :func:`covered_mask` with the covered people and pixels summed
+    per commune (``np.bincount`` over the pixels in row order), in one compiled pass without
+    the interpreter lock, so that tiles reduce in parallel on threads; the same numbers bit
+    for bit (float32 levels, float64 sums in the same order).
+
+    Parameters
+    ----------
+    stamped
+        Best level of the tile (int16 centi-dB, :data:`EMPTY` where no site reaches).
+    correction
+        :func:`environment_tile`'s E_env minus calibration (float32 dB, NaN outside).
+    tech
+        The technology (threshold and margin, dB).
+    floor_dbm
+        Levels below it are NODATA (dBm).
+    local
+        Commune of every pixel, 0 … n-1 (-1 outside).
+    people
+        People of every pixel.
+    n
+        Communes of the tile.
+
+    Returns
+    -------
+    tuple
+        Level (dBm, float32, NODATA where none), covered (bool), people covered per commune
+        (float64), pixels covered per commune (float64).
+    """
+    level = np.empty(stamped.shape, np.float32)
+    covered = np.empty(stamped.shape, np.bool_)
+    people_sum = np.zeros(n)
+    pixel_sum = np.zeros(n)
+    _reduce_pixels(stamped, np.asarray(correction, np.float32), float(floor_dbm),
+                   float(tech.margin_db), float(tech.threshold_dbm), local,
+                   np.asarray(people, np.float64), level, covered, people_sum, pixel_sum)
+    return level, covered, people_sum, pixel_sum
+
+
+@numba.njit(cache=True, nogil=True)
+def _reduce_pixels(stamped: np.ndarray, correction: np.ndarray, floor_dbm: float,
+                   margin_db: float, threshold_dbm: float, local: np.ndarray,
+                   people: np.ndarray, level: np.ndarray, covered: np.ndarray,
+                   people_sum: np.ndarray, pixel_sum: np.ndarray) -> None:
+    """:func:`reduce_tile`'s loop: float32 arithmetic as numpy does it with Python scalars."""
+    centi = np.float32(CENTI_DB)
+    floor, margin, threshold = (np.float32(floor_dbm), np.float32(margin_db),
+                                np.float32(threshold_dbm))
+    nodata = np.float32(NODATA)
+    rows, cols = stamped.shape
+    for i in range(rows):
+        for j in range(cols):
+            s = stamped[i, j]
+            value = nodata
+            if s != EMPTY:
+                v = np.float32(s) / centi - correction[i, j]
+                if math.isfinite(v) and not v < floor:
+                    value = v
+            level[i, j] = value
+            hit = value != nodata and value - margin >= threshold
+            covered[i, j] = hit
+            c = local[i, j]
+            if hit and c >= 0:
+                people_sum[c] += people[i, j]
+                pixel_sum[c] += 1.0
+
+
 def covered_mask(level: np.ndarray, tech: TechnologyConfig) -> np.ndarray:
     """Where a received level (dBm, NODATA where none) is covered: ``level - margin >= threshold``."""
     return (level != NODATA) & (level - tech.margin_db >= tech.threshold_dbm)

@@ -85,14 +85,53 @@ def rasterize_window(shapes: list[tuple[object, int]], grid: Grid, window: Windo
     return index
 
 
-def shapes_in(communes: gpd.GeoDataFrame, grid: Grid, window: Window) -> list[tuple[object, int]]:
-    """(geometry, commune index) of the communes whose bounds meet a window, by index order."""
+def shapes_in(communes: gpd.GeoDataFrame, grid: Grid, window: Window,
+              burnable: list[object] | None = None) -> list[tuple[object, int]]:
+    """(geometry, commune index) of the communes whose bounds meet a window, by index order.
+
+    ``burnable``: the communes' geometries as :func:`burnable` gives them (the shapely
+    geometries when None).
+    """
     from shapely.geometry import box
 
     bounds = grid.window_bounds(window)
     found = np.sort(communes.sindex.query(box(*bounds)))
-    geometries = communes.geometry.array
+    geometries = communes.geometry.array if burnable is None else burnable
     return [(geometries[i], int(i)) for i in found]
+
+
+def burnable(geometries: gpd.GeoSeries) -> list[object]:
+    """The polygons as GeoJSON mappings made from their coordinate arrays, for rasterio.
+
+    :func:`rasterio.features.rasterize` reads a shapely geometry through
+    ``__geo_interface__``, one Python tuple per vertex, every time it is burnt; the same
+    mapping made once from numpy arrays (one list per ring) burns the same pixels (on the
+    national grid, where each commune is burnt in every tile and technology it meets,
+    rasterising took 15 of 56 CPU seconds). Other geometry types are kept as they are.
+    """
+    import shapely
+
+    geoms = np.asarray(geometries.array, dtype=object)
+    kinds = shapely.get_type_id(geoms)
+    polygonal = np.flatnonzero((kinds == 3) | (kinds == 6))  # Polygon, MultiPolygon
+    parts, part_of = shapely.get_parts(geoms[polygonal], return_index=True)
+    rings, ring_of = shapely.get_rings(parts, return_index=True)
+    coords, coord_of = shapely.get_coordinates(rings, return_index=True)
+    ends = np.cumsum(np.bincount(coord_of, minlength=len(rings)))[:-1]
+    ring_coords = [c.tolist() for c in np.split(coords, ends)]
+    polygons: list[list[list]] = [[] for _ in range(len(parts))]
+    for ring, part in zip(ring_coords, ring_of.tolist(), strict=True):
+        polygons[part].append(ring)
+    per_geometry: list[list[list[list]]] = [[] for _ in range(len(polygonal))]
+    for polygon, owner in zip(polygons, part_of.tolist(), strict=True):
+        per_geometry[owner].append(polygon)
+    out = list(geoms)
+    for owner, i in enumerate(polygonal.tolist()):
+        if kinds[i] == 3:
+            out[i] = {"type": "Polygon", "coordinates": per_geometry[owner][0]}
+        else:
+            out[i] = {"type": "MultiPolygon", "coordinates": per_geometry[owner]}
+    return out
 
 
 def tiles_with_communes(communes: gpd.GeoDataFrame, grid: Grid, size: int) -> list[Window]:
