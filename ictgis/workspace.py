@@ -153,7 +153,7 @@ def load_workspace(config: Config, *, strict: bool = False,
     # the point layers are read while the communes are validated (GEOS and PROJ release the
     # GIL); an error of the communes is still the one raised first
     reading = {name: _start_reading(config.layers[name], config.crs)
-               for name in ("post_offices", "bts") if name in config.layers}
+               for name in ("post_offices", "bts", "planned_sites") if name in config.layers}
     step("communes")
     communes, found = load_communes(config, crosswalk=crosswalk)
     all_problems.append(found)
@@ -200,7 +200,8 @@ def load_workspace(config: Config, *, strict: bool = False,
         all_problems.append(found)
     if "planned_sites" in config.layers:
         step("planned sites")
-        planned, found, rejected = load_planned(config, communes)
+        planned, found, rejected = load_planned(config, communes,
+                                                read=reading["planned_sites"]())
         all_problems.append(found)
         rejects["planned_sites"] = rejected
 
@@ -1032,9 +1033,12 @@ def _raise_zone_problems(gdf: pd.DataFrame, cfg: LayerConfig,
     ]), what=t("errors.unusable", file=cfg.label))
 
 
-def load_planned(config: Config, communes: gpd.GeoDataFrame
+def load_planned(config: Config, communes: gpd.GeoDataFrame, *, read: ReadPoints | None = None
                  ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
     """Planned mast positions with their allowed deviation radius (own, or urban/rural default).
+
+    ``read`` is the layer as :func:`read_points` gives it, when it was read already (None:
+    read here).
 
     Returns
     -------
@@ -1043,7 +1047,8 @@ def load_planned(config: Config, communes: gpd.GeoDataFrame
         ``commune``), problems and rejected rows (e.g. positions outside the province).
     """
     cfg = config.layers["planned_sites"]
-    planned, found, rejected = load_points(cfg, communes, config.crs, checks=config.checks)
+    planned, found, rejected = place_points(read or read_points(cfg, config.crs), communes,
+                                            checks=config.checks)
     settings = config.siting
     urban = planned["commune"].map(communes.set_index("code")["urban"]).fillna(False).astype(bool)
     default = np.where(urban, settings.deviation_urban_m, settings.deviation_rural_m)
