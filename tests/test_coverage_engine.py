@@ -275,6 +275,28 @@ def test_nothing_full_size_is_kept_when_streaming():
     assert result.covered["pop_covered_any_2g"].sum() > 0
 
 
+def test_near_zones_computed_at_once_are_each_transmitters_own():
+    """KernelCache.near_stacks against near(), transmitter by transmitter (sectors, several
+    heights and sub-pixel offsets, one stack per size), bit for bit."""
+    settings = dataclasses.replace(small_settings(), max_range_km=3.0)
+    grid = province_grid(small_communes(), settings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tx = transmitters(small_sites(), grid, "2G", settings)
+        cache = KernelCache(settings, grid.resolution)
+        cache.near_m = 700.0  # smaller than some kernels' reach, larger than others'
+        which = np.arange(len(tx))[::-1]
+        stacks = cache.near_stacks(tx, which)
+    assert len(stacks) >= 1 and sum(len(pick) for pick, _ in stacks) == len(which)
+    sectored = 0
+    for pick, stack in stacks:
+        for k, zone in zip(which[pick].tolist(), stack, strict=True):
+            own = cache.near(tx.params[tx.group[k]], tx.azimuth[k], tx.beamwidth[k])
+            assert np.array_equal(zone, own)
+            sectored += int(np.isfinite(tx.azimuth[k]))
+    assert sectored > 0
+
+
 @pytest.mark.parametrize(("floor", "margin", "threshold"), [
     (-140.0, 0.0, -100.0), (-110.5, 3.3, -95.07), (-96.0, 0.1, -96.0)])
 def test_compiled_reduction_is_the_numpy_chain(floor, margin, threshold):

@@ -223,6 +223,55 @@ class KernelCache:
         """The near zone of a transmitter's kernel, exact (square of half-size :meth:`near_px`)."""
         return self._near_of(params, _sector(azimuth, beamwidth))
 
+    def near_stacks(self, tx: Transmitters, which: np.ndarray
+                    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The near zones of transmitters ``which`` of ``tx`` (without terrain), computed at once.
+
+        What :meth:`near` gives each of them, bit for bit, without a Python call per
+        transmitter: one compiled call per size of near zone (:func:`_fill_near`), without
+        the interpreter lock.
+
+        Returns
+        -------
+        list
+            Per size: (positions in ``which``, stack of their near zones, int16).
+        """
+        if not len(which):
+            return []
+        used, local = np.unique(tx.group[which], return_inverse=True)
+        local = local.reshape(-1)
+        per_group = np.array([self._near_terms(tx.params[g]) for g in used.tolist()])
+        side = per_group[local, 0].astype(np.int64)
+        terms = per_group[local]
+        azimuth, beamwidth = tx.azimuth[which], tx.beamwidth[which]
+        omni = np.isnan(azimuth) | np.isnan(beamwidth)
+        azimuth = np.where(omni, np.nan, azimuth).astype(np.float64)
+        out = []
+        for size in np.unique(side).tolist():
+            pick = np.flatnonzero(side == size)
+            stack = np.empty((len(pick), 2 * size + 1, 2 * size + 1), np.int16)
+            t = terms[pick]
+            _fill_near(stack, np.ascontiguousarray(t[:, 1]), np.ascontiguousarray(t[:, 2]),
+                       np.ascontiguousarray(t[:, 3]), np.ascontiguousarray(t[:, 4]),
+                       np.ascontiguousarray(azimuth[pick]),
+                       np.ascontiguousarray(beamwidth[pick], dtype=np.float64),
+                       np.ascontiguousarray(t[:, 5] > 0), float(self.resolution),
+                       float(np.float32((self.settings.min_distance_km * 1000) ** 2)),
+                       float(np.float32((self.settings.max_range_km * 1000) ** 2)),
+                       float(np.float32(self.settings.sector_front_back_db)))
+            stack.flags.writeable = False
+            out.append((pick, stack))
+        return out
+
+    def _near_terms(self, params: Params) -> tuple[float, ...]:
+        """(near half-size, dx, dy, offset, slope, clip) of a group, as :meth:`_levels` takes them."""
+        freq, height, eirp, mobile, dx, dy = params[:6]
+        a, b = self._coefficients(freq, max(height, MIN_HEIGHT_M), mobile)
+        offset, slope = (eirp - a) * CENTI_DB, -b * CENTI_DB
+        clip = not -32767 <= offset - abs(b) * CENTI_DB * 3 <= 32767 - 4000
+        return (float(self.near_px(self.radius_px(params))), float(dx), float(dy),
+                float(np.float32(offset)), float(np.float32(slope)), float(clip))
+
     def _far_zone(self, params: Params, sector: tuple[float, float] | None) -> np.ndarray | None:
         radius = self.radius_px(params)
         n = self.near_px(radius)
@@ -442,6 +491,25 @@ def _fill_levels(out: np.ndarray, log_d: np.ndarray, offset: float, slope: float
             out[i, j] = np.int16(level)
 
 
+@numba.njit(nogil=True, cache=True)
+def _fill_near(out: np.ndarray, dx: np.ndarray, dy: np.ndarray, offset: np.ndarray,
+               slope: np.ndarray, azimuth: np.ndarray, beamwidth: np.ndarray,
+               clip: np.ndarray, resolution: float, min_d2: float, max_d2: float,
+               front_back: float) -> None:  # pragma: no cover (compiled)
+    """Near zones of one size, each :func:`_log_distances` then :func:`_fill_levels`.
+
+    ``out`` is the (m, side, side) int16 stack; the other arrays give each its site's offset
+    (m), its ``offset`` and ``slope`` (centi-dB, float32 values), its sector (NaN: none)
+    and whether to clip. Compiled, without the interpreter lock.
+    """
+    side = out.shape[1]
+    log_d = np.empty((side, side), np.float32)
+    for k in range(out.shape[0]):
+        _log_distances(log_d, dx[k], dy[k], resolution, min_d2, max_d2)
+        _fill_levels(out[k], log_d, offset[k], slope[k], dx[k], dy[k], resolution,
+                     azimuth[k], beamwidth[k], front_back, clip[k], -1)
+
+
 def _sector(azimuth: float, beamwidth: float) -> tuple[float, float] | None:
     """(azimuth, beamwidth) of a sector, None when omnidirectional (either is NaN)."""
     if azimuth != azimuth or beamwidth != beamwidth:  # NaN (math.isnan, for numpy scalars too)
@@ -506,20 +574,14 @@ def stamp_tile(tx: Transmitters, kernels: KernelCache, window: tuple[int, int, i
             if kernel is not None:
                 _add(stamps, kernel, tx.row[k:k + 1], tx.col[k:k + 1])
     own = near[wants_near]
-    zones = [kernels.near(tx.params[g], a, b) for g, a, b in zip(
-        tx.group[own].tolist(), tx.azimuth[own].tolist(), tx.beamwidth[own].tolist(),
-        strict=True)]
-    if kernels.terrain is None and zones:  # small near zones: one call per size, stacked
-        sides = np.array([len(z) for z in zones])
-        for side in np.unique(sides):
-            pick = np.flatnonzero(sides == side)
-            stack = np.stack([zones[i] for i in pick])
-            stack.flags.writeable = False  # the kernels' type: one compiled signature
+    if kernels.terrain is None:  # small near zones: computed and stamped per size, stacked
+        for pick, stack in kernels.near_stacks(tx, own):
             _stamp(out, r0, c0, tx.row[own[pick]].astype(np.int64),
                    tx.col[own[pick]].astype(np.int64), stack,
                    np.arange(len(pick), dtype=np.int64))
-    else:  # over terrain each kernel is a whole square: stamped where it lies
-        for k, zone in zip(own, zones, strict=True):
+    else:  # over terrain each kernel is a whole square (cached): stamped where it lies
+        for k in own.tolist():
+            zone = kernels.near(tx.params[tx.group[k]], tx.azimuth[k], tx.beamwidth[k])
             _add(stamps, zone, tx.row[k:k + 1], tx.col[k:k + 1])
     for kernel, rows, cols in stamps.values():
         where = np.concatenate(rows).astype(np.int64)
