@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -108,14 +109,20 @@ def ramp_colors(cmap: str, n: int) -> list[str]:
     >>> ramp_colors("YlOrRd", 1)
     ['#fd7435']
     """
+    return list(_ramp(cmap, n))
+
+
+@functools.cache
+def _ramp(cmap: str, n: int) -> tuple[str, ...]:
+    """:func:`ramp_colors`, computed once (a national run asks for the same ramps 200 times)."""
     from matplotlib import colormaps
     from matplotlib.colors import to_hex
 
     if n <= 0:
-        return []
+        return ()
     ramp = colormaps[cmap]
     points = [0.55] if n == 1 else np.linspace(0.12, 0.92, n)
-    return [to_hex(ramp(float(p))) for p in points]
+    return tuple(to_hex(ramp(float(p))) for p in points)
 
 
 def coverage_colors(n_classes: int) -> list[str]:
