@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextvars
 import dataclasses
 import logging
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -28,12 +26,12 @@ from ictgis.io import FORMATS, WHERE
 from ictgis.io.read import format_suffix
 from ictgis.parse import parse_coordinate, parse_number
 from ictgis.text import NameMatcher, map_unique, same_name
+from ictgis.threads import in_background
 from ictgis.validate import texts
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
-T = TypeVar("T")
 
 #: Key of a commune whose code is empty: ``NOCODE-<feature number>`` (the locator's number,
 #: as in ``rejects/problems.csv``), so that its area and population still count.
@@ -92,21 +90,6 @@ class Workspace:
     def tiers(self) -> int:
         """3 when the communes have a district level, else 2 (the structure from July 2025)."""
         return 3 if "district" in self.communes else 2
-
-
-def in_background(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
-    """Start ``fn(*args, **kwargs)`` on a thread of its own, in the caller's context.
-
-    The context carries the language of the messages (:func:`ictgis.i18n.language`). Worth
-    it for work that spends its time in GEOS or PROJ, which release the GIL; not for GDAL
-    (pyogrio's error handler is the main thread's: see :func:`_start_reading`). An
-    exception is raised by ``result()``; a result never asked for is dropped.
-    """
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ictgis")
-    try:
-        return pool.submit(contextvars.copy_context().run, fn, *args, **kwargs)
-    finally:
-        pool.shutdown(wait=False)
 
 
 def _start_reading(cfg: LayerConfig, work_crs: str) -> Callable[[], ReadPoints]:

@@ -6,6 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from shapely.geometry import Polygon, box
 
 from ictgis import validate
@@ -80,3 +81,43 @@ def test_duplicated_ids_point_at_the_first_row() -> None:
                                                   ("x", False), (" 0 ", False)])
 def test_blank(value, expected: bool) -> None:
     assert validate.blank(pd.Series([value], dtype=object)).iloc[0] is np.bool_(expected)
+
+
+# ------------------------------------------- the coverage check split in two halves (issue 14)
+
+
+def _grid(n: int = 12, side: float = 1_000.0) -> list:
+    return [box(i * side, j * side, (i + 1) * side, (j + 1) * side)
+            for i in range(n) for j in range(n)]
+
+
+def _defects(n: int = 12, side: float = 1_000.0) -> list[tuple[str, list]]:
+    """One broken square per column (row 6): each way a coverage can be invalid."""
+    cases = []
+    for i in range(n):
+        k = i * n + 6
+        x0, y0 = i * side, 6 * side
+        wider = _grid(n, side)
+        wider[k] = box(x0, y0, x0 + 1.1 * side, y0 + side)                  # overlaps its east
+        extra = _grid(n, side)                                              # a vertex its
+        extra[k] = Polygon([(x0, y0), (x0 + side, y0), (x0 + side, y0 + side / 2),  # neighbour
+                            (x0 + side, y0 + side), (x0, y0 + side)])       # lacks
+        moved = _grid(n, side)
+        moved[k] = box(x0 + 0.3, y0 + 0.2, x0 + side + 0.3, y0 + side + 0.2)  # 30 cm off
+        cases += [(f"overlap, column {i}", wider), (f"moved, column {i}", moved)]
+        if i < n - 1:  # on the east edge of the grid the vertex has no neighbour to miss
+            cases.append((f"unmatched vertex, column {i}", extra))
+    return cases
+
+
+@pytest.mark.parametrize("split_from", [2, 10_000])
+def test_coverage_check_in_halves_answers_as_the_whole_check(monkeypatch, split_from) -> None:
+    # oracle: GEOS's check of the whole array at once; the split must find every defect,
+    # also one on the line between the western and the eastern half (columns 5 and 6)
+    monkeypatch.setattr(validate, "SPLIT_COVERAGE_FROM", split_from)
+    assert validate.is_coverage(gpd.GeoDataFrame(geometry=_grid(), crs="EPSG:9210"))
+    for label, polygons in _defects():
+        whole = bool(shapely.coverage_is_valid(np.asarray(polygons, dtype=object)))
+        assert not whole, label  # each case is a defect GEOS finds
+        gdf = gpd.GeoDataFrame(geometry=polygons, crs="EPSG:9210")
+        assert validate.is_coverage(gdf) is whole, label

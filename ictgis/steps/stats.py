@@ -48,7 +48,7 @@ def compute(ws: Workspace, ctx: StepContext, **_options: Any) -> StatsResult:
     GIL) are made while the tables are computed and written (:func:`write`).
     """
     from ictgis.stats import compute_stats, indicator_layers
-    from ictgis.workspace import in_background
+    from ictgis.threads import in_background
 
     tables = compute_stats(ws)
     return StatsResult(tables, in_background(indicator_layers, ws, tables),
