@@ -170,6 +170,7 @@ class KernelCache:
             self._compute_sited)
         self._shift = lru_cache(maxsize=8)(self._compute_shift)  # a mast's sectors in a row
         self._coefficients = lru_cache(maxsize=4096)(hata_coefficients)
+        self._terms = lru_cache(maxsize=1 << 16)(self._near_terms)
 
     def radius_px(self, params: Params) -> int:
         """Half-size in pixels of a transmitter's kernel (:func:`reach_px`)."""
@@ -240,7 +241,7 @@ class KernelCache:
             return []
         used, local = np.unique(tx.group[which], return_inverse=True)
         local = local.reshape(-1)
-        per_group = np.array([self._near_terms(tx.params[g]) for g in used.tolist()])
+        per_group = np.array([self._terms(tx.params[g]) for g in used.tolist()])
         side = per_group[local, 0].astype(np.int64)
         terms = per_group[local]
         azimuth, beamwidth = tx.azimuth[which], tx.beamwidth[which]
