@@ -136,9 +136,14 @@ def labels(prefix: str, lang: str | None = None) -> dict[str, str]:
 
     ``labels("maps.kind")`` -> ``{"phuong": "Phường", "xa": "Xã", ...}``.
     """
+    return dict(_labels(prefix, lang or current()))
+
+
+@functools.lru_cache(maxsize=512)
+def _labels(prefix: str, lang: str) -> tuple[tuple[str, str], ...]:
     head = prefix + "."
-    return {key[len(head):]: text for key, text in catalogue(lang or current()).items()
-            if key.startswith(head)}
+    return tuple((key[len(head):], text) for key, text in catalogue(lang).items()
+                 if key.startswith(head))
 
 
 def ids(prefix: str, values: Any) -> Any:
@@ -170,11 +175,22 @@ def number(value: float | int | None, decimals: int = 2, lang: str | None = None
     """
     import math
 
-    from babel.numbers import format_decimal
-
     if value is None or math.isnan(float(value)):
         return ""
     value = round(float(value), decimals) + 0.0  # no "-0,00"
+    locale, pattern = _number_format(lang or current(), decimals, grouping)
+    return pattern.apply(value, locale, decimal_quantization=True)
+
+
+@functools.lru_cache(maxsize=64)
+def _number_format(lang: str, decimals: int, grouping: bool) -> tuple[Any, Any]:
+    """Babel's locale and parsed pattern of :func:`number`.
+
+    ``format_decimal`` parses both on every call; a national run writes tens of thousands
+    of numbers.
+    """
+    from babel import Locale
+    from babel.numbers import parse_pattern
+
     pattern = ("#,##0" if grouping else "0") + ("." + "0" * decimals if decimals > 0 else "")
-    return format_decimal(value, format=pattern, locale=LOCALES[lang or current()],
-                          decimal_quantization=True)
+    return Locale.parse(LOCALES[lang]), parse_pattern(pattern)
