@@ -51,9 +51,12 @@ RELIEF_STRIDE = 8
 #: lower: the lowest mast the checks accept (``checks.min_mast_height_m``); below it Hata's
 #: height terms (log10 h_b) run away and the diffraction term describes the shadow.
 MIN_EFFECTIVE_HEIGHT_M = 3.0
-#: Rays per pixel of the perimeter of the kernel's square (the rays bracketing a pixel are
-#: then at most half a pixel apart; docs/en/coverage.md gives the measured agreement).
-RAY_OVERSAMPLING = 2
+#: Rays per pixel of the perimeter of the kernel's square: the rays bracketing a pixel are
+#: then at most 1/1.5 pixel apart. Against the per-pixel profile on rough terrain (the test's
+#: random hills) 1.5 gives a median of 0.003 dB and 95 % within 0.05 dB, as 2 does (0.03 dB),
+#: for 25 % fewer ray steps; 1 doubles the worst pixels' error (1.4 dB). docs/en/coverage.md
+#: gives the agreement measured on the demo.
+RAY_OVERSAMPLING = 1.5
 #: Speed of light (m/s), for the wavelength.
 LIGHT_SPEED = 299_792_458.0
 #: Below this ν the knife edge costs nothing (ITU-R P.526-15 eq. 31).
@@ -164,7 +167,7 @@ def _along(plane: np.ndarray, major: int, minor: float) -> float:
 @njit(cache=True, nogil=True)
 def _terrain_kernel(z: np.ndarray, zt: np.ndarray, row: int, col: int, base: np.ndarray,
                     log_d: np.ndarray, near_n: int, h_near: float, h_far: float, h_tx: float,
-                    h_rx: float, wavelength: float, resolution: float, oversampling: int
+                    h_rx: float, wavelength: float, resolution: float, oversampling: float
                     ) -> np.ndarray:
     """A transmitter's kernel over terrain: ``base`` (int16 centi-dB) plus the correction.
 
@@ -185,13 +188,13 @@ def _terrain_kernel(z: np.ndarray, zt: np.ndarray, row: int, col: int, base: np.
     wavelength, resolution
         m.
     oversampling
-        Rays per perimeter pixel.
+        Rays per perimeter pixel (M = round(oversampling·R)).
 
     Notes
     -----
     Each side of the square (east, west, south, north) is swept column by column along its
     major axis: at step k every pixel (k, q) of the column lies between the two rays that
-    bracket its centre (at q·M/k among the M = oversampling·R rays of a half-side): when
+    bracket its centre (at q·M/k among the M ≈ oversampling·R rays of a half-side): when
     both rays' edges are at the same step it takes that edge with their states interpolated,
     else their two corrections interpolated (each from the ray's state before step k); then
     every ray adds its profile point at step k (elevation interpolated across the minor
@@ -207,7 +210,7 @@ def _terrain_kernel(z: np.ndarray, zt: np.ndarray, row: int, col: int, base: np.
     alt_tx = z_site + h_tx
     site_inside = 0 <= row < rows and 0 <= col < cols
     two_over_lambda = 2.0 / wavelength
-    rays = oversampling * radius
+    rays = int(oversampling * radius + 0.5)
     n_rays = 2 * rays + 1
     slope = np.empty(n_rays)
     step = np.empty(n_rays)
