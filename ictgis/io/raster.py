@@ -19,6 +19,9 @@ from ictgis.io.atomic import atomic_path
 #: holds Python's interpreter lock while it builds them (3-4 s for a national layer), which
 #: would stop every other thread of the run for that long.
 OVERVIEW_PROCESS_PX = 16_000_000
+#: GDAL's block cache while overviews are built (MB; GDAL's default is 5 % of the memory, in
+#: each helper process too).
+OVERVIEW_CACHE_MB = 256
 
 
 def write_raster(path: Path, array: np.ndarray, *, transform: object, crs: object,
@@ -120,8 +123,8 @@ def add_overviews(path: str, factors: Sequence[int], resampling: str) -> str:
     from rasterio.enums import Resampling
 
     with _stderr_captured() as noise:
-        try:
-            with rasterio.open(path, "r+") as dst:
+        try:  # GDAL's block cache capped (its default, 5 % of the memory, per process)
+            with rasterio.Env(GDAL_CACHEMAX=OVERVIEW_CACHE_MB), rasterio.open(path, "r+") as dst:
                 dst.build_overviews(list(factors), Resampling[resampling])
                 dst.update_tags(ns="rio_overview", resampling=resampling)
         except rasterio.errors.RasterioError as exc:
