@@ -179,6 +179,7 @@ class TileTask:
 class TileResult:
     """What a tile gives back: levels per key, per-commune sums (aligned on ``ids``), gaps."""
 
+    tech: str
     window: Window
     ids: np.ndarray
     levels: dict[Key, np.ndarray]
@@ -243,8 +244,6 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
     grid = province_grid(communes, settings)
     operators = tuple(sorted({o for ops in sites["operators"] for o in ops}))
     combos = [(op, tech) for tech in settings.technologies for op in operators]
-    txs = {c: transmitters(sites, grid, c[1], settings, operator=c[0],
-                           per_site=terrain is not None) for c in combos}
     keys = [*combos, *(("any", tech) for tech in settings.technologies)]
     kept = set(keys) if keep_layers is True else set(keep_layers or ())
     layers = {k: np.full((grid.height, grid.width), NODATA, np.float32) for k in keys if k in kept}
@@ -269,26 +268,36 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
         totals: dict[Key, list[np.ndarray]] = {}
         evaluations = 0
         done = 0
-        gaps = {}
-        for tech in settings.technologies:
-            run = f"{uuid.uuid4().hex}/{tech}"  # one technology's kernels in memory at a time
-            merger = GapMerger(grid)
+        runs = {tech: f"{uuid.uuid4().hex}/{tech}" for tech in settings.technologies}
+        mergers = {tech: GapMerger(grid) for tech in settings.technologies}
 
-            def tasks(tech: str = tech, run: str = run) -> Iterator[TileTask]:
+        def tasks(techs: list[str]) -> Iterator[TileTask]:
+            """The tiles of ``techs``, technology by technology, made as they are taken.
+
+            Each technology's transmitters are found while earlier tiles are computed.
+            """
+            for tech in techs:
+                txs = [transmitters(sites, grid, tech, settings, operator=op,
+                                    per_site=terrain is not None) for op in operators]
+                offsets = None if calibration is None else calibration.offsets(tech)
                 for window in windows:
                     ids = np.array([i for _, i in shapes[window]], dtype=np.int64)
                     yield TileTask(
-                        run=run, tech=tech, window=window, grid=grid, settings=portable,
-                        operators=operators,
-                        transmitters=tuple(txs[(op, tech)].near(window) for op in operators),
+                        run=runs[tech], tech=tech, window=window, grid=grid, settings=portable,
+                        operators=operators, transmitters=tuple(tx.near(window) for tx in txs),
                         shapes=shapes[window], overrides=overrides.within(window), ids=ids,
                         env=env_of[ids], scale=scale[ids], even=even[ids],
                         population=_input_window(population, grid, window, "sum"),
                         landcover=_input_window(landcover, grid, window, "nearest"), lang=lang,
-                        offsets_db=None if calibration is None
-                        else calibration.offsets(tech))
+                        offsets_db=offsets)
 
-            for result in in_order(pool, run_tile, tasks(), shared_terrain, whole=whole):
+        # the technologies follow one another without waiting for the last tiles of the one
+        # before (two kernel caches alive at the turn); over terrain, whose per-site kernels
+        # are large, each technology's tiles are all done before the next one's start
+        techs = list(settings.technologies)
+        batches = [techs] if terrain is None else [[tech] for tech in techs]
+        for batch in batches:
+            for result in in_order(pool, run_tile, tasks(batch), shared_terrain, whole=whole):
                 done += 1
                 evaluations += result.evaluations
                 for key, (people_sum, pixel_sum) in result.sums.items():
@@ -305,11 +314,11 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
                 if index is not None and result.index is not None and people is not None:
                     index[r0:r1, c0:c1] = result.index
                     people[r0:r1, c0:c1] = result.people
-                merger.add(result.gaps)
+                mergers[result.tech].add(result.gaps)
                 if progress:
                     progress(t("coverage.progress.tile", done=done,
                                total=len(windows) * len(settings.technologies)))
-            gaps[tech] = merger.areas(communes, top=top)
+        gaps = {tech: merger.areas(communes, top=top) for tech, merger in mergers.items()}
     with _CACHE_LOCK:  # this process's kernels (a cluster's workers keep theirs till their next run)
         _CACHES.clear()
     covered = _covered_table(communes, totals, pixels, grid)
@@ -429,12 +438,15 @@ _CACHES: dict[str, KernelCache] = {}
 def kernels_for(task: TileTask, terrain: Terrain | None = None) -> KernelCache:
     """The kernel cache of a task's run and technology, shared by the tasks of this process.
 
-    One run and technology at a time: a task of another one replaces the cache.
+    Two runs and technologies at a time (the tiles of the next technology start before the
+    last ones of the one before end), one over terrain: a task of another one replaces the
+    oldest cache.
     """
     with _CACHE_LOCK:
         cache = _CACHES.get(task.run)
         if cache is None:
-            _CACHES.clear()
+            while len(_CACHES) >= (1 if terrain is not None else 2):
+                del _CACHES[next(iter(_CACHES))]  # the oldest (dicts keep their order)
             cache = _CACHES[task.run] = KernelCache(task.settings, task.grid.resolution,
                                                     terrain)
         return cache
@@ -482,7 +494,7 @@ def _tile(task: TileTask, terrain: Terrain | None, whole: bool) -> TileResult:
                                                         settings.floor_dbm, local, people, n)
     levels[key], sums[key] = level, (people_sum, pixel_sum)
     gaps = gap_tile(covered, people, index, grid, window)
-    return TileResult(window, task.ids, levels, sums, gaps, evaluations,
+    return TileResult(task.tech, window, task.ids, levels, sums, gaps, evaluations,
                       index if whole else None, people if whole else None)
 
 
