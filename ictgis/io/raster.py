@@ -181,8 +181,9 @@ def _verify(path: Path, written: Mapping[tuple[int, int, int, int], int], n_over
 
 
 _NOISE_LOCK = threading.Lock()
-#: The capture of file descriptor 2 shared by every thread: (depth, temporary file, saved fd).
-_NOISE: list = [0, None, -1]
+#: The capture of file descriptor 2 shared by every thread: (depth, temporary file, saved
+#: descriptor, Python's stderr while the capture lasts or None).
+_NOISE: list = [0, None, -1, None]
 
 
 @contextlib.contextmanager
@@ -191,7 +192,9 @@ def _stderr_captured() -> Iterator[list[str]]:
 
     Descriptor 2 belongs to the whole process: blocks open on several threads at once share
     one capture (the first redirects it, the last restores it), and each gets what was
-    written while it was open.
+    written while it was open. A capture lasts as long as a raster is being written (a
+    whole coverage run): meanwhile Python's own ``sys.stderr``, when it is descriptor 2,
+    writes to the saved descriptor, so that progress and messages still reach the terminal.
     """
     import sys
     import tempfile
@@ -200,8 +203,9 @@ def _stderr_captured() -> Iterator[list[str]]:
         if _NOISE[0] == 0:
             sys.stderr.flush()
             sink = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the last block)
-            _NOISE[1:] = [sink, os.dup(2)]
+            saved = os.dup(2)
             os.dup2(sink.fileno(), 2)
+            _NOISE[1:] = [sink, saved, _python_stderr_to(saved)]
         _NOISE[0] += 1
         start = os.fstat(_NOISE[1].fileno()).st_size
     said: list[str] = []
@@ -214,10 +218,32 @@ def _stderr_captured() -> Iterator[list[str]]:
             said.append(os.pread(sink.fileno(), end - start, start).decode("utf-8", "replace"))
             _NOISE[0] -= 1
             if _NOISE[0] == 0:
+                if _NOISE[3] is not None:  # Python's stderr back on descriptor 2
+                    sys.stderr.flush()
+                    sys.stderr.close()
+                    sys.stderr = _NOISE[3]
                 os.dup2(_NOISE[2], 2)
                 os.close(_NOISE[2])
                 sink.close()
-                _NOISE[1:] = [None, -1]
+                _NOISE[1:] = [None, -1, None]
+
+
+def _python_stderr_to(fd: int) -> object | None:
+    """Point ``sys.stderr`` at a copy of ``fd`` when it writes to descriptor 2.
+
+    Returns the stream it replaced, or None (another stream, e.g. a test's, is left alone).
+    """
+    import sys
+
+    stream = sys.stderr
+    try:
+        if stream is None or stream.fileno() != 2:
+            return None
+    except (AttributeError, OSError, ValueError):
+        return None
+    sys.stderr = open(os.dup(fd), "w", buffering=1,  # noqa: SIM115 (closed at the end)
+                      encoding=stream.encoding, errors=stream.errors)
+    return stream
 
 
 def read_raster(path: Path) -> tuple[np.ndarray, object, object]:

@@ -90,6 +90,25 @@ def output_title(config: Config) -> str:
     return config.province
 
 
+def our_warnings(caught: Sequence[Any]) -> tuple[str, ...]:
+    """The distinct texts of the warnings ictgis itself raised among ``caught``, sorted.
+
+    A step shows these (they come from the message catalogue); a library's warning caught
+    on the way — e.g. rasterio's, raised on a worker thread while ``catch_warnings`` of
+    another thread was open, in English — is logged, not shown.
+    """
+    import logging
+
+    package = Path(__file__).resolve().parent.parent
+    ours = set()
+    for w in caught:
+        if Path(w.filename).resolve().is_relative_to(package):
+            ours.add(str(w.message))
+        else:
+            logging.getLogger(__name__).debug("%s: %s", w.category.__name__, w.message)
+    return tuple(sorted(ours))
+
+
 def ordered(names: Sequence[str]) -> list[str]:
     """``names`` in the order of a run."""
     return [name for name in STEPS if name in names]

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ictgis import outputs
-from ictgis.steps import StepContext, output_title
+from ictgis.steps import StepContext, our_warnings, output_title
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -154,7 +154,7 @@ def compute(ws: Workspace, ctx: StepContext, *, measurements: Path | None = None
         raise DataError(msg, file=layer.label)
     table, after = cal.fit_table(matched, slope=slope)
     matched = matched.assign(error_after_db=after.loc[matched.index])
-    said = sorted({str(w.message) for w in caught})
+    said = list(our_warnings(caught))
     return CalibrationResult(
         table, matched, rejected, problems, layer.path, io.sha256(layer.path),
         root / cal.CALIBRATION_TOML, root, apply, slope, output_title(config),

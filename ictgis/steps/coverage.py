@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ictgis import outputs
 from ictgis.errors import DataError
 from ictgis.i18n import t
-from ictgis.steps import StepContext, output_title, readable, sheet_title
+from ictgis.steps import StepContext, our_warnings, output_title, readable, sheet_title
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -115,7 +115,7 @@ def compute(ws: Workspace, ctx: StepContext, *, scheduler: str | None = None,
     layer = ws.communes[["code", "geometry"]].merge(tables["commune"], on="code")
     return CoverageStepResult(
         result.grid, tables, gaps, layer, settings, ws.config.synthetic,
-        output_title(ws.config), tuple(sorted({str(w.message) for w in caught})), staged, stack)
+        output_title(ws.config), our_warnings(caught), staged, stack)
 
 
 def model_inputs(ws: Workspace, grid: Grid | None = None

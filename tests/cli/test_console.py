@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -22,6 +23,58 @@ def test_counted_work_is_a_bar_on_one_line(capsys) -> None:
     assert err.endswith("» maps\n")
     lines = err.split("\n")  # the bar redraws itself in place (\r) on one line until full
     assert len(lines) == 4 and lines[1].count("\r") == 3 and lines[3] == ""
+
+
+def test_coverage_progress_reaches_the_terminal_to_the_last_tile(make_workspace,
+                                                                  tmp_path) -> None:
+    """While the GeoTIFFs are written, what GDAL prints on descriptor 2 is captured (it would
+    garble the terminal); the progress bar, on a real terminal (a pty), must still be drawn
+    up to the last tile, and no library's English warning shown."""
+    import os
+    import pty
+    import re
+    import shutil
+    import subprocess
+    import sys
+
+    root = make_workspace()
+    exe = shutil.which("ictgis") or str(Path(sys.executable).with_name("ictgis"))
+    terminal, child_end = pty.openpty()
+    proc = subprocess.Popen([exe, "coverage", "-w", str(root), "--out", str(tmp_path / "out"),
+                             "--lang", "en"], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=child_end)
+    os.close(child_end)
+    said = b""
+    while True:  # read while it runs (a full pty would block it), until it closes the pty
+        try:
+            chunk = os.read(terminal, 65536)
+        except OSError:  # EIO: the child is gone
+            break
+        if not chunk:
+            break
+        said += chunk
+    os.close(terminal)
+    assert proc.wait(timeout=300) == 0
+    text = said.decode("utf-8", "replace")
+    counts = [(int(a), int(b)) for a, b in re.findall(r"tile (\d+)/(\d+)", text)]
+    assert counts and counts[-1][0] == counts[-1][1] >= 2, text[-500:]
+    assert [done for done, _ in counts] == list(range(1, counts[-1][1] + 1))
+    assert "Traceback" not in text and "geotransform" not in text
+
+
+def test_only_our_warnings_are_shown() -> None:
+    """A step shows the warnings raised by ictgis's code, not a library's caught on the way."""
+    import warnings
+
+    import ictgis
+    from ictgis.steps import our_warnings
+
+    here = str(Path(ictgis.__file__).parent / "coverage" / "models.py")
+    records = [warnings.WarningMessage("beyond the model's range", UserWarning, here, 1),
+               warnings.WarningMessage("beyond the model's range", UserWarning, here, 9),
+               warnings.WarningMessage("Dataset has no geotransform", UserWarning,
+                                       "/usr/lib/python3/dist-packages/rasterio/env.py", 3)]
+    assert our_warnings(records) == ("beyond the model's range",)
 
 
 def test_problems_are_listed_once_then_counted(make_workspace, posts_df) -> None:
