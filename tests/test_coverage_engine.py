@@ -401,6 +401,44 @@ def test_raster_writer_writes_window_by_window(tmp_path):
     assert np.array_equal(got, expected)
 
 
+def test_overviews_built_in_a_helper_process_are_those_built_here(tmp_path, monkeypatch):
+    """A national layer's overviews are built in a spawned helper process (GDAL holds the
+    GIL while building them): the same file as building them in this process."""
+    from ictgis.io import raster
+
+    rng = np.random.default_rng(4)
+    band = rng.normal(-90.0, 12.0, (150, 170)).astype(np.float32)
+    band[40:90, 100:150] = NODATA
+    transform = Affine(50, 0, X0, 0, -50, Y0)
+    used = []
+    helpers = raster._helper_processes
+
+    def spy():
+        used.append(True)
+        return helpers()
+
+    def write(name: str) -> list[np.ndarray]:
+        with io.raster_writer(tmp_path / name, width=170, height=150, dtype="float32",
+                              transform=transform, crs=CRS, nodata=NODATA) as put:
+            put((0, 150, 0, 170), band)
+        with rasterio.open(tmp_path / name) as src:
+            out = [src.read(1)]
+            factors = src.overviews(1)
+        for level in range(len(factors)):
+            with rasterio.open(tmp_path / name, overview_level=level) as src:
+                out.append(src.read(1))
+        return out
+
+    here = write("here.tif")
+    monkeypatch.setattr(raster, "OVERVIEW_PROCESS_PX", 0)
+    monkeypatch.setattr(raster, "_helper_processes", spy)
+    there = write("there.tif")
+    assert used and len(here) == len(there) == 1 + len(raster.OVERVIEWS)
+    for a, b in zip(here, there, strict=True):
+        assert np.array_equal(a, b)
+    assert np.array_equal(there[0], band)
+
+
 def test_raster_writer_leaves_nothing_on_error(tmp_path):
     target = tmp_path / "level.tif"
     with pytest.raises(RuntimeError, match="tile failed"), io.raster_writer(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import threading
@@ -150,8 +151,12 @@ def _helper_processes() -> Executor:
 
     with _POOL_LOCK:
         if not _POOL:  # spawned: a fork would copy the threads' locks of this process
-            _POOL.append(ProcessPoolExecutor(
-                max_workers=2, mp_context=multiprocessing.get_context("spawn")))
+            pool = ProcessPoolExecutor(max_workers=2,
+                                       mp_context=multiprocessing.get_context("spawn"))
+            # shut down before the interpreter tears its modules down (else the pool's
+            # clean-up prints an ignored exception at exit)
+            atexit.register(pool.shutdown)
+            _POOL.append(pool)
         return _POOL[0]
 
 
