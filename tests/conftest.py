@@ -19,6 +19,19 @@ X0, Y0 = 590_000.0, 1_140_000.0
 SIDE = 10_000.0
 
 
+def two_communes(x0: float, y0: float, split_m: float, width_m: float
+                 ) -> gpd.GeoDataFrame:
+    """A 4 km tall province of two communes side by side in EPSG:9210, cut ``split_m`` from
+    its west edge: phường A (9,000 people) and xã B (4,000), already mapped (a coverage run's
+    input)."""
+    return gpd.GeoDataFrame(
+        {"code": ["A", "B"], "kind": ["phuong", "xa"], "population": [9000, 4000],
+         "name": ["A", "B"]},
+        geometry=[box(x0, y0, x0 + split_m, y0 + 4000),
+                  box(x0 + split_m, y0, x0 + width_m, y0 + 4000)],
+        crs="EPSG:9210")
+
+
 @pytest.fixture
 def communes_gdf() -> gpd.GeoDataFrame:
     """Three 10 km squares side by side: a phường, a xã, a thị trấn in two districts."""

@@ -19,7 +19,7 @@ from ictgis.coverage import calibration as cal
 from ictgis.coverage import path_loss, province_grid, rasterize_communes
 from ictgis.crs import transform_xy
 from ictgis.demo import drivetest
-from tests.conftest import CONFIG, X0, Y0, lonlat
+from tests.conftest import CONFIG, X0, Y0, lonlat, two_communes
 
 #: Masts of the toy province: Viettel (2G, 3G, 4G; omni, 30 m) on a 2.5 km grid, and one
 #: VinaPhone 4G mast in the phường.
@@ -424,18 +424,14 @@ def _ridge_province():
     """
     from types import MappingProxyType
 
-    from shapely.geometry import Point, box
+    from shapely.geometry import Point
 
     from ictgis.config import CoverageConfig, TechnologyConfig
     from ictgis.coverage.kernels import HEIGHT_LOG_STEP
 
     crs = "EPSG:9210"
     x0, y0 = 560_000.0, 1_140_000.0
-    communes = gpd.GeoDataFrame(
-        {"code": ["A", "B"], "kind": ["phuong", "xa"], "population": [9000, 4000],
-         "name": ["A", "B"]},
-        geometry=[box(x0, y0, x0 + 4000, y0 + 4000), box(x0 + 4000, y0, x0 + 8000, y0 + 4000)],
-        crs=crs)
+    communes = two_communes(x0, y0, 4000, 8000)
     heights = [10 ** (185 * HEIGHT_LOG_STEP), 10 ** (130 * HEIGHT_LOG_STEP)]  # 30.2, 11.0 m
     sites = gpd.GeoDataFrame(
         {"id": ["S1", "S2"], "operators": [("Viettel",)] * 2, "technologies": [("2G",)] * 2,

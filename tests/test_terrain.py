@@ -22,7 +22,7 @@ import rasterio
 from affine import Affine
 from pyproj import Transformer
 from scipy import ndimage
-from shapely.geometry import Point, box
+from shapely.geometry import Point
 
 from ictgis import outputs, pipeline
 from ictgis.config import CoverageConfig, TechnologyConfig
@@ -31,7 +31,7 @@ from ictgis.coverage.kernels import HEIGHT_LOG_STEP
 from ictgis.coverage.models import path_loss
 from ictgis.coverage.terrain import Terrain, read_dem
 from ictgis.errors import DataError
-from tests.conftest import CONFIG, X0, Y0
+from tests.conftest import CONFIG, X0, Y0, two_communes
 
 CRS = "EPSG:9210"
 RES = 50.0
@@ -214,11 +214,7 @@ def test_flat_dem_changes_no_kernel():
 
 def province() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, CoverageConfig]:
     x0, y0 = 560_000.0, 1_140_000.0
-    communes = gpd.GeoDataFrame(
-        {"code": ["A", "B"], "kind": ["phuong", "xa"], "population": [9000, 4000],
-         "name": ["A", "B"]},
-        geometry=[box(x0, y0, x0 + 3000, y0 + 4000), box(x0 + 3000, y0, x0 + 6000, y0 + 4000)],
-        crs=CRS)
+    communes = two_communes(x0, y0, 3000, 6000)
     rows = [(x0 + 812.3, y0 + 1377.9, ("Viettel",), 31.0, np.nan),
             (x0 + 4021.7, y0 + 2960.2, ("Viettel", "MobiFone"), 12.4, np.nan),
             (x0 + 2500.0, y0 + 500.0, ("MobiFone",), 45.0, 120.0)]

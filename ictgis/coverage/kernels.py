@@ -171,6 +171,11 @@ class KernelCache:
         self._shift = lru_cache(maxsize=8)(self._compute_shift)  # a mast's sectors in a row
         self._coefficients = lru_cache(maxsize=4096)(hata_coefficients)
         self._terms = lru_cache(maxsize=1 << 16)(self._near_terms)
+        # the compiled calls' float32 constants: squared minimum distance and range (m²),
+        # front-to-back ratio (dB)
+        self._min_d2 = float(np.float32((settings.min_distance_km * 1000) ** 2))
+        self._max_d2 = float(np.float32((settings.max_range_km * 1000) ** 2))
+        self._front_back = float(np.float32(settings.sector_front_back_db))
 
     def radius_px(self, params: Params) -> int:
         """Half-size in pixels of a transmitter's kernel (:func:`reach_px`)."""
@@ -257,9 +262,7 @@ class KernelCache:
                        np.ascontiguousarray(azimuth[pick]),
                        np.ascontiguousarray(beamwidth[pick], dtype=np.float64),
                        np.ascontiguousarray(t[:, 5] > 0), float(self.resolution),
-                       float(np.float32((self.settings.min_distance_km * 1000) ** 2)),
-                       float(np.float32((self.settings.max_range_km * 1000) ** 2)),
-                       float(np.float32(self.settings.sector_front_back_db)))
+                       self._min_d2, self._max_d2, self._front_back)
             stack.flags.writeable = False
             out.append((pick, stack))
         return out
@@ -267,11 +270,10 @@ class KernelCache:
     def _near_terms(self, params: Params) -> tuple[float, ...]:
         """(near half-size, dx, dy, offset, slope, clip) of a group, as :meth:`_levels` takes them."""
         freq, height, eirp, mobile, dx, dy = params[:6]
-        a, b = self._coefficients(freq, max(height, MIN_HEIGHT_M), mobile)
-        offset, slope = (eirp - a) * CENTI_DB, -b * CENTI_DB
-        clip = not -32767 <= offset - abs(b) * CENTI_DB * 3 <= 32767 - 4000
-        return (float(self.near_px(self.radius_px(params))), float(dx), float(dy),
-                float(np.float32(offset)), float(np.float32(slope)), float(clip))
+        offset, slope, clip = _level_terms(
+            eirp, *self._coefficients(freq, max(height, MIN_HEIGHT_M), mobile))
+        return (float(self.near_px(self.radius_px(params))), float(dx), float(dy), offset,
+                slope, float(clip))
 
     def _far_zone(self, params: Params, sector: tuple[float, float] | None) -> np.ndarray | None:
         radius = self.radius_px(params)
@@ -339,14 +341,11 @@ class KernelCache:
         :data:`EMPTY` (-1: none). One compiled call (:func:`_fill_levels`), without the
         interpreter lock: kernels are built in parallel on threads.
         """
-        offset, slope = (eirp - a) * CENTI_DB, -b * CENTI_DB
-        clip = not -32767 <= offset - abs(b) * CENTI_DB * 3 <= 32767 - 4000  # |log10 d km| <= 3
+        offset, slope, clip = _level_terms(eirp, a, b)
         azimuth, beamwidth = (np.nan, np.nan) if sector is None else sector
         kernel = np.empty(log_d.shape, np.int16)
-        _fill_levels(kernel, log_d, float(np.float32(offset)), float(np.float32(slope)),
-                     float(dx), float(dy), float(self.resolution), float(azimuth),
-                     float(beamwidth), float(np.float32(self.settings.sector_front_back_db)),
-                     clip, hole)
+        _fill_levels(kernel, log_d, offset, slope, float(dx), float(dy), float(self.resolution),
+                     float(azimuth), float(beamwidth), self._front_back, clip, hole)
         return kernel
 
     def _compute_far(self, key: tuple[float, float, float, float], radius: int, near: int,
@@ -373,10 +372,21 @@ class KernelCache:
         ``dy`` m north of the centre of its pixel (:func:`_log_distances`, compiled).
         """
         log_d = np.empty((2 * radius + 1,) * 2, np.float32)
-        _log_distances(log_d, float(dx), float(dy), float(self.resolution),
-                       float(np.float32((self.settings.min_distance_km * 1000) ** 2)),
-                       float(np.float32((self.settings.max_range_km * 1000) ** 2)))
+        _log_distances(log_d, float(dx), float(dy), float(self.resolution), self._min_d2,
+                       self._max_d2)
         return log_d
+
+
+def _level_terms(eirp: float, a: float, b: float) -> tuple[float, float, bool]:
+    """``(EIRP - A)`` and ``-B`` in centi-dB as float32 values, and whether levels need clipping.
+
+    What :func:`_fill_levels` takes for the Hata coefficients ``a``, ``b`` (dB) of a
+    transmitter of ``eirp`` dBm: clipping to ±32767 is needed unless every level within
+    |log10 d km| ≤ 3 fits in int16 with 40 dB to spare.
+    """
+    offset, slope = (eirp - a) * CENTI_DB, -b * CENTI_DB
+    clip = not -32767 <= offset - abs(b) * CENTI_DB * 3 <= 32767 - 4000
+    return float(np.float32(offset)), float(np.float32(slope)), clip
 
 
 @numba.njit(nogil=True, cache=True)

@@ -86,17 +86,17 @@ def rasterize_window(shapes: list[tuple[object, int]], grid: Grid, window: Windo
 
 
 def shapes_in(communes: gpd.GeoDataFrame, grid: Grid, window: Window,
-              burnable: list[object] | None = None) -> list[tuple[object, int]]:
+              burnt: list[object] | None = None) -> list[tuple[object, int]]:
     """(geometry, commune index) of the communes whose bounds meet a window, by index order.
 
-    ``burnable``: the communes' geometries as :func:`burnable` gives them (the shapely
+    ``burnt``: the communes' geometries as :func:`burnable` gives them (the shapely
     geometries when None).
     """
     from shapely.geometry import box
 
     bounds = grid.window_bounds(window)
     found = np.sort(communes.sindex.query(box(*bounds)))
-    geometries = communes.geometry.array if burnable is None else burnable
+    geometries = communes.geometry.array if burnt is None else burnt
     return [(geometries[i], int(i)) for i in found]
 
 

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
+from typing import IO, TextIO
 
 import numpy as np
 
@@ -192,10 +193,14 @@ def _verify(path: Path, written: Mapping[tuple[int, int, int, int], int], n_over
         raise OSError(0, said, str(path))
 
 
-_NOISE_LOCK = threading.Lock()
-#: The capture of file descriptor 2 shared by every thread: (depth, temporary file, saved
-#: descriptor, Python's stderr while the capture lasts or None).
-_NOISE: list = [0, None, -1, None]
+class _Capture:
+    """The capture of file descriptor 2, shared by every thread of the process."""
+
+    lock = threading.Lock()
+    depth = 0  # blocks open
+    sink: IO[bytes] | None = None  # the temporary file that receives descriptor 2
+    saved = -1  # descriptor 2 as it was
+    replaced: TextIO | None = None  # Python's stderr while the capture lasts, or None
 
 
 @contextlib.contextmanager
@@ -211,36 +216,39 @@ def _stderr_captured() -> Iterator[list[str]]:
     import sys
     import tempfile
 
-    with _NOISE_LOCK:
-        if _NOISE[0] == 0:
+    c = _Capture
+    with c.lock:
+        if c.depth == 0:
             sys.stderr.flush()
-            sink = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the last block)
-            saved = os.dup(2)
-            os.dup2(sink.fileno(), 2)
-            _NOISE[1:] = [sink, saved, _python_stderr_to(saved)]
-        _NOISE[0] += 1
-        start = os.fstat(_NOISE[1].fileno()).st_size
+            c.sink = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the last block)
+            c.saved = os.dup(2)
+            os.dup2(c.sink.fileno(), 2)
+            c.replaced = _python_stderr_to(c.saved)
+        c.depth += 1
+        sink = c.sink
+        assert sink is not None
+        start = os.fstat(sink.fileno()).st_size
     said: list[str] = []
     try:
         yield said
     finally:
-        with _NOISE_LOCK:
-            sink = _NOISE[1]
-            end = os.fstat(sink.fileno()).st_size
-            said.append(os.pread(sink.fileno(), end - start, start).decode("utf-8", "replace"))
-            _NOISE[0] -= 1
-            if _NOISE[0] == 0:
-                if _NOISE[3] is not None:  # Python's stderr back on descriptor 2
+        with c.lock:
+            fd = sink.fileno()
+            end = os.fstat(fd).st_size
+            said.append(os.pread(fd, end - start, start).decode("utf-8", "replace"))
+            c.depth -= 1
+            if c.depth == 0:
+                if c.replaced is not None:  # Python's stderr back on descriptor 2
                     sys.stderr.flush()
                     sys.stderr.close()
-                    sys.stderr = _NOISE[3]
-                os.dup2(_NOISE[2], 2)
-                os.close(_NOISE[2])
+                    sys.stderr = c.replaced
+                os.dup2(c.saved, 2)
+                os.close(c.saved)
                 sink.close()
-                _NOISE[1:] = [None, -1, None]
+                c.sink, c.saved, c.replaced = None, -1, None
 
 
-def _python_stderr_to(fd: int) -> object | None:
+def _python_stderr_to(fd: int) -> TextIO | None:
     """Point ``sys.stderr`` at a copy of ``fd`` when it writes to descriptor 2.
 
     Returns the stream it replaced, or None (another stream, e.g. a test's, is left alone).
