@@ -275,6 +275,35 @@ def test_nothing_full_size_is_kept_when_streaming():
     assert result.covered["pop_covered_any_2g"].sum() > 0
 
 
+def test_communes_burnt_from_mappings_are_the_shapely_pixels():
+    """burnable()'s GeoJSON mappings burn the pixels rasterio burns from the shapely
+    geometries (holes, several parts, a sub-pixel commune, a missing geometry)."""
+    from shapely.geometry import MultiPolygon
+
+    from ictgis.coverage.population import burnable, rasterize_window, shapes_in
+
+    holed = box(X0, Y0, X0 + 3_000, Y0 + 4_000).difference(
+        box(X0 + 1_010, Y0 + 1_030, X0 + 1_870, Y0 + 2_440))
+    parts = MultiPolygon([box(X0 + 3_000, Y0, X0 + 4_200, Y0 + 1_700),
+                          box(X0 + 4_500, Y0 + 2_000, X0 + 6_000, Y0 + 4_000)])
+    communes = gpd.GeoDataFrame(
+        {"code": ["A", "B", "C", "D"]},
+        geometry=[holed, parts, box(X0 + 4_510, Y0 + 1_010, X0 + 4_540, Y0 + 1_040), None],
+        crs=CRS)
+    grid = province_grid(communes.iloc[:3], small_settings())
+    burnt = burnable(communes.geometry)
+    assert isinstance(burnt[1], dict) and burnt[3] is None
+    for window in list(grid.tiles(16)) + [(0, grid.height, 0, grid.width)]:
+        shapely_shapes = [(g, i) for g, i in shapes_in(communes, grid, window) if g is not None]
+        mapped = [(g, i) for g, i in shapes_in(communes, grid, window, burnt) if g is not None]
+        assert np.array_equal(rasterize_window(mapped, grid, window),
+                              rasterize_window(shapely_shapes, grid, window))
+    whole = rasterize_window([(g, i) for i, g in enumerate(burnt[:3])], grid,
+                             (0, grid.height, 0, grid.width))
+    assert {0, 1} <= set(np.unique(whole).tolist())
+    assert (whole == -1).sum() > 0  # the hole and the gap between the parts
+
+
 def test_near_zones_computed_at_once_are_each_transmitters_own():
     """KernelCache.near_stacks against near(), transmitter by transmitter (sectors, several
     heights and sub-pixel offsets, one stack per size), bit for bit."""
