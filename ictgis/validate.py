@@ -207,48 +207,17 @@ def blank(values: pd.Series) -> pd.Series:
     return values.isna() | (values.astype("string").str.strip() == "")
 
 
-#: From this many polygons, :func:`is_coverage` checks the western and the eastern half on
-#: two threads (GEOS releases the GIL).
-SPLIT_COVERAGE_FROM = 2000
-
-
 def is_coverage(gdf: gpd.GeoDataFrame) -> bool:
     """Whether the polygons form a clean coverage: no two overlap, shared edges match.
 
     GEOS's coverage validator: linear in the vertices, much cheaper than intersecting
-    every pair of neighbours. A clean coverage has no overlap at all (gaps it may have).
-
-    GEOS checks each polygon against the polygons whose envelopes meet its own. From
-    :data:`SPLIT_COVERAGE_FROM` polygons, the western and the eastern half (by their
-    envelopes' west edge) are checked on two threads, each with every polygon whose envelope
-    meets one of its own: each polygon of a half is checked against exactly the neighbours
-    the whole check gives it, and only the half's own polygons count
-    (:func:`_half_is_valid`). The answer is the whole check's.
+    every pair of neighbours, and without the GIL (:func:`ictgis.workspace.load_workspace`
+    runs it beside the point layers). A clean coverage has no overlap at all (gaps it may
+    have).
     """
     geoms = np.asarray(gdf.geometry.array, dtype=object)
     geoms = geoms[~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)]
-    if len(geoms) < max(2, SPLIT_COVERAGE_FROM):
-        return bool(len(geoms) == 0 or shapely.coverage_is_valid(geoms))
-    from ictgis.threads import in_background
-
-    west = np.argsort(shapely.bounds(geoms)[:, 0], kind="stable")
-    halves = np.array_split(west, 2)
-    tree = shapely.STRtree(geoms)
-    near = [np.unique(tree.query(geoms[half])[1]) for half in halves]
-    other = in_background(_half_is_valid, geoms, near[1], halves[1])
-    return _half_is_valid(geoms, near[0], halves[0]) & other.result()
-
-
-def _half_is_valid(geoms: np.ndarray, near: np.ndarray, half: np.ndarray) -> bool:
-    """Whether no polygon of ``half`` has an invalid edge, checked among ``near``.
-
-    ``near`` holds ``half`` and every polygon whose envelope meets one of theirs (indices
-    into ``geoms``): the neighbours of ``near``'s other polygons may be missing, so only
-    the results of ``half`` are looked at.
-    """
-    edges = shapely.coverage_invalid_edges(geoms[near])
-    own = np.isin(near, half)
-    return bool(shapely.is_empty(edges[own]).all())
+    return bool(len(geoms) < 2 or shapely.coverage_is_valid(geoms))
 
 
 def resolve_overlaps(gdf: gpd.GeoDataFrame, *, tolerance_pct: float, layer: str, file: str,

@@ -92,6 +92,51 @@ class Workspace:
         return 3 if "district" in self.communes else 2
 
 
+@dataclass(frozen=True)
+class _Placed:
+    """The postal points and masts placed in their communes (:func:`_place_layers`)."""
+
+    posts: gpd.GeoDataFrame
+    bts: gpd.GeoDataFrame | None
+    problems: list[pd.DataFrame]
+    rejects: dict[str, pd.DataFrame]
+
+
+def _place_layers(config: Config, reading: Mapping[str, Callable[[], ReadPoints]],
+                  communes: gpd.GeoDataFrame, crosswalk: pd.DataFrame | None,
+                  step: Progress) -> _Placed:
+    """Place the postal points and the masts of :func:`read_points` in ``communes``."""
+    problems, rejects = [], {}
+    step("post offices")
+    posts, found, rejected = place_points(reading["post_offices"](), communes,
+                                          checks=config.checks, crosswalk=crosswalk)
+    types = postal.point_type(posts["type"], config.type_aliases)
+    unknown = types.isna()
+    if unknown.any():
+        msg = texts("problems.posts.unknown_type", unknown, value=posts["type"].astype("string"),
+                    known=", ".join(postal.POINT_TYPES))
+        bad = validate.problems(posts, unknown, layer="post_offices",
+                                file=config.layers["post_offices"].label,
+                                severity="rejected", problem=msg, code="unknown_type")
+        found = validate.concat([found, bad])
+        rejected = pd.concat([rejected, _reject_rows(posts, unknown, msg)])
+        posts, types = posts.loc[~unknown], types.loc[~unknown]
+    posts = posts.assign(type=types, counted=types.isin(config.count_types))
+    problems.append(found)
+    rejects["post_offices"] = rejected
+
+    bts = None
+    if "bts" in config.layers:
+        step("BTS")
+        bts, found, rejected = place_points(reading["bts"](), communes,
+                                            checks=config.checks, crosswalk=crosswalk)
+        bts, more, more_rejected = prepare_masts(bts, config.layers["bts"], communes,
+                                                 config=config)
+        problems += [found, more]
+        rejects["bts"] = pd.concat([rejected, more_rejected])
+    return _Placed(posts, bts, problems, rejects)
+
+
 def _start_reading(cfg: LayerConfig, work_crs: str) -> Callable[[], ReadPoints]:
     """:func:`read_points` of a table (CSV, XLSX) started on a thread; a vector layer later.
 
@@ -133,42 +178,24 @@ def load_workspace(config: Config, *, strict: bool = False,
         step("crosswalk")
         crosswalk, found = crosswalk_.read_crosswalk(config.layers["crosswalk"])
         all_problems.append(found)
-    # the point layers are read while the communes are validated (GEOS and PROJ release the
-    # GIL); an error of the communes is still the one raised first
+    # the point layers are read while the communes are; an error of the communes is still
+    # the one raised first
     reading = {name: _start_reading(config.layers[name], config.crs)
                for name in ("post_offices", "bts", "planned_sites") if name in config.layers}
     step("communes")
-    communes, found = load_communes(config, crosswalk=crosswalk)
-    all_problems.append(found)
-    rejects: dict[str, pd.DataFrame] = {}
-
-    step("post offices")
-    posts, found, rejected = place_points(reading["post_offices"](), communes,
-                                          checks=config.checks, crosswalk=crosswalk)
-    types = postal.point_type(posts["type"], config.type_aliases)
-    unknown = types.isna()
-    if unknown.any():
-        msg = texts("problems.posts.unknown_type", unknown, value=posts["type"].astype("string"),
-                    known=", ".join(postal.POINT_TYPES))
-        bad = validate.problems(posts, unknown, layer="post_offices",
-                                file=config.layers["post_offices"].label,
-                                severity="rejected", problem=msg, code="unknown_type")
-        found = validate.concat([found, bad])
-        rejected = pd.concat([rejected, _reject_rows(posts, unknown, msg)])
-        posts, types = posts.loc[~unknown], types.loc[~unknown]
-    posts = posts.assign(type=types, counted=types.isin(config.count_types))
-    all_problems.append(found)
-    rejects["post_offices"] = rejected
-
-    bts = None
-    if "bts" in config.layers:
-        step("BTS")
-        bts, found, rejected = place_points(reading["bts"](), communes,
-                                            checks=config.checks, crosswalk=crosswalk)
-        bts, more, more_rejected = prepare_masts(bts, config.layers["bts"], communes,
-                                                 config=config)
-        all_problems += [found, more]
-        rejects["bts"] = pd.concat([rejected, more_rejected])
+    read = read_communes(config, crosswalk=crosswalk)
+    # overlaps and gaps are looked for (GEOS, without the GIL) while the points are placed in
+    # the communes as read; in a layer with overlaps, they are placed again once resolved
+    checking = in_background(check_coverage, read.polygons, file=read.file,
+                             tolerance_pct=config.checks.overlap_tolerance_pct)
+    communes, more = finish_communes(read, Coverage.assumed(read), config, crosswalk=crosswalk)
+    placed = _place_layers(config, reading, communes, crosswalk, step)
+    coverage = checking.result()
+    if coverage.communes is not read.polygons:
+        communes, more = finish_communes(read, coverage, config, crosswalk=crosswalk)
+        placed = _place_layers(config, reading, communes, crosswalk, step)
+    all_problems += [read.problems, coverage.problems, more, *placed.problems]
+    posts, bts, rejects = placed.posts, placed.bts, placed.rejects
 
     subscribers = None
     if "subscribers" in config.layers:
@@ -213,6 +240,10 @@ def load_communes(config: Config, *, crosswalk: pd.DataFrame | None = None
     into the new communes (areas and populations summed), and regions may be given by former
     district (``region_by = "former_district"``).
 
+    The three stages, :func:`read_communes`, :func:`check_coverage` and
+    :func:`finish_communes`, one after the other (:func:`load_workspace` runs the coverage
+    check beside the point layers).
+
     Returns
     -------
     tuple
@@ -222,6 +253,62 @@ def load_communes(config: Config, *, crosswalk: pd.DataFrame | None = None
     ------
     DataError
         Listing every unusable commune (every commune is needed for S and P).
+    """
+    read = read_communes(config, crosswalk=crosswalk)
+    coverage = check_coverage(read.polygons, tolerance_pct=config.checks.overlap_tolerance_pct,
+                              file=read.file)
+    communes, more = finish_communes(read, coverage, config, crosswalk=crosswalk)
+    return communes, validate.concat([read.problems, coverage.problems, more])
+
+
+@dataclass(frozen=True)
+class ReadCommunes:
+    """The commune layer read, its attributes checked, its polygons repaired (working CRS).
+
+    What :func:`read_communes` gives :func:`check_coverage` and :func:`finish_communes`.
+    """
+
+    polygons: gpd.GeoDataFrame
+    kinds: pd.Series
+    problems: pd.DataFrame
+    file: str
+    #: Former polygons get a population table's figures after the dissolve, by new commune.
+    late_population: bool
+    #: ``[admin] tiers`` (:func:`_tiers`).
+    tiers: int
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What :func:`check_coverage` found of the commune polygons as a whole.
+
+    Attributes
+    ----------
+    communes
+        The polygons, with every overlap counted once (the same frame when none).
+    problems
+        One row per overlap removed and per gap between polygons.
+    """
+
+    communes: gpd.GeoDataFrame
+    problems: pd.DataFrame
+
+    @staticmethod
+    def assumed(read: ReadCommunes) -> Coverage:
+        """No overlap, the usual case (gaps do not change the communes).
+
+        What :func:`finish_communes` may start from before :func:`check_coverage` answers.
+        """
+        return Coverage(read.polygons, validate.empty_problems())
+
+
+def read_communes(config: Config, *, crosswalk: pd.DataFrame | None = None) -> ReadCommunes:
+    """Read the commune layer, check every commune's attributes and repair its polygon.
+
+    Raises
+    ------
+    DataError
+        Listing every unusable commune.
     """
     cfg = config.layers["communes"]
     tiers = _tiers(config)
@@ -254,7 +341,6 @@ def load_communes(config: Config, *, crosswalk: pd.DataFrame | None = None
         checks.append((validate.blank(gdf["province"]), t("problems.communes.no_province")))
     dup = validate.duplicated_ids(gdf, "code", "problems.communes.duplicate_code")
     checks.append((dup.notna(), dup))
-    # former polygons get a population table's figures after the dissolve, by new commune
     late_population = (cfg.era == "former" and crosswalk is not None
                        and "population" not in gdf.columns)
     if not late_population:
@@ -267,24 +353,42 @@ def load_communes(config: Config, *, crosswalk: pd.DataFrame | None = None
         for mask, problem in checks
     ])
     validate.raise_if_any(fatal, what=t("errors.unusable", file=file))
-
     gdf, repaired = validate.repair_polygons(gdf, layer="communes", file=file)
-    gdf = to_crs(gdf, config.crs)
-    # a national layer spans several TM-3 zones: areas on the ellipsoid (equal-area CRS),
-    # reprojected while the coverage is checked (both release the GIL)
-    ellipsoidal = in_background(areas_km2, gdf) if "province" in gdf else None
-    tolerance = config.checks.overlap_tolerance_pct
-    clean = validate.is_coverage(gdf)  # no overlap: the usual case, checked once
-    resolved, overlaps = validate.resolve_overlaps(gdf, tolerance_pct=tolerance,
+    return ReadCommunes(to_crs(gdf, config.crs), kinds, validate.concat([no_code, repaired]),
+                        file, late_population, tiers)
+
+
+def check_coverage(polygons: gpd.GeoDataFrame, *, tolerance_pct: float, file: str) -> Coverage:
+    """Overlaps (counted once) and gaps of the commune polygons: GEOS, without the GIL."""
+    clean = validate.is_coverage(polygons)  # no overlap: the usual case, checked once
+    resolved, overlaps = validate.resolve_overlaps(polygons, tolerance_pct=tolerance_pct,
                                                    layer="communes", file=file, clean=clean)
-    gaps = validate.find_gaps(resolved, tolerance_pct=tolerance, layer="communes", file=file,
-                              clean=clean)
-    repaired = validate.concat([no_code, repaired, overlaps, gaps])
-    if ellipsoidal is None:
-        computed = resolved.geometry.area.to_numpy() / 1e6
-    else:  # the polygons that gave up an overlap have lost area: measured again
-        computed = ellipsoidal.result() if resolved is gdf else areas_km2(resolved)
-    gdf = resolved
+    gaps = validate.find_gaps(resolved, tolerance_pct=tolerance_pct, layer="communes",
+                              file=file, clean=clean)
+    return Coverage(resolved, validate.concat([overlaps, gaps]))
+
+
+def finish_communes(read: ReadCommunes, coverage: Coverage, config: Config, *,
+                    crosswalk: pd.DataFrame | None = None
+                    ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Areas, zones, regions and former units of the communes of ``coverage``.
+
+    Returns
+    -------
+    tuple
+        The communes (the columns of :class:`Workspace`), and the problems found here (the
+        crosswalk's).
+
+    Raises
+    ------
+    DataError
+        For an official area that is not a positive number, or former communes the
+        crosswalk cannot place.
+    """
+    cfg, file, kinds = config.layers["communes"], read.file, read.kinds
+    gdf = coverage.communes.copy()
+    # a national layer spans several TM-3 zones: areas on the ellipsoid
+    computed = (areas_km2(gdf) if "province" in gdf else gdf.geometry.area.to_numpy() / 1e6)
     gdf["area_computed_km2"] = computed
     if "area_km2" in gdf:
         official = parse_number(gdf["area_km2"])
@@ -305,18 +409,18 @@ def load_communes(config: Config, *, crosswalk: pd.DataFrame | None = None
         gdf["area_source"] = "computed"
 
     gdf["kind"] = kinds
+    more = validate.empty_problems()
     if crosswalk is not None:
         gdf, more, crosswalk = _rebase_communes(gdf, crosswalk, cfg,
                                                 config.layers["crosswalk"].label)
-        repaired = validate.concat([repaired, more])
         kinds = gdf["kind"]
-        if late_population:
+        if read.late_population:
             gdf, population_checks = _attach_population(gdf, config, crosswalk)
             validate.raise_if_any(validate.concat([
                 validate.problems(gdf, mask, layer="communes", file=file, severity="rejected",
                                   problem=problem) for mask, problem in population_checks]),
                 what=t("errors.unusable", file=file))
-    if tiers == 2:
+    if read.tiers == 2:
         gdf = gdf.drop(columns="district", errors="ignore")
     gdf["urban"] = kinds.isin(config.urban_kinds).to_numpy()
     gdf["zone"] = admin.zone_id(gdf["urban"])
@@ -330,7 +434,7 @@ def load_communes(config: Config, *, crosswalk: pd.DataFrame | None = None
                         *crosswalk_.FORMER_COLUMNS, "population", "area_km2",
                         "area_computed_km2", "area_source", WHERE)
             if c in gdf]
-    return gdf[[*keep, "geometry"]].reset_index(drop=True), repaired
+    return gdf[[*keep, "geometry"]].reset_index(drop=True), more
 
 
 def _tiers(config: Config) -> int:
@@ -695,7 +799,8 @@ def place_points(read: ReadPoints, communes: gpd.GeoDataFrame, *,
 
     Returns and raises as :func:`load_points`.
     """
-    cfg, frame, raw, gdf, reasons = read.cfg, read.frame, read.raw, read.points, read.reasons
+    cfg, frame, raw, gdf = read.cfg, read.frame, read.raw, read.points
+    reasons = read.reasons.copy()  # ``read`` is left as it was: it may be placed again
     file, layer = cfg.label, cfg.name
     raw_points = np.asarray(raw.geometry.array, dtype=object)  # as read: a CRS diagnosis
     ok = reasons.text.isna()
@@ -715,7 +820,7 @@ def place_points(read: ReadPoints, communes: gpd.GeoDataFrame, *,
         if checks is not None and outside > checks.max_outside_pct / 100 * int(ok.sum()):
             _raise_points_crs(raw_points[ok.to_numpy(bool)], raw.crs, cfg, communes,
                               n=outside, total=int(ok.sum()), limit=checks.max_outside_pct)
-    gdf["commune"] = located
+    gdf = gdf.assign(commune=located)
 
     bad = reasons.text.notna()
     found = validate.problems(gdf, bad, layer=layer, file=file, severity="rejected",
@@ -771,6 +876,12 @@ class _Reasons:
     def __init__(self, index: pd.Index) -> None:
         self.text = pd.Series(pd.NA, index=index, dtype="string")
         self.code = pd.Series(pd.NA, index=index, dtype="string")
+
+    def copy(self) -> _Reasons:
+        """The same reasons, to add to without changing these."""
+        out = _Reasons(self.text.index)
+        out.text, out.code = self.text.copy(), self.code.copy()
+        return out
 
     def add(self, mask: pd.Series, text: str | pd.Series, code: str) -> None:
         new = mask.to_numpy(bool) & self.text.isna().to_numpy()

@@ -391,3 +391,14 @@ def test_equal_area_matches_the_geodesic_area_anywhere_in_vietnam(west, south) -
     edge = west < 103 or west > 108
     plane = layer.to_crs(9210).area.iloc[0] / 1e6  # one TM-3 zone for the whole country
     assert (abs(plane / oracle - 1) > 2e-3) == edge
+
+
+def test_areas_on_the_ellipsoid_of_a_wide_polygon_and_of_missing_ones() -> None:
+    # 1.5° wide (165 km) at the east edge of the zone: the areal scale varies by ~2.5 % across
+    # it, and the centroid's scale must still give the geodesic area within 1e-4
+    wide = shapely.segmentize(shapely.box(108.0, 12.0, 109.5, 13.0), 0.002)
+    oracle = abs(GEOD.geometry_area_perimeter(wide)[0]) / 1e6
+    layer = gpd.GeoDataFrame(geometry=[wide, None, shapely.Polygon()], crs=4756).to_crs(9210)
+    areas = crs.areas_km2(layer)
+    assert areas[0] == pytest.approx(oracle, rel=1e-4)
+    assert np.isnan(areas[1]) and areas[2] == 0

@@ -6,7 +6,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-import shapely
 from shapely.geometry import Polygon, box
 
 from ictgis import validate
@@ -83,41 +82,26 @@ def test_blank(value, expected: bool) -> None:
     assert validate.blank(pd.Series([value], dtype=object)).iloc[0] is np.bool_(expected)
 
 
-# ------------------------------------------- the coverage check split in two halves (issue 14)
+# ----------------------------------------------------------------------- the coverage check
 
 
-def _grid(n: int = 12, side: float = 1_000.0) -> list:
+def _grid(n: int = 4, side: float = 1_000.0) -> list:
     return [box(i * side, j * side, (i + 1) * side, (j + 1) * side)
             for i in range(n) for j in range(n)]
 
 
-def _defects(n: int = 12, side: float = 1_000.0) -> list[tuple[str, list]]:
-    """One broken square per column (row 6): each way a coverage can be invalid."""
-    cases = []
-    for i in range(n):
-        k = i * n + 6
-        x0, y0 = i * side, 6 * side
-        wider = _grid(n, side)
-        wider[k] = box(x0, y0, x0 + 1.1 * side, y0 + side)                  # overlaps its east
-        extra = _grid(n, side)                                              # a vertex its
-        extra[k] = Polygon([(x0, y0), (x0 + side, y0), (x0 + side, y0 + side / 2),  # neighbour
-                            (x0 + side, y0 + side), (x0, y0 + side)])       # lacks
-        moved = _grid(n, side)
-        moved[k] = box(x0 + 0.3, y0 + 0.2, x0 + side + 0.3, y0 + side + 0.2)  # 30 cm off
-        cases += [(f"overlap, column {i}", wider), (f"moved, column {i}", moved)]
-        if i < n - 1:  # on the east edge of the grid the vertex has no neighbour to miss
-            cases.append((f"unmatched vertex, column {i}", extra))
-    return cases
+def _defects(side: float = 1_000.0) -> list[tuple[str, list]]:
+    """Each way a coverage can be invalid, on square 5 (second column, second row)."""
+    x0 = y0 = side
+    wider, extra, moved = _grid(), _grid(), _grid()
+    wider[5] = box(x0, y0, x0 + 1.1 * side, y0 + side)                      # overlaps its east
+    extra[5] = Polygon([(x0, y0), (x0 + side, y0), (x0 + side, y0 + side / 2),  # a vertex its
+                        (x0 + side, y0 + side), (x0, y0 + side)])           # neighbour lacks
+    moved[5] = box(x0 + 0.3, y0 + 0.2, x0 + side + 0.3, y0 + side + 0.2)    # 30 cm off
+    return [("overlap", wider), ("unmatched vertex", extra), ("moved", moved)]
 
 
-@pytest.mark.parametrize("split_from", [2, 10_000])
-def test_coverage_check_in_halves_answers_as_the_whole_check(monkeypatch, split_from) -> None:
-    # oracle: GEOS's check of the whole array at once; the split must find every defect,
-    # also one on the line between the western and the eastern half (columns 5 and 6)
-    monkeypatch.setattr(validate, "SPLIT_COVERAGE_FROM", split_from)
-    assert validate.is_coverage(gpd.GeoDataFrame(geometry=_grid(), crs="EPSG:9210"))
-    for label, polygons in _defects():
-        whole = bool(shapely.coverage_is_valid(np.asarray(polygons, dtype=object)))
-        assert not whole, label  # each case is a defect GEOS finds
-        gdf = gpd.GeoDataFrame(geometry=polygons, crs="EPSG:9210")
-        assert validate.is_coverage(gdf) is whole, label
+@pytest.mark.parametrize(("label", "polygons"), [("clean", _grid()), *_defects()])
+def test_coverage_check_finds_each_defect_and_skips_missing_polygons(label, polygons) -> None:
+    gdf = gpd.GeoDataFrame(geometry=[*polygons, None, Polygon()], crs="EPSG:9210")
+    assert validate.is_coverage(gdf) is (label == "clean")
