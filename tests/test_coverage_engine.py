@@ -31,7 +31,7 @@ from ictgis.coverage import (
     province_grid,
     transmitters,
 )
-from ictgis.coverage.kernels import reduce_tile
+from ictgis.coverage.kernels import operator_transmitters, reduce_tile
 from ictgis.coverage.models import ENV_CODES
 
 CRS = "EPSG:9210"
@@ -326,6 +326,27 @@ def test_near_zones_computed_at_once_are_each_transmitters_own():
     assert sectored > 0
 
 
+def test_operator_transmitters_are_each_operators_own():
+    """One transmitters() for every operator, split: each operator's transmitters() exactly
+    (same sites in the same order, sectors exploded, same parameters and kernel sizes)."""
+    sites = small_sites()
+    grid = province_grid(small_communes(), small_settings())
+    operators = ("MobiFone", "Nobody", "VinaPhone", "Viettel")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        split = operator_transmitters(sites, grid, "2G", small_settings(), operators)
+        own = [transmitters(sites, grid, "2G", small_settings(), operator=op) for op in operators]
+    assert [len(t) for t in split] == [len(t) for t in own] and len(own[1]) == 0
+    assert sum(np.isfinite(t.azimuth).sum() for t in own) > 0
+    for mine, theirs in zip(split, own, strict=True):
+        for name in ("row", "col", "azimuth", "beamwidth"):
+            assert np.array_equal(getattr(mine, name), getattr(theirs, name), equal_nan=True)
+        assert [mine.params[g] for g in mine.group] == [theirs.params[g] for g in theirs.group]
+        assert np.array_equal(mine.radius[mine.group], theirs.radius[theirs.group])
+        # the same classes of shared far kernels (theirs numbered by first appearance)
+        assert np.array_equal(pd.factorize(mine.shared)[0], theirs.shared)
+
+
 @pytest.mark.parametrize(("floor", "margin", "threshold"), [
     (-140.0, 0.0, -100.0), (-110.5, 3.3, -95.07), (-96.0, 0.1, -96.0)])
 def test_compiled_reduction_is_the_numpy_chain(floor, margin, threshold):
@@ -404,6 +425,66 @@ def test_patches_joined_across_tiles_are_ndimage_label_of_the_whole_grid():
         assert got["x"].iloc[rank] == pytest.approx((weights * x).sum() / weights.sum())
         main = pd.Series(weights).groupby(index[mask]).sum()
         assert got["commune"].iloc[rank] == "abcd"[int(main.idxmax())]
+
+
+def gap_tile_oracle(covered: np.ndarray, people: np.ndarray, index: np.ndarray, grid: Grid,
+                    window: tuple[int, int, int, int]) -> dict:
+    """gap_tile's numbers the obvious way: ndimage.label, np.bincount, a pandas groupby."""
+    from scipy import ndimage
+
+    r0, _, c0, _ = window
+    gap = (index >= 0) & ~covered & (people > 0)
+    labels, count = ndimage.label(gap)
+    lab, pop = labels[gap], people[gap]
+    rows, cols = np.nonzero(gap)
+    rows, cols = rows + r0, cols + c0
+    x = grid.transform.c + (cols + 0.5) * grid.resolution
+    y = grid.transform.f - (rows + 0.5) * grid.resolution
+    _, first = np.unique(lab, return_index=True)
+    return {"count": count, "labels": labels,
+            "first": rows[first].astype(np.int64) * grid.width + cols[first],
+            "population": np.bincount(lab, weights=pop, minlength=count + 1)[1:],
+            "pixels": np.bincount(lab, minlength=count + 1)[1:].astype(np.float64),
+            "px": np.bincount(lab, weights=pop * x, minlength=count + 1)[1:],
+            "py": np.bincount(lab, weights=pop * y, minlength=count + 1)[1:],
+            "pairs": pd.DataFrame({"area": lab, "commune": index[gap], "pop": pop})
+            .groupby(["area", "commune"])["pop"].sum().reset_index()}
+
+
+def test_compiled_patches_are_ndimage_label_bincount_and_groupby_bit_for_bit():
+    """gap_tile (one compiled pass, without the interpreter lock) against scipy and pandas.
+
+    Random tiles from 1 pixel to 60 × 75, sparse to dense gaps (checkerboards, U shapes
+    joined late), people over nine decades (the pandas sum is compensated: a plain sum
+    differs in the last bits), tiles anywhere in a grid.
+    """
+    rng = np.random.default_rng(23)
+    grid = Grid(Affine(50.0, 0, 512_345.0, 0, -50.0, 1_234_567.0), 900, 700, CRS)
+    shapes = [(1, 1), (1, 9), (7, 1), *(tuple(rng.integers(2, 76, 2)) for _ in range(57))]
+    for case, (height, width) in enumerate(shapes):
+        r0, c0 = (int(v) for v in rng.integers(0, 600, 2))
+        window = (r0, r0 + int(height), c0, c0 + int(width))
+        covered = rng.random((height, width)) > rng.uniform(0.2, 0.95)
+        if case == 3:  # a checkerboard: every pixel its own patch
+            covered = (np.indices((height, width)).sum(axis=0) % 2).astype(bool)
+        if case == 4:  # a U: two arms met by the bottom row, numbered by the first pixel
+            covered = np.ones((height, width), bool)
+            covered[:, 0] = covered[:, -1] = covered[-1, :] = False
+        index = rng.integers(-1, 6, (height, width)).astype(np.int32)
+        people = rng.random((height, width)) * 10.0 ** rng.integers(-3, 6, (height, width))
+        people[rng.random((height, width)) < 0.1] = 0.0
+        expected = gap_tile_oracle(covered, people, index, grid, window)
+        got = gap_tile(covered, people, index, grid, window)
+        assert got.count == expected["count"]
+        for name in ("first", "population", "pixels", "px", "py"):
+            assert getattr(got, name).dtype == expected[name].dtype
+            assert np.array_equal(getattr(got, name), expected[name]), name
+        pd.testing.assert_frame_equal(got.pairs, expected["pairs"], check_exact=True)
+        labels = expected["labels"]
+        for mine, theirs in ((got.top, labels[0]), (got.bottom, labels[-1]),
+                             (got.left, labels[:, 0]), (got.right, labels[:, -1])):
+            assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs)
+    assert expected["count"] > 0
 
 
 # ------------------------------------------------------------------------- the writer

@@ -37,9 +37,9 @@ from ictgis.coverage.kernels import (
     KernelCache,
     Transmitters,
     environment_tile,
+    operator_transmitters,
     reduce_tile,
     stamp_tile,
-    transmitters,
 )
 from ictgis.coverage.population import (
     Overrides,
@@ -277,8 +277,8 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
             Each technology's transmitters are found while earlier tiles are computed.
             """
             for tech in techs:
-                txs = [transmitters(sites, grid, tech, settings, operator=op,
-                                    per_site=terrain is not None) for op in operators]
+                txs = operator_transmitters(sites, grid, tech, settings, operators,
+                                            per_site=terrain is not None)
                 offsets = None if calibration is None else calibration.offsets(tech)
                 for window in windows:
                     ids = np.array([i for _, i in shapes[window]], dtype=np.int64)

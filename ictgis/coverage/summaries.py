@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import pandas as pd
 
@@ -100,29 +101,140 @@ def gap_tile(covered: np.ndarray, people: np.ndarray, index: np.ndarray, grid: G
     grid, window
         The grid and the tile's window in it.
     """
-    from scipy import ndimage
-
     r0, _, c0, _ = window
-    gap = (index >= 0) & ~covered & (people > 0)
-    labels, count = ndimage.label(gap)
-    lab = labels[gap]
-    pop = people[gap]
-    rows, cols = np.nonzero(gap)
-    rows, cols = rows + r0, cols + c0
-    x = grid.transform.c + (cols + 0.5) * grid.resolution
-    y = grid.transform.f - (rows + 0.5) * grid.resolution
-    _, first = np.unique(lab, return_index=True)
-    pairs = (pd.DataFrame({"area": lab, "commune": index[gap], "pop": pop})
-             .groupby(["area", "commune"])["pop"].sum().reset_index())
+    labels = np.empty(index.shape, np.int32)
+    (count, first, population, pixels, px, py, area, commune, pop) = _patches(
+        np.ascontiguousarray(index, np.int32), np.ascontiguousarray(covered, np.bool_),
+        np.ascontiguousarray(people, np.float64), labels, int(r0), int(c0), int(grid.width),
+        float(grid.transform.c), float(grid.transform.f), float(grid.resolution))
     return GapTile(
-        window=window, count=int(count),
-        first=rows[first].astype(np.int64) * grid.width + cols[first],
-        population=np.bincount(lab, weights=pop, minlength=count + 1)[1:],
-        pixels=np.bincount(lab, minlength=count + 1)[1:].astype(np.float64),
-        px=np.bincount(lab, weights=pop * x, minlength=count + 1)[1:],
-        py=np.bincount(lab, weights=pop * y, minlength=count + 1)[1:],
-        pairs=pairs, top=labels[0].copy(), bottom=labels[-1].copy(),
-        left=labels[:, 0].copy(), right=labels[:, -1].copy())
+        window=window, count=int(count), first=first, population=population, pixels=pixels,
+        px=px, py=py, pairs=pd.DataFrame({"area": area, "commune": commune, "pop": pop}),
+        top=labels[0].copy(), bottom=labels[-1].copy(), left=labels[:, 0].copy(),
+        right=labels[:, -1].copy())
+
+
+@numba.njit(nogil=True, cache=True)
+def _patches(index: np.ndarray, covered: np.ndarray, people: np.ndarray, labels: np.ndarray,
+             r0: int, c0: int, width: int, x0: float, y0: float, resolution: float
+             ) -> tuple:  # pragma: no cover (compiled)
+    """:func:`gap_tile`'s numbers in two passes over the tile, without the interpreter lock.
+
+    The gap pixels are ``index >= 0``, not ``covered`` and ``people > 0``; ``labels``
+    (int32, the tile's shape) receives their 4-connected patch numbers (0 elsewhere),
+    numbered 1..count by their first pixel row by row, as ``scipy.ndimage.label`` numbers
+    them. ``r0``, ``c0``: the tile's first pixel in the grid, ``width`` the grid's; ``x0``,
+    ``y0``: the grid's upper-left corner and ``resolution`` its pixel size, m.
+
+    Returns
+    -------
+    tuple
+        count; per patch the grid position of its first pixel (row × width + col), people,
+        pixels, people-weighted sums of the pixel centres' x and y (m), each summed pixel by
+        pixel in row order (as ``np.bincount``); and (patch, commune, people) of every patch
+        and commune it crosses, ordered by both, the people summed in row order with
+        Kahan's compensation (as a pandas groupby sum).
+    """
+    rows, cols = index.shape
+    # first pass: provisional labels, joined by a union-find whose roots are the smallest
+    # (the label of the component's first pixel)
+    parent = np.zeros(rows * cols // 2 + 2, np.int32)
+    made = 0
+    for i in range(rows):
+        for j in range(cols):
+            if not (index[i, j] >= 0 and not covered[i, j] and people[i, j] > 0):
+                labels[i, j] = 0
+                continue
+            up = labels[i - 1, j] if i > 0 else 0
+            left = labels[i, j - 1] if j > 0 else 0
+            if up == 0 and left == 0:
+                made += 1
+                parent[made] = made
+                labels[i, j] = made
+                continue
+            if up == 0 or left == 0:
+                labels[i, j] = up + left
+                continue
+            a, b = up, left
+            while parent[a] != a:
+                a = parent[a]
+            while parent[b] != b:
+                b = parent[b]
+            low = min(a, b)
+            parent[a] = low
+            parent[b] = low
+            labels[i, j] = low
+    # second pass: final numbers by first pixel, and the sums
+    final = np.zeros(made + 1, np.int32)
+    count = 0
+    for k in range(1, made + 1):
+        root = k
+        while parent[root] != root:
+            root = parent[root]
+        if root == k:
+            count += 1
+            final[k] = count
+        else:
+            final[k] = final[root]  # root < k: numbered already
+    first = np.full(count, -1, np.int64)
+    population = np.zeros(count)
+    pixels = np.zeros(count)
+    px = np.zeros(count)
+    py = np.zeros(count)
+    n = 0
+    for i in range(rows):
+        for j in range(cols):
+            if labels[i, j] != 0:
+                n += 1
+    area = np.empty(n, np.int32)
+    commune = np.empty(n, np.int32)
+    pop = np.empty(n)
+    k = 0
+    for i in range(rows):
+        row = i + r0
+        y = y0 - (row + 0.5) * resolution
+        for j in range(cols):
+            if labels[i, j] == 0:
+                continue
+            label = final[labels[i, j]]
+            labels[i, j] = label
+            col = j + c0
+            x = x0 + (col + 0.5) * resolution
+            p = people[i, j]
+            m = label - 1
+            if first[m] < 0:
+                first[m] = row * width + col
+            population[m] += p
+            pixels[m] += 1.0
+            px[m] += p * x
+            py[m] += p * y
+            area[k] = label
+            commune[k] = index[i, j]
+            pop[k] = p
+            k += 1
+    # (patch, commune) pairs: sorted by both, stable (row order within a pair)
+    key = area.astype(np.int64) * (np.int64(commune.max() if n else 0) + 1) + commune
+    order = np.argsort(key, kind="mergesort")
+    pairs = 0
+    for q in range(n):
+        if q == 0 or key[order[q]] != key[order[q - 1]]:
+            pairs += 1
+    pair_area = np.empty(pairs, np.int32)
+    pair_commune = np.empty(pairs, np.int32)
+    pair_pop = np.zeros(pairs)
+    compensation = np.zeros(pairs)
+    g = -1
+    for q in range(n):
+        r = order[q]
+        if q == 0 or key[r] != key[order[q - 1]]:
+            g += 1
+            pair_area[g] = area[r]
+            pair_commune[g] = commune[r]
+        y = pop[r] - compensation[g]
+        t = pair_pop[g] + y
+        compensation[g] = t - pair_pop[g] - y
+        pair_pop[g] = t
+    return count, first, population, pixels, px, py, pair_area, pair_commune, pair_pop
 
 
 class GapMerger:
