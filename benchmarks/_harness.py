@@ -220,15 +220,17 @@ def show(title: str, lines: Iterable[str]) -> None:
     print("\n".join(lines))
 
 
-def same(what: str, fast: object, baseline: object, *, atol: float = 0.0) -> None:
-    """Assert ``fast`` == ``baseline`` (arrays, within ``atol`` when given)."""
+def same(what: str, fast: object, baseline: object, *, atol: float = 0.0,
+         rtol: float = 0.0) -> None:
+    """Assert ``fast`` == ``baseline`` (arrays; within ``atol`` + ``rtol`` x |baseline| when given)."""
     a, b = np.asarray(fast), np.asarray(baseline)
     if a.size == 0 and b.size == 0:
         return
     assert a.shape == b.shape, f"{what}: shapes differ, {a.shape} vs {b.shape}"
-    ok = np.allclose(a, b, rtol=0, atol=atol) if atol else np.array_equal(a, b)
+    near = atol or rtol
+    ok = np.allclose(a, b, rtol=rtol, atol=atol) if near else np.array_equal(a, b)
     if not ok:
-        bad = np.flatnonzero(~np.isclose(a, b, atol=atol) if atol else (a != b).ravel())
+        bad = np.flatnonzero(~np.isclose(a, b, rtol=rtol, atol=atol) if near else (a != b).ravel())
         raise AssertionError(f"{what}: fast and baseline differ at {len(bad)} places: "
                              f"{bad[:5]} ({a.ravel()[bad[:5]]} vs {b.ravel()[bad[:5]]})")
 
