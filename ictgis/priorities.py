@@ -36,6 +36,7 @@ import shapely
 
 from ictgis import coverage, siting, telecom
 from ictgis.config import CoverageConfig
+from ictgis.coverage.models import plain_number
 from ictgis.errors import DataError
 from ictgis.i18n import number, t
 
@@ -337,7 +338,7 @@ def grid_candidates(base: Baseline, spacing_m: float) -> gpd.GeoDataFrame:
         When ``spacing_m`` is not positive.
     """
     if not spacing_m > 0:
-        msg = t("priorities.error.grid", value=spacing_m)
+        msg = t("priorities.error.grid", value=plain_number(spacing_m))
         raise DataError(msg)
     open_ = base.open_pixels
     rows, cols = np.nonzero(open_)
@@ -893,7 +894,7 @@ def prioritise(ws: Workspace, *, tech: str = DEFAULT_TECHNOLOGY,
     every = gpd.GeoDataFrame(every, geometry="geometry", crs=ws.communes.crs)
     sites, refused = appraise(every, ctx, ws.communes, tech=base.tech, operator=who,
                               cost_by_class=cost_by_class)
-    say(t("priorities.progress.ranking", n=len(sites)))
+    say(t("priorities.progress.ranking", n=number(len(sites), 0)))
     left_out = pd.concat([e for e in [*excluded, refused] if len(e)] or [refused],
                          ignore_index=True)
     return rank(base, sites, ws.communes, excluded=left_out, max_sites=max_sites,

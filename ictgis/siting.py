@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from numbers import Integral
 from typing import Any
 
 import geopandas as gpd
@@ -66,6 +67,18 @@ RULES: Mapping[str, str] = {
     "spacing.cluster": "info",
     "height.aviation": "warning",
     "sharing.target": "warning",
+}
+
+#: Decimals of ``{value}`` and ``{threshold}`` in the message of every rule that shows them
+#: (metres, %, a count of masts), written by :func:`ictgis.i18n.number` in the language.
+DECIMALS: Mapping[str, tuple[int, int]] = {
+    "validity.duplicate": (1, 0),
+    "zone.height": (1, 0),
+    "plan.unplanned": (0, 0),
+    "spacing.colocate": (0, 0),
+    "spacing.cluster": (0, 0),
+    "height.aviation": (1, 0),
+    "sharing.target": (1, 0),
 }
 
 
@@ -127,8 +140,9 @@ def mast_class(raw: pd.Series, known: tuple[str, ...], *, file: str,
                 for w, v in zip(where[unknown], text[unknown], strict=True)]
         if len(rows) == 1:
             raise DataError(rows[0])
-        more = [t("siting.error.more", n=len(rows) - 20)] if len(rows) > 20 else []
-        msg = t("siting.error.mast_classes", n=len(rows), rows="\n  ".join([*rows[:20], *more]))
+        more = [t("siting.error.more", n=number(len(rows) - 20, 0))] if len(rows) > 20 else []
+        msg = t("siting.error.mast_classes", n=number(len(rows), 0),
+                rows="\n  ".join([*rows[:20], *more]))
         raise DataError(msg)
     return out
 
@@ -597,8 +611,9 @@ def check_sites(ctx: SitingContext, *, groups: tuple[str, ...] | None = None) ->
 def details(findings: pd.DataFrame, lang: str | None = None) -> pd.Series:
     """The detail of every finding, in ``lang`` (default: the language in force).
 
-    A rule with a ``siting.detail.<rule>`` text gets it filled from ``params``; the others
-    keep their ``detail`` value as it is.
+    A rule with a ``siting.detail.<rule>`` text gets it filled from ``params`` (integers,
+    counts of masts, written by :func:`ictgis.i18n.number`); the others keep their ``detail``
+    value as it is.
     """
     templates = labels("siting.detail", lang)
     texts = findings["detail"].to_numpy(dtype=object).copy()
@@ -606,7 +621,9 @@ def details(findings: pd.DataFrame, lang: str | None = None) -> pd.Series:
     for k in np.flatnonzero(findings["rule"].isin(list(templates)).to_numpy(bool)):
         params = findings["params"].iat[k]
         if isinstance(params, dict):
-            texts[k] = templates[rules[k]].format(**params)
+            texts[k] = templates[rules[k]].format(**{
+                key: number(int(v), 0, lang) if isinstance(v, Integral) and not isinstance(v, bool)
+                else v for key, v in params.items()})
     return pd.Series(texts, index=findings.index, dtype=object)
 
 
@@ -627,7 +644,9 @@ def _messages(findings: pd.DataFrame, detail: pd.Series, lang: str | None) -> pd
     """:func:`messages` with the details already made.
 
     Each distinct message is formatted once: a rule whose text uses only ``{detail}`` (or
-    nothing) costs one format per distinct detail, not one per finding.
+    nothing) costs one format per distinct detail, not one per finding. ``{value}`` and
+    ``{threshold}`` are written in the language with the decimals of :data:`DECIMALS`, one
+    call of :func:`ictgis.i18n.number` per distinct value.
     """
     import string
 
@@ -652,10 +671,20 @@ def _messages(findings: pd.DataFrame, detail: pd.Series, lang: str | None) -> pd
             made = np.array([one(None, None, None, d) for d in uniques], dtype=object)
             texts[rows] = made[codes]
         else:
+            shown = {name: column[rows] for name, column in columns.items()}
+            for name, decimals in zip(("value", "threshold"), DECIMALS.get(rule, ()),
+                                      strict=False):
+                shown[name] = _numbers(shown[name], decimals, lang)
             texts[rows] = [one(*values) for values in zip(
-                *(columns[name][rows] for name in ("value", "threshold", "other", "detail")),
+                *(shown[name] for name in ("value", "threshold", "other", "detail")),
                 strict=True)]
     return pd.Series(texts, index=findings.index, dtype=object)
+
+
+def _numbers(values: np.ndarray, decimals: int, lang: str | None) -> np.ndarray:
+    """:func:`ictgis.i18n.number` of every value (empty for NaN), once per distinct value."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=float), use_na_sentinel=False)
+    return np.array([number(v, decimals, lang) for v in uniques], dtype=object)[codes]
 
 
 def view(findings: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:

@@ -188,18 +188,18 @@ BAD_ROWS = {
 }
 MESSAGES = {
     "en": {"level_range": "outside -140…-20 dBm", "bad_level": "is not a number of dBm",
-           "unknown_operator": "unknown operator 'FPT Telecom'",
-           "unknown_technology": "unknown technology '5G'",
+           "unknown_operator": "unknown operator “FPT Telecom”",
+           "unknown_technology": "unknown technology “5G”",
            "no_site": "no site of Vietnamobile with 3G", "outside": "outside the province",
-           "unknown_site": "the site 'N1' is not a site of Viettel with 2G",
+           "unknown_site": "the site “N1” is not a site of Viettel with 2G",
            "no_server": "no site of VinaPhone with 4G within 15 km"},
     "vi": {"level_range": "nằm ngoài khoảng -140…-20 dBm",
            "bad_level": "không phải một số dBm",
-           "unknown_operator": "doanh nghiệp không xác định 'FPT Telecom'",
-           "unknown_technology": "công nghệ không xác định '5G'",
+           "unknown_operator": "doanh nghiệp không xác định “FPT Telecom”",
+           "unknown_technology": "công nghệ không xác định “5G”",
            "no_site": "không có trạm nào của Vietnamobile phát 3G",
            "outside": "nằm ngoài tỉnh",
-           "unknown_site": "trạm 'N1' không phải là trạm của Viettel phát 2G",
+           "unknown_site": "trạm “N1” không phải là trạm của Viettel phát 2G",
            "no_server": "không có trạm nào của VinaPhone phát 4G trong phạm vi 15 km"},
 }
 
@@ -316,7 +316,7 @@ def test_a_bad_calibration_file_names_itself(toy: Path) -> None:
     settings = load_config(toy).coverage
     (toy / cal.CALIBRATION_TOML).write_text('[offsets_db."2G"]\nurbann = 3.0\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"calibration.toml: \[offsets_db.2G\] has an unknown "
-                                          r"environment 'urbann'"):
+                                          r"environment “urbann”"):
         cal.load_calibration(toy, settings)
 
 

@@ -58,6 +58,104 @@ def test_numbers_follow_the_language(value, decimals, lang, text) -> None:
     assert i18n.number(value, decimals, lang) == text
 
 
+@pytest.mark.parametrize(("value", "vi", "en"), [
+    (1800.0, "1.800", "1,800"),          # a frequency in MHz, as {:g} wrote 1800
+    (2.5, "2,5", "2.5"),
+    (0.05, "0,05", "0.05"),
+    (0.1 + 0.2, "0,3", "0.3"),           # 0.30000000000000004: six significant digits, as {:g}
+    (1 / 3, "0,333333", "0.333333"),
+    (1234567.0, "1.234.567", "1,234,567"),  # {:g}: 1.23457e+06; all integer digits here
+    (-2.5, "-2,5", "-2.5"),
+    (0.0, "0", "0"),
+    (float("nan"), "", ""),
+])
+def test_plain_numbers_have_the_decimals_they_need(value, vi, en) -> None:
+    from ictgis.coverage.models import plain_number
+
+    with i18n.language("vi"):
+        assert plain_number(value) == vi
+    with i18n.language("en"):
+        assert plain_number(value) == en
+
+
+@pytest.mark.parametrize(("lang", "texts"), [
+    ("vi", ["COST-231 Hata chỉ được hiệu chỉnh đến 2.000 MHz; dùng ở 2.100 MHz bằng ngoại suy",
+            "độ cao trạm gốc 25 m nằm ngoài khoảng hiệu chỉnh 30-200 m",
+            "khoảng cách 0,05 km nằm ngoài khoảng hiệu chỉnh 1-20 km",
+            "Không có mô hình họ Hata cho 2.600 MHz (Okumura-Hata 150-1.500 MHz, "
+            "COST-231 1.500-2.200 MHz)"]),
+    ("en", ["COST-231 Hata is fitted up to 2,000 MHz; used at 2,100 MHz by extrapolation",
+            "base station height 25 m is outside the fitted 30-200 m",
+            "distance 0.05 km is outside the fitted 1-20 km",
+            "no Hata-family model for 2,600 MHz (Okumura-Hata 150-1,500 MHz, "
+            "COST-231 1,500-2,200 MHz)"]),
+])
+def test_model_warnings_write_numbers_as_the_language_does(lang, texts) -> None:
+    import warnings
+
+    from ictgis.coverage import models
+
+    with i18n.language(lang), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        models.model_name(2100.0)
+        models.check_ranges(25.0, 1.5, [0.05, 3.0])
+        with pytest.raises(ValueError) as error:
+            models.model_name(2600.0)
+    assert [str(w.message) for w in caught] + [str(error.value)] == texts
+
+
+#: Messages whose placeholders still carry ``!r`` (Python's quoting, not the language's), in
+#: files other engineers own: each becomes ``“{name}”`` in its PO files, then leaves this list.
+#: The test fails on any other message, and on a listed one that no longer has a conversion.
+REPR_PENDING = frozenset({
+    "admin.error.level", "admin.error.level_columns", "admin.error.region_matches_many",
+    "admin.error.region_matches_none", "admin.error.region_twice",
+    "cli.click.no_such_command", "cli.click.no_such_option", "cli.click.not_a_number",
+    "cli.click.not_choice", "cli.click.not_one_of", "cli.click.option_needs_value",
+    "cli.click.option_needs_values", "cli.click.option_takes_no_value",
+    "cli.click.path_is_directory", "cli.click.path_is_file", "cli.click.path_missing",
+    "cli.click.path_not_readable", "cli.click.path_not_writable",
+    "config.a1_not_a_class", "config.by_choice", "config.check.choice", "config.check.either",
+    "config.check.type", "config.field_for_join", "config.no_such_key", "config.problem.kinds",
+    "errors.crs.invalid", "errors.crs.mismatch", "errors.crs.missing", "errors.crs.not_metric",
+    "errors.crs.work_geographic", "errors.crs.work_unit", "errors.io.encoding_guess",
+    "errors.io.missing_column", "errors.io.no_cpg", "errors.io.output_layer_unreadable",
+    "errors.io.unsupported",
+})
+
+
+def _formatted_placeholders(text: str) -> list[str]:
+    """The placeholders of ``text`` that carry a format spec or a conversion, as written."""
+    import string
+
+    return [f"{{{name}{'!' + conv if conv else ''}{':' + spec if spec else ''}}}"
+            for _, name, spec, conv in string.Formatter().parse(text)
+            if name is not None and (spec or conv)]
+
+
+def test_the_placeholder_scan_finds_specs_and_conversions() -> None:
+    found = _formatted_placeholders("{a:.1f} m, {b!r}, {c}, {{d:g}}, {e!s:>4}, {f:g}%")
+    assert found == ["{a:.1f}", "{b!r}", "{e!s:>4}", "{f:g}"]
+
+
+def test_no_placeholder_formats_its_own_value() -> None:
+    """Numbers reach a message through number() (Babel: 19.253 / 19,253), never a format spec.
+
+    ``{value:.0f}`` wrote 19253 in a Vietnamese text beside Babel's 14.736,4; ``{name!r}``
+    quotes as Python does. The code passes the text: ``number(value, 0)``, or the plain value.
+    """
+    offenders: dict[str, list[str]] = {}
+    for lang in i18n.LANGUAGES:
+        for msg_id, text in i18n.catalogue(lang).items():
+            found = _formatted_placeholders(msg_id) + _formatted_placeholders(text)
+            if found:
+                offenders.setdefault(msg_id, []).extend(f"{lang}: {p}" for p in found)
+    pending = {k: v for k, v in offenders.items() if k in REPR_PENDING
+               and all(p.endswith("!r}") for p in v)}
+    assert {k: v for k, v in offenders.items() if k not in pending} == {}
+    assert sorted(REPR_PENDING - set(pending)) == []  # fixed: take it off REPR_PENDING
+
+
 def test_error_messages_carry_their_id(english) -> None:
     from ictgis.errors import DataError
 

@@ -216,6 +216,18 @@ def test_errors_name_the_problem(prio_ws: Path) -> None:
         assert caught.value.message_id == message_id
 
 
+@pytest.mark.parametrize(("lang", "text"), [
+    ("en", "The grid spacing must be greater than 0 m, got -2.5."),
+    ("vi", "Khoảng cách lưới phải lớn hơn 0 m, nhận được -2,5."),
+])
+def test_the_grid_error_writes_the_spacing_as_the_language_does(lang: str, text: str) -> None:
+    from ictgis import i18n
+
+    with i18n.language(lang), pytest.raises(DataError) as caught:
+        priorities.grid_candidates(None, -2.5)  # type: ignore[arg-type]  # refused first
+    assert str(caught.value) == text
+
+
 def test_target_stops_once_reached(prio_ws: Path) -> None:
     ws = pipeline.load(prio_ws)
     full = priorities.prioritise(ws, grid_m=3000)

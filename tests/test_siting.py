@@ -238,7 +238,7 @@ def test_aviation_height(height: float, flagged: bool) -> None:
 def test_unknown_mast_class_is_a_clear_error() -> None:
     raw = pd.Series(["A2b", "a1a", "Tháp 3 chân", "A2B"])
     where = pd.Series(["row 2", "row 3", "row 4", "row 5"])
-    with pytest.raises(DataError, match=r"bts.csv: row 4: mast class 'Tháp 3 chân' is not in "
+    with pytest.raises(DataError, match=r"bts.csv: row 4: mast class “Tháp 3 chân” is not in "
                                         r"\[siting\] mast_classes"):
         siting.mast_class(raw, SETTINGS.mast_classes, file="bts.csv", where=where)
     ok = siting.mast_class(raw.drop(2), SETTINGS.mast_classes, file="bts.csv", where=where)
@@ -348,7 +348,7 @@ def test_messages_follow_the_language_in_force_vietnamese_by_default() -> None:
     assert "message" not in found  # ids and values only
     assert siting.messages(found).iloc[0].startswith("Height 50.0 m ≥ 45 m")  # english fixture
     default = contextvars.Context().run(siting.messages, found).iloc[0]  # nothing set
-    assert default.startswith("Cao 50.0 m ≥ 45 m")
+    assert default.startswith("Cao 50,0 m ≥ 45 m")
 
 
 def test_view_renders_details_from_values() -> None:
@@ -380,3 +380,78 @@ def test_unknown_mast_classes_error_has_its_id() -> None:
         siting.mast_class(raw, SETTINGS.mast_classes, file="bts.csv",
                           where=pd.Series(["row 2", "row 3"]))
     assert err.value.message_id == "siting.error.mast_classes"
+
+
+# ------------------------------------------------------------- numbers in the messages
+
+#: (rule, value, threshold, other, detail, params, English, Vietnamese), the texts worked out by
+#: hand: metres to 0 or 1 decimal, thresholds and counts to 0, grouped by the language
+#: (Vietnamese 19.253 and 14,5; English 19,253 and 14.5).
+NUMBERED = [
+    ("validity.duplicate", 0.26, np.nan, "B2", "", None,
+     "Same position as mast B2 (0.3 m apart)", "Trùng vị trí với cột B2 (cách 0,3 m)"),
+    ("zone.height", 62.34, 45.0, "Z1", "", None,
+     "Height 62.3 m above the 45 m limit of zone Z1",
+     "Cao 62,3 m, vượt mức tối đa 45 m của khu vực Z1"),
+    ("plan.unplanned", 19253.4, 1500.0, "QH7", "", None,
+     "Not within 1,500 m of any planned position (nearest QH7, 19,253 m away)",
+     "Không trong bán kính 1.500 m của vị trí quy hoạch nào (gần nhất QH7, cách 19.253 m)"),
+    ("spacing.colocate", 987.6, 1000.0, "B4", "", None,
+     "988 m from mast B4 of another operator, under 1,000 m: co-location required",
+     "Cách cột B4 của doanh nghiệp khác 988 m < 1.000 m: phải dùng chung hạ tầng"),
+    ("spacing.cluster", 1200.0, np.nan, "", "B1, B2", None,
+     "Cluster of 1,200 masts of different operators too close together, candidates for "
+     "consolidation: B1, B2",
+     "Cụm 1.200 cột của các doanh nghiệp khác nhau quá gần nhau, nên hợp nhất: B1, B2"),
+    ("height.aviation", 50.0, 45.0, "", "", None,
+     "Height 50.0 m ≥ 45 m: aviation marking, lighting and height approval required "
+     "(Decree 32/2016/ND-CP)",
+     "Cao 50,0 m ≥ 45 m: cần sơn, đèn báo hiệu hàng không và chấp thuận độ cao "
+     "(NĐ 32/2016/NĐ-CP)"),
+    ("sharing.target", 14.46, 40.0, "", "", {"masts": 2000, "shared": 289},
+     "Shared-mast share 14.5% below the 40% target (2,000 masts, 289 shared)",
+     "Tỷ lệ cột dùng chung 14,5% thấp hơn mục tiêu 40% "
+     "(2.000 cột / masts, 289 dùng chung / shared)"),
+]
+
+
+def _finding_rows(rows: list[tuple]) -> pd.DataFrame:
+    out = pd.DataFrame({
+        "site_id": [f"S{k}" for k in range(len(rows))], "rule": [r[0] for r in rows],
+        "severity": [siting.RULES[r[0]] for r in rows],
+        "value": [float(r[1]) for r in rows], "threshold": [float(r[2]) for r in rows],
+        "other_id": [r[3] for r in rows], "detail": [r[4] for r in rows],
+        "x": 0.0, "y": 0.0, "ox": np.nan, "oy": np.nan}, columns=list(siting.FINDING_COLUMNS))
+    out["params"] = pd.Series([r[5] for r in rows], dtype=object)
+    return out
+
+
+def test_numbers_in_messages_follow_the_language() -> None:
+    found = _finding_rows(NUMBERED)
+    assert siting.messages(found, "en").tolist() == [r[6] for r in NUMBERED]
+    assert siting.messages(found, "vi").tolist() == [r[7] for r in NUMBERED]
+    # the same rule twice with the same value: one formatting, both rows filled
+    twice = _finding_rows([NUMBERED[2], NUMBERED[2]])
+    assert siting.messages(twice, "vi").tolist() == [NUMBERED[2][7]] * 2
+
+
+def test_every_rule_showing_a_number_has_its_decimals() -> None:
+    import string
+
+    from ictgis import i18n
+
+    shows = {rule for lang in i18n.LANGUAGES
+             for rule, text in i18n.labels("siting.rule", lang).items()
+             if {name for _, name, _, _ in string.Formatter().parse(text) if name}
+             & {"value", "threshold"}}
+    assert shows == set(siting.DECIMALS) == {r[0] for r in NUMBERED}
+
+
+def test_a_thousand_unknown_classes_are_counted_by_the_language(vietnamese) -> None:
+    raw = pd.Series([f"X{k}" for k in range(1001)])
+    where = pd.Series([f"dòng {k + 2}" for k in range(1001)])
+    with pytest.raises(DataError) as err:
+        siting.mast_class(raw, SETTINGS.mast_classes, file="bts.csv", where=where)
+    lines = str(err.value).splitlines()
+    assert lines[0] == "1.001 loại cột không xác định:"  # 20 rows shown, 1001 - 20 more
+    assert len(lines) == 22 and lines[-1] == "  ... và 981 dòng khác"

@@ -9,12 +9,13 @@ per pixel afterwards.
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from collections.abc import Mapping
 
 import numpy as np
 
-from ictgis.i18n import t
+from ictgis.i18n import number, t
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,22 @@ class ModelRangeWarning(UserWarning):
     """A model is used outside the parameter range it was fitted on."""
 
 
+def plain_number(value: float, significant: int = 6) -> str:
+    """``value`` by :func:`ictgis.i18n.number` with the decimals it needs, no trailing zeros.
+
+    For parameters people gave (frequencies in MHz, heights in m, distances in km), where a
+    fixed number of decimals would hide or invent digits. Decimals beyond ``significant``
+    significant digits are dropped (as Python's ``{:g}``), but a large value keeps all its
+    integer digits, never an exponent: 1800 -> ``1.800`` in Vietnamese and ``1,800`` in
+    English, 2.5 -> ``2,5`` / ``2.5``, 0.05 -> ``0,05`` / ``0.05``.
+    """
+    if not math.isfinite(value) or value == 0:
+        return number(value, 0)
+    most = max(0, significant - 1 - math.floor(math.log10(abs(value))))
+    target = round(value, most)
+    return number(value, next(d for d in range(most + 1) if round(value, d) == target))
+
+
 # --------------------------------------------------------------------------------- models
 
 
@@ -49,10 +66,15 @@ def model_name(frequency_mhz: float) -> str:
         return "hata"
     if COST231_RANGE_MHZ[0] < frequency_mhz <= COST231_EXTRAPOLATE_MHZ:
         if frequency_mhz > COST231_RANGE_MHZ[1]:
-            warnings.warn(t("coverage.warning.extrapolated", frequency=frequency_mhz),
+            warnings.warn(t("coverage.warning.extrapolated",
+                            frequency=plain_number(frequency_mhz),
+                            fitted=plain_number(COST231_RANGE_MHZ[1])),
                           ModelRangeWarning, stacklevel=2)
         return "cost231"
-    msg = t("coverage.error.no_model", frequency=frequency_mhz, top=COST231_EXTRAPOLATE_MHZ)
+    msg = t("coverage.error.no_model", frequency=plain_number(frequency_mhz),
+            hata_low=plain_number(HATA_RANGE_MHZ[0]),
+            hata_high=plain_number(HATA_RANGE_MHZ[1]),
+            top=plain_number(COST231_EXTRAPOLATE_MHZ))
     raise ValueError(msg)
 
 
@@ -147,7 +169,8 @@ def check_ranges(base_height_m: float, mobile_height_m: float,
     for what, value, (low, high), unit in checks:
         if not low <= value <= high:
             warnings.warn(t("coverage.warning.range", what=t(f"coverage.param.{what}"),
-                            value=value, unit=unit, low=low, high=high),
+                            value=plain_number(value), unit=unit, low=plain_number(low),
+                            high=plain_number(high)),
                           ModelRangeWarning, stacklevel=3)
 
 

@@ -192,7 +192,7 @@ def test_unknown_mast_class_stops_with_one_clear_line(runner, siting_ws: Path) -
     bts.to_csv(siting_ws / "bts.csv", index=False)
     result = runner.invoke(main, ["siting", "-w", str(siting_ws)])
     assert result.exit_code == 1
-    assert ("bts.csv: row 4: mast class 'Cột dây co' is not in [siting] mast_classes"
+    assert ("bts.csv: row 4: mast class “Cột dây co” is not in [siting] mast_classes"
             in result.stderr)
     assert "Traceback" not in result.output
 
@@ -203,4 +203,4 @@ def test_validate_reports_unknown_mast_classes_too(runner, siting_ws: Path) -> N
     bts.to_csv(siting_ws / "bts.csv", index=False)
     result = runner.invoke(main, ["validate", "-w", str(siting_ws)])
     assert result.exit_code == 1
-    assert "bts.csv: row 2: mast class 'A3' is not in [siting] mast_classes" in result.stderr
+    assert "bts.csv: row 2: mast class “A3” is not in [siting] mast_classes" in result.stderr
