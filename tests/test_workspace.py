@@ -205,6 +205,30 @@ def test_overlap_goes_to_the_code_that_sorts_first(make_workspace, communes_gdf)
     assert ws.post_offices.set_index("id")["commune"]["P1"] == "001"
 
 
+def test_points_are_placed_in_the_communes_once_overlaps_are_resolved(make_workspace, communes_gdf,
+                                                                      posts_df) -> None:
+    # load_workspace places the points while the coverage is checked, in the communes as read;
+    # with an overlap they are placed again in the resolved communes (every point must lie in
+    # the commune it is counted in, as returned)
+    from shapely.geometry import box
+
+    from tests.conftest import lonlat
+
+    communes = communes_gdf.copy()  # 003 reaches 2 km into 002: 002 keeps the overlap
+    communes.loc[2, "geometry"] = box(X0 + 18_000, Y0, X0 + 30_000, Y0 + 10_000)
+    lon, lat = lonlat([X0 + 19_000], [Y0 + 5_000])
+    posts = pd.concat([posts_df, pd.DataFrame({"id": ["P6"], "loai": ["Điểm BĐ-VHX"],
+                                               "lon": lon, "lat": lat})], ignore_index=True)
+    ws = load(make_workspace(communes=communes, posts=posts))
+    assert ws.communes.set_index("code")["area_km2"].tolist() == pytest.approx([100.0, 100.0, 100.0])
+    placed = ws.post_offices.merge(ws.communes[["code", "geometry"]].rename(
+        columns={"code": "commune", "geometry": "polygon"}), on="commune")
+    assert len(placed) == len(ws.post_offices) == 6
+    assert placed.set_index("id")["commune"]["P6"] == "002"
+    assert all(polygon.covers(point) for polygon, point in zip(
+        placed["polygon"], placed.geometry, strict=True))
+
+
 def test_gap_inside_the_province_is_a_warning(make_workspace, communes_gdf) -> None:
     communes = communes_gdf.copy()
     hole = [(X0 + 12_000, Y0 + 6_000), (X0 + 13_000, Y0 + 6_000), (X0 + 13_000, Y0 + 7_000),
