@@ -31,8 +31,9 @@ from ictgis.coverage import (
     province_grid,
     transmitters,
 )
-from ictgis.coverage.kernels import operator_transmitters, reduce_tile
+from ictgis.coverage.kernels import environment_tile, operator_transmitters, reduce_tile
 from ictgis.coverage.models import ENV_CODES
+from ictgis.coverage.population import local_index, people_tile, pixel_environment
 
 CRS = "EPSG:9210"
 X0, Y0 = 590_000.0, 1_140_000.0
@@ -383,6 +384,63 @@ def test_compiled_reduction_is_the_numpy_chain(floor, margin, threshold):
     assert np.array_equal(people_sum, np.bincount(local[hit & inside],
                                                   weights=people[hit & inside], minlength=n))
     assert np.array_equal(pixel_sum, np.bincount(local[hit & inside], minlength=n))
+
+
+def test_compiled_pixel_tables_are_the_numpy_indexing():
+    """local_index, pixel_environment, people_tile and environment_tile (compiled, without the
+    interpreter lock) against the numpy indexing they replace, bit for bit: land-cover classes
+    (float and integer rasters, NaN, a class listed twice), population rasters with NaN, ±inf,
+    negatives and -0.0, communes spread evenly, codes of any shape."""
+    rng = np.random.default_rng(31)
+    shape, n = (37, 53), 7
+    ids = np.sort(rng.choice(1_000, n, replace=False)).astype(np.int64)
+    local = rng.integers(-1, n, shape).astype(np.int32)
+    index = np.where(local >= 0, ids[np.maximum(local, 0)], -1).astype(np.int32)
+    assert np.array_equal(local_index(index, ids), local)
+    assert local_index(index, ids).dtype == np.int32
+
+    env_of = rng.integers(0, 4, n).astype(np.int8)
+    classes = {10: "urban", 20: "open", 30: "urban_large", 40: "suburban"}
+    settings = dataclasses.replace(small_settings(), landcover_classes=MappingProxyType(classes))
+    cover = rng.choice([10.0, 20.0, 30.0, 40.0, 55.0, np.nan], shape)
+    for landcover in (None, cover, np.nan_to_num(cover).astype(np.uint8)):
+        expected = np.full(shape, -1, np.int8)
+        expected[local >= 0] = env_of[local[local >= 0]]
+        for value, environment in ({} if landcover is None else classes).items():
+            expected[(local >= 0) & (landcover == value)] = ENV_CODES[environment]
+        got = pixel_environment(local, env_of, settings, landcover)
+        assert got.dtype == np.int8 and np.array_equal(got, expected)
+    assert len(set(np.unique(got).tolist())) == 5  # -1 and the four environments
+
+    scale = rng.random(n) * 100
+    even = rng.random(n) < 0.3
+    raster = rng.normal(3.0, 4.0, shape).astype(np.float32)
+    raster.flat[:6] = [np.nan, np.inf, -np.inf, -0.0, -2.0, 0.0]
+    for values in (None, raster, raster.astype(np.float64)):
+        inside = local >= 0
+        weight = np.ones(inside.sum())
+        if values is not None:
+            weight = np.nan_to_num(values[inside].astype(np.float64), nan=0.0).clip(min=0)
+            weight[even[local[inside]]] = 1.0
+        expected = np.zeros(shape)
+        with np.errstate(over="ignore"):  # +inf: the largest weight times the scale
+            expected[inside] = weight * scale[local[inside]]
+        got = people_tile(local, scale, even, values)
+        assert got.dtype == np.float64
+        assert np.array_equal(got.view(np.int64), expected.view(np.int64))  # -0.0 too
+
+    tech = TechnologyConfig(frequency_mhz=1800.0, eirp_dbm=58.0, threshold_dbm=-95.0)
+    offsets = np.array([0.25, -1.5, 0.0, 3.75])
+    table = np.array([environment_correction(1800.0, 1.5, e) for e in ENV_CODES])
+    for codes in (got_env := pixel_environment(local, env_of, settings, cover),
+                  got_env[::2, 1::3], got_env.ravel()[:40]):
+        for off in (None, offsets):
+            lookup = (table if off is None else table - off).astype(np.float32)
+            expected = np.full(codes.shape, np.nan, np.float32)
+            expected[codes >= 0] = lookup[codes[codes >= 0]]
+            got = environment_tile(codes, tech, off)
+            assert got.dtype == np.float32 and got.shape == codes.shape
+            assert np.array_equal(got, expected, equal_nan=True)
 
 
 # ------------------------------------------------------------------- uncovered areas

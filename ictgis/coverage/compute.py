@@ -45,6 +45,7 @@ from ictgis.coverage.population import (
     Overrides,
     burnable,
     environment_codes,
+    local_index,
     people_tile,
     pixel_environment,
     population_scale,
@@ -468,9 +469,7 @@ def _tile(task: TileTask, terrain: Terrain | None, whole: bool) -> TileResult:
     grid, window, settings = task.grid, task.window, task.settings
     r0, r1, c0, c1 = window
     index = rasterize_window(task.shapes, grid, window, task.overrides)
-    inside = index >= 0
-    local = np.full(index.shape, -1, np.int32)
-    local[inside] = np.searchsorted(task.ids, index[inside])
+    local = local_index(index, task.ids)
     landcover = task.landcover
     env = pixel_environment(local, task.env, settings, landcover)
     people = people_tile(local, task.scale, task.even, task.population)

@@ -668,11 +668,18 @@ def environment_tile(env_codes: np.ndarray, tech: TechnologyConfig,
                       for e in ENV_CODES], dtype=np.float64)
     if offsets_db is not None:
         table = table - np.asarray(offsets_db, dtype=np.float64)
-    table = table.astype(np.float32)
-    out = np.full(env_codes.shape, np.nan, dtype=np.float32)
-    inside = env_codes >= 0
-    out[inside] = table[env_codes[inside]]
+    codes = np.ascontiguousarray(env_codes)
+    out = np.empty(codes.shape, dtype=np.float32)
+    _lookup(codes.reshape(-1), table.astype(np.float32), out.reshape(-1))
     return out
+
+
+@numba.njit(nogil=True, cache=True)
+def _lookup(codes: np.ndarray, table: np.ndarray, out: np.ndarray
+            ) -> None:  # pragma: no cover (compiled)
+    """``out = table[codes]``, NaN where a code is negative (outside)."""
+    for k in range(codes.size):
+        out[k] = table[codes[k]] if codes[k] >= 0 else np.float32(np.nan)
 
 
 def to_db(stamped: np.ndarray) -> np.ndarray:

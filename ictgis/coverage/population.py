@@ -18,9 +18,11 @@ window), so that a national grid never needs a full-size commune index or popula
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numba
 import numpy as np
 import pandas as pd
 
@@ -185,13 +187,37 @@ def pixel_environment(index: np.ndarray, env_of: np.ndarray, settings: CoverageC
     From the commune kind (``env_of``: per commune), or, where a land-cover raster (the
     tile's window of it) has a class listed in ``settings.landcover_classes``, that class.
     """
-    env = np.full(index.shape, -1, dtype=np.int8)
-    inside = index >= 0
-    env[inside] = env_of[index[inside]]
-    if landcover is not None:
-        for value, environment in settings.landcover_classes.items():
-            env[inside & (landcover == value)] = ENV_CODES[environment]
+    classes = settings.landcover_classes if landcover is not None else {}
+    env = np.empty(index.shape, dtype=np.int8)
+    _environment(index, np.asarray(env_of, np.int8),
+                 np.zeros((0, 0)) if landcover is None else landcover,
+                 np.array(list(classes), np.float64),
+                 np.array([ENV_CODES[e] for e in classes.values()], np.int8), env)
     return env
+
+
+@numba.njit(nogil=True, cache=True)
+def _environment(index: np.ndarray, env_of: np.ndarray, landcover: np.ndarray,
+                 values: np.ndarray, codes: np.ndarray, out: np.ndarray
+                 ) -> None:  # pragma: no cover (compiled)
+    """:func:`pixel_environment`'s loop, without the interpreter lock.
+
+    The commune's code, or that of the last class ``values[k]`` equal to the land cover
+    (``codes[k]``); -1 outside.
+    """
+    rows, cols = index.shape
+    for i in range(rows):
+        for j in range(cols):
+            c = index[i, j]
+            code = np.int8(-1)
+            if c >= 0:
+                code = env_of[c]
+                if values.size:
+                    cover = np.float64(landcover[i, j])
+                    for k in range(values.size):
+                        if cover == values[k]:
+                            code = codes[k]
+            out[i, j] = code
 
 
 def raster_weights(raster: np.ndarray) -> np.ndarray:
@@ -227,17 +253,60 @@ def population_scale(totals: np.ndarray, pixels: np.ndarray, raw: np.ndarray | N
 
 def people_tile(index: np.ndarray, scale: np.ndarray, even: np.ndarray,
                 raster: np.ndarray | None = None) -> np.ndarray:
-    """Population of every pixel of a tile (float64; 0 outside the communes)."""
-    inside = index >= 0
-    idx = index[inside]
-    if raster is None:
-        weight = np.ones(idx.shape, dtype=np.float64)
-    else:
-        weight = raster_weights(raster[inside])
-        weight[even[idx]] = 1.0
-    out = np.zeros(index.shape, dtype=np.float64)
-    out[inside] = weight * scale[idx]
+    """Population of every pixel of a tile (float64; 0 outside the communes).
+
+    A pixel of commune ``c`` holds ``weight × scale[c]``, its weight 1 where ``even[c]`` or
+    without a raster, else the raster's (:func:`raster_weights`). One compiled pass without
+    the interpreter lock.
+    """
+    out = np.empty(index.shape, dtype=np.float64)
+    _spread(index, np.asarray(scale, np.float64), np.asarray(even, np.bool_),
+            np.zeros((0, 0)) if raster is None else raster, raster is not None, out)
     return out
+
+
+@numba.njit(nogil=True, cache=True)
+def _spread(index: np.ndarray, scale: np.ndarray, even: np.ndarray, raster: np.ndarray,
+            weighted: bool, out: np.ndarray) -> None:  # pragma: no cover (compiled)
+    """:func:`people_tile`'s loop; the weight as :func:`raster_weights` makes it."""
+    largest = np.finfo(np.float64).max
+    rows, cols = index.shape
+    for i in range(rows):
+        for j in range(cols):
+            c = index[i, j]
+            if c < 0:
+                out[i, j] = 0.0
+                continue
+            weight = 1.0
+            if weighted and not even[c]:
+                weight = np.float64(raster[i, j])
+                if math.isnan(weight):
+                    weight = 0.0
+                elif math.isinf(weight):
+                    weight = largest if weight > 0 else -largest
+                weight = weight if weight > 0.0 else 0.0  # clip(min=0): -0.0 to 0.0 too
+            out[i, j] = weight * scale[c]
+
+
+def local_index(index: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Position in ``ids`` (sorted, holding every commune of ``index``) of each pixel's commune.
+
+    -1 outside (int32): ``np.searchsorted(ids, index)`` where ``index >= 0``, in one compiled
+    pass without the interpreter lock.
+    """
+    out = np.empty(index.shape, np.int32)
+    _local(index, np.asarray(ids, np.int64), out)
+    return out
+
+
+@numba.njit(nogil=True, cache=True)
+def _local(index: np.ndarray, ids: np.ndarray, out: np.ndarray
+           ) -> None:  # pragma: no cover (compiled)
+    rows, cols = index.shape
+    for i in range(rows):
+        for j in range(cols):
+            c = index[i, j]
+            out[i, j] = np.searchsorted(ids, c) if c >= 0 else -1
 
 
 # ------------------------------------------------------------------------- whole grid
