@@ -194,6 +194,13 @@ class KernelCache:
         """
         return radius if self.terrain is not None else self._near_size(radius)
 
+    def near_sizes(self, radius: np.ndarray) -> np.ndarray:
+        """:meth:`near_px` of every kernel half-size of ``radius`` (int64)."""
+        radius = np.asarray(radius, np.int64)
+        if self.terrain is not None:
+            return radius
+        return np.minimum(radius, int(np.ceil(self.near_m / self.resolution)))
+
     def _near_size(self, radius: int) -> int:
         """Half-size of the exact near zone of the kernels without terrain."""
         return min(int(np.ceil(self.near_m / self.resolution)), radius)
@@ -249,9 +256,8 @@ class KernelCache:
             return []
         used, local = np.unique(tx.group[which], return_inverse=True)
         local = local.reshape(-1)
-        per_group = np.array([self._terms(tx.params[g]) for g in used.tolist()])
-        side = per_group[local, 0].astype(np.int64)
-        terms = per_group[local]
+        side = self.near_sizes(tx.radius[used])[local]
+        terms = np.array([self._terms(tx.params[g]) for g in used.tolist()])[local]
         azimuth, beamwidth = tx.azimuth[which], tx.beamwidth[which]
         omni = np.isnan(azimuth) | np.isnan(beamwidth)
         azimuth = np.where(omni, np.nan, azimuth).astype(np.float64)
@@ -260,23 +266,22 @@ class KernelCache:
             pick = np.flatnonzero(side == size)
             stack = np.empty((len(pick), 2 * size + 1, 2 * size + 1), np.int16)
             t = terms[pick]
-            _fill_near(stack, np.ascontiguousarray(t[:, 1]), np.ascontiguousarray(t[:, 2]),
-                       np.ascontiguousarray(t[:, 3]), np.ascontiguousarray(t[:, 4]),
+            _fill_near(stack, np.ascontiguousarray(t[:, 0]), np.ascontiguousarray(t[:, 1]),
+                       np.ascontiguousarray(t[:, 2]), np.ascontiguousarray(t[:, 3]),
                        np.ascontiguousarray(azimuth[pick]),
                        np.ascontiguousarray(beamwidth[pick], dtype=np.float64),
-                       np.ascontiguousarray(t[:, 5] > 0), float(self.resolution),
+                       np.ascontiguousarray(t[:, 4] > 0), float(self.resolution),
                        self._min_d2, self._max_d2, self._front_back)
             stack.flags.writeable = False
             out.append((pick, stack))
         return out
 
     def _near_terms(self, params: Params) -> tuple[float, ...]:
-        """(near half-size, dx, dy, offset, slope, clip) of a group, as :meth:`_levels` takes them."""
+        """(dx, dy, offset, slope, clip) of a group, as :meth:`_levels` takes them."""
         freq, height, eirp, mobile, dx, dy = params[:6]
         offset, slope, clip = _level_terms(
             eirp, *self._coefficients(freq, max(height, MIN_HEIGHT_M), mobile))
-        return (float(self.near_px(self.radius_px(params))), float(dx), float(dy), offset,
-                slope, float(clip))
+        return (float(dx), float(dy), offset, slope, float(clip))
 
     def _far_zone(self, params: Params, sector: tuple[float, float] | None) -> np.ndarray | None:
         radius = self.radius_px(params)
@@ -565,8 +570,7 @@ def stamp_tile(tx: Transmitters, kernels: KernelCache, window: tuple[int, int, i
     near = np.flatnonzero(tx.reaching(window))
     evaluations = int(_clipped(window, tx.row[near], tx.col[near], rad[near]).sum())
     row, col, radius = tx.row[near], tx.col[near], rad[near]
-    sizes = {int(r): kernels.near_px(int(r)) for r in np.unique(radius)}
-    n = np.array([sizes[int(r)] for r in radius], dtype=np.int64).reshape(-1)
+    n = kernels.near_sizes(radius)
     # the far zone where the tile is not all near zone, the near zone where it meets the tile
     wants_far = (n < radius) & ~((row - n <= r0) & (row + n >= r1 - 1) & (col - n <= c0)
                                  & (col + n >= c1 - 1))
