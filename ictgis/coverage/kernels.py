@@ -93,6 +93,9 @@ class Transmitters:
         Sector azimuth and beamwidth in degrees (NaN: omnidirectional).
     radius
         Per group: half-size of the kernel in pixels (:func:`reach_px`).
+    terms
+        Per group: (dx, dy, offset, slope, clip) of its near zone as :func:`_fill_near`
+        takes them (the site's offset from its pixel centre, m; :func:`_level_terms`).
     shared
         Per transmitter: a class of the transmitters whose far zone is one shared kernel
         (same :func:`far_key` and sector), so that a tile looks each kernel up once; None:
@@ -106,6 +109,7 @@ class Transmitters:
     azimuth: np.ndarray
     beamwidth: np.ndarray
     radius: np.ndarray
+    terms: np.ndarray
     shared: np.ndarray | None = None
 
     def __len__(self) -> int:
@@ -129,6 +133,7 @@ class Transmitters:
                             group=group.astype(np.int64).reshape(-1),
                             params=[self.params[g] for g in used], azimuth=self.azimuth[keep],
                             beamwidth=self.beamwidth[keep], radius=self.radius[used],
+                            terms=self.terms[used],
                             shared=None if self.shared is None else self.shared[keep])
 
 
@@ -173,7 +178,6 @@ class KernelCache:
             self._compute_sited)
         self._shift = lru_cache(maxsize=8)(self._compute_shift)  # a mast's sectors in a row
         self._coefficients = lru_cache(maxsize=4096)(hata_coefficients)
-        self._terms = lru_cache(maxsize=1 << 16)(self._near_terms)
         # the compiled calls' float32 constants: squared minimum distance and range (m²),
         # front-to-back ratio (dB)
         self._min_d2 = float(np.float32((settings.min_distance_km * 1000) ** 2))
@@ -257,7 +261,7 @@ class KernelCache:
         used, local = np.unique(tx.group[which], return_inverse=True)
         local = local.reshape(-1)
         side = self.near_sizes(tx.radius[used])[local]
-        terms = np.array([self._terms(tx.params[g]) for g in used.tolist()])[local]
+        terms = tx.terms[used][local]
         azimuth, beamwidth = tx.azimuth[which], tx.beamwidth[which]
         omni = np.isnan(azimuth) | np.isnan(beamwidth)
         azimuth = np.where(omni, np.nan, azimuth).astype(np.float64)
@@ -275,13 +279,6 @@ class KernelCache:
             stack.flags.writeable = False
             out.append((pick, stack))
         return out
-
-    def _near_terms(self, params: Params) -> tuple[float, ...]:
-        """(dx, dy, offset, slope, clip) of a group, as :meth:`_levels` takes them."""
-        freq, height, eirp, mobile, dx, dy = params[:6]
-        offset, slope, clip = _level_terms(
-            eirp, *self._coefficients(freq, max(height, MIN_HEIGHT_M), mobile))
-        return (float(dx), float(dy), offset, slope, float(clip))
 
     def _far_zone(self, params: Params, sector: tuple[float, float] | None) -> np.ndarray | None:
         radius = self.radius_px(params)
@@ -352,8 +349,9 @@ class KernelCache:
         offset, slope, clip = _level_terms(eirp, a, b)
         azimuth, beamwidth = (np.nan, np.nan) if sector is None else sector
         kernel = np.empty(log_d.shape, np.int16)
-        _fill_levels(kernel, log_d, offset, slope, float(dx), float(dy), float(self.resolution),
-                     float(azimuth), float(beamwidth), self._front_back, clip, hole)
+        _fill_levels(kernel, log_d, float(offset), float(slope), float(dx), float(dy),
+                     float(self.resolution), float(azimuth), float(beamwidth), self._front_back,
+                     bool(clip), hole)
         return kernel
 
     def _compute_far(self, key: tuple[float, float, float, float], radius: int, near: int,
@@ -385,16 +383,21 @@ class KernelCache:
         return log_d
 
 
-def _level_terms(eirp: float, a: float, b: float) -> tuple[float, float, bool]:
+def _level_terms(eirp: np.ndarray | float, a: np.ndarray | float, b: np.ndarray | float
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(EIRP - A)`` and ``-B`` in centi-dB as float32 values, and whether levels need clipping.
 
     What :func:`_fill_levels` takes for the Hata coefficients ``a``, ``b`` (dB) of a
     transmitter of ``eirp`` dBm: clipping to ±32767 is needed unless every level within
-    |log10 d km| ≤ 3 fits in int16 with 40 dB to spare.
+    |log10 d km| ≤ 3 fits in int16 with 40 dB to spare. Element by element for arrays (of
+    many transmitters); float64 arrays of the float32 values, and bool.
     """
+    eirp, a, b = (np.asarray(v, np.float64) for v in (eirp, a, b))
     offset, slope = (eirp - a) * CENTI_DB, -b * CENTI_DB
-    clip = not -32767 <= offset - abs(b) * CENTI_DB * 3 <= 32767 - 4000
-    return float(np.float32(offset)), float(np.float32(slope)), clip
+    low = offset - np.abs(b) * CENTI_DB * 3
+    clip = ~((low >= -32767) & (low <= 32767 - 4000))
+    return (offset.astype(np.float32).astype(np.float64),
+            slope.astype(np.float32).astype(np.float64), clip)
 
 
 @numba.njit(nogil=True, cache=True)
@@ -863,6 +866,14 @@ def _transmitters(sites: gpd.GeoDataFrame, grid: Grid, tech: str, settings: Cove
     params = [tuple(float(v) for v in key) for key in uniques]
     far_keys = [far_key(p) for p in params]
     reach = {key: reach_px(key, settings, res) for key in dict.fromkeys(far_keys)}
+    first = np.unique(codes, return_index=True)[1]  # each group's first transmitter
+    mobile = float(params_of.mobile_height_m)
+    coefficients = {h: hata_coefficients(float(params_of.frequency_mhz), h, mobile)
+                    for h in dict.fromkeys(heights[first].tolist())}
+    a, b = (np.array([coefficients[h][i] for h in heights[first].tolist()], np.float64)
+            for i in (0, 1))
+    terms = np.column_stack([dx[first], dy[first], *_level_terms(
+        float(params_of.eirp_dbm), a, b)]).reshape(len(first), 5)
     nan = np.full(len(chosen), np.nan)
     azimuth = chosen["azimuth"].to_numpy(float) if "azimuth" in chosen else nan
     beamwidth = chosen["beamwidth"].to_numpy(float) if "beamwidth" in chosen else nan
@@ -873,7 +884,7 @@ def _transmitters(sites: gpd.GeoDataFrame, grid: Grid, tech: str, settings: Cove
                         params=params,
                         azimuth=azimuth, beamwidth=beamwidth,
                         radius=np.array([reach[k] for k in far_keys], dtype=np.int64),
-                        shared=shared.astype(np.int64)), rows
+                        terms=terms, shared=shared.astype(np.int64)), rows
 
 
 def _sectors(sites: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, np.ndarray]:
