@@ -15,9 +15,9 @@ def in_background(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[
 
     The context carries the language of the messages (:func:`ictgis.i18n.language`). Worth
     it for work that spends its time in GEOS or PROJ, which release the GIL; not for GDAL
-    (pyogrio's error handler is the main thread's: see
-    :func:`ictgis.workspace.load_workspace`). An exception is raised by ``result()``; a
-    result never asked for is dropped.
+    reads (pyogrio's handler that turns GDAL's errors into exceptions is set on the thread
+    that imports pyogrio only). An exception is raised by ``result()``; a result never asked
+    for is dropped.
     """
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ictgis")
     try:

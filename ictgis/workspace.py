@@ -22,8 +22,7 @@ from ictgis.config import CONFIG_NAME, ChecksConfig, Config, LayerConfig
 from ictgis.crs import areas_km2, to_crs
 from ictgis.errors import ConfigError, DataError, IctgisError
 from ictgis.i18n import number, t
-from ictgis.io import FORMATS, WHERE
-from ictgis.io.read import format_suffix
+from ictgis.io import WHERE
 from ictgis.parse import parse_coordinate, parse_number
 from ictgis.text import NameMatcher, map_unique, same_name
 from ictgis.threads import in_background
@@ -102,13 +101,13 @@ class _Placed:
     rejects: dict[str, pd.DataFrame]
 
 
-def _place_layers(config: Config, reading: Mapping[str, Callable[[], ReadPoints]],
+def _place_layers(config: Config, points: Mapping[str, ReadPoints],
                   communes: gpd.GeoDataFrame, crosswalk: pd.DataFrame | None,
                   step: Progress) -> _Placed:
     """Place the postal points and the masts of :func:`read_points` in ``communes``."""
     problems, rejects = [], {}
     step("post offices")
-    posts, found, rejected = place_points(reading["post_offices"](), communes,
+    posts, found, rejected = place_points(points["post_offices"], communes,
                                           checks=config.checks, crosswalk=crosswalk)
     types = postal.point_type(posts["type"], config.type_aliases)
     unknown = types.isna()
@@ -128,25 +127,13 @@ def _place_layers(config: Config, reading: Mapping[str, Callable[[], ReadPoints]
     bts = None
     if "bts" in config.layers:
         step("BTS")
-        bts, found, rejected = place_points(reading["bts"](), communes,
+        bts, found, rejected = place_points(points["bts"], communes,
                                             checks=config.checks, crosswalk=crosswalk)
         bts, more, more_rejected = prepare_masts(bts, config.layers["bts"], communes,
                                                  config=config)
         problems += [found, more]
         rejects["bts"] = pd.concat([rejected, more_rejected])
     return _Placed(posts, bts, problems, rejects)
-
-
-def _start_reading(cfg: LayerConfig, work_crs: str) -> Callable[[], ReadPoints]:
-    """:func:`read_points` of a table (CSV, XLSX) started on a thread; a vector layer later.
-
-    GDAL's error handler that turns its errors into exceptions (pyogrio's) is set on the
-    main thread only (when ``pyogrio`` is imported, by :mod:`ictgis.io.read` which this
-    module imports): a vector layer is read there, when its result is asked for.
-    """
-    if FORMATS.get(format_suffix(cfg.path)) == "table":
-        return in_background(read_points, cfg, work_crs).result
-    return lambda: read_points(cfg, work_crs)
 
 
 def load_workspace(config: Config, *, strict: bool = False,
@@ -178,22 +165,21 @@ def load_workspace(config: Config, *, strict: bool = False,
         step("crosswalk")
         crosswalk, found = crosswalk_.read_crosswalk(config.layers["crosswalk"])
         all_problems.append(found)
-    # the point layers are read while the communes are; an error of the communes is still
-    # the one raised first
-    reading = {name: _start_reading(config.layers[name], config.crs)
-               for name in ("post_offices", "bts", "planned_sites") if name in config.layers}
     step("communes")
     read = read_communes(config, crosswalk=crosswalk)
-    # overlaps and gaps are looked for (GEOS, without the GIL) while the points are placed in
-    # the communes as read; in a layer with overlaps, they are placed again once resolved
+    # overlaps and gaps are looked for (GEOS, without the GIL) while the point layers are read
+    # and placed in the communes as read (pandas, with the GIL); in a layer with overlaps, the
+    # points are placed again once they are resolved
     checking = in_background(check_coverage, read.polygons, file=read.file,
                              tolerance_pct=config.checks.overlap_tolerance_pct)
     communes, more = finish_communes(read, Coverage.assumed(read), config, crosswalk=crosswalk)
-    placed = _place_layers(config, reading, communes, crosswalk, step)
+    points = {name: read_points(config.layers[name], config.crs)
+              for name in ("post_offices", "bts", "planned_sites") if name in config.layers}
+    placed = _place_layers(config, points, communes, crosswalk, step)
     coverage = checking.result()
     if coverage.communes is not read.polygons:
         communes, more = finish_communes(read, coverage, config, crosswalk=crosswalk)
-        placed = _place_layers(config, reading, communes, crosswalk, step)
+        placed = _place_layers(config, points, communes, crosswalk, step)
     all_problems += [read.problems, coverage.problems, more, *placed.problems]
     posts, bts, rejects = placed.posts, placed.bts, placed.rejects
 
@@ -211,7 +197,7 @@ def load_workspace(config: Config, *, strict: bool = False,
     if "planned_sites" in config.layers:
         step("planned sites")
         planned, found, rejected = load_planned(config, communes,
-                                                read=reading["planned_sites"]())
+                                                read=points["planned_sites"])
         all_problems.append(found)
         rejects["planned_sites"] = rejected
 
@@ -761,8 +747,9 @@ def load_points(cfg: LayerConfig, communes: gpd.GeoDataFrame, work_crs: str, *,
 class ReadPoints:
     """A point layer read, its rows checked and put in the working CRS, not yet located.
 
-    What :func:`load_points` does before it needs the communes (:func:`read_points`), so
-    that it can run while the communes are validated.
+    What :func:`load_points` does before it needs the communes (:func:`read_points`): a
+    layer read once can be placed in the communes as read, and again once their overlaps are
+    resolved (:func:`place_points` leaves it unchanged).
     """
 
     cfg: LayerConfig
