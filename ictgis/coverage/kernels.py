@@ -578,22 +578,22 @@ def stamp_tile(tx: Transmitters, kernels: KernelCache, window: tuple[int, int, i
     wants_far = (n < radius) & ~((row - n <= r0) & (row + n >= r1 - 1) & (col - n <= c0)
                                  & (col + n >= c1 - 1))
     wants_near = (row + n >= r0) & (row - n < r1) & (col + n >= c0) & (col - n < c1)
-    # the stamps of each distinct kernel (far zones are shared), stamped in one call each
-    stamps: dict[int, tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]] = {}
+    # the far zones: one look-up and one compiled call per shared kernel, its transmitters
+    # being a slice of the far ones sorted by their class
     far = near[wants_far]
-    if tx.shared is not None:  # one look-up per shared far kernel
-        order = far[np.argsort(tx.shared[far], kind="stable")]
-        cuts = np.flatnonzero(np.diff(tx.shared[order])) + 1
-        for members in np.split(order, cuts) if len(order) else []:
-            k = members[0]
-            kernel = kernels.far(tx.params[tx.group[k]], tx.azimuth[k], tx.beamwidth[k])
-            if kernel is not None:
-                _add(stamps, kernel, tx.row[members], tx.col[members])
-    else:
-        for k in far:
-            kernel = kernels.far(tx.params[tx.group[k]], tx.azimuth[k], tx.beamwidth[k])
-            if kernel is not None:
-                _add(stamps, kernel, tx.row[k:k + 1], tx.col[k:k + 1])
+    if tx.shared is not None and len(far):
+        far = far[np.argsort(tx.shared[far], kind="stable")]
+        starts = np.flatnonzero(np.diff(tx.shared[far], prepend=-1))
+    else:  # one per transmitter
+        starts = np.arange(len(far))
+    rows, cols = tx.row[far].astype(np.int64), tx.col[far].astype(np.int64)
+    first = np.zeros(len(far), np.int64)
+    for a, b in zip(starts.tolist(), [*starts[1:].tolist(), len(far)], strict=True):
+        k = far[a]
+        kernel = kernels.far(tx.params[tx.group[k]], tx.azimuth[k], tx.beamwidth[k])
+        if kernel is not None:
+            _stamp(out, r0, c0, rows[a:b], cols[a:b], np.ascontiguousarray(kernel)[None],
+                   first[a:b])
     own = near[wants_near]
     if kernels.terrain is None:  # small near zones: computed and stamped per size, stacked
         for pick, stack in kernels.near_stacks(tx, own):
@@ -603,23 +603,10 @@ def stamp_tile(tx: Transmitters, kernels: KernelCache, window: tuple[int, int, i
     else:  # over terrain each kernel is a whole square (cached): stamped where it lies
         for k in own.tolist():
             zone = kernels.near(tx.params[tx.group[k]], tx.azimuth[k], tx.beamwidth[k])
-            _add(stamps, zone, tx.row[k:k + 1], tx.col[k:k + 1])
-    for kernel, rows, cols in stamps.values():
-        where = np.concatenate(rows).astype(np.int64)
-        _stamp(out, r0, c0, where, np.concatenate(cols).astype(np.int64),
-               np.ascontiguousarray(kernel)[None], np.zeros(len(where), np.int64))
+            _stamp(out, r0, c0, tx.row[k:k + 1].astype(np.int64),
+                   tx.col[k:k + 1].astype(np.int64), np.ascontiguousarray(zone)[None],
+                   np.zeros(1, np.int64))
     return out, evaluations
-
-
-def _add(stamps: dict[int, tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]],
-         kernel: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> None:
-    """More stamps of ``kernel``, centred on (rows[j], cols[j])."""
-    found = stamps.get(id(kernel))  # the kernel is alive in ``stamps``: its id is its own
-    if found is None:
-        stamps[id(kernel)] = (kernel, [rows], [cols])
-    else:
-        found[1].append(rows)
-        found[2].append(cols)
 
 
 def _clipped(window: tuple[int, int, int, int], row: np.ndarray, col: np.ndarray,
