@@ -588,7 +588,8 @@ def stamp_tile(tx: Transmitters, kernels: KernelCache, window: tuple[int, int, i
         starts = np.arange(len(far))
     rows, cols = tx.row[far].astype(np.int64), tx.col[far].astype(np.int64)
     first = np.zeros(len(far), np.int64)
-    for a, b in zip(starts.tolist(), [*starts[1:].tolist(), len(far)], strict=True):
+    ends = [*starts[1:].tolist(), len(far)] if len(starts) else []
+    for a, b in zip(starts.tolist(), ends, strict=True):
         k = far[a]
         kernel = kernels.far(tx.params[tx.group[k]], tx.azimuth[k], tx.beamwidth[k])
         if kernel is not None:
