@@ -6,12 +6,14 @@ import codecs
 import csv
 import gzip
 import logging
+import unicodedata
 import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 
@@ -68,8 +70,7 @@ def read_layer(cfg: LayerConfig) -> pd.DataFrame:
         msg = t("errors.io.unsupported", name=path.name, suffix=shown,
                 formats=", ".join([*FORMATS, *(f"{s}.gz" for s in sorted(GZIP_FORMATS))]))
         raise LayerReadError(msg)
-    frame = _read_table(cfg) if kind == "table" else _read_vector(cfg)
-    frame = _nfc(frame)
+    frame = _nfc(_read_table(cfg), cells=False) if kind == "table" else _nfc(_read_vector(cfg))
     if frame.empty:
         msg = t("errors.io.no_rows")
         raise DataError(msg, file=path.name)
@@ -86,10 +87,14 @@ def format_suffix(path: Path) -> str:
     return (path.with_suffix("") if is_gzip(path) else path).suffix.lower()
 
 
-def _nfc(frame: pd.DataFrame) -> pd.DataFrame:
-    """Compose Vietnamese text (NFC): legacy code pages such as cp1258 give combining marks."""
+def _nfc(frame: pd.DataFrame, *, cells: bool = True) -> pd.DataFrame:
+    """Compose Vietnamese text (NFC): legacy code pages such as cp1258 give combining marks.
+
+    The column names always; the cells with ``cells`` (a table's are composed as they are
+    read, by :func:`_tidy`).
+    """
     frame.columns = [nfc(str(c)) for c in frame.columns]
-    for col in frame.columns:
+    for col in frame.columns if cells else ():
         values = frame[col]
         if col == "geometry" or not (values.dtype == object or pd.api.types.is_string_dtype(values)):
             continue
@@ -134,19 +139,33 @@ def _read_table(cfg: LayerConfig) -> pd.DataFrame:
         raise LayerReadError(msg) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.fillna("").astype(str)
-    for j in range(frame.shape[1]):  # str.strip on a list: pandas' .str calls a lambda a cell
+    blank = np.ones(len(frame), dtype=bool)
+    for j in range(frame.shape[1]):  # on lists: pandas' .str calls a lambda a cell
         values = frame.iloc[:, j]
         text = values.tolist()
-        stripped = [v.strip() for v in text]
-        if stripped != text:
-            frame.isetitem(j, pd.Series(stripped, index=values.index, dtype=values.dtype))
+        tidy = _tidy(text)
+        if tidy is not text:
+            frame.isetitem(j, pd.Series(tidy, index=values.index, dtype=values.dtype))
+        blank &= np.fromiter(map(len, tidy), dtype=np.int64, count=len(tidy)) == 0
     # spreadsheet row numbers: the header is row 1 (below any title rows); blank rows count but
     # are dropped. Locators are data, not display text ("row 7"); validate.where_text shows
     # them in the language
     first = skip + 2
     frame[WHERE] = [f"row {i}" for i in range(first, first + len(frame))]
-    blank_rows = (frame.drop(columns=WHERE) == "").all(axis=1)
-    return frame.loc[~blank_rows].reset_index(drop=True)
+    return frame.loc[~blank].reset_index(drop=True)
+
+
+def _tidy(text: list[str]) -> list[str]:
+    """Cells stripped of surrounding white space and composed (NFC); ``text`` if none changes.
+
+    Composing is what :func:`_nfc` does to the columns of vector layers; here it is done in
+    the same pass, once per distinct non-ASCII cell.
+    """
+    tidy = [v.strip() for v in text]
+    if not "".join(tidy).isascii():
+        composed = {v: unicodedata.normalize("NFC", v) for v in set(tidy) if not v.isascii()}
+        tidy = [composed.get(v, v) for v in tidy]
+    return text if tidy == text else tidy
 
 
 def _read_text_table(cfg: LayerConfig, skip: int) -> tuple[pd.DataFrame, int]:
