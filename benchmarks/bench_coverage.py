@@ -24,11 +24,13 @@
    (not extrapolated) in the same run; every layer asserted equal to ictgis's within the
    issue-15 tolerances (<= 0.5 dB everywhere: the baseline cuts the range from the mast's
    pixel centre, as ictgis defines it; covered population within 0.5 points per commune).
-5. Threads: ``compute_coverage`` on 1 and on 2 threads (the stamping and the building of the
-   kernels release the GIL), wall and CPU time; on a loaded machine the wall ratio says
-   little, so also the share of the one-thread CPU time spent inside the compiled calls that
-   release the GIL (timed by thread CPU time) and the speed-up it allows: the work that holds
-   the GIL runs one thread at a time, beside the other thread's compiled work.
+5. Threads: ``compute_coverage`` on 1 and on 2 threads (the stamping, the building of the
+   kernels, the per-pixel tables, the reduction and the uncovered patches release the GIL),
+   best of :data:`THREAD_ROUNDS` alternating rounds, wall and CPU time; on a loaded machine
+   the wall ratio says little, so also the share of the one-thread CPU time spent inside the
+   compiled calls that release the GIL (timed by thread CPU time) and the speed-up it allows:
+   the work that holds the GIL runs one thread at a time, beside the other thread's compiled
+   work.
 6. Memory at national size: a fresh process streams the coverage step's work (tiles ->
    per-commune sums -> tiled GeoTIFFs window by window) over the SYNTHETIC national square at
    50 m (132 M pixels), ``--memory-masts`` masts of it (memory does not grow with the masts
@@ -406,15 +408,37 @@ def national_memory(nat: _national.National, masts: int, seed: int) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def time_threads(ws: object, settings: CoverageConfig, repeat: int) -> tuple[h.Timed, h.Timed]:
-    """compute_coverage (streaming, nothing kept) on one thread and on two."""
-    one, two = (dataclasses.replace(settings, threads=n) for n in (1, 2))
-    return tuple(h.best_of(lambda s=s: coverage.compute_coverage(  # type: ignore[return-value]
-        ws.bts, ws.communes, s, keep_layers=False), repeat) for s in (one, two))
+#: Rounds of the thread comparison (each: one run on one thread, then one on two), even with
+#: --quick: a single pair of ~2 s runs on a shared VM varied from 1.4x to 1.7x.
+THREAD_ROUNDS = 5
 
 
-#: The compiled calls of the coverage kernels that run without the interpreter lock.
-NOGIL_CALLS = ("_stamp", "_fill_near", "_fill_levels", "_log_distances", "_reduce_pixels")
+def time_threads(ws: object, settings: CoverageConfig, rounds: int = THREAD_ROUNDS
+                 ) -> tuple[h.Timed, h.Timed]:
+    """compute_coverage (streaming, nothing kept) on one thread and on two, best of each.
+
+    The runs alternate (1, 2, 1, 2, ...), so that a load passing over the machine falls on
+    both alike rather than on all the runs of one of them.
+    """
+    timed = {n: h.Timed([], None) for n in (1, 2)}
+    for _ in range(rounds):
+        for n, each in timed.items():
+            run = h.best_of(lambda n=n: coverage.compute_coverage(
+                ws.bts, ws.communes, dataclasses.replace(settings, threads=n),
+                keep_layers=False), 1)
+            each.runs += run.runs
+            each.cpu += run.cpu
+    return timed[1], timed[2]
+
+
+#: The compiled calls of the coverage engine that run without the interpreter lock, by module
+#: of ictgis.coverage.
+NOGIL_MODULES = {
+    "kernels": ("_stamp", "_fill_near", "_fill_levels", "_log_distances", "_reduce_pixels",
+                "_lookup"),
+    "population": ("_local", "_environment", "_spread"),
+    "summaries": ("_patches",)}
+NOGIL_CALLS = tuple(name for names in NOGIL_MODULES.values() for name in names)
 
 
 def nogil_share(ws: object, settings: CoverageConfig) -> tuple[float, float]:
@@ -425,9 +449,8 @@ def nogil_share(ws: object, settings: CoverageConfig) -> tuple[float, float]:
     of two threads at min(2, 1 / (1 - p)): the part that holds the lock runs one thread at
     a time, overlapped with the other thread's compiled part.
     """
+    import importlib
     import time
-
-    from ictgis.coverage import kernels
 
     inside = [0.0]
 
@@ -440,17 +463,19 @@ def nogil_share(ws: object, settings: CoverageConfig) -> tuple[float, float]:
                 inside[0] += time.thread_time() - start
         return call
 
-    saved = {name: getattr(kernels, name) for name in NOGIL_CALLS}
+    modules = {m: importlib.import_module(f"ictgis.coverage.{m}") for m in NOGIL_MODULES}
+    saved = {(m, name): getattr(modules[m], name) for m, names in NOGIL_MODULES.items()
+             for name in names}
     one = dataclasses.replace(settings, threads=1)
     try:
-        for name, fn in saved.items():
-            setattr(kernels, name, timed(fn))
+        for (m, name), fn in saved.items():
+            setattr(modules[m], name, timed(fn))
         used = time.process_time()
         coverage.compute_coverage(ws.bts, ws.communes, one, keep_layers=False)
         used = time.process_time() - used
     finally:
-        for name, fn in saved.items():
-            setattr(kernels, name, fn)
+        for (m, name), fn in saved.items():
+            setattr(modules[m], name, fn)
     return used, inside[0]
 
 
@@ -568,7 +593,8 @@ def main() -> int:
                                        ws.communes["population"].to_numpy(float), settings)
     windowed.result = None
     h.say("timing 1 and 2 threads ...")
-    one_thread, two_threads = time_threads(ws, settings, args.repeat)
+    load_threads = os.getloadavg()[0]  # the 1-minute load as the thread timing starts
+    one_thread, two_threads = time_threads(ws, settings)
     cpu_one, cpu_nogil = nogil_share(ws, settings)
     h.say("timing the snapped computation (no near zone) ...")
     snapped = time_snapped(ws, settings, args.repeat)
@@ -732,14 +758,13 @@ def main() -> int:
         *windowed_checks,
         h.target(f">= {TARGET_WINDOWED:g}x the windowed numpy baseline", f"{ratio_windowed:.1f}x",
                  ratio_windowed >= TARGET_WINDOWED)])
-    load_now = os.getloadavg()[0]
     share = cpu_nogil / cpu_one
     bound = min(2.0, 1 / max(1 - share, 1e-9))
     h.show("threads (compute_coverage, nothing kept, best of each):", [
         f"  1 thread: {one_thread.best:.3f} s ({one_thread.every()}); 2 threads: "
         f"{two_threads.best:.3f} s ({two_threads.every()}): {threads_ratio:.2f}x "
-        f"(load average {load_now:.1f} on {os.cpu_count()} cores: the target is for an idle "
-        "machine)",
+        f"(load average {load_threads:.1f} on {os.cpu_count()} cores as the timing started: "
+        f"the target is for an idle machine; {THREAD_ROUNDS} alternating rounds)",
         f"  CPU time: 1 thread {one_thread.best_cpu:.3f} s, 2 threads "
         f"{two_threads.best_cpu:.3f} s (least of each)",
         f"  share of the CPU time inside the calls that release the GIL "
