@@ -35,6 +35,7 @@ from ictgis.coverage.calibration import Calibration
 from ictgis.coverage.grid import EMPTY, NODATA, Grid, Window, province_grid
 from ictgis.coverage.kernels import (
     KernelCache,
+    KernelList,
     Transmitters,
     environment_tile,
     operator_transmitters,
@@ -481,8 +482,9 @@ def _tile(task: TileTask, terrain: Terrain | None, whole: bool) -> TileResult:
     sums: dict[Key, tuple[np.ndarray, np.ndarray]] = {}
     evaluations = 0
     n = len(task.ids)
+    listed = KernelList()  # the far zones the operators share, listed once for the tile
     for op, tx in zip(task.operators, task.transmitters, strict=True):
-        stamped, count = stamp_tile(tx, kernels, window)
+        stamped, count = stamp_tile(tx, kernels, window, listed=listed)
         evaluations += count
         np.maximum(union, stamped, out=union)
         level, _, people_sum, pixel_sum = reduce_tile(stamped, correction, tech_cfg,

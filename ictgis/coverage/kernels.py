@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -539,14 +540,41 @@ def _sector(azimuth: float, beamwidth: float) -> tuple[float, float] | None:
     return float(azimuth), float(beamwidth)
 
 
+class KernelList:
+    """Distinct kernels in a numba typed list, each listed once (by identity), for one tile.
+
+    The far zones (and over terrain the kernels) a tile's transmitters use, so that one
+    compiled call stamps them all (:func:`_stamp_listed`); one list may serve every operator
+    of the tile (they share their far zones). Not shared between threads.
+    """
+
+    def __init__(self) -> None:
+        from numba import typed, types
+
+        self.kernels = typed.List.empty_list(types.Array(types.int16, 2, "C", readonly=True))
+        self._held: list[np.ndarray] = []  # alive while listed: their ids stay theirs
+        self._at: dict[int, int] = {}
+
+    def index(self, kernel: np.ndarray) -> int:
+        """The position of ``kernel`` in :attr:`kernels` (listed at its first use)."""
+        at = self._at.get(id(kernel))
+        if at is None:
+            at = self._at[id(kernel)] = len(self._held)
+            self._held.append(kernel)
+            self.kernels.append(np.ascontiguousarray(kernel))
+        return at
+
+
 def stamp_tile(tx: Transmitters, kernels: KernelCache, window: tuple[int, int, int, int],
-               out: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+               out: np.ndarray | None = None, *, listed: KernelList | None = None
+               ) -> tuple[np.ndarray, int]:
     """Best-server ``EIRP + G - L_urban`` over one tile (before the environment correction).
 
     The kernels of the transmitters that reach the tile (far zone and near zone) are looked
-    up here; the stamping itself is compiled (:func:`_stamp`, numba, without the interpreter
-    lock: tiles stamp in parallel on threads): one call per distinct far zone, one for the
-    near zones of each size (stacked; over terrain, one per kernel).
+    up here; the stamping itself is compiled (numba, without the interpreter lock: tiles
+    stamp in parallel on threads): one call for the far zones (one look-up per shared far
+    zone; over terrain, each transmitter's kernel), one for the near zones of each size
+    (stacked).
 
     Parameters
     ----------
@@ -558,6 +586,9 @@ def stamp_tile(tx: Transmitters, kernels: KernelCache, window: tuple[int, int, i
         (row0, row1, col0, col1) of the tile in the grid.
     out
         Array to update in place (``np.maximum``), e.g. another operator's best server.
+    listed
+        The tile's :class:`KernelList`, shared by the calls of one tile (its operators);
+        None: a new one.
 
     Returns
     -------
@@ -578,35 +609,35 @@ def stamp_tile(tx: Transmitters, kernels: KernelCache, window: tuple[int, int, i
     wants_far = (n < radius) & ~((row - n <= r0) & (row + n >= r1 - 1) & (col - n <= c0)
                                  & (col + n >= c1 - 1))
     wants_near = (row + n >= r0) & (row - n < r1) & (col + n >= c0) & (col - n < c1)
-    # the far zones: one look-up and one compiled call per shared kernel, its transmitters
-    # being a slice of the far ones sorted by their class
+    listed = KernelList() if listed is None else listed
+    # the far zones: one look-up per shared kernel (its transmitters a slice of the far ones
+    # sorted by class), all stamped in one compiled call
     far = near[wants_far]
     if tx.shared is not None and len(far):
         far = far[np.argsort(tx.shared[far], kind="stable")]
         starts = np.flatnonzero(np.diff(tx.shared[far], prepend=-1))
     else:  # one per transmitter
         starts = np.arange(len(far))
-    rows, cols = tx.row[far].astype(np.int64), tx.col[far].astype(np.int64)
-    first = np.zeros(len(far), np.int64)
+    which = np.full(len(far), -1, np.int64)
     ends = [*starts[1:].tolist(), len(far)] if len(starts) else []
     for a, b in zip(starts.tolist(), ends, strict=True):
         k = far[a]
         kernel = kernels.far(tx.params[tx.group[k]], tx.azimuth[k], tx.beamwidth[k])
         if kernel is not None:
-            _stamp(out, r0, c0, rows[a:b], cols[a:b], np.ascontiguousarray(kernel)[None],
-                   first[a:b])
+            which[a:b] = listed.index(kernel)
     own = near[wants_near]
+    if kernels.terrain is not None:  # over terrain each kernel is a whole square (cached)
+        far = np.concatenate([far, own])
+        which = np.concatenate([which, [listed.index(kernels.near(
+            tx.params[tx.group[k]], tx.azimuth[k], tx.beamwidth[k])) for k in own.tolist()]])
+    if len(far):
+        _stamp_listed(out, r0, c0, tx.row[far].astype(np.int64), tx.col[far].astype(np.int64),
+                      listed.kernels, which)
     if kernels.terrain is None:  # small near zones: computed and stamped per size, stacked
         for pick, stack in kernels.near_stacks(tx, own):
             _stamp(out, r0, c0, tx.row[own[pick]].astype(np.int64),
                    tx.col[own[pick]].astype(np.int64), stack,
                    np.arange(len(pick), dtype=np.int64))
-    else:  # over terrain each kernel is a whole square (cached): stamped where it lies
-        for k in own.tolist():
-            zone = kernels.near(tx.params[tx.group[k]], tx.azimuth[k], tx.beamwidth[k])
-            _stamp(out, r0, c0, tx.row[k:k + 1].astype(np.int64),
-                   tx.col[k:k + 1].astype(np.int64), np.ascontiguousarray(zone)[None],
-                   np.zeros(1, np.int64))
     return out, evaluations
 
 
@@ -628,19 +659,38 @@ def _stamp(out: np.ndarray, r0: int, c0: int, rows: np.ndarray, cols: np.ndarray
     pixel is (r0, c0) of the grid; the parts outside it are skipped. Compiled, without the
     interpreter lock: tiles stamp in parallel on threads.
     """
-    height, width = out.shape
-    side = kernels.shape[1]
-    radius = (side - 1) // 2
     for j in range(rows.shape[0]):
-        kernel = kernels[which[j]]
-        top, left = rows[j] - radius, cols[j] - radius
-        a0, a1 = max(r0, top), min(r0 + height, top + side)
-        b0, b1 = max(c0, left), min(c0 + width, left + side)
-        if a0 >= a1 or b0 >= b1:
-            continue
-        for a in range(a0, a1):
-            target = out[a - r0, b0 - c0:b1 - c0]
-            np.maximum(target, kernel[a - top, b0 - left:b1 - left], target)  # vectorised
+        _stamp_one(out, r0, c0, rows[j], cols[j], kernels[which[j]])
+
+
+@numba.njit(nogil=True, cache=True)
+def _stamp_listed(out: np.ndarray, r0: int, c0: int, rows: np.ndarray, cols: np.ndarray,
+                  kernels: Sequence[np.ndarray], which: np.ndarray
+                  ) -> None:  # pragma: no cover (compiled)
+    """:func:`_stamp` with ``kernels`` a numba typed list of square kernels of any odd sides.
+
+    Stamps where ``which[j]`` is -1 (no kernel) are skipped.
+    """
+    for j in range(rows.shape[0]):
+        if which[j] >= 0:
+            _stamp_one(out, r0, c0, rows[j], cols[j], kernels[which[j]])
+
+
+@numba.njit(nogil=True, cache=True)
+def _stamp_one(out: np.ndarray, r0: int, c0: int, row: int, col: int, kernel: np.ndarray
+               ) -> None:  # pragma: no cover (compiled)
+    """``np.maximum`` of one square kernel of odd side centred on (row, col) into ``out``."""
+    height, width = out.shape
+    side = kernel.shape[0]
+    radius = (side - 1) // 2
+    top, left = row - radius, col - radius
+    a0, a1 = max(r0, top), min(r0 + height, top + side)
+    b0, b1 = max(c0, left), min(c0 + width, left + side)
+    if a0 >= a1 or b0 >= b1:
+        return
+    for a in range(a0, a1):
+        target = out[a - r0, b0 - c0:b1 - c0]
+        np.maximum(target, kernel[a - top, b0 - left:b1 - left], target)  # vectorised
 
 
 def environment_tile(env_codes: np.ndarray, tech: TechnologyConfig,
