@@ -25,6 +25,7 @@ from ictgis.coverage import (
     GapMerger,
     Grid,
     KernelCache,
+    compute,
     compute_coverage,
     environment_correction,
     gap_tile,
@@ -265,6 +266,42 @@ def test_tile_size_and_threads_change_nothing():
         assert np.array_equal(layer, other.layers[key])
     pd.testing.assert_frame_equal(one.covered.drop(columns=[]), other.covered, rtol=1e-12)
     pd.testing.assert_frame_equal(one.gaps["2G"], other.gaps["2G"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("budget", [0, 3 * 16 * 16 * 4, compute.BURNT_BYTES])
+def test_a_window_is_burnt_once_per_run_while_the_budget_lasts(monkeypatch, budget):
+    """The first pass's rasterised windows serve the tiles of every technology: within the
+    budget each window is burnt once, beyond it once per pass and technology; the results
+    are those of burning every time (no budget), bit for bit, with threads."""
+    communes, sites = small_communes(), small_sites()
+    sites["technologies"] = [("2G", "4G")] * len(sites)
+    settings = dataclasses.replace(small_settings(tile_px=16), technologies=MappingProxyType(
+        {"2G": TECH, "4G": TechnologyConfig(frequency_mhz=1800, eirp_dbm=58,
+                                            threshold_dbm=-85)}))
+    burnt: list = []
+    rasterize = compute.rasterize_window
+    monkeypatch.setattr(compute, "rasterize_window",
+                        lambda shapes, grid, window, *a: burnt.append(window)
+                        or rasterize(shapes, grid, window, *a))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        monkeypatch.setattr(compute, "BURNT_BYTES", 0)
+        every_time = compute_coverage(sites, communes, settings)
+        windows = [w for w in burnt if w[1] - w[0] > 1]  # not the sub-pixel commune's pixel
+        assert len(windows) == 3 * len(set(windows))  # the first pass, then each technology
+        burnt.clear()
+        monkeypatch.setattr(compute, "BURNT_BYTES", budget)
+        once = compute_coverage(sites, communes, settings)
+    tiles = [w for w in burnt if w[1] - w[0] > 1]
+    kept = min(budget // (16 * 16 * 4), len(set(windows)))  # full tiles kept, in tile order
+    assert len(tiles) == 3 * len(set(windows)) - 2 * kept
+    for key, layer in every_time.layers.items():
+        assert np.array_equal(layer, once.layers[key])
+    pd.testing.assert_frame_equal(every_time.covered, once.covered, check_exact=True)
+    for tech in ("2G", "4G"):
+        pd.testing.assert_frame_equal(every_time.gaps[tech], once.gaps[tech], check_exact=True)
+    assert np.array_equal(every_time.index, once.index)
+    assert np.array_equal(every_time.people, once.people)
 
 
 def test_nothing_full_size_is_kept_when_streaming():

@@ -11,7 +11,8 @@ into its GeoTIFF) and are dropped.
 
 Memory: at most ``2 × workers`` tile results are alive at once, each about
 ``(operators + 1) × tile_px² × 4`` bytes of levels plus ``tile_px² × 30`` bytes of working
-arrays per worker, besides the kernels (``KernelCache``) and the per-commune tables.
+arrays per worker, besides the kernels (``KernelCache``), the per-commune tables and at most
+:data:`BURNT_BYTES` of rasterised communes kept from the first pass for the tiles.
 """
 
 from __future__ import annotations
@@ -154,8 +155,9 @@ class TileTask:
         Language of the messages.
     offsets_db
         Calibration offsets of the technology by environment code, or None.
-    top
-        Uncovered areas kept per technology (their parts are returned).
+    burn
+        Identifies the run across technologies: the tile's communes rasterised by the first
+        pass are reused (:func:`burnt_window`); empty: rasterised here.
     """
 
     run: str
@@ -175,6 +177,7 @@ class TileTask:
     landcover: np.ndarray | None
     lang: str
     offsets_db: np.ndarray | None = None
+    burn: str = ""
 
 
 @dataclass(frozen=True)
@@ -261,8 +264,9 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
     lang = current()
     with executor(scheduler, settings.threads) as pool:
         # first pass: pixels (and raster sums) of every commune, for the people's scale
+        burn = uuid.uuid4().hex
         pixels, raw, overrides = _count_communes(pool, communes, grid, windows, shapes,
-                                                 population)
+                                                 population, burn)
         scale, even = population_scale(communes["population"].to_numpy(float), pixels, raw)
         env_of = environment_codes(communes, settings)
         # the DEM goes to each worker once (a cluster: scattered), not with every tile
@@ -270,7 +274,7 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
         totals: dict[Key, list[np.ndarray]] = {}
         evaluations = 0
         done = 0
-        runs = {tech: f"{uuid.uuid4().hex}/{tech}" for tech in settings.technologies}
+        runs = {tech: f"{burn}/{tech}" for tech in settings.technologies}
         mergers = {tech: GapMerger(grid) for tech in settings.technologies}
 
         def tasks(techs: list[str]) -> Iterator[TileTask]:
@@ -291,7 +295,7 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
                         env=env_of[ids], scale=scale[ids], even=even[ids],
                         population=_input_window(population, grid, window, "sum"),
                         landcover=_input_window(landcover, grid, window, "nearest"), lang=lang,
-                        offsets_db=offsets)
+                        offsets_db=offsets, burn=burn)
 
         # the technologies follow one another without waiting for the last tiles of the one
         # before (two kernel caches alive at the turn); over terrain, whose per-site kernels
@@ -323,6 +327,7 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
         gaps = {tech: merger.areas(communes, top=top) for tech, merger in mergers.items()}
     with _CACHE_LOCK:  # this process's kernels (a cluster's workers keep theirs till their next run)
         _CACHES.clear()
+    _BURNT.forget(burn)
     covered = _covered_table(communes, totals, pixels, grid)
     return CoverageResult(grid=grid, layers=layers, covered=covered, evaluations=evaluations,
                           gaps=gaps, index=index, people=people)
@@ -380,9 +385,13 @@ def _input_window(source: RasterInput, grid: Grid, window: Window, resampling: s
 
 
 def count_tile(shapes: list[tuple[object, int]], ids: np.ndarray, grid: Grid, window: Window,
-               raster: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """``ids``, and the pixels (and population raster sums) of the communes ``ids`` in a tile."""
-    index = rasterize_window(shapes, grid, window)
+               raster: np.ndarray | None, burn: str = ""
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``ids``, and the pixels (and population raster sums) of the communes ``ids`` in a tile.
+
+    ``burn``: the run, whose tiles reuse the rasterised communes (:func:`burnt_window`).
+    """
+    index = burnt_window(burn, shapes, grid, window)
     inside = index >= 0
     local = np.searchsorted(ids, index[inside])
     pixels = np.bincount(local, minlength=len(ids)).astype(np.float64)
@@ -393,7 +402,7 @@ def count_tile(shapes: list[tuple[object, int]], ids: np.ndarray, grid: Grid, wi
 
 def _count_communes(pool: Executor, communes: gpd.GeoDataFrame, grid: Grid,
                     windows: list[Window], shapes: Mapping[Window, list[tuple[object, int]]],
-                    population: RasterInput
+                    population: RasterInput, burn: str = ""
                     ) -> tuple[np.ndarray, np.ndarray | None, Overrides]:
     """Pixels and raster sums of every commune, with the pixels of sub-pixel communes."""
     n = len(communes)
@@ -401,7 +410,7 @@ def _count_communes(pool: Executor, communes: gpd.GeoDataFrame, grid: Grid,
     raw = None if population is None else np.zeros(n)
 
     tasks = ((shapes[w], np.array([i for _, i in shapes[w]], dtype=np.int64), grid, w,
-              _input_window(population, grid, w, "sum")) for w in windows)  # lazily
+              _input_window(population, grid, w, "sum"), burn) for w in windows)  # lazily
     for ids, count, sums in in_order(pool, count_task, tasks):
         pixels[ids] += count
         if raw is not None and sums is not None:
@@ -429,6 +438,61 @@ def _count_communes(pool: Executor, communes: gpd.GeoDataFrame, grid: Grid,
 def count_task(args: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """:func:`count_tile` of a tuple of its arguments (one task of the first pass)."""
     return count_tile(*args)
+
+
+class _Burnt:
+    """The rasterised communes of the windows of one run, kept by this process up to a size.
+
+    The first pass burns every window (:func:`count_tile`); the tiles of every technology
+    need the same pixels. Windows are kept, read-only, while they fit in
+    :data:`BURNT_BYTES` (the first ones; none is evicted, so that a grid larger than that
+    keeps reusing the same windows), and forgotten when the run ends or another starts.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._run = ""
+        self._windows: dict[Window, np.ndarray] = {}
+        self._bytes = 0
+
+    def get(self, run: str, window: Window) -> np.ndarray | None:
+        with self._lock:
+            return self._windows.get(window) if run == self._run else None
+
+    def keep(self, run: str, window: Window, index: np.ndarray) -> None:
+        with self._lock:
+            if run != self._run:
+                self._run, self._windows, self._bytes = run, {}, 0
+            if self._bytes + index.nbytes <= BURNT_BYTES:
+                self._windows[window] = index
+                self._bytes += index.nbytes
+
+    def forget(self, run: str) -> None:
+        with self._lock:
+            if run == self._run:
+                self._run, self._windows, self._bytes = "", {}, 0
+
+
+#: Bytes of rasterised commune windows a process keeps for the tiles of a run (int32 of a
+#: window each: 64 windows of 512 px), so that a window's communes are burnt once instead of
+#: once for the first pass and once per technology; the windows beyond are burnt again.
+BURNT_BYTES = 64 * 1024 ** 2
+_BURNT = _Burnt()
+
+
+def burnt_window(run: str, shapes: list[tuple[object, int]], grid: Grid, window: Window
+                 ) -> np.ndarray:
+    """:func:`rasterize_window` of a window (no overrides), burnt once per run in this process.
+
+    Read-only when kept (:class:`_Burnt`); ``run`` empty: burnt every time.
+    """
+    index = _BURNT.get(run, window) if run else None
+    if index is None:
+        index = rasterize_window(shapes, grid, window)
+        if run:
+            index.flags.writeable = False
+            _BURNT.keep(run, window, index)
+    return index
 
 
 # ------------------------------------------------------------------------------- tiles
@@ -469,7 +533,7 @@ def run_tile(task: TileTask, terrain: Terrain | None = None, *, whole: bool = Fa
 def _tile(task: TileTask, terrain: Terrain | None, whole: bool) -> TileResult:
     grid, window, settings = task.grid, task.window, task.settings
     r0, r1, c0, c1 = window
-    index = rasterize_window(task.shapes, grid, window, task.overrides)
+    index = task.overrides.burn(burnt_window(task.burn, task.shapes, grid, window), window)
     local = local_index(index, task.ids)
     landcover = task.landcover
     env = pixel_environment(local, task.env, settings, landcover)

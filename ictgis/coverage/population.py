@@ -49,6 +49,18 @@ class Overrides:
         ok = (self.row >= r0) & (self.row < r1) & (self.col >= c0) & (self.col < c1)
         return Overrides(self.row[ok], self.col[ok], self.commune[ok])
 
+    def burn(self, index: np.ndarray, window: Window) -> np.ndarray:
+        """``index`` (a window's commune index) with the overrides inside the window applied.
+
+        A copy when any applies (``index`` may be read-only), else ``index`` itself.
+        """
+        inside = self.within(window)
+        if not len(inside.row):
+            return index
+        out = index.copy()
+        out[inside.row - window[0], inside.col - window[2]] = inside.commune
+        return out
+
     @classmethod
     def none(cls) -> Overrides:
         """No override."""
@@ -81,10 +93,7 @@ def rasterize_window(shapes: list[tuple[object, int]], grid: Grid, window: Windo
     else:
         index = features.rasterize(shapes, out_shape=shape, transform=grid.window_transform(window),
                                    fill=-1, dtype="int32")
-    if overrides is not None and len(overrides.row):
-        inside = overrides.within(window)
-        index[inside.row - r0, inside.col - c0] = inside.commune
-    return index
+    return index if overrides is None else overrides.burn(index, window)
 
 
 def shapes_in(communes: gpd.GeoDataFrame, grid: Grid, window: Window,
