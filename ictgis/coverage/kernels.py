@@ -896,12 +896,14 @@ def _transmitters(sites: gpd.GeoDataFrame, grid: Grid, tech: str, settings: Cove
     res = grid.resolution
     dx = x - (grid.transform.c + (col + 0.5) * res)  # offset from the pixel centre, m
     dy = y - (grid.transform.f - (row + 0.5) * res)
-    keys = list(zip(np.full(len(chosen), float(params_of.frequency_mhz)), heights,
-                    np.full(len(chosen), float(params_of.eirp_dbm)),
-                    np.full(len(chosen), float(params_of.mobile_height_m)), dx, dy,
-                    *((row.astype(float), col.astype(float)) if per_site else ()), strict=True))
+    n = len(chosen)
+    keys = list(zip([float(params_of.frequency_mhz)] * n, heights.tolist(),
+                    [float(params_of.eirp_dbm)] * n, [float(params_of.mobile_height_m)] * n,
+                    dx.tolist(), dy.tolist(),
+                    *((row.astype(float).tolist(), col.astype(float).tolist()) if per_site
+                      else ()), strict=True))  # Python floats: hashed faster than numpy's
     codes, uniques = pd.factorize(pd.Series(keys, dtype=object))
-    params = [tuple(float(v) for v in key) for key in uniques]
+    params = list(uniques)
     far_keys = [far_key(p) for p in params]
     reach = {key: reach_px(key, settings, res) for key in dict.fromkeys(far_keys)}
     first = np.unique(codes, return_index=True)[1]  # each group's first transmitter
