@@ -276,6 +276,7 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
         done = 0
         runs = {tech: f"{burn}/{tech}" for tech in settings.technologies}
         mergers = {tech: GapMerger(grid) for tech in settings.technologies}
+        gaps: dict[str, pd.DataFrame] = {}
 
         def tasks(techs: list[str]) -> Iterator[TileTask]:
             """The tiles of ``techs``, technology by technology, made as they are taken.
@@ -321,10 +322,16 @@ def compute_coverage(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
                     index[r0:r1, c0:c1] = result.index
                     people[r0:r1, c0:c1] = result.people
                 mergers[result.tech].add(result.gaps)
+                # a technology's areas as soon as its last tile is in (while the next one's
+                # tiles are computed), not all at the end
+                if done % len(windows) == 0:
+                    gaps[result.tech] = mergers[result.tech].areas(communes, top=top)
                 if progress:
                     progress(t("coverage.progress.tile", done=done,
                                total=len(windows) * len(settings.technologies)))
-        gaps = {tech: merger.areas(communes, top=top) for tech, merger in mergers.items()}
+        for tech, merger in mergers.items():  # no tile at all: none
+            if tech not in gaps:
+                gaps[tech] = merger.areas(communes, top=top)
     with _CACHE_LOCK:  # this process's kernels (a cluster's workers keep theirs till their next run)
         _CACHES.clear()
     _BURNT.forget(burn)
