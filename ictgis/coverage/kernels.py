@@ -618,13 +618,12 @@ def stamp_tile(tx: Transmitters, kernels: KernelCache, window: tuple[int, int, i
         starts = np.flatnonzero(np.diff(tx.shared[far], prepend=-1))
     else:  # one per transmitter
         starts = np.arange(len(far))
-    which = np.full(len(far), -1, np.int64)
-    ends = [*starts[1:].tolist(), len(far)] if len(starts) else []
-    for a, b in zip(starts.tolist(), ends, strict=True):
-        k = far[a]
-        kernel = kernels.far(tx.params[tx.group[k]], tx.azimuth[k], tx.beamwidth[k])
-        if kernel is not None:
-            which[a:b] = listed.index(kernel)
+    heads = far[starts]  # one transmitter of each class (lists: cheaper to walk in Python)
+    found = [-1 if kernel is None else listed.index(kernel) for kernel in (
+        kernels.far(tx.params[g], a, b) for g, a, b in zip(
+            tx.group[heads].tolist(), tx.azimuth[heads].tolist(),
+            tx.beamwidth[heads].tolist(), strict=True))]
+    which = np.repeat(np.array(found, np.int64), np.diff(np.append(starts, len(far))))
     own = near[wants_near]
     if kernels.terrain is not None:  # over terrain each kernel is a whole square (cached)
         far = np.concatenate([far, own])
