@@ -895,35 +895,60 @@ def _transmitters(sites: gpd.GeoDataFrame, grid: Grid, tech: str, settings: Cove
     res = grid.resolution
     dx = x - (grid.transform.c + (col + 0.5) * res)  # offset from the pixel centre, m
     dy = y - (grid.transform.f - (row + 0.5) * res)
-    n = len(chosen)
-    keys = list(zip([float(params_of.frequency_mhz)] * n, heights.tolist(),
-                    [float(params_of.eirp_dbm)] * n, [float(params_of.mobile_height_m)] * n,
-                    dx.tolist(), dy.tolist(),
-                    *((row.astype(float).tolist(), col.astype(float).tolist()) if per_site
-                      else ()), strict=True))  # Python floats: hashed faster than numpy's
-    codes, uniques = pd.factorize(pd.Series(keys, dtype=object))
-    params = list(uniques)
+    # groups: the same height and offset (and pixel, per site), numbered as they come
+    codes, first = _first_appearance(np.column_stack([heights, dx, dy, *(
+        (row.astype(float), col.astype(float)) if per_site else ())]))
+    freq, eirp = float(params_of.frequency_mhz), float(params_of.eirp_dbm)
+    mobile = float(params_of.mobile_height_m)
+    k = len(first)
+    params = list(zip([freq] * k, heights[first].tolist(), [eirp] * k, [mobile] * k,
+                      dx[first].tolist(), dy[first].tolist(), *(
+                          (row[first].astype(float).tolist(), col[first].astype(float).tolist())
+                          if per_site else ()), strict=True))
     far_keys = [far_key(p) for p in params]
     reach = {key: reach_px(key, settings, res) for key in dict.fromkeys(far_keys)}
-    first = np.unique(codes, return_index=True)[1]  # each group's first transmitter
-    mobile = float(params_of.mobile_height_m)
-    coefficients = {h: hata_coefficients(float(params_of.frequency_mhz), h, mobile)
+    coefficients = {h: hata_coefficients(freq, h, mobile)
                     for h in dict.fromkeys(heights[first].tolist())}
     a, b = (np.array([coefficients[h][i] for h in heights[first].tolist()], np.float64)
             for i in (0, 1))
-    terms = np.column_stack([dx[first], dy[first], *_level_terms(
-        float(params_of.eirp_dbm), a, b)]).reshape(len(first), 5)
+    terms = np.column_stack([dx[first], dy[first], *_level_terms(eirp, a, b)]).reshape(k, 5)
     nan = np.full(len(chosen), np.nan)
     azimuth = chosen["azimuth"].to_numpy(float) if "azimuth" in chosen else nan
     beamwidth = chosen["beamwidth"].to_numpy(float) if "beamwidth" in chosen else nan
-    shared, _ = pd.factorize(pd.Series(
-        [(far_keys[g], _sector(a, b)) for g, a, b in zip(codes, azimuth, beamwidth, strict=True)],
-        dtype=object))
+    # shared far zones: the same far key and sector (omnidirectional when either is NaN)
+    far_class = _first_appearance(np.array(far_keys, np.float64).reshape(k, 4))[0]
+    omni = np.isnan(azimuth) | np.isnan(beamwidth)
+    shared = _first_appearance(np.column_stack([
+        far_class[codes].astype(np.float64), np.where(omni, np.nan, azimuth),
+        np.where(omni, np.nan, beamwidth)]))[0]
     return Transmitters(row=row, col=col, group=codes.astype(np.int64),
                         params=params,
                         azimuth=azimuth, beamwidth=beamwidth,
                         radius=np.array([reach[k] for k in far_keys], dtype=np.int64),
                         terms=terms, shared=shared.astype(np.int64)), rows
+
+
+def _first_appearance(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The group of each row of a float table, numbered as the groups first appear.
+
+    What ``pandas.factorize`` gives the rows as tuples (equal rows: equal value by value,
+    -0.0 as 0.0, NaN as NaN), without a Python object per row.
+
+    Returns
+    -------
+    tuple
+        Group of every row (int64), and the first row of each group.
+    """
+    if not len(table):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    rows = np.ascontiguousarray(table, np.float64) + 0.0  # -0.0 as 0.0
+    rows[np.isnan(rows)] = np.nan  # one NaN: equal bytes
+    _, first, inverse = np.unique(rows.view(np.dtype((np.void, rows.itemsize * rows.shape[1])))
+                                  .ravel(), return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(first), np.int64)
+    rank[order] = np.arange(len(first))
+    return rank[inverse.reshape(-1)], first[order]
 
 
 def _sectors(sites: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, np.ndarray]:
