@@ -385,6 +385,26 @@ def test_operator_transmitters_are_each_operators_own():
         assert np.array_equal(pd.factorize(mine.shared)[0], theirs.shared)
 
 
+def test_rows_numbered_by_first_appearance_as_pandas_factorize_numbers_tuples():
+    """_first_appearance (numpy, no object per row) against pandas.factorize of the rows as
+    tuples (NaN as None: equal to itself, as an omnidirectional sector is): repeated rows,
+    -0.0 and 0.0 (equal tuples), one and three columns, no row."""
+    from ictgis.coverage.kernels import _first_appearance
+
+    rng = np.random.default_rng(41)
+    for columns in (1, 3):
+        table = rng.choice([0.0, -0.0, 1.5, 2.25, np.nan, 1e-300], (400, columns))
+        got, first = _first_appearance(table)
+        expected, _ = pd.factorize(pd.Series(
+            [tuple(None if v != v else v for v in row) for row in table.tolist()], dtype=object))
+        assert np.array_equal(got, expected)
+        assert np.array_equal(first, [np.flatnonzero(expected == g)[0]
+                                      for g in range(expected.max() + 1)])
+        assert 1 < expected.max() + 1 < len(table)
+    assert (np.signbit(table) & (table == 0)).any()  # the premise: -0.0 is there
+    assert [len(a) for a in _first_appearance(np.zeros((0, 4)))] == [0, 0]
+
+
 @pytest.mark.parametrize(("floor", "margin", "threshold"), [
     (-140.0, 0.0, -100.0), (-110.5, 3.3, -95.07), (-96.0, 0.1, -96.0)])
 def test_compiled_reduction_is_the_numpy_chain(floor, margin, threshold):
