@@ -66,8 +66,8 @@ class GapTile:
 
     Patches are numbered 1..count in the order of their first pixel (row by row). Per patch:
     ``first`` (row × width + col of its first pixel in the grid), ``population``, ``pixels``,
-    ``px``/``py`` (population-weighted sums of the pixel centres, m); ``pairs``: (patch,
-    commune, people) of each commune a patch crosses; the patch number of every pixel on the
+    ``px``/``py`` (population-weighted sums of the pixel centres, m); ``pairs``: arrays of
+    (patch, commune, people) of each commune a patch crosses; the patch number of every pixel on the
     tile's ``top``/``bottom`` rows and ``left``/``right`` columns (0: none), for
     :class:`GapMerger` to join patches across tiles.
     """
@@ -79,7 +79,7 @@ class GapTile:
     pixels: np.ndarray
     px: np.ndarray
     py: np.ndarray
-    pairs: pd.DataFrame
+    pairs: tuple[np.ndarray, np.ndarray, np.ndarray]
     top: np.ndarray
     bottom: np.ndarray
     left: np.ndarray
@@ -109,7 +109,7 @@ def gap_tile(covered: np.ndarray, people: np.ndarray, index: np.ndarray, grid: G
         float(grid.transform.c), float(grid.transform.f), float(grid.resolution))
     return GapTile(
         window=window, count=int(count), first=first, population=population, pixels=pixels,
-        px=px, py=py, pairs=pd.DataFrame({"area": area, "commune": commune, "pop": pop}),
+        px=px, py=py, pairs=(area, commune, pop),
         top=labels[0].copy(), bottom=labels[-1].copy(), left=labels[:, 0].copy(),
         right=labels[:, -1].copy())
 
@@ -308,9 +308,11 @@ class GapMerger:
         cx = np.bincount(area, weights=joined("px"), minlength=count)
         cy = np.bincount(area, weights=joined("py"), minlength=count)
         best = np.argsort(-totals, kind="stable")[:top]
-        pairs = pd.concat([p.pairs.assign(area=area[p.pairs["area"].to_numpy() - 1 + offset])
-                           for p, offset in zip(self._parts, self._offsets, strict=True)],
-                          ignore_index=True)
+        pairs = pd.DataFrame({
+            "area": np.concatenate([area[p.pairs[0] - 1 + offset]
+                                    for p, offset in zip(self._parts, self._offsets, strict=True)]),
+            "commune": np.concatenate([p.pairs[1] for p in self._parts]),
+            "pop": np.concatenate([p.pairs[2] for p in self._parts])})
         main = (pairs[pairs["area"].isin(best)].groupby(["area", "commune"])["pop"].sum()
                 .reset_index().sort_values(["area", "pop"], ascending=[True, False])
                 .drop_duplicates("area").set_index("area")["commune"])
