@@ -236,8 +236,12 @@ class KernelCache:
 
     def far(self, params: Params, azimuth: float = np.nan, beamwidth: float = np.nan
             ) -> np.ndarray | None:
-        """The far zone of a transmitter's kernel (None when the near zone is all of it)."""
-        return self._far_of(params, _sector(azimuth, beamwidth))
+        """The far zone of a transmitter's kernel (None when the near zone is all of it).
+
+        Looked up by :func:`far_key` and sector: one look-up for all the transmitters that
+        share it.
+        """
+        return self._far_of(far_key(params), _sector(azimuth, beamwidth))
 
     def near(self, params: Params, azimuth: float = np.nan, beamwidth: float = np.nan
              ) -> np.ndarray:
@@ -281,13 +285,14 @@ class KernelCache:
             out.append((pick, stack))
         return out
 
-    def _far_zone(self, params: Params, sector: tuple[float, float] | None) -> np.ndarray | None:
-        radius = self.radius_px(params)
+    def _far_zone(self, key: tuple[float, float, float, float],
+                  sector: tuple[float, float] | None) -> np.ndarray | None:
+        radius = self._reach(key)
         n = self.near_px(radius)
         if n >= radius:
             return None
         rounded = None if sector is None else (round(sector[0], 1) % 360.0, sector[1])
-        return self._far(far_key(params), radius, n, rounded)
+        return self._far(key, radius, n, rounded)
 
     def _near_zone(self, params: Params, sector: tuple[float, float] | None) -> np.ndarray:
         if self.terrain is not None:
