@@ -434,8 +434,8 @@ def time_threads(ws: object, settings: CoverageConfig, rounds: int = THREAD_ROUN
 #: The compiled calls of the coverage engine that run without the interpreter lock, by module
 #: of ictgis.coverage.
 NOGIL_MODULES = {
-    "kernels": ("_stamp", "_stamp_listed", "_fill_near", "_fill_levels", "_log_distances", "_reduce_pixels",
-                "_lookup"),
+    "kernels": ("_stamp", "_stamp_listed", "_fill_near", "_fill_levels", "_log_distances",
+                "_reduce_pixels", "_lookup"),
     "population": ("_local", "_environment", "_spread"),
     "summaries": ("_patches",)}
 NOGIL_CALLS = tuple(name for names in NOGIL_MODULES.values() for name in names)
