@@ -453,7 +453,8 @@ class _Burnt:
     The first pass burns every window (:func:`count_tile`); the tiles of every technology
     need the same pixels. Windows are kept, read-only, while they fit in
     :data:`BURNT_BYTES` (the first ones; none is evicted, so that a grid larger than that
-    keeps reusing the same windows), and forgotten when the run ends or another starts.
+    keeps reusing the same windows), and forgotten when the run ends (in the process that
+    runs :func:`compute_coverage`; a cluster's workers keep theirs until another run starts).
     """
 
     def __init__(self) -> None:
