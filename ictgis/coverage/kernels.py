@@ -632,8 +632,9 @@ def stamp_tile(tx: Transmitters, kernels: KernelCache, window: tuple[int, int, i
     own = near[wants_near]
     if kernels.terrain is not None:  # over terrain each kernel is a whole square (cached)
         far = np.concatenate([far, own])
-        which = np.concatenate([which, [listed.index(kernels.near(
-            tx.params[tx.group[k]], tx.azimuth[k], tx.beamwidth[k])) for k in own.tolist()]])
+        which = np.concatenate([which, np.array([listed.index(kernels.near(
+            tx.params[tx.group[k]], tx.azimuth[k], tx.beamwidth[k])) for k in own.tolist()],
+            np.int64)])
     if len(far):
         _stamp_listed(out, r0, c0, tx.row[far].astype(np.int64), tx.col[far].astype(np.int64),
                       listed.kernels, which)
