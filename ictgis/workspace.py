@@ -101,13 +101,20 @@ class _Placed:
     rejects: dict[str, pd.DataFrame]
 
 
-def _place_layers(config: Config, points: Mapping[str, ReadPoints],
+def _read_once(points: dict[str, ReadPoints], name: str, config: Config) -> ReadPoints:
+    """:func:`read_points` of layer ``name``, kept in ``points`` (read there if not yet)."""
+    if name not in points:
+        points[name] = read_points(config.layers[name], config.crs)
+    return points[name]
+
+
+def _place_layers(config: Config, points: dict[str, ReadPoints],
                   communes: gpd.GeoDataFrame, crosswalk: pd.DataFrame | None,
                   step: Progress) -> _Placed:
-    """Place the postal points and the masts of :func:`read_points` in ``communes``."""
+    """Place the postal points and the masts (read into ``points`` once) in ``communes``."""
     problems, rejects = [], {}
     step("post offices")
-    posts, found, rejected = place_points(points["post_offices"], communes,
+    posts, found, rejected = place_points(_read_once(points, "post_offices", config), communes,
                                           checks=config.checks, crosswalk=crosswalk)
     types = postal.point_type(posts["type"], config.type_aliases)
     unknown = types.isna()
@@ -127,7 +134,7 @@ def _place_layers(config: Config, points: Mapping[str, ReadPoints],
     bts = None
     if "bts" in config.layers:
         step("BTS")
-        bts, found, rejected = place_points(points["bts"], communes,
+        bts, found, rejected = place_points(_read_once(points, "bts", config), communes,
                                             checks=config.checks, crosswalk=crosswalk)
         bts, more, more_rejected = prepare_masts(bts, config.layers["bts"], communes,
                                                  config=config)
@@ -173,8 +180,7 @@ def load_workspace(config: Config, *, strict: bool = False,
     checking = in_background(check_coverage, read.polygons, file=read.file,
                              tolerance_pct=config.checks.overlap_tolerance_pct)
     communes, more = finish_communes(read, Coverage.assumed(read), config, crosswalk=crosswalk)
-    points = {name: read_points(config.layers[name], config.crs)
-              for name in ("post_offices", "bts", "planned_sites") if name in config.layers}
+    points: dict[str, ReadPoints] = {}  # read once, placed once or twice
     placed = _place_layers(config, points, communes, crosswalk, step)
     coverage = checking.result()
     if coverage.communes is not read.polygons:
@@ -197,7 +203,7 @@ def load_workspace(config: Config, *, strict: bool = False,
     if "planned_sites" in config.layers:
         step("planned sites")
         planned, found, rejected = load_planned(config, communes,
-                                                read=points["planned_sites"])
+                                                read=_read_once(points, "planned_sites", config))
         all_problems.append(found)
         rejects["planned_sites"] = rejected
 
