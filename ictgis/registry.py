@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ictgis import validate
-from ictgis.i18n import Message, t
+from ictgis.i18n import Message, number, t
 from ictgis.io import WHERE
 from ictgis.text import NameMatcher, fold, split_prefix
 from ictgis.workspace import NO_CODE_PREFIX
@@ -109,8 +109,8 @@ def check_workspace(ws: Workspace) -> tuple[pd.DataFrame, Message]:
     found = check_communes(ws.communes, era=era, province=ws.config.province,
                            file=ws.config.layers["communes"].label)
     said = "registry.checked" if gso_codes(ws.communes["code"]) else "registry.checked_names"
-    return found, t(said, communes=len(ws.communes), n=len(found), era=t(_ERA_TEXTS[era]),
-                    version=version())
+    return found, t(said, communes=number(len(ws.communes), 0), n=number(len(found), 0),
+                    era=t(_ERA_TEXTS[era]), version=version())
 
 
 def gso_codes(codes: pd.Series) -> bool:

@@ -247,7 +247,7 @@ BROKEN = {
     "missing province name": (
         _edit('name = "Tiền Giang"\n', ""), F + r"\[province\] name is missing"),
     "province name not a string": (
-        _edit('name = "Tiền Giang"', "name = 84"), F + r"\[province\] name must be a string, got 84"),
+        _edit('name = "Tiền Giang"', "name = 84"), F + r"\[province\] name must be a string, got “84”"),
     "unknown top-level key": (
         MINIMAL + "\n[extras]\nfoo = 1\n",
         F + r" ?extras is not a known key \(known: admin, checks, compute, coverage, indicators, "
@@ -299,25 +299,25 @@ BROKEN = {
         F + r"\[layers\.bts\] crs is missing: easting/northing columns need their CRS"),
     "bad by": (
         _edit('by = "commune"', 'by = "province"'),
-        F + r"\[layers\.subscribers\] by must be one of commune, district, got 'province'"),
+        F + r"\[layers\.subscribers\] by must be one of commune, district, got “province”"),
     "by on a layer without joins": (
         _edit('path = "/abs/bts.shp"\n', 'path = "/abs/bts.shp"\nby = "commune"\n'),
         F + r"\[layers\.bts\] by is not used by this layer"),
     "by without its field": (
         _edit('by = "commune"', 'by = "district"'),
-        F + r"\[layers\.subscribers\.fields\] district is missing: by = 'district' joins on it"),
+        F + r"\[layers\.subscribers\.fields\] district is missing: by = “district” joins on it"),
     "urban_kinds with an unknown kind": (
         _edit('["phuong", "thi_tran"]', '["phuong", "thanh_pho"]'),
-        F + r"\[admin\] urban_kinds has 'thanh_pho'; kinds are phuong, thi_tran, xa"),
+        F + r"\[admin\] urban_kinds has “thanh_pho”; kinds are phuong, thi_tran, xa"),
     "urban_kinds not strings": (
         _edit('["phuong", "thi_tran"]', '["phuong", 1]'),
         F + r"\[admin\] urban_kinds must be a list of strings"),
     "urban_kinds not a list": (
         _edit('["phuong", "thi_tran"]', '"phuong"'),
-        F + r"\[admin\] urban_kinds must be a list, got 'phuong'"),
+        F + r"\[admin\] urban_kinds must be a list, got “phuong”"),
     "bad region_by": (
         _edit('region_by = "district"', 'region_by = "huyen"'),
-        F + r"\[admin\] region_by must be 'district' or 'commune', got 'huyen'"),
+        F + r"\[admin\] region_by must be “district” or “commune”, got “huyen”"),
     "empty region": (
         _edit('["Thành phố Mỹ Tho"]', "[]"),
         F + r"\[regions\] Vùng Trung tâm must list at least one unit"),
@@ -326,55 +326,55 @@ BROKEN = {
         F + r"\[regions\] Vùng Trung tâm must be a list"),
     "geographic working CRS": (
         _edit('name = "Tiền Giang"\ncrs = "EPSG:9210"', 'name = "Tiền Giang"\ncrs = "EPSG:4326"'),
-        F + r"\[province\] crs: 'EPSG:4326' \(WGS 84\) is geographic; the working CRS must be "
+        F + r"\[province\] crs: “EPSG:4326” \(WGS 84\) is geographic; the working CRS must be "
             r"metric"),
     "working CRS not a CRS": (
         _edit('name = "Tiền Giang"\ncrs = "EPSG:9210"', 'name = "Tiền Giang"\ncrs = "EPSG:0"'),
-        F + r"\[province\] crs: 'EPSG:0' is not a coordinate reference system"),
+        F + r"\[province\] crs: “EPSG:0” is not a coordinate reference system"),
     "working CRS not a string": (
         _edit('name = "Tiền Giang"\ncrs = "EPSG:9210"', 'name = "Tiền Giang"\ncrs = 9210'),
-        F + r"\[province\] crs must be a string, got 9210"),
+        F + r"\[province\] crs must be a string, got “9210”"),
     "layer CRS not a CRS": (
         _edit('crs = "EPSG:4326"', 'crs = "WGS 48"'),
-        F + r"\[layers\.post_offices\] crs: 'WGS 48' is not a coordinate reference system"),
+        F + r"\[layers\.post_offices\] crs: “WGS 48” is not a coordinate reference system"),
     "official_area_km2 = 0": (
         _edit('crs = "EPSG:9210"\n\n', 'crs = "EPSG:9210"\nofficial_area_km2 = 0\n\n'),
         F + r"\[province\] official_area_km2 must be > 0, got 0"),
     "official_area_km2 < 0": (
         _edit('crs = "EPSG:9210"\n\n', 'crs = "EPSG:9210"\nofficial_area_km2 = -2510.6\n\n'),
-        F + r"\[province\] official_area_km2 must be > 0, got -2510\.6"),
+        F + r"\[province\] official_area_km2 must be > 0, got -2,510\.6"),
     "official_area_km2 = nan": (  # TOML has nan; nan > 0 is false, so it is not a valid area
         _edit('crs = "EPSG:9210"\n\n', 'crs = "EPSG:9210"\nofficial_area_km2 = nan\n\n'),
         F + r"\[province\] official_area_km2 must be > 0, got nan"),
     "official_area_km2 a string": (
         _edit('crs = "EPSG:9210"\n\n', 'crs = "EPSG:9210"\nofficial_area_km2 = "2510"\n\n'),
-        F + r"\[province\] official_area_km2 must be an integer or a number, got '2510'"),
+        F + r"\[province\] official_area_km2 must be an integer or a number, got “2510”"),
     "official_area_km2 a bool": (
         _edit('crs = "EPSG:9210"\n\n', 'crs = "EPSG:9210"\nofficial_area_km2 = true\n\n'),
-        F + r"\[province\] official_area_km2 must be an integer or a number, got True"),
+        F + r"\[province\] official_area_km2 must be an integer or a number, got “True”"),
     "string where a bool is expected": (
         _edit('crs = "EPSG:9210"\n\n', 'crs = "EPSG:9210"\nsynthetic = "yes"\n\n'),
-        F + r"\[province\] synthetic must be true or false, got 'yes'"),
+        F + r"\[province\] synthetic must be true or false, got “yes”"),
     "integer where a bool is expected": (
         _edit('crs = "EPSG:9210"\n\n', 'crs = "EPSG:9210"\nsynthetic = 1\n\n'),
-        F + r"\[province\] synthetic must be true or false, got 1"),
+        F + r"\[province\] synthetic must be true or false, got “1”"),
     "bool where an integer is expected": (
         _edit('crs = "EPSG:9210"\n\n', 'crs = "EPSG:9210"\npopulation_year = true\n\n'),
-        F + r"\[province\] population_year must be an integer, got True"),
+        F + r"\[province\] population_year must be an integer, got “True”"),
     "float where an integer is expected": (
         _edit('crs = "EPSG:9210"\n\n', 'crs = "EPSG:9210"\npopulation_year = 2018.5\n\n'),
-        F + r"\[province\] population_year must be an integer, got 2018\.5"),
+        F + r"\[province\] population_year must be an integer, got “2018\.5”"),
     "field not a string": (
-        _edit('id = "ma_tram"', "id = 1"), F + r"\[layers\.bts\.fields\] id must be a string, got 1"),
+        _edit('id = "ma_tram"', "id = 1"), F + r"\[layers\.bts\.fields\] id must be a string, got “1”"),
     "encoding not a string": (
         _edit('path = "/abs/bts.shp"\n', 'path = "/abs/bts.shp"\nencoding = 1258\n'),
-        F + r"\[layers\.bts\] encoding must be a string, got 1258"),
+        F + r"\[layers\.bts\] encoding must be a string, got “1258”"),
     "count_types not a list": (
         MINIMAL + '\n[postal]\ncount_types = "buu_cuc"\n',
-        F + r"\[postal\] count_types must be a list, got 'buu_cuc'"),
+        F + r"\[postal\] count_types must be a list, got “buu_cuc”"),
     "type alias not a string": (
         MINIMAL + '\n[postal.type_aliases]\n"Bưu cục" = 1\n',
-        F + r"\[postal\.type_aliases\] Bưu cục must be a string, got 1"),
+        F + r"\[postal\.type_aliases\] Bưu cục must be a string, got “1”"),
     "not TOML at all": (
         "this is not = = TOML\n[[[", F + r"not valid TOML"),
     "unclosed string": (
@@ -396,8 +396,8 @@ def test_config_errors_are_vietnamese_by_default(tmp_path, vietnamese):
                                            'crs = "EPSG:9210"\nofficial_area_km2 = -5\n\n')))
     assert str(exc.value) == "ictgis.toml: [province] official_area_km2 phải > 0, nhưng là -5"
     assert exc.value.message_id == "config.at"
-    with pytest.raises(ConfigError, match=r"\[admin\] region_by phải là 'district' hoặc "
-                                          r"'commune', nhưng là 'huyen'"):
+    with pytest.raises(ConfigError, match=r"\[admin\] region_by phải là “district” hoặc "
+                                          r"“commune”, nhưng là “huyen”"):
         load_config(_write(tmp_path, _edit('region_by = "district"', 'region_by = "huyen"')))
 
 
@@ -544,7 +544,7 @@ def test_help_text_and_lookup():
     assert lookup("coverage.technologies.<name>.margin_db").range is not None
     assert default_of("coverage.environment") == {"phuong": "urban", "thi_tran": "suburban",
                                                   "xa": "open", "dac_khu": "open"}
-    with pytest.raises(KeyError, match="no configuration key 'siting.nope'"):
+    with pytest.raises(KeyError, match="no configuration key “siting.nope”"):
         lookup("siting.nope")
 
 

@@ -68,14 +68,17 @@ def test_numbers_follow_the_language(value, decimals, lang, text) -> None:
     (-2.5, "-2,5", "-2.5"),
     (0.0, "0", "0"),
     (float("nan"), "", ""),
+    (None, "", ""),
+    (1234.5678, "1.234,57", "1,234.57"),  # six significant digits, grouped
+    (1e-7, "0,0000001", "0.0000001"),      # {:g}: 1e-07; never an exponent
+    (3, "3", "3"),                         # an int
 ])
 def test_plain_numbers_have_the_decimals_they_need(value, vi, en) -> None:
-    from ictgis.coverage.models import plain_number
-
     with i18n.language("vi"):
-        assert plain_number(value) == vi
+        assert i18n.plain_number(value) == vi
     with i18n.language("en"):
-        assert plain_number(value) == en
+        assert i18n.plain_number(value) == en
+    assert (i18n.plain_number(value, lang="vi"), i18n.plain_number(value, lang="en")) == (vi, en)
 
 
 @pytest.mark.parametrize(("lang", "texts"), [
@@ -104,26 +107,6 @@ def test_model_warnings_write_numbers_as_the_language_does(lang, texts) -> None:
     assert [str(w.message) for w in caught] + [str(error.value)] == texts
 
 
-#: Messages whose placeholders still carry ``!r`` (Python's quoting, not the language's), in
-#: files other engineers own: each becomes ``“{name}”`` in its PO files, then leaves this list.
-#: The test fails on any other message, and on a listed one that no longer has a conversion.
-REPR_PENDING = frozenset({
-    "admin.error.level", "admin.error.level_columns", "admin.error.region_matches_many",
-    "admin.error.region_matches_none", "admin.error.region_twice",
-    "cli.click.no_such_command", "cli.click.no_such_option", "cli.click.not_a_number",
-    "cli.click.not_choice", "cli.click.not_one_of", "cli.click.option_needs_value",
-    "cli.click.option_needs_values", "cli.click.option_takes_no_value",
-    "cli.click.path_is_directory", "cli.click.path_is_file", "cli.click.path_missing",
-    "cli.click.path_not_readable", "cli.click.path_not_writable",
-    "config.a1_not_a_class", "config.by_choice", "config.check.choice", "config.check.either",
-    "config.check.type", "config.field_for_join", "config.no_such_key", "config.problem.kinds",
-    "errors.crs.invalid", "errors.crs.mismatch", "errors.crs.missing", "errors.crs.not_metric",
-    "errors.crs.work_geographic", "errors.crs.work_unit", "errors.io.encoding_guess",
-    "errors.io.missing_column", "errors.io.no_cpg", "errors.io.output_layer_unreadable",
-    "errors.io.unsupported",
-})
-
-
 def _formatted_placeholders(text: str) -> list[str]:
     """The placeholders of ``text`` that carry a format spec or a conversion, as written."""
     import string
@@ -150,10 +133,7 @@ def test_no_placeholder_formats_its_own_value() -> None:
             found = _formatted_placeholders(msg_id) + _formatted_placeholders(text)
             if found:
                 offenders.setdefault(msg_id, []).extend(f"{lang}: {p}" for p in found)
-    pending = {k: v for k, v in offenders.items() if k in REPR_PENDING
-               and all(p.endswith("!r}") for p in v)}
-    assert {k: v for k, v in offenders.items() if k not in pending} == {}
-    assert sorted(REPR_PENDING - set(pending)) == []  # fixed: take it off REPR_PENDING
+    assert offenders == {}
 
 
 def test_error_messages_carry_their_id(english) -> None:

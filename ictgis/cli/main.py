@@ -361,7 +361,7 @@ def load_checked(workspace: Path, console: Console, *, strict: bool = False) -> 
         With ``strict``, when any row was rejected.
     """
     from ictgis import outputs, pipeline, validate
-    from ictgis.i18n import labels, t
+    from ictgis.i18n import labels, number, t
 
     show = console.progress()
     ws = pipeline.load(workspace, strict=strict,
@@ -375,7 +375,7 @@ def load_checked(workspace: Path, console: Console, *, strict: bool = False) -> 
         counts = found["severity"].value_counts()
         where = Path("outputs") / outputs.REJECTS / outputs.PROBLEMS_CSV
         console.warn(t("cli.problems_total", counts=", ".join(
-            t("cli.count", n=n, what=severity.get(s, s)) for s, n in counts.items()),
+            t("cli.count", n=number(n, 0), what=severity.get(s, s)) for s, n in counts.items()),
             path=where.as_posix()))
     return ws
 
@@ -393,11 +393,12 @@ def run_steps(workspace: Path, out: Path | None, steps: Sequence[str], console: 
 def echo_rejects(result: RunResult, console: Console) -> None:
     """Say how many rows were rejected and where they are listed."""
     from ictgis import outputs
-    from ictgis.i18n import t
+    from ictgis.i18n import number, t
 
     rejected = int((result.workspace.problems["severity"] == "rejected").sum())
     if rejected:
-        console.echo(t("cli.rejected_rows", n=rejected, path=result.outputs / outputs.REJECTS))
+        console.echo(t("cli.rejected_rows", n=number(rejected, 0),
+                       path=result.outputs / outputs.REJECTS))
 
 
 def commune_labels(communes: Any) -> dict[str, str]:

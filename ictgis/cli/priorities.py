@@ -26,15 +26,17 @@ def format_ranking(ranking: Ranking) -> str:
     who = t("priorities.any_operator") if ranking.operator == "any" else ranking.operator
     after = table["cumulative_covered_pct"].iloc[-1] if len(table) else ranking.baseline_pct
     lines = [t("priorities.cli.summary", tech=ranking.tech, operator=who,
-               today=number(ranking.baseline_pct, 2), n=len(table), after=number(after, 2),
+               today=number(ranking.baseline_pct, 2), n=number(len(table), 0),
+               after=number(after, 2),
                people=number(table["marginal_people"].sum(), 0)),
-             t("priorities.cli.candidates", n=ranking.candidates, excluded=len(ranking.excluded))]
-    lines += [t("priorities.cli.row", rank=r.rank, candidate=r.candidate,
+             t("priorities.cli.candidates", n=number(ranking.candidates, 0),
+               excluded=number(len(ranking.excluded), 0))]
+    lines += [t("priorities.cli.row", rank=number(r.rank, 0), candidate=r.candidate,
                 commune=r.commune_name, people=number(r.marginal_people, 0),
                 pct=number(r.cumulative_covered_pct, 2), cost=number(r.cumulative_cost_vnd, 0))
               for r in table.head(SHOWN_ROWS).itertuples()]
     if len(table) > SHOWN_ROWS:
-        lines.append(t("priorities.cli.more", n=len(table) - SHOWN_ROWS))
+        lines.append(t("priorities.cli.more", n=number(len(table) - SHOWN_ROWS, 0)))
     lines.append(t("priorities.cli.stop", reason=t(f"priorities.stop.{ranking.stop}")))
     if ranking.costs_synthetic:
         lines.append(t("priorities.costs_synthetic"))

@@ -27,7 +27,7 @@ def format_siting(tables: Mapping[str, pd.DataFrame], verdicts: pd.DataFrame | N
     lines = [f"{t('cli.siting.rule'):<{width}}{t('cli.siting.severity'):<12}"
              f"{t('cli.siting.findings'):>10}"]
     lines += [f"{names.get(r.rule, r.rule):<{width}}{severity.get(r.severity, r.severity):<12}"
-              f"{r.findings:>10}" for r in rules.itertuples() if r.findings]
+              f"{number(r.findings, 0):>10}" for r in rules.itertuples() if r.findings]
     whole = tables.get("compliance_country", tables.get("compliance_province"))
     if whole is not None and int(whole.iloc[0]["masts"]) > 0:  # the whole province or country
         row = whole.iloc[0]
@@ -36,7 +36,7 @@ def format_siting(tables: Mapping[str, pd.DataFrame], verdicts: pd.DataFrame | N
     if verdicts is not None:
         counts = verdicts["verdict"].value_counts()
         lines.append(t("cli.siting.proposals", counts=", ".join(
-            t("cli.count", n=n, what=verdict.get(v, v)) for v, n in counts.items())))
+            t("cli.count", n=number(n, 0), what=verdict.get(v, v)) for v, n in counts.items())))
         id_width = max(len(str(i)) for i in verdicts["id"]) + 2
         verdict_width = max(len(verdict.get(v, v)) for v in verdicts["verdict"]) + 2
         lines += [f"  {r.id!s:<{id_width}}{verdict.get(r.verdict, r.verdict):<{verdict_width}}"

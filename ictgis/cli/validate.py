@@ -18,7 +18,7 @@ def command(workspace: Path, out: Path | None, lang: str, strict: bool, quiet: b
 
     from ictgis import outputs, pipeline, registry, validate
     from ictgis.cli.main import SHOWN_PROBLEMS
-    from ictgis.i18n import labels, t
+    from ictgis.i18n import labels, number, t
     from ictgis.workspace import siting_context
 
     console = Console(quiet)
@@ -34,10 +34,11 @@ def command(workspace: Path, out: Path | None, lang: str, strict: bool, quiet: b
     result = pipeline.run(ws, steps=[], out=pipeline.output_dir(workspace, out))
     where = result.outputs / outputs.REJECTS
     counts = ws.problems["severity"].value_counts()
-    console.echo(t("cli.validate.counts", province=ws.config.province, communes=len(ws.communes),
-                   posts=len(ws.post_offices))
-                 + (t("cli.validate.bts", n=len(ws.bts)) if ws.bts is not None else ""))
+    console.echo(t("cli.validate.counts", province=ws.config.province,
+                   communes=number(len(ws.communes), 0), posts=number(len(ws.post_offices), 0))
+                 + (t("cli.validate.bts", n=number(len(ws.bts), 0)) if ws.bts is not None else ""))
     console.echo(checked)
-    listed = ", ".join(t("cli.count", n=n, what=severity.get(s, s)) for s, n in counts.items())
+    listed = ", ".join(t("cli.count", n=number(n, 0), what=severity.get(s, s))
+                       for s, n in counts.items())
     console.echo(t("cli.validate.problems", counts=listed or t("cli.validate.none"),
                    path=where))

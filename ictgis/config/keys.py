@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ictgis.crs import DEFAULT_CRS
-from ictgis.i18n import t
+from ictgis.i18n import plain_number, t
 
 
 class _Marker:
@@ -84,28 +84,37 @@ class Range:
         Upper limit (inclusive); no limit when ``None``.
     strict
         Whether ``low`` itself is excluded.
+    grouping
+        Whether the numbers are written with thousands grouped (not for years: 1990).
     """
 
     low: float
     high: float | None = None
     strict: bool = False
+    grouping: bool = True
 
     def __str__(self) -> str:
         """The range in words, in the language in force (``config.range.*``)."""
         if self.high is not None:
-            return str(t("config.range.between", low=f"{self.low:g}", high=f"{self.high:g}"))
+            return str(t("config.range.between", low=self._text(self.low),
+                         high=self._text(self.high)))
         return str(t("config.range.above" if self.strict else "config.range.at_least",
-                     low=f"{self.low:g}"))
+                     low=self._text(self.low)))
+
+    def _text(self, value: float) -> str:
+        """``value`` as the language writes it, with the decimals it needs (NaN: ``nan``)."""
+        return plain_number(value, grouping=self.grouping) if value == value else "nan"
 
     def problem(self, value: float) -> str | None:
         """The error for ``value`` outside the range (NaN is outside every range), else ``None``."""
+        shown = self._text(value)
         if self.high is not None:
             if not self.low <= value <= self.high:
-                return t("config.check.between", low=f"{self.low:g}", high=f"{self.high:g}",
-                         value=value)
+                return t("config.check.between", low=self._text(self.low),
+                         high=self._text(self.high), value=shown)
             return None
         inside = value > self.low if self.strict else value >= self.low
-        return None if inside else t("config.check.bound", bound=self, value=value)
+        return None if inside else t("config.check.bound", bound=self, value=shown)
 
 
 #: Numbers that must be above zero.
@@ -618,7 +627,7 @@ KEYS: tuple[Key, ...] = (
                     "compute the coverage tiles (needs ictgis[distributed]); not set: local "
                     "threads ([coverage] threads)", source="ictgis"),
     # ---------------------------------------------------------------- [report]
-    Key("report", "year", "integer", None, range=Range(1990, 2100),
+    Key("report", "year", "integer", None, range=Range(1990, 2100, grouping=False),
         description="The year the report is about (its title, the plan of [targets]); not set: "
                     "the report says the year is not set",
         source="ictgis"),

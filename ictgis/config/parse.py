@@ -31,7 +31,7 @@ from ictgis.config.model import (
 )
 from ictgis.crs import check_crs_name, parse_crs
 from ictgis.errors import ConfigError
-from ictgis.i18n import t
+from ictgis.i18n import plain_number, t
 
 CONFIG_NAME = "ictgis.toml"
 
@@ -159,8 +159,8 @@ def parse_config(data: Mapping[str, Any], *, path: Path) -> Config:
     checks = ChecksConfig(**checks_reader.values())
     if checks.min_mast_height_m >= checks.max_mast_height_m:
         raise checks_reader.fail("max_mast_height_m", t(
-            "config.heights_order", low=f"{checks.min_mast_height_m:g}",
-            high=f"{checks.max_mast_height_m:g}"))
+            "config.heights_order", low=plain_number(checks.min_mast_height_m),
+            high=plain_number(checks.max_mast_height_m)))
 
     layers_reader = top.sub("layers", required=True)
     layers_reader.check_keys(set(layers_reader.keys))

@@ -9,13 +9,12 @@ per pixel afterwards.
 from __future__ import annotations
 
 import logging
-import math
 import warnings
 from collections.abc import Mapping
 
 import numpy as np
 
-from ictgis.i18n import number, t
+from ictgis.i18n import plain_number, t
 
 logger = logging.getLogger(__name__)
 
@@ -33,22 +32,6 @@ ENV_CODES: Mapping[str, int] = {"urban_large": 0, "urban": 1, "suburban": 2, "op
 
 class ModelRangeWarning(UserWarning):
     """A model is used outside the parameter range it was fitted on."""
-
-
-def plain_number(value: float, significant: int = 6) -> str:
-    """``value`` by :func:`ictgis.i18n.number` with the decimals it needs, no trailing zeros.
-
-    For parameters people gave (frequencies in MHz, heights in m, distances in km), where a
-    fixed number of decimals would hide or invent digits. Decimals beyond ``significant``
-    significant digits are dropped (as Python's ``{:g}``), but a large value keeps all its
-    integer digits, never an exponent: 1800 -> ``1.800`` in Vietnamese and ``1,800`` in
-    English, 2.5 -> ``2,5`` / ``2.5``, 0.05 -> ``0,05`` / ``0.05``.
-    """
-    if not math.isfinite(value) or value == 0:
-        return number(value, 0)
-    most = max(0, significant - 1 - math.floor(math.log10(abs(value))))
-    target = round(value, most)
-    return number(value, next(d for d in range(most + 1) if round(value, d) == target))
 
 
 # --------------------------------------------------------------------------------- models

@@ -10,6 +10,7 @@ The language is a context (:func:`language`), Vietnamese unless a front end says
     with i18n.language("en"):
         i18n.t("cli.written", path="outputs/stats")   # 'written: outputs/stats'
     i18n.number(9384.567, 2)                          # '9.384,57' (Vietnamese convention)
+    i18n.plain_number(1800.0)                         # '1.800' (the decimals it needs)
 """
 
 from __future__ import annotations
@@ -180,6 +181,42 @@ def number(value: float | int | None, decimals: int = 2, lang: str | None = None
     value = round(float(value), decimals) + 0.0  # no "-0,00"
     locale, pattern = _number_format(lang or current(), decimals, grouping)
     return pattern.apply(value, locale, decimal_quantization=True)
+
+
+def plain_number(value: float | int | None, significant: int = 6, lang: str | None = None, *,
+                 grouping: bool = True) -> str:
+    """``value`` by :func:`number` with the decimals it needs: no trailing zeros, no exponent.
+
+    For values people gave (a frequency in MHz, a height in m, a limit of the configuration),
+    where a fixed number of decimals would hide or invent digits.
+
+    Parameters
+    ----------
+    value
+        The number, in whatever unit the message states; None or NaN give an empty string.
+    significant
+        Decimals beyond this many significant digits are dropped, as Python's ``{:g}`` drops
+        them; a large value keeps all its integer digits (never an exponent).
+    lang
+        Language of the convention (default: the language in force).
+    grouping
+        Whether thousands are grouped; not for a year (2026), which is written as it is.
+
+    Returns
+    -------
+    str
+        1800 -> ``1.800`` in Vietnamese, ``1,800`` in English; 2.5 -> ``2,5`` / ``2.5``;
+        0.05 -> ``0,05`` / ``0.05``; 0.1 + 0.2 -> ``0,3`` / ``0.3``.
+    """
+    import math
+
+    if value is None or not math.isfinite(float(value)) or value == 0:
+        return number(value, 0, lang, grouping=grouping)
+    value = float(value)
+    most = max(0, significant - 1 - math.floor(math.log10(abs(value))))
+    target = round(value, most)
+    decimals = next(d for d in range(most + 1) if round(value, d) == target)
+    return number(value, decimals, lang, grouping=grouping)
 
 
 @functools.lru_cache(maxsize=64)

@@ -180,7 +180,7 @@ def _priorities(ranking: pd.DataFrame | None, technology: str) -> str | None:
     people0 = float(row0["cumulative_people"])
     before = float(row0["cumulative_covered_pct"]) * (people0 - float(row0["marginal_people"])) \
         / people0 if people0 else float("nan")
-    gain = t("report.narrative.priorities_gain", n=len(first), tech=technology,
+    gain = t("report.narrative.priorities_gain", n=number(len(first), 0), tech=technology,
              before=number(before, 1), after=number(last["cumulative_covered_pct"], 1))
     cost = None
     if "cumulative_cost_vnd" in first and pd.notna(last["cumulative_cost_vnd"]):

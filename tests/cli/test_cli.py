@@ -145,7 +145,7 @@ BAD_INPUT = [
     ("missing file", lambda root: (root / "posts.csv").unlink(), 1,
      "posts.csv: file not found"),
     ("missing column", _config('type = "loai"', 'type = "loai_diem"'), 1,
-     "posts.csv: column 'loai_diem' (for type, [layers.post_offices.fields]) is not in the file"),
+     "posts.csv: column “loai_diem” (for type, [layers.post_offices.fields]) is not in the file"),
     ("unknown district", _rewrite_communes(lambda c: c.assign(
         huyen=["Thành phố Mỹ Tho", "Huyện Cái Bè", "Huyện Tân Phước"])), 1,
      "maps no region for district 'Huyện Tân Phước' of communes.gpkg"),
@@ -261,12 +261,12 @@ CLICK_ENGLISH = ("Usage", "OPTIONS", "Try", "for help", "Error", "Invalid value"
 USAGE_ERRORS = [
     (["map", "--tiles", "bing"], "Lỗi: Giá trị không hợp lệ cho --tiles: lớp nền 'bing'",
      "Error: Invalid value for --tiles: tiles 'bing'"),
-    (["map", "--bogus"], "Lỗi: Không có tùy chọn '--bogus'.",
-     "Error: No such option '--bogus'."),
+    (["map", "--bogus"], "Lỗi: Không có tùy chọn “--bogus”.",
+     "Error: No such option “--bogus”."),
     (["stats", "extra"], "Lỗi: Thừa đối số (extra)", "Error: Got unexpected extra argument (extra)"),
     (["demo"], "Lỗi: Thiếu đối số 'THƯ_MỤC'.", "Error: Missing argument 'DIRECTORY'."),
-    (["map", "--scheme", "jenks"], "Lỗi: Giá trị không hợp lệ cho '--scheme': 'jenks' không "
-     "thuộc các giá trị được phép:", "Error: Invalid value for '--scheme': 'jenks' is not one of"),
+    (["map", "--scheme", "jenks"], "Lỗi: Giá trị không hợp lệ cho '--scheme': “jenks” không "
+     "thuộc các giá trị được phép:", "Error: Invalid value for '--scheme': “jenks” is not one of"),
 ]
 
 
@@ -295,6 +295,6 @@ def test_the_group_usage_follows_the_language(runner, vietnamese) -> None:
     result = runner.invoke(main, ["bogus"], prog_name="ictgis")
     assert result.exit_code == 2
     assert "Cách dùng: ictgis [TÙY CHỌN] LỆNH [ĐỐI SỐ]..." in result.output
-    assert "Lỗi: Không có lệnh 'bogus'." in result.output
+    assert "Lỗi: Không có lệnh “bogus”." in result.output
     result = runner.invoke(main, ["bogus"], env={"ICTGIS_LANG": "en"}, prog_name="ictgis")
-    assert "Error: No such command 'bogus'." in result.output
+    assert "Error: No such command “bogus”." in result.output
