@@ -581,6 +581,51 @@ def test_bad_checks_and_operators(tmp_path, text, match):
         load_config(_write(tmp_path, MINIMAL + "\n" + text))
 
 
+#: Numbers in configuration errors as each language writes them (Babel, worked by hand): the
+#: decimals the value needs, thousands grouped, but never a year (report.year: 1990 to 2100).
+NUMBERS_IN_ERRORS = [
+    ('[checks]\nmin_mast_height_m = 1500.5\nmax_mast_height_m = 1200\n',
+     "[checks] max_mast_height_m phải lớn hơn min_mast_height_m (1.500,5), nhưng là 1.200",
+     "[checks] max_mast_height_m must be greater than min_mast_height_m (1,500.5), got 1,200"),
+    ("[checks]\nmax_outside_pct = 100.25\n",
+     "[checks] max_outside_pct phải nằm trong khoảng từ 0 đến 100, nhưng là 100,25",
+     "[checks] max_outside_pct must be between 0 and 100, got 100.25"),
+    ("[checks]\noverlap_tolerance_pct = -1234.5\n",
+     "[checks] overlap_tolerance_pct phải >= 0, nhưng là -1.234,5",
+     "[checks] overlap_tolerance_pct must be >= 0, got -1,234.5"),
+    ("[report]\nyear = 2200\n",
+     "[report] year phải nằm trong khoảng từ 1990 đến 2100, nhưng là 2200",
+     "[report] year must be between 1990 and 2100, got 2200"),
+    ("[checks]\nmax_outside_pct = nan\n",  # TOML's nan is outside every range, and says so
+     "[checks] max_outside_pct phải nằm trong khoảng từ 0 đến 100, nhưng là nan",
+     "[checks] max_outside_pct must be between 0 and 100, got nan"),
+]
+
+
+@pytest.mark.parametrize(("text", "vi", "en"), NUMBERS_IN_ERRORS,
+                         ids=[t.split("\n")[1] for t, _, _ in NUMBERS_IN_ERRORS])
+def test_numbers_in_config_errors_follow_the_language(tmp_path, text, vi, en):
+    from ictgis.i18n import language
+
+    path = _write(tmp_path, MINIMAL + "\n" + text)
+    for lang, expected in (("vi", vi), ("en", en)):
+        with language(lang), pytest.raises(ConfigError) as exc:
+            load_config(path)
+        assert str(exc.value) == f"{CONFIG_NAME}: {expected}"
+
+
+def test_ranges_in_words_follow_the_language():
+    from ictgis.config.keys import Range
+    from ictgis.i18n import language
+
+    with language("vi"):
+        assert [str(Range(0, 1e6)), str(Range(0.5, strict=True)), str(Range(1990, 2100,
+                grouping=False))] == ["từ 0 đến 1.000.000", "> 0,5", "từ 1990 đến 2100"]
+    with language("en"):
+        assert [str(Range(0, 1e6)), str(Range(0.5, strict=True)), str(Range(1990, 2100,
+                grouping=False))] == ["0 to 1,000,000", "> 0.5", "1990 to 2100"]
+
+
 def test_report_and_priorities_sections(make_workspace) -> None:
     from tests.conftest import CONFIG
 

@@ -45,6 +45,23 @@ def test_bad_crosswalks_are_named_by_file_and_row(rows, text) -> None:
         _check(rows)
 
 
+@pytest.mark.parametrize(("shares", "vi", "en"), [
+    (["0.5", "0.4"], "tổng tỷ lệ của xã cũ 1 là 0,9, phải bằng 1",
+     "the shares of former commune 1 sum to 0.9, not 1"),
+    (["0,1", "0,2"], "tổng tỷ lệ của xã cũ 1 là 0,3, phải bằng 1",  # 0.30000000000000004
+     "the shares of former commune 1 sum to 0.3, not 1"),
+    (["1.5"], "tỷ lệ 1,5 phải lớn hơn 0 và không quá 1", "share 1.5 must be above 0 and at most 1"),
+])
+def test_shares_in_problems_are_written_as_the_language_does(shares, vi, en) -> None:
+    from ictgis.i18n import language
+
+    rows = [("1", code, "divided", share, "") for code, share in zip("AB", shares, strict=False)]
+    for lang, text in (("vi", vi), ("en", en)):
+        with language(lang), pytest.raises(DataError) as exc:
+            _check(rows)
+        assert text in str(exc.value)
+
+
 def test_divided_without_share_and_one_default_target_counts_as_whole() -> None:
     xw, warnings = _check([("1", "A", "divided", "", "True"), ("1", "Z", "divided", "", "False")])
     assert xw[["former_code", "code", "relation", "share"]].values.tolist() == [

@@ -63,3 +63,34 @@ def test_bad_usage_and_bad_data(runner, prio_ws: Path, tmp_path: Path) -> None: 
     assert "Error: The budget of 1,000 VND is smaller" in budget.stderr
     nobody = runner.invoke(main, ["priorities", "-w", str(prio_ws), *out, "--operator", "X1"])
     assert nobody.exit_code == 1 and "Operator X1 is not recognised" in nobody.stderr
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("vi", ["Phủ sóng 4G (mọi doanh nghiệp): hiện trạng 25,00 % dân số; 1.200 vị trí đưa lên "
+            "85,00 % (thêm 1.200.000 người).",
+            "Đã xếp hạng 2.500 ứng viên; loại 1.001 ứng viên (xem excluded.csv).",
+            "… và 1.190 vị trí nữa trong ranking.csv"]),
+    ("en", ["4G coverage (any operator): today 25.00 % of the population; 1,200 sites bring it "
+            "to 85.00 % (+1,200,000 people).",
+            "2,500 candidates ranked; 1,001 left out (see excluded.csv).",
+            "… and 1,190 more sites in ranking.csv"]),
+])
+def test_counts_of_the_summary_are_written_as_the_language_does(lang, expected) -> None:
+    import geopandas as gpd
+
+    from ictgis import i18n
+    from ictgis.cli.priorities import format_ranking
+    from ictgis.priorities import Ranking
+
+    n = 1200  # 1,000 people each; 2,000,000 people, 500,000 covered today: 25 % -> 85 %
+    table = pd.DataFrame({"rank": range(1, n + 1), "candidate": [f"C{i}" for i in range(n)],
+                          "commune_name": "X", "marginal_people": 1000.0,
+                          "cumulative_covered_pct": [25 + 0.05 * (i + 1) for i in range(n)],
+                          "cumulative_cost_vnd": 0.0})
+    ranking = Ranking(table=table, excluded=pd.DataFrame({"candidate": range(1001)}),
+                      population=2_000_000.0, baseline_people=500_000.0, tech="4G",
+                      operator="any", stop="sites", per_vnd=False, costs_synthetic=False,
+                      candidates=2500, sites=gpd.GeoDataFrame())
+    with i18n.language(lang):
+        lines = format_ranking(ranking).splitlines()
+    assert [lines[0], lines[1], lines[-2]] == expected

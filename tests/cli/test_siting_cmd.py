@@ -204,3 +204,21 @@ def test_validate_reports_unknown_mast_classes_too(runner, siting_ws: Path) -> N
     result = runner.invoke(main, ["validate", "-w", str(siting_ws)])
     assert result.exit_code == 1
     assert "bts.csv: row 2: mast class “A3” is not in [siting] mast_classes" in result.stderr
+
+
+@pytest.mark.parametrize(("lang", "findings", "proposals"), [
+    ("vi", "     1.234", "đề xuất: 1.000 Chấp thuận, 1 Không chấp thuận"),
+    ("en", "     1,234", "proposals: 1,000 Approved, 1 Refused"),
+])
+def test_counts_of_the_summary_are_written_as_the_language_does(lang, findings,
+                                                                 proposals) -> None:
+    from ictgis.cli.siting import format_siting
+
+    rules = pd.DataFrame({"rule": ["validity.duplicate"], "severity": ["warning"],
+                          "findings": [1234]})
+    verdicts = pd.DataFrame({"id": [f"P{i}" for i in range(1001)],
+                             "verdict": ["approve"] * 1000 + ["refuse"], "reasons": ""})
+    with i18n.language(lang):
+        lines = format_siting({"rules": rules}, verdicts).splitlines()
+    assert lines[1].endswith(findings)  # right-aligned in its column of 10
+    assert lines[2] == proposals
