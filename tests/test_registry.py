@@ -78,14 +78,14 @@ def test_codes_and_names_the_registry_does_not_know_name_the_closest_entry() -> 
     assert problems == {
         "feature 2": ("registry_unknown_code", "code 99999 is not in the registry of units since "
                       "1 July 2025; closest by name: Xã Tân Phú (28468)"),
-        "feature 3": ("registry_unknown_name", "name 'Xã Tân Phúu' is not in the registry of units"
+        "feature 3": ("registry_unknown_name", "name “Xã Tân Phúu” is not in the registry of units"
                       " since 1 July 2025; closest: Xã Tân Phú (28468)"),
         "feature 4": ("registry_spelling",
-                      "name 'Xã Thanh Phú' is written Xã Thạnh Phú (28444) in the registry"),
+                      "name “Xã Thanh Phú” is written Xã Thạnh Phú (28444) in the registry"),
         "feature 5": ("registry_code_of_other", "code 28249 is Phường Đạo Thạnh in the registry, "
-                      "and 'Xã Tân Phú' is Xã Tân Phú (28468)"),
-        "feature 6": ("registry_name_differs", "name 'Xã Bến Tre' differs from the registry's "
-                      "name for code 28468: 'Xã Tân Phú'"),
+                      "and “Xã Tân Phú” is Xã Tân Phú (28468)"),
+        "feature 6": ("registry_name_differs", "name “Xã Bến Tre” differs from the registry's "
+                      "name for code 28468: “Xã Tân Phú”"),
     }
     assert found.set_index("where").loc["feature 2", "id"] == "99999"
 
@@ -97,7 +97,7 @@ def test_a_former_name_or_code_in_a_2025_layer_names_its_successor() -> None:
                           (None, "Xã Tân Mỹ Chánh")])  # former name, no code
     problems = _by_where(registry.check_communes(communes, era="2025"))
     assert problems["feature 1"] == (
-        "registry_former_name", "'Phường 5' is the name of a unit before the reorganisation of "
+        "registry_former_name", "“Phường 5” is the name of a unit before the reorganisation of "
         "1 July 2025; now part of: Phường 5, Thành phố Mỹ Tho (28249) → Phường Đạo Thạnh (28249)")
     assert problems["feature 2"] == (
         "registry_former_code", "code 28252 is the code of Phường 4, Thành phố Mỹ Tho (28252) "
@@ -117,10 +117,10 @@ def test_former_units_are_looked_up_in_their_district() -> None:
                          district=True)
     problems = _by_where(registry.check_communes(communes, era="before_2025"))
     assert problems == {
-        "feature 4": ("registry_unknown_name", "name 'Xã Đạo Thạnh' is not in the registry of "
+        "feature 4": ("registry_unknown_name", "name “Xã Đạo Thạnh” is not in the registry of "
                       "units before 1 July 2025; closest: Xã Đạo Thạnh, Thành phố Mỹ Tho (28282)"),
         "feature 5": ("registry_code_of_other", "code 28300 is Phường 1 in the registry, and "
-                      "'Phường 2' is Phường 2, Thành phố Gò Công (28297)"),
+                      "“Phường 2” is Phường 2, Thành phố Gò Công (28297)"),
     }
 
 
@@ -139,7 +139,7 @@ def test_province_named_in_the_config_when_no_code_is_known() -> None:
 
 @needs_registry
 def test_unknown_era_is_refused() -> None:
-    with pytest.raises(ValueError, match="no era '2019' in the registry"):
+    with pytest.raises(ValueError, match="no era “2019” in the registry"):
         registry.check_communes(_communes([("28249", "Phường 5")]), era="2019")
 
 

@@ -43,7 +43,7 @@ def test_the_rural_row_is_found_whatever_the_language_of_the_table(label: str) -
 
 
 def test_unknown_target_names_the_known_indicators() -> None:
-    with pytest.raises(ValueError, match="'phones' is not an indicator; indicators: radius_km"):
+    with pytest.raises(ValueError, match="“phones” is not an indicator; indicators: radius_km"):
         report.headline(_tables(), reported={}, targets={"phones": 1.0})
 
 

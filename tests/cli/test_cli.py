@@ -48,7 +48,7 @@ def test_format_option(runner, make_workspace, tmp_path: Path) -> None:
     names = {p.name for p in (out / "stats").iterdir()}
     assert "stats_communes.geojson" in names and "stats.xlsx" not in names
     bad = invoke(runner, "stats", "-w", str(root), "--format", "shp")
-    assert bad.exit_code == 2 and "'shp' is not a format" in bad.output
+    assert bad.exit_code == 2 and "“shp” is not a format" in bad.output
 
 
 def test_format_adds_formats_and_never_removes_what_later_steps_read(runner, make_workspace
