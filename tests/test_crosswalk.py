@@ -51,7 +51,7 @@ def test_bad_crosswalks_are_named_by_file_and_row(rows, text) -> None:
     (["0,1", "0,2"], "tổng tỷ lệ của xã cũ 1 là 0,3, phải bằng 1",  # 0.30000000000000004
      "the shares of former commune 1 sum to 0.3, not 1"),
     (["1.5"], "tỷ lệ 1,5 phải lớn hơn 0 và không quá 1", "share 1.5 must be above 0 and at most 1"),
-])
+], ids=["sum 0.9", "sum 0.1 + 0.2", "share 1.5"])
 def test_shares_in_problems_are_written_as_the_language_does(shares, vi, en) -> None:
     from ictgis.i18n import language
 

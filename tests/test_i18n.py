@@ -81,6 +81,13 @@ def test_plain_numbers_have_the_decimals_they_need(value, vi, en) -> None:
     assert (i18n.plain_number(value, lang="vi"), i18n.plain_number(value, lang="en")) == (vi, en)
 
 
+def test_a_plain_year_is_not_grouped() -> None:
+    assert [i18n.plain_number(2026.0, lang=lang, grouping=False) for lang in i18n.LANGUAGES] == [
+        "2026", "2026"]
+    assert [i18n.plain_number(2026.5, lang=lang, grouping=False) for lang in i18n.LANGUAGES] == [
+        "2026,5", "2026.5"]
+
+
 @pytest.mark.parametrize(("lang", "texts"), [
     ("vi", ["COST-231 Hata chỉ được hiệu chỉnh đến 2.000 MHz; dùng ở 2.100 MHz bằng ngoại suy",
             "độ cao trạm gốc 25 m nằm ngoài khoảng hiệu chỉnh 30-200 m",
