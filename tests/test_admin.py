@@ -41,8 +41,8 @@ def test_assign_regions_maps_every_district() -> None:
 @pytest.mark.parametrize(
     ("regions", "message"),
     [
-        ({"Tây": ["TX Cai Lậy"]}, "maps no region for district 'Huyện Cai Lậy'"),
-        ({"Tây": ["TX Cai Lậy", "H. Cai Lậy", "Huyện Gò Công"]}, "'Huyện Gò Công', which matches no"),
+        ({"Tây": ["TX Cai Lậy"]}, "maps no region for district “Huyện Cai Lậy”"),
+        ({"Tây": ["TX Cai Lậy", "H. Cai Lậy", "Huyện Gò Công"]}, "“Huyện Gò Công”, which matches no"),
         ({"Tây": ["Cai Lậy"]}, "matches 2"),
         ({"Tây": ["TX Cai Lậy"], "Đông": ["H. Cai Lậy", "Thị xã Cai Lậy"]}, "is in both"),
     ],
@@ -296,10 +296,10 @@ def test_macro_regions_default_to_the_six_socio_economic_regions() -> None:
 
 
 def test_macro_regions_name_what_they_cannot_place(english) -> None:
-    with pytest.raises(ConfigError, match="'Atlantis'.*\\[macro_regions\\]"):
+    with pytest.raises(ConfigError, match="“Atlantis”.*\\[macro_regions\\]"):
         admin.macro_regions(pd.Series(["Hà Nội", "Atlantis"]), {}, file="communes.gpkg")
     configured = {"North": ("Hà Nội",), "South": ("Cần Thơ",)}
-    with pytest.raises(ConfigError, match="\\[macro_regions\\].*'Huế'"):
+    with pytest.raises(ConfigError, match="\\[macro_regions\\].*“Huế”"):
         admin.macro_regions(pd.Series(["Hà Nội", "Cần Thơ", "Huế"]), configured, file="x.gpkg")
     mine = admin.macro_regions(pd.Series(["Hà Nội", "Cần Thơ"]), configured, file="x.gpkg")
     assert mine.tolist() == ["North", "South"]

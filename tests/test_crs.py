@@ -249,8 +249,8 @@ def test_to_crs_without_crs_raises(mixed_9210):
 @pytest.mark.parametrize(
     ("layer_crs", "match"),
     [
-        (None, "layer 'communes' has no CRS"),
-        ("EPSG:4326", "layer 'communes' is in WGS 84, not a metric projected CRS"),
+        (None, "layer “communes” has no CRS"),
+        ("EPSG:4326", "layer “communes” is in WGS 84, not a metric projected CRS"),
         ("EPSG:4756", "not a metric projected CRS"),
         ("EPSG:2263", "not a metric projected CRS"),  # NAD83 / New York Long Island (ftUS)
     ],
@@ -279,7 +279,7 @@ def test_require_metric_accepts(layer_crs):
 def test_require_same_crs_names_both(left_crs, right_crs, names_in_message):
     left = gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)], crs=left_crs)
     right = gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)], crs=right_crs)
-    with pytest.raises(CRSMismatchError, match=r"'bts' \(.*\) and 'communes' \(.*\) differ") as exc:
+    with pytest.raises(CRSMismatchError, match=r"“bts” \(.*\) and “communes” \(.*\) differ") as exc:
         crs.require_same_crs(left, right, ("bts", "communes"))
     for name in names_in_message:
         assert name in str(exc.value)
@@ -321,11 +321,11 @@ def test_check_crs_name_returns_value_unchanged(value):
 @pytest.mark.parametrize(
     ("value", "match"),
     [
-        ("EPSG:4326", r"^ictgis\.toml: \[province\] crs: 'EPSG:4326' \(WGS 84\) is geographic"),
-        ("EPSG:4756", r"^ictgis\.toml: \[province\] crs: 'EPSG:4756' \(VN-2000\) is geographic"),
-        ("garbage", r"^ictgis\.toml: \[province\] crs: 'garbage' is not a coordinate"),
+        ("EPSG:4326", r"^ictgis\.toml: \[province\] crs: “EPSG:4326” \(WGS 84\) is geographic"),
+        ("EPSG:4756", r"^ictgis\.toml: \[province\] crs: “EPSG:4756” \(VN-2000\) is geographic"),
+        ("garbage", r"^ictgis\.toml: \[province\] crs: “garbage” is not a coordinate"),
         # a projected CRS in US feet is not metric either ("the working CRS must be metric")
-        ("EPSG:2263", r"^ictgis\.toml: \[province\] crs: 'EPSG:2263'.*metric"),
+        ("EPSG:2263", r"^ictgis\.toml: \[province\] crs: “EPSG:2263”.*metric"),
     ],
 )
 def test_check_crs_name_rejects(value, match):
@@ -336,11 +336,11 @@ def test_check_crs_name_rejects(value, match):
 def test_crs_errors_are_vietnamese_by_default(vietnamese):
     with pytest.raises(ConfigError) as exc:
         crs.check_crs_name("EPSG:4326", where=WHERE)
-    assert str(exc.value) == ("ictgis.toml: [province] crs: 'EPSG:4326' (WGS 84) là hệ tọa độ "
+    assert str(exc.value) == ("ictgis.toml: [province] crs: “EPSG:4326” (WGS 84) là hệ tọa độ "
                               "địa lý; hệ tọa độ làm việc phải tính bằng mét")
     assert exc.value.message_id == "errors.crs.work_geographic"
     gdf = gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)], crs=None)
-    with pytest.raises(DataError, match="lớp 'communes' không có hệ tọa độ"):
+    with pytest.raises(DataError, match="lớp “communes” không có hệ tọa độ"):
         crs.require_metric(gdf, "communes")
 
 

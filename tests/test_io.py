@@ -381,7 +381,7 @@ def test_data_error_names_its_message(tmp_path):
         io.map_fields(_table(), _cfg(Path("diem.csv"), fields={"id": "ma"}))
     assert exc.value.message_id == "errors.io.missing_column"
     assert exc.value.detail.id == "errors.io.missing_column"
-    assert str(exc.value).startswith("diem.csv: column 'ma' (for id")
+    assert str(exc.value).startswith("diem.csv: column “ma” (for id")
 
 
 def test_importing_io_loads_no_data_library():
@@ -398,7 +398,7 @@ def test_importing_io_loads_no_data_library():
 def test_unknown_extension(tmp_path):
     path = tmp_path / "diem.dxf"
     path.write_text("0\nSECTION\n")
-    with pytest.raises(LayerReadError, match=r"diem\.dxf: unsupported format '\.dxf' \(use one of"):
+    with pytest.raises(LayerReadError, match=r"diem\.dxf: unsupported format “\.dxf” \(use one of"):
         io.read_layer(_cfg(path))
 
 
@@ -474,13 +474,13 @@ def test_map_fields_prefers_the_exact_name():
 
 def test_map_fields_ambiguous_fold_is_an_error():
     frame = pd.DataFrame({"Mã xã": ["a"], "MA XA": ["b"]})
-    with pytest.raises(DataError, match=r"column 'ma xa' \(for commune"):
+    with pytest.raises(DataError, match=r"column “ma xa” \(for commune"):
         io.map_fields(frame, _cfg(Path("diem.csv"), fields={"commune": "ma xa"}))
 
 
 def test_map_fields_missing_column_lists_what_exists():
     cfg = _cfg(Path("/data/diem.csv"), fields={"id": "ma_diem", "name": "ten_buu_cuc"})
-    expected = ("diem.csv: column 'ten_buu_cuc' (for name, [layers.post_offices.fields]) is not in "
+    expected = ("diem.csv: column “ten_buu_cuc” (for name, [layers.post_offices.fields]) is not in "
                 "the file; its columns are: ma_diem, ten_diem, loai_diem, so_nv, kinh_do, vi_do")
     with pytest.raises(DataError, match=re.escape(expected)) as exc:
         io.map_fields(_table(), cfg)
@@ -887,12 +887,12 @@ def test_undeclared_dbf_names_the_encoding_that_reads_as_vietnamese(tmp_path, en
         io.read_layer(_cfg(path))
     assert caught.value.message_id == "errors.io.no_cpg"
     assert f'set encoding = "{encoding}"' in str(caught.value)
-    assert "'Phường 1'" in str(caught.value)  # the first value, as it reads in that encoding
+    assert "“Phường 1”" in str(caught.value)  # the first value, as it reads in that encoding
 
 
 @pytest.mark.parametrize(("encoding", "to_bytes", "garbled"), [
-    ("cp1258", _cp1258_bytes, "'PhýõÌng 1'"),  # what GDAL makes of it in Windows-1252
-    ("tcvn3", lambda n: n.encode("tcvn3"), "'Ph\\xadêng 1'"),
+    ("cp1258", _cp1258_bytes, "“PhýõÌng 1”"),  # what GDAL makes of it in Windows-1252
+    ("tcvn3", lambda n: n.encode("tcvn3"), "“Ph\\xadêng 1”"),
 ])
 def test_dbf_read_in_its_header_code_page_that_is_not_vietnamese(tmp_path, encoding, to_bytes,
                                                                   garbled):
@@ -905,7 +905,7 @@ def test_dbf_read_in_its_header_code_page_that_is_not_vietnamese(tmp_path, encod
     text = str(caught.value)
     assert text.startswith("xa.shp: no .cpg file says how its text is encoded")
     assert f'set encoding = "{encoding}" in [layers.post_offices]' in text
-    assert garbled in text and "('Phường 1')" in text
+    assert garbled in text and "(“Phường 1”)" in text
 
 
 def test_dbf_in_its_header_code_page_is_read_as_it_says(tmp_path):

@@ -82,12 +82,12 @@ def test_legend_labels_state_the_class_limits() -> None:
 
 
 def test_unknown_indicator_or_scheme() -> None:
-    with pytest.raises(ConfigError, match="unknown indicator 'bogus'") as error:
+    with pytest.raises(ConfigError, match="unknown indicator “bogus”") as error:
         maps.choropleth_classes([1.0], "bogus")
     assert error.value.message_id == "maps.error.indicator"
-    with pytest.raises(ConfigError, match="unknown classification 'jenks'"):
+    with pytest.raises(ConfigError, match="unknown classification “jenks”"):
         maps.choropleth_classes([1.0], "radius_km", scheme="jenks")
-    with i18n.language("vi"), pytest.raises(ConfigError, match="không có chỉ tiêu 'bogus'"):
+    with i18n.language("vi"), pytest.raises(ConfigError, match="không có chỉ tiêu “bogus”"):
         maps.get_indicator("bogus")
 
 
@@ -122,7 +122,7 @@ def test_both_languages_have_the_same_labels() -> None:
     assert en["synthetic"] == "SYNTHETIC demo data — not real figures"
     for prefix in ("maps.zone_class", "admin.kind", "stats.point_type", "siting.severity"):
         assert set(i18n.labels(prefix, "vi")) == set(i18n.labels(prefix, "en")), prefix
-    with pytest.raises(ConfigError, match="unknown language 'fr'") as error:
+    with pytest.raises(ConfigError, match="unknown language “fr”") as error:
         maps.labels_for("fr")
     assert error.value.message_id == "maps.error.language"
 
@@ -207,7 +207,7 @@ def test_inlining_replaces_links_and_checks_stylesheet_urls() -> None:
     assert out == ("<script>var x = '<\\/script>';</script><style>.a{background:"
                    "url(data:image/png;base64,AA)} .b{background:none}</style>")
     bad = {"https://a/y.css": ".c{background:url(images/icon.png)}"}
-    with pytest.raises(IctgisError, match="refers to 'images/icon.png', which has no offline"):
+    with pytest.raises(IctgisError, match="refers to “images/icon.png”, which has no offline"):
         maps.inline_assets('<link rel="stylesheet" href="https://a/y.css"/>', bad)
     with pytest.raises(IctgisError, match="still links an external resource"):
         maps.inline_assets('<img src="https://tile.example.org/1.png">', {})
@@ -315,7 +315,7 @@ def test_indicator_of_a_step_that_has_not_run(toy: maps.MapData) -> None:
 def test_tiles_values(toy: maps.MapData) -> None:
     assert maps.check_tiles("none") == "none"
     assert maps.check_tiles("https://t.example.org/{z}/{x}/{y}.png")
-    with pytest.raises(ConfigError, match="tiles 'google'"):
+    with pytest.raises(ConfigError, match="tiles “google”"):
         maps.check_tiles("google")
     page = maps.render_html(maps.build_map(toy, tiles="osm"))
     assert "tile.openstreetmap.org" in page  # a tile URL template, not a script

@@ -126,7 +126,7 @@ def test_self_intersecting_commune_is_repaired(make_workspace, communes_gdf) -> 
          r"feature 2 .*population is not a non-negative number: nhiều"),
         ({"ten": ["Phường 1", "An Hữu", "Thị trấn Cái Bè"]}, r"feature 2 .*cannot tell the kind"),
         ({"huyen": ["Thành phố Mỹ Tho", "Huyện Cái Bè", "Huyện Châu Thành"]},
-         r"maps no region for district 'Huyện Châu Thành'"),
+         r"maps no region for district “Huyện Châu Thành”"),
     ],
 )
 def test_unusable_communes_stop_the_run(make_workspace, communes_gdf, change, message) -> None:

@@ -290,7 +290,7 @@ def _transcode(gdf: gpd.GeoDataFrame, cfg: LayerConfig, encoding: str, *,
                 guess = guess_encoding(_raw_texts(as_read))
                 likely = guess.encoding if guess else FALLBACK_ENCODING
                 shown = value.encode("latin-1").decode(likely, errors="replace")
-                msg = t("errors.io.no_cpg", name=cfg.path.name, text=str(nfc(shown))[:40],
+                msg = t("errors.io.no_cpg", name=cfg.path.name, text=_visible(nfc(shown))[:40],
                         layer=cfg.name, encoding=likely)
             else:
                 msg = t("errors.io.not_legacy_encoding", name=cfg.path.name,
@@ -333,6 +333,15 @@ def _raw_texts(gdf: pd.DataFrame) -> list[bytes]:
     return [v.encode("latin-1") for v in _texts(gdf)]
 
 
+def _visible(text: object) -> str:
+    r"""``text`` with its invisible characters written as ``\xNN`` or ``\uNNNN`` escapes.
+
+    Garbled text may hold a soft hyphen, which a message would not show.
+    """
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256
+                   else f"\\u{ord(c):04x}" for c in str(text))
+
+
 def _garbled(text: str) -> bool:
     """Whether a text has a word beyond ASCII that is not Vietnamese."""
     share = vietnamese_share([text])
@@ -366,8 +375,8 @@ def _check_header_code_page(gdf: gpd.GeoDataFrame, cfg: LayerConfig, source: str
                          for shown, value in pairs if isinstance(shown, str)
                          and isinstance(value, str) and _garbled(shown)),
                         (texts[0], guess.example))
-    msg = t("errors.io.encoding_guess", name=cfg.path.name, text=bad[:40],
-            encoding=guess.encoding, example=str(nfc(example))[:40], layer=cfg.name)
+    msg = t("errors.io.encoding_guess", name=cfg.path.name, text=_visible(bad)[:40],
+            encoding=guess.encoding, example=_visible(nfc(example))[:40], layer=cfg.name)
     raise LayerReadError(msg)
 
 

@@ -217,7 +217,7 @@ def choropleth_classes(values: Iterable[float], column: str, *, scheme: str = "q
     lang = lang or i18n.current()
     ind = get_indicator(column, lang)
     if scheme not in CLASSIFIERS:
-        msg = i18n.t("maps.error.scheme", lang=lang, name=repr(scheme),
+        msg = i18n.t("maps.error.scheme", lang=lang, name=scheme,
                      choices=", ".join(CLASSIFIERS))
         raise ConfigError(msg)
     # rounded so that floating-point noise (99.99999 %) makes no class of its own

@@ -118,7 +118,7 @@ def drawn_layers(data: MapData, *, bbox: tuple[float, float, float, float] | Non
 
 def _require_indicator(data: MapData, indicator: str) -> None:
     if indicator not in INDICATORS:
-        msg = i18n.t("maps.error.indicator", name=repr(indicator), choices=", ".join(INDICATORS))
+        msg = i18n.t("maps.error.indicator", name=indicator, choices=", ".join(INDICATORS))
         raise ConfigError(msg)
     if indicator not in data.communes.columns:
         step = "ictgis coverage" if INDICATORS[indicator].source == "coverage" else "ictgis stats"

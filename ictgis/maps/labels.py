@@ -35,6 +35,6 @@ def labels_for(lang: str | None = None) -> dict[str, str]:
         For a language that is not in :data:`ictgis.i18n.LANGUAGES`.
     """
     if lang is not None and lang not in i18n.LANGUAGES:
-        msg = i18n.t("maps.error.language", language=repr(lang), choices=", ".join(i18n.LANGUAGES))
+        msg = i18n.t("maps.error.language", language=lang, choices=", ".join(i18n.LANGUAGES))
         raise ConfigError(msg)
     return i18n.labels("maps.label", lang)

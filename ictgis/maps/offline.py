@@ -63,7 +63,7 @@ def _offline_css(text: str, url: str) -> str:
             return match.group(0)
         if ref in _DROPPED_CSS_URLS:
             return "none"
-        msg = i18n.t("maps.error.css_url", url=url, ref=repr(ref))
+        msg = i18n.t("maps.error.css_url", url=url, ref=ref)
         raise IctgisError(msg)
 
     return _CSS_URL.sub(replace, text)
@@ -149,7 +149,7 @@ def tile_layer(tiles: str) -> folium.TileLayer | None:
         url, name = tiles, labels_for()["base_tiles"]
         attribution = html.escape(re.sub(r"^\w+://([^/]*).*$", r"\1", tiles)) or name
     else:
-        msg = i18n.t("maps.error.tiles", tiles=repr(tiles))
+        msg = i18n.t("maps.error.tiles", tiles=tiles)
         raise ConfigError(msg)
     # a failed tile shows as transparent: the commune polygons stay the base
     blank = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"

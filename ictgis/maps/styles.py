@@ -91,7 +91,7 @@ def get_indicator(column: str, lang: str | None = None) -> Indicator:
     'Population covered by 4G (any operator)'
     """
     if column not in INDICATORS:
-        msg = i18n.t("maps.error.indicator", lang=lang, name=repr(column),
+        msg = i18n.t("maps.error.indicator", lang=lang, name=column,
                      choices=", ".join(INDICATORS))
         raise ConfigError(msg)
     t = labels_for(lang)

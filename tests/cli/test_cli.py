@@ -148,7 +148,7 @@ BAD_INPUT = [
      "posts.csv: column “loai_diem” (for type, [layers.post_offices.fields]) is not in the file"),
     ("unknown district", _rewrite_communes(lambda c: c.assign(
         huyen=["Thành phố Mỹ Tho", "Huyện Cái Bè", "Huyện Tân Phước"])), 1,
-     "maps no region for district 'Huyện Tân Phước' of communes.gpkg"),
+     "maps no region for district “Huyện Tân Phước” of communes.gpkg"),
     ("layer without CRS", _shapefile_without_prj, 1,
      "communes.shp: the layer has no CRS (no .prj?); set [layers.communes] crs"),
     ("swapped lat/lon", _swap_first_post, 0,
@@ -259,8 +259,8 @@ CLICK_ENGLISH = ("Usage", "OPTIONS", "Try", "for help", "Error", "Invalid value"
 
 #: Usage errors: the command line, and its Vietnamese and English lines (by hand).
 USAGE_ERRORS = [
-    (["map", "--tiles", "bing"], "Lỗi: Giá trị không hợp lệ cho --tiles: lớp nền 'bing'",
-     "Error: Invalid value for --tiles: tiles 'bing'"),
+    (["map", "--tiles", "bing"], "Lỗi: Giá trị không hợp lệ cho --tiles: lớp nền “bing”",
+     "Error: Invalid value for --tiles: tiles “bing”"),
     (["map", "--bogus"], "Lỗi: Không có tùy chọn “--bogus”.",
      "Error: No such option “--bogus”."),
     (["stats", "extra"], "Lỗi: Thừa đối số (extra)", "Error: Got unexpected extra argument (extra)"),

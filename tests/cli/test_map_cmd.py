@@ -117,7 +117,7 @@ def test_summary_and_options(demo: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "o" / "maps").exists()
     result = runner.invoke(main, ["map", "-w", str(demo), "--tiles", "bing"])
     assert result.exit_code == 2
-    assert "Invalid value for --tiles: tiles 'bing'" in result.output
+    assert "Invalid value for --tiles: tiles “bing”" in result.output
     result = runner.invoke(main, ["map", "-w", str(demo), "--indicator", "nope"])
     assert result.exit_code == 2
     result = runner.invoke(main, ["map", "--help"])
