@@ -36,7 +36,7 @@ def test_whole_and_divided_rows_are_read() -> None:
      "xw.csv: row 2 \\(id 1\\): the shares of former commune 1 sum to 0.9, not 1"),
     ([("1", "A", "divided", "", ""), ("1", "B", "divided", "", "")],
      "former commune 1 is divided but a share is missing"),
-    ([("1", "A", "sideways", "", "")], "relation 'sideways' is not whole or divided"),
+    ([("1", "A", "sideways", "", "")], "relation “sideways” is not whole or divided"),
     ([("1", "A", "divided", "1.5", "")], "share 1.5 must be above 0 and at most 1"),
     ([("", "A", "whole", "", "")], "former or new commune code missing"),
 ])

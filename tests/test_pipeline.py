@@ -61,7 +61,7 @@ def test_steps_needing_bts_are_skipped_without_bts(make_workspace, tmp_path: Pat
 
 def test_unknown_step_is_refused_before_anything_is_written(make_workspace) -> None:
     root = make_workspace()
-    with pytest.raises(ValueError, match="'statz' is not a step"):
+    with pytest.raises(ValueError, match="“statz” is not a step"):
         pipeline.run(root, steps=["statz"])
     assert not (root / "outputs").exists()
 
