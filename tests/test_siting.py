@@ -361,7 +361,7 @@ def test_view_renders_details_from_values() -> None:
     assert shown["detail"].iloc[0] == "A2b (allowed: A1a, A2a)"
     assert shown["message"].iloc[0] == "Mast class not allowed in zone Z: A2b (allowed: A1a, A2a)"
     vi = siting.view(found, "vi")
-    assert vi["detail"].iloc[0] == "A2b (cho phép / allowed: A1a, A2a)"
+    assert vi["detail"].iloc[0] == "A2b (được phép: A1a, A2a)"
     assert vi["message"].iloc[0].startswith("Loại cột không được phép trong khu vực Z")
 
 
@@ -411,7 +411,7 @@ NUMBERED = [
     ("sharing.target", 14.46, 40.0, "", "", {"masts": 2000, "shared": 289},
      "Shared-mast share 14.5% below the 40% target (2,000 masts, 289 shared)",
      "Tỷ lệ cột dùng chung 14,5% thấp hơn mục tiêu 40% "
-     "(2.000 cột / masts, 289 dùng chung / shared)"),
+     "(2.000 cột, 289 cột dùng chung)"),
 ]
 
 

@@ -65,9 +65,9 @@ def test_installed_command_runs_on_a_fresh_demo(tmp_path: Path, vietnamese) -> N
     assert {"province.csv", "commune.csv", "stats.xlsx", "stats.gpkg"} <= {
         p.name for p in stats.iterdir()}
     for table in stats.glob("*.csv"):  # synthetic data is labelled in every output
-        assert "SYNTHETIC" in table.read_text(encoding="utf-8-sig"), table.name
+        assert "DỮ LIỆU TỔNG HỢP" in table.read_text(encoding="utf-8-sig"), table.name
     layers = gpd.read_file(stats / "stats.gpkg", layer="districts")
-    assert layers["synthetic"].str.contains("SYNTHETIC").all()
+    assert layers["synthetic"].str.contains("DỮ LIỆU TỔNG HỢP").all()
 
     # siting: every rule fires on the demo (its masts all have a surveyed class, so the
     # no-class warning cannot), and the summary counts are the rows of findings.csv; masts

@@ -166,7 +166,7 @@ def test_proposals_in_vietnamese(runner, siting_ws: Path) -> None:
     assert list(xlsx.columns[:3]) == ["Mã đề xuất", "Kết quả", "Lý do"]
     findings = pd.read_csv(out / "findings.csv", encoding="utf-8-sig")
     zone_class = findings[findings["rule"] == "zone.class"]
-    assert zone_class["detail"].tolist() == ["A2b (cho phép / allowed: A1a, A1b, A2a)"] * 2
+    assert zone_class["detail"].tolist() == ["A2b (được phép: A1a, A1b, A2a)"] * 2
     assert zone_class["message"].iloc[0].startswith("Loại cột không được phép trong khu vực Z2")
 
 
