@@ -102,5 +102,5 @@ def test_processing_error_is_ictgis_message(tmp_path: Path) -> None:
     done = run_processing(["ictgis:stats", "--", f"WORKSPACE={workspace / 'ictgis.toml'}",
                            f"OUTPUT={tmp_path / 'out'}", "LANGUAGE=1"], tmp_path / "home")
     assert done.returncode == 1
-    assert "ictgis.toml: province must be a table, got 3" in done.stderr
+    assert "ictgis.toml: province must be a table, got “3”" in done.stderr
     assert not (tmp_path / "out" / "stats").exists()
