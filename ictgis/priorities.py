@@ -36,9 +36,8 @@ import shapely
 
 from ictgis import coverage, siting, telecom
 from ictgis.config import CoverageConfig
-from ictgis.coverage.models import plain_number
 from ictgis.errors import DataError
-from ictgis.i18n import number, t
+from ictgis.i18n import number, plain_number, t
 
 if TYPE_CHECKING:
     from ictgis.coverage.calibration import Calibration

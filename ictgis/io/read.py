@@ -11,6 +11,7 @@ import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -21,7 +22,7 @@ from ictgis.config import LayerConfig
 from ictgis.errors import DataError, LayerReadError
 from ictgis.i18n import t
 from ictgis.io.formats import FORMATS, FORMULA_PREFIXES, GZIP_FORMATS, WHERE
-from ictgis.text import fold, map_unique, nfc
+from ictgis.text import fold, nfc
 from ictgis.text_encodings import CANDIDATES, guess_encoding, vietnamese_share
 
 logger = logging.getLogger(__name__)
@@ -90,19 +91,37 @@ def format_suffix(path: Path) -> str:
 def _nfc(frame: pd.DataFrame, *, cells: bool = True) -> pd.DataFrame:
     """Compose Vietnamese text (NFC): legacy code pages such as cp1258 give combining marks.
 
-    The column names always; the cells with ``cells`` (a table's are composed as they are
-    read, by :func:`_tidy`).
+    The column names always; the text cells with ``cells`` (:func:`_composed`; a table's are
+    composed as they are read, by :func:`_tidy`).
     """
     frame.columns = [nfc(str(c)) for c in frame.columns]
-    for col in frame.columns if cells else ():
-        values = frame[col]
-        if col == "geometry" or not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+    for j in range(frame.shape[1]) if cells else ():
+        values = frame.iloc[:, j]
+        if frame.columns[j] == "geometry" or not (
+                values.dtype == object or pd.api.types.is_string_dtype(values)):
             continue
-        text = values.astype("string")
-        todo = ~text.str.isascii().fillna(True)
-        if todo.any():
-            frame.loc[todo, col] = map_unique(values.loc[todo], nfc)
+        text = values.tolist()
+        composed = _composed(text)
+        if composed is not text:
+            frame.isetitem(j, pd.Series(composed, index=values.index, dtype=values.dtype))
     return frame
+
+
+def _composed(text: list[Any]) -> list[Any]:
+    """The text cells of a column composed (NFC), once per distinct non-ASCII cell.
+
+    ``text`` itself when none changes; cells that are not text (None, NaN) stay as they are.
+    """
+    try:
+        plain = "".join(text).isascii()
+    except TypeError:  # a vector layer's column may hold None or NaN
+        plain = "".join(v for v in text if isinstance(v, str)).isascii()
+    if plain:
+        return text
+    composed = {v: unicodedata.normalize("NFC", v) for v in
+                {v for v in text if isinstance(v, str) and not v.isascii()}}
+    out = [composed.get(v, v) if isinstance(v, str) else v for v in text]
+    return text if out == text else out
 
 
 #: How many rows a table may have above its header (a title, a date, blank lines).
@@ -156,15 +175,8 @@ def _read_table(cfg: LayerConfig) -> pd.DataFrame:
 
 
 def _tidy(text: list[str]) -> list[str]:
-    """Cells stripped of surrounding white space and composed (NFC); ``text`` if none changes.
-
-    Composing is what :func:`_nfc` does to the columns of vector layers; here it is done in
-    the same pass, once per distinct non-ASCII cell.
-    """
-    tidy = [v.strip() for v in text]
-    if not "".join(tidy).isascii():
-        composed = {v: unicodedata.normalize("NFC", v) for v in set(tidy) if not v.isascii()}
-        tidy = [composed.get(v, v) for v in tidy]
+    """Cells stripped of white space around them and composed; ``text`` if none changes."""
+    tidy = _composed([v.strip() for v in text])
     return text if tidy == text else tidy
 
 
