@@ -187,7 +187,7 @@ def load_workspace(config: Config, *, strict: bool = False,
         communes, more = finish_communes(read, coverage, config, crosswalk=crosswalk)
         placed = _place_layers(config, points, communes, crosswalk, step)
     all_problems += [read.problems, coverage.problems, more, *placed.problems]
-    posts, bts, rejects = placed.posts, placed.bts, placed.rejects
+    posts, bts, rejects = placed.posts, placed.bts, dict(placed.rejects)
 
     subscribers = None
     if "subscribers" in config.layers:
