@@ -592,6 +592,55 @@ def test_write_raster_is_atomic_and_readable(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["level.tif"]
 
 
+_RACE = """
+import os, sys, threading
+from ictgis.io.raster import _stderr_captured, separate_python_stderr
+
+separate_python_stderr()  # as the command line does at start
+
+said, stop = [], threading.Event()
+
+def captures():  # a writer thread: rasters opened and closed one after another
+    while not stop.is_set():
+        with _stderr_captured() as noise:
+            os.write(2, b"gdal noise\\n")
+        said.extend(noise)
+
+thread = threading.Thread(target=captures)
+thread.start()
+try:
+    for i in range(3000):  # the main thread's progress, as click.echo writes it
+        sys.stderr.write(f"progress {i}\\n")
+        sys.stderr.flush()
+finally:
+    stop.set()
+    thread.join()
+print(sum("progress" in s for s in said), sum("gdal noise" in s for s in said))
+"""
+
+
+def test_progress_written_while_other_threads_capture_reaches_the_terminal(tmp_path):
+    """A coverage run's progress (main thread) and the GeoTIFF writers' captures of
+    descriptor 2 (other threads, opened and closed as rasters come and go) race: every
+    progress line must reach the real stderr, none the capture, and no write may hit a
+    closed stream. Run in a process of its own, where ``sys.stderr`` is descriptor 2 until
+    it is separated from it, as the command line does at start."""
+    import subprocess
+    import sys
+
+    err = tmp_path / "stderr.txt"
+    with err.open("wb") as stream:
+        out = subprocess.run([sys.executable, "-c", _RACE], stderr=stream, stdout=subprocess.PIPE,
+                             text=True, timeout=120, check=False)
+    shown = err.read_text()
+    assert out.returncode == 0, shown[-2000:]
+    lines = [line for line in shown.splitlines() if line.startswith("progress")]
+    assert lines == [f"progress {i}" for i in range(3000)]
+    in_capture, noise = map(int, out.stdout.split())
+    assert in_capture == 0 and noise > 0
+    assert "gdal noise" not in shown
+
+
 # -------------------------------------------------------------------------- write_tables
 
 

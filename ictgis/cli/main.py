@@ -331,6 +331,9 @@ def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
         help="cli.help.option.version")
 def main(verbose: int, debug: bool) -> None:
     """$ ictgis (its help: ``cli.help.main`` in the catalogue)."""
+    from ictgis.io.raster import separate_python_stderr
+
+    separate_python_stderr()  # before any thread: GeoTIFF writers capture descriptor 2
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s", force=True)
     if not debug:  # the libraries stay quiet; -v and -vv show ictgis's own log

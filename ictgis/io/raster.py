@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
-from typing import IO, TextIO
+from typing import IO
 
 import numpy as np
 
@@ -200,7 +200,6 @@ class _Capture:
     depth = 0  # blocks open
     sink: IO[bytes] | None = None  # the temporary file that receives descriptor 2
     saved = -1  # descriptor 2 as it was
-    replaced: TextIO | None = None  # Python's stderr while the capture lasts, or None
 
 
 @contextlib.contextmanager
@@ -210,20 +209,19 @@ def _stderr_captured() -> Iterator[list[str]]:
     Descriptor 2 belongs to the whole process: blocks open on several threads at once share
     one capture (the first redirects it, the last restores it), and each gets what was
     written while it was open. A capture lasts as long as a raster is being written (a
-    whole coverage run): meanwhile Python's own ``sys.stderr``, when it is descriptor 2,
-    writes to the saved descriptor, so that progress and messages still reach the terminal.
+    whole coverage run): Python's own ``sys.stderr`` is first moved off descriptor 2 for
+    good (:func:`separate_python_stderr`), so that progress and messages still reach the
+    terminal.
     """
-    import sys
     import tempfile
 
     c = _Capture
     with c.lock:
         if c.depth == 0:
-            sys.stderr.flush()
+            separate_python_stderr()
             c.sink = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the last block)
             c.saved = os.dup(2)
             os.dup2(c.sink.fileno(), 2)
-            c.replaced = _python_stderr_to(c.saved)
         c.depth += 1
         sink = c.sink
         assert sink is not None
@@ -238,32 +236,33 @@ def _stderr_captured() -> Iterator[list[str]]:
             said.append(os.pread(fd, end - start, start).decode("utf-8", "replace"))
             c.depth -= 1
             if c.depth == 0:
-                if c.replaced is not None:  # Python's stderr back on descriptor 2
-                    sys.stderr.flush()
-                    sys.stderr.close()
-                    sys.stderr = c.replaced
                 os.dup2(c.saved, 2)
                 os.close(c.saved)
                 sink.close()
-                c.sink, c.saved, c.replaced = None, -1, None
+                c.sink, c.saved = None, -1
 
 
-def _python_stderr_to(fd: int) -> TextIO | None:
-    """Point ``sys.stderr`` at a copy of ``fd`` when it writes to descriptor 2.
+def separate_python_stderr() -> None:
+    """Point ``sys.stderr``, when it writes to descriptor 2, at a copy of that descriptor.
 
-    Returns the stream it replaced, or None (another stream, e.g. a test's, is left alone).
+    Python's messages and progress then reach the same terminal or file while the GeoTIFF
+    writers capture descriptor 2 on other threads (:func:`_stderr_captured`). The move is
+    for the life of the process: moving the stream back and forth races with a thread that
+    already holds it. The command line makes it at start, before any thread exists; a
+    program that uses the library gets it at its first raster. A ``sys.stderr`` that is
+    not descriptor 2 (a test's, QGIS's) is left alone.
     """
     import sys
 
     stream = sys.stderr
     try:
         if stream is None or stream.fileno() != 2:
-            return None
+            return
     except (AttributeError, OSError, ValueError):
-        return None
-    sys.stderr = open(os.dup(fd), "w", buffering=1,  # noqa: SIM115 (closed at the end)
+        return
+    stream.flush()
+    sys.stderr = open(os.dup(2), "w", buffering=1,  # noqa: SIM115 (the process's stderr)
                       encoding=stream.encoding, errors=stream.errors)
-    return stream
 
 
 def read_raster(path: Path) -> tuple[np.ndarray, object, object]:
