@@ -63,6 +63,25 @@ def test_locate_points_with_boundary_tie_and_outside() -> None:
     assert pd.isna(got.iloc[3])
 
 
+@pytest.mark.parametrize("split", [0, 10**9], ids=["two threads", "one thread"])
+def test_locate_equals_a_loop_over_the_communes(monkeypatch, split: int) -> None:
+    """On one thread or two, against a loop of ``covers`` that takes the smallest code."""
+    import numpy as np
+
+    monkeypatch.setattr(admin, "LOCATE_SPLIT_POINTS", split)
+    cells = [(f"C{9 - i:02d}{j}", box(i, j, i + 1, j + 1)) for i in range(10) for j in range(7)]
+    communes = gpd.GeoDataFrame({"code": [c for c, _ in cells]},
+                                geometry=[g for _, g in cells], crs=9210)
+    rng = np.random.default_rng(5)
+    xy = np.vstack([rng.uniform(-1, 11, (400, 2)), rng.integers(0, 10, (100, 2))])  # corners
+    points = gpd.GeoDataFrame(geometry=[Point(x, y) for x, y in xy], crs=9210)
+    expected = [min((c for c, g in cells if g.covers(p)), default=None)
+                for p in points.geometry]
+    got = admin.locate(points, communes)
+    assert [None if pd.isna(v) else v for v in got] == expected
+    assert sum(v is None for v in expected) > 0
+
+
 def test_aggregate_is_ratio_of_sums_and_keeps_missing() -> None:
     table = pd.DataFrame({
         "code": ["a", "b", "c"], "zone": ["Thành thị", "Nông thôn", "Nông thôn"],

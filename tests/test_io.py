@@ -254,6 +254,24 @@ def test_table_cells_are_text_without_surrounding_space(tmp_path, ext):
     assert frame[io.WHERE].tolist() == ["row 2", "row 3", "row 4", "row 5"]
 
 
+@pytest.mark.parametrize("column", [
+    ["BC01", "BC02", "Tân\tMỹ"],  # nothing to strip: the column itself comes back
+    ["BC01", "BC02 "], [" BC01", "BC02"], ["BC01", "\u00a0BC02"], ["BC01\u3000", "BC02"],
+    ["", " ", "BC03"], ["a\x00b", "c"], ["a\x00 b", "c"], ["\n"], [],
+    ["Bưu cục", "Bu\u031bu cu\u0323c "],  # decomposed (NFD) text, padded
+])
+def test_tidy_strips_as_str_strip_does(column):
+    """The one-search shortcut against stripping and composing every cell (the oracle)."""
+    import unicodedata
+
+    from ictgis.io.read import _tidy
+
+    expected = [unicodedata.normalize("NFC", v.strip()) for v in column]
+    got = _tidy(column)
+    assert got == expected
+    assert (got is column) == (expected == column)
+
+
 # ------------------------------------------------------------------------- CRS of layers
 
 

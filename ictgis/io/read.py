@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
 
@@ -158,20 +157,20 @@ def _read_table(cfg: LayerConfig) -> pd.DataFrame:
         raise LayerReadError(msg) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.fillna("").astype(str)
-    blank = np.ones(len(frame), dtype=bool)
+    blank = range(len(frame))  # rows whose cells are all empty so far
     for j in range(frame.shape[1]):  # on lists: pandas' .str calls a lambda a cell
         values = frame.iloc[:, j]
         text = values.tolist()
         tidy = _tidy(text)
         if tidy is not text:
             frame.isetitem(j, pd.Series(tidy, index=values.index, dtype=values.dtype))
-        blank &= np.fromiter(map(len, tidy), dtype=np.int64, count=len(tidy)) == 0
+        blank = [i for i in blank if not tidy[i]]
     # spreadsheet row numbers: the header is row 1 (below any title rows); blank rows count but
     # are dropped. Locators are data, not display text ("row 7"); validate.where_text shows
     # them in the language
     first = skip + 2
     frame[WHERE] = [f"row {i}" for i in range(first, first + len(frame))]
-    return frame.loc[~blank].reset_index(drop=True)
+    return frame.drop(index=blank).reset_index(drop=True) if blank else frame
 
 
 def _tidy(text: list[str]) -> list[str]:
