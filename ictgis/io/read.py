@@ -157,7 +157,7 @@ def _read_table(cfg: LayerConfig) -> pd.DataFrame:
         raise LayerReadError(msg) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.fillna("").astype(str)
-    blank = range(len(frame))  # rows whose cells are all empty so far
+    blank: Sequence[int] = range(len(frame))  # rows whose cells are all empty so far
     for j in range(frame.shape[1]):  # on lists: pandas' .str calls a lambda a cell
         values = frame.iloc[:, j]
         text = values.tolist()
