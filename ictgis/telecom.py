@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Mapping
 
@@ -113,11 +114,9 @@ def match_operators(raw: pd.Series, aliases: Mapping[str, str]) -> tuple[pd.Seri
         known = tuple(sorted({n for _, n in names if n is not None}))
         return known, tuple(dict.fromkeys(p for p, n in names if n is None))
 
-    pairs = {cell: _one(cell) for cell in pd.unique(raw.dropna())}
-    empty = pd.Series([()] * len(raw), index=raw.index, dtype=object)
-    known = raw.map({cell: pair[0] for cell, pair in pairs.items()})
-    unknown = raw.map({cell: pair[1] for cell, pair in pairs.items()})
-    return known.where(known.notna(), empty), unknown.where(unknown.notna(), empty)
+    pairs = map_unique(raw, _one, missing=((), ()))
+    return (map_unique(pairs, operator.itemgetter(0)),  # the distinct pairs are few
+            map_unique(pairs, operator.itemgetter(1)))
 
 
 def split_values(raw: pd.Series, names: Mapping[str, str]) -> pd.Series:
@@ -130,8 +129,7 @@ def split_values(raw: pd.Series, names: Mapping[str, str]) -> pd.Series:
         parts = [p for p in _SPLIT.split(str(cell).strip()) if p]
         return tuple(sorted({names.get(fold(p), p) for p in parts}))
 
-    out = map_unique(raw, _one)
-    return out.where(out.notna(), pd.Series([()] * len(out), index=out.index, dtype=object))
+    return map_unique(raw, _one, missing=())
 
 
 def count_bts(bts: pd.DataFrame, index: pd.Index) -> pd.DataFrame:

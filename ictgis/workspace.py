@@ -984,9 +984,9 @@ def prepare_masts(bts: gpd.GeoDataFrame, cfg: LayerConfig, communes: gpd.GeoData
     techs = out["technologies"] if "technologies" in out else pd.Series(None, index=out.index)
     out["technologies"] = telecom.split_values(techs, telecom.TECHNOLOGIES)
     reasons = _Reasons(out.index)
-    has_unknown = unknown.map(len) > 0
-    no_ops = out["operators"].map(len) == 0
-    names = unknown.map("; ".join).astype("string")
+    has_unknown = map_unique(unknown, bool)  # tuples: empty or not
+    no_ops = ~map_unique(out["operators"], bool)
+    names = map_unique(unknown, "; ".join).astype("string")
     reasons.add(no_ops & has_unknown, validate.texts("problems.masts.unknown_operator",
                                                      no_ops & has_unknown, value=names),
                 "unknown_operator")

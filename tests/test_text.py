@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -128,3 +129,28 @@ def test_syllable_rules(word: str, why: str | None) -> None:
 def test_tokens_split_on_space_and_punctuation() -> None:
     assert text.vietnamese_tokens("TP. Mỹ Tho, (Tiền Giang)/2019") == [
         "TP", "Mỹ", "Tho", "Tiền", "Giang", "2019"]
+
+
+_WORDS = ["Viettel", None, "VNPT; Viettel", "Viettel", np.nan, "MobiFone"]
+
+
+@pytest.mark.parametrize(("values", "func"), [
+    (pd.Series(_WORDS, dtype=object, name="op"), len),  # numbers, NaN for the missing
+    (pd.Series(_WORDS, dtype="string"), lambda v: tuple(v.split("; "))),  # tuples stay whole
+    (pd.Series(_WORDS[2:4] * 3, index=range(5, 11)), lambda v: v.startswith("V")),  # booleans
+    (pd.Series(_WORDS, dtype=object), lambda v: None if v == "Viettel" else v.upper()),
+    (pd.Series([(), ("A",), ()], dtype=object), bool),
+    (pd.Series([], dtype=object), len),
+])
+def test_map_unique_gives_what_series_map_gives(values, func):
+    """Against ``Series.map`` calling the function on every present cell (the oracle)."""
+    from ictgis.text import map_unique
+
+    expected = values.map(func, na_action="ignore")
+    if expected.dtype == object:  # a missing cell is NaN, as a dict's Series.map gives it
+        expected = expected.where(values.notna(), np.nan)
+    got = map_unique(values, func)
+    pd.testing.assert_series_equal(got, expected, check_dtype=len(values) > 0)
+    given = map_unique(values, func, missing="—")
+    assert given[values.isna()].eq("—").all()
+    assert given[values.notna()].tolist() == expected[values.notna()].tolist()
