@@ -77,6 +77,10 @@ def run(args, *, on_line, is_canceled, poll_s=0.1):
     -------
     tuple
         ``(exit status, the last non-empty line of stderr, canceled)``.
+
+    An error line (``Error: ...``) is passed to ``on_line`` only once another line follows it
+    on stderr, or the run succeeds: the line that ends a failed run is returned for the caller
+    to raise, not shown twice.
     """
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                stdin=subprocess.DEVNULL, env=child_environment(),
@@ -92,7 +96,7 @@ def run(args, *, on_line, is_canceled, poll_s=0.1):
                threading.Thread(target=pump, args=(process.stderr, True), daemon=True)]
     for thread in threads:
         thread.start()
-    last_error, open_streams, canceled = "", len(threads), False
+    last_error, held, open_streams, canceled = "", None, len(threads), False
     while open_streams:
         try:
             item = lines.get(timeout=poll_s)
@@ -104,7 +108,13 @@ def run(args, *, on_line, is_canceled, poll_s=0.1):
             text, is_error = item
             if is_error and text.strip():
                 last_error = text.strip()
-            on_line(text, is_error)
+            if is_error and held is not None:  # more followed: it did not end the run
+                on_line(held, True)
+                held = None
+            if is_error and error_message(text.strip()) != text.strip():
+                held = text
+            else:
+                on_line(text, is_error)
         if not canceled and is_canceled():
             canceled = True
             process.terminate()
@@ -118,6 +128,8 @@ def run(args, *, on_line, is_canceled, poll_s=0.1):
         thread.join()
     process.stdout.close()
     process.stderr.close()
+    if held is not None and (status == 0 or canceled):
+        on_line(held, True)
     return status, last_error, canceled
 
 

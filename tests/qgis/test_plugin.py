@@ -43,6 +43,22 @@ def test_run_streams_lines_and_keeps_the_last_error() -> None:
                                      is_canceled=lambda: False)
     assert (status, last, canceled) == (1, "Error: broken", False)
     assert ("one", False) in seen and ("two", False) in seen
+    assert ("Error: broken", True) not in seen  # raised by the caller: not shown twice
+
+
+@pytest.mark.parametrize(("stderr", "status", "shown"), [
+    (["warning: a", "Error: first", "Error: last"], 1, ["warning: a", "Error: first"]),
+    (["Error: only"], 0, ["Error: only"]),  # a run that succeeds hides nothing
+    (["Lỗi: hỏng", "note"], 1, ["Lỗi: hỏng", "note"]),
+])
+def test_run_holds_back_only_the_error_that_ends_a_failed_run(stderr, status, shown) -> None:
+    seen = []
+    code = (f"import sys; [print(line, file=sys.stderr) for line in {stderr!r}]; "
+            f"sys.exit({status})")
+    got, last, _ = cli.run([sys.executable, "-c", code], on_line=lambda text, err: seen.append(
+        (text, err)), is_canceled=lambda: False)
+    assert got == status and last == stderr[-1]
+    assert seen == [(line, True) for line in shown]
 
 
 def test_run_stops_when_canceled() -> None:
