@@ -23,8 +23,9 @@
    every commune it measured; every kept point in the commune it was generated in.
 
 Targets (issue 14 item 4): national statistics end to end <= 1.5 s and >= 1.5x the sjoin
-pipeline, checked for each era. Each figure is also printed as a ``RESULT`` line
-(:func:`_harness.result`); the 2025 era's names end in ``_2025``.
+pipeline, checked for each era; counting (locate + counts) >= 100x the naive loop (issue 3).
+Each figure is also printed as a ``RESULT`` line (:func:`_harness.result`); the 2025 era's
+names end in ``_2025``.
 Run: ``python benchmarks/bench_stats.py [--quick] [--profile] [--keep DIR]``.
 """
 
@@ -360,13 +361,17 @@ def measure(era: str, root: Path, args: argparse.Namespace, out: Path) -> None:
         note = "" if loop.full else " (naive time extrapolated)"
         lines += [f"  {'whole: naive loop / ictgis':<62}{ratios['naive']:>8.0f}x{note}",
                   f"  {'counting: loop / (locate + counts)':<62}{ratios['loop']:>8.0f}x{note}"]
-        targets.append(h.target(f">= {TARGET_NAIVE:g}x the naive loop, whole pipeline",
-                                f"{ratios['naive']:.0f}x", ratios["naive"] >= TARGET_NAIVE, note))
+        # the naive target is the join's (issue 3: a spatial-index join counts the points,
+        # the loop tests every commune); the whole pipeline's ratio is shown beside it
+        targets.append(h.target(f">= {TARGET_NAIVE:g}x the naive loop, counting (the join)",
+                                f"{ratios['loop']:.0f}x", ratios["loop"] >= TARGET_NAIVE, note))
         checks += same_as_naive(loop, per_district, tables)
-        results.append(h.result("stats.vs_naive", ratios["naive"], "x",
-                                target=f">={TARGET_NAIVE:g}",
-                                baseline=("contains_loop" + ("" if loop.full else "_extrapolated"),
-                                          naive_total, "s")))
+        naive_name = "contains_loop" + ("" if loop.full else "_extrapolated")
+        results += [h.result("stats.counting_vs_naive", ratios["loop"], "x",
+                             target=f">={TARGET_NAIVE:g}",
+                             baseline=(naive_name, loop.estimate, "s")),
+                    h.result("stats.vs_naive", ratios["naive"], "x",
+                             baseline=(naive_name, naive_total, "s"))]
     h.show("ratios (baseline / ictgis):", [
         *lines, f"  CPU time of the same runs (what a busy machine does not distort): ictgis "
         f"{cpu:.3f} s, sjoin pipeline {base_cpu:.3f} s: {base_cpu / cpu:.2f}x"])
