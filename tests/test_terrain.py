@@ -275,14 +275,20 @@ def test_effective_height_on_a_slope_by_hand():
 # ------------------------------------------------------------------ DEM files
 
 
-def write_tif(path, array, transform, crs, nodata=None):
+def write_tif(path, array, transform, crs, nodata=None, dtype="float32"):
     with rasterio.open(path, "w", driver="GTiff", width=array.shape[1], height=array.shape[0],
-                       count=1, dtype="float32", transform=transform, crs=crs,
+                       count=1, dtype=dtype, transform=transform, crs=crs,
                        nodata=nodata) as dst:
-        dst.write(array.astype(np.float32), 1)
+        dst.write(np.round(array).astype(dtype) if dtype == "int16" else array.astype(dtype), 1)
 
 
-def test_dem_in_wgs84_resampled_to_the_grid(tmp_path):
+#: DEM files as they come: float32, and whole metres in int16 (SRTM), warped as stored.
+DEM_TYPES = pytest.mark.parametrize(("dtype", "tolerance_m"), [("float32", 0.01),
+                                                                ("int16", 0.51)])
+
+
+@DEM_TYPES
+def test_dem_in_wgs84_resampled_to_the_grid(tmp_path, dtype, tolerance_m):
     grid = Grid.covering((560_000, 1_140_000, 562_000, 1_141_500), RES, CRS)
     to_wgs = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
     x = grid.transform.c + (np.arange(grid.width) + 0.5) * RES
@@ -295,24 +301,43 @@ def test_dem_in_wgs84_resampled_to_the_grid(tmp_path):
     lats = lat0 - (np.arange(160) + 0.5) * step
     assert lons[0] < lon.min() and lon.max() < lons[-1] and lats[-1] < lat.min()
     plane = 3.0 + 400.0 * (lons[None, :] - lon0) - 250.0 * (lats[:, None] - lat0)
-    write_tif(tmp_path / "dem.tif", plane, transform, "EPSG:4326")
+    write_tif(tmp_path / "dem.tif", plane, transform, "EPSG:4326", dtype=dtype)
     terrain = read_dem(tmp_path / "dem.tif", grid)
     expected = 3.0 + 400.0 * (lon - lon0) - 250.0 * (lat - lat0)
     assert terrain.elevation.shape == (grid.height, grid.width)
-    assert np.abs(terrain.elevation - expected).max() < 0.01
+    assert np.abs(terrain.elevation - expected).max() < tolerance_m
     assert terrain.name == "dem.tif"
 
 
-def test_dem_voids_filled_from_the_nearest_with_a_warning(tmp_path):
+@DEM_TYPES
+def test_dem_voids_filled_from_the_nearest_with_a_warning(tmp_path, dtype, tolerance_m):
     grid = Grid.covering((560_000, 1_140_000, 561_000, 1_141_000), RES, CRS)
     values = np.full((20, 20), 7.0)
     values[:, 10:] = 2.0
     values[5:8, 12:15] = -32768.0  # a void in the 2 m half
-    write_tif(tmp_path / "dem.tif", values, grid.transform, CRS, nodata=-32768.0)
+    write_tif(tmp_path / "dem.tif", values, grid.transform, CRS, nodata=-32768.0, dtype=dtype)
     with pytest.warns(ModelRangeWarning, match="dem.tif"):
         terrain = read_dem(tmp_path / "dem.tif", grid)
     assert np.all(terrain.elevation[5:8, 12:15] == 2.0)
     assert np.all(terrain.elevation[:, :9] == 7.0)
+
+
+def test_a_dem_larger_than_the_grid_is_read_under_it_only(tmp_path):
+    """A national DEM for a province's grid: its window (and a 2-pixel margin) is read, as
+    stored, and what is read gives the same elevations as the whole file."""
+    from ictgis import io
+
+    grid = Grid.covering((560_000, 1_140_000, 561_000, 1_141_000), RES, CRS)
+    big = Affine(RES, 0, 560_000 - 400 * RES, 0, -RES, 1_141_000 + 300 * RES)
+    rows, cols = np.mgrid[0:1000, 0:1000]
+    write_tif(tmp_path / "dem.tif", 0.5 * rows + 0.25 * cols, big, CRS, dtype="int16")
+    under = io.read_raster_under(tmp_path / "dem.tif", grid.transform, grid.width, grid.height,
+                                 grid.crs)
+    assert under.values.dtype == np.int16
+    assert under.values.shape <= (grid.height + 5, grid.width + 5)
+    terrain = read_dem(tmp_path / "dem.tif", grid)
+    r, c = np.mgrid[0:grid.height, 0:grid.width]
+    np.testing.assert_array_equal(terrain.elevation, np.round(0.5 * (r + 300) + 0.25 * (c + 400)))
 
 
 def test_dem_without_crs_or_overlap_is_a_clear_error(tmp_path):

@@ -552,27 +552,30 @@ def read_dem(path: Path, grid: Grid, *, crs: object = None) -> Terrain:
     DataError
         When the file cannot be read, has no CRS, or no data on the grid.
     """
-    import rasterio
     from rasterio.warp import Resampling, reproject
     from scipy import ndimage
 
     from ictgis import io
     from ictgis.errors import DataError
 
-    source, src_transform, src_crs = io.read_raster(path)
-    with rasterio.open(path) as src:
-        nodata = src.nodata
-    src_crs = src_crs or crs
-    if not src_crs:
+    # only the DEM's part under the grid is read (a national DEM for a province's grid)
+    under = io.read_raster_under(path, grid.transform, grid.width, grid.height, grid.crs,
+                                 source_crs=crs)
+    if under is not None and not under.crs:
         raise DataError(t("coverage.terrain.no_crs"), file=path.name)
-    values = source.astype(np.float64)
-    if nodata is not None:
-        values[source == nodata] = np.nan
-    values[~np.isfinite(values)] = np.nan
     out = np.full((grid.height, grid.width), np.nan, dtype=np.float64)
-    reproject(values, out, src_transform=src_transform, src_crs=src_crs,
-              dst_transform=grid.transform, dst_crs=grid.crs,
-              resampling=Resampling.bilinear, src_nodata=np.nan, dst_nodata=np.nan)
+    if under is not None:
+        source = under.values
+        if np.issubdtype(source.dtype, np.integer):  # warped as stored (no copy): nodata void
+            values, nodata = source, under.nodata
+        else:  # NaN and infinities are voids too
+            values, nodata = source.astype(np.float64), np.nan
+            if under.nodata is not None:
+                values[source == under.nodata] = np.nan
+            values[~np.isfinite(values)] = np.nan
+        reproject(values, out, src_transform=under.transform, src_crs=under.crs,
+                  dst_transform=grid.transform, dst_crs=grid.crs,
+                  resampling=Resampling.bilinear, src_nodata=nodata, dst_nodata=np.nan)
     void = ~np.isfinite(out)
     if void.all():
         raise DataError(t("coverage.terrain.no_overlap"), file=path.name)

@@ -26,8 +26,8 @@ from ictgis.io.formats import (
 #: Public name -> the submodule that defines it.
 _LAZY = {
     **dict.fromkeys(("atomic_path", "staged_copy", "staged_dir"), "atomic"),
-    **dict.fromkeys(("raster_writer", "read_raster", "read_raster_on_grid", "write_raster"),
-                   "raster"),
+    **dict.fromkeys(("RasterWindow", "raster_writer", "read_raster", "read_raster_on_grid",
+                     "read_raster_under", "write_raster"), "raster"),
     **dict.fromkeys(("layer_files", "map_fields", "package_versions", "read_files", "read_layer",
                      "read_output_layer", "read_output_table", "sha256"),
                     "read"),

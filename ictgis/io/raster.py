@@ -8,6 +8,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -280,31 +281,42 @@ def read_raster(path: Path) -> tuple[np.ndarray, object, object]:
         raise LayerReadError(msg) from None
 
 
-def read_raster_on_grid(path: Path, transform: object, width: int, height: int,
-                        crs: object, *, resampling: str = "sum") -> np.ndarray:
-    """Read a raster resampled to a grid (float64), nodata as 0.
+@dataclass(frozen=True)
+class RasterWindow:
+    """Band 1 of the part of a raster file under a grid, as stored (:func:`read_raster_under`)."""
 
-    ``resampling="sum"`` keeps totals (counts such as population); ``"nearest"`` keeps
-    class values (land cover). Only the part of the file under the grid is read (with a
-    margin of two source pixels): a tile of a national grid reads its own window.
+    values: np.ndarray
+    transform: object
+    crs: object | None
+    nodata: float | None
+
+
+def read_raster_under(path: Path, transform: object, width: int, height: int, crs: object, *,
+                      source_crs: object = None) -> RasterWindow | None:
+    """Band 1 of the part of a raster under a grid, with a margin of two source pixels.
+
+    The values keep the file's data type: a national grid's tile, or a DEM larger than the
+    province, is never read whole nor copied. ``source_crs`` is the CRS of a file that has
+    none (a file with neither is read whole, its ``crs`` None). None when the file does not
+    reach the grid.
     """
     import rasterio
-    from rasterio.warp import Resampling, reproject, transform_bounds
+    from rasterio.warp import transform_bounds
     from rasterio.windows import Window, from_bounds
 
     if not path.exists():
         msg = t("errors.io.file_not_found", path=path)
         raise LayerReadError(msg)
-    out = np.zeros((height, width), dtype=np.float64)
     a = transform  # an affine.Affine: the grid's bounds in its CRS
     x0, y0 = a.c, a.f  # type: ignore[attr-defined]
     x1, y1 = x0 + width * a.a, y0 + height * a.e  # type: ignore[attr-defined]
     try:
         with rasterio.open(path) as src:
-            if src.crs is None:
+            src_crs = src.crs or source_crs
+            if src_crs is None:
                 window = Window(0, 0, src.width, src.height)
             else:
-                bounds = transform_bounds(crs, src.crs, min(x0, x1), min(y0, y1), max(x0, x1),
+                bounds = transform_bounds(crs, src_crs, min(x0, x1), min(y0, y1), max(x0, x1),
                                           max(y0, y1), densify_pts=21)
                 near = from_bounds(*bounds, transform=src.transform)
                 c0 = max(int(np.floor(near.col_off)) - 2, 0)
@@ -312,16 +324,33 @@ def read_raster_on_grid(path: Path, transform: object, width: int, height: int,
                 c1 = min(int(np.ceil(near.col_off + near.width)) + 2, src.width)
                 r1 = min(int(np.ceil(near.row_off + near.height)) + 2, src.height)
                 if c0 >= c1 or r0 >= r1:
-                    return out  # the file does not reach the grid
+                    return None  # the file does not reach the grid
                 window = Window(c0, r0, c1 - c0, r1 - r0)
-            source = src.read(1, window=window)
-            values = source.astype(np.float64)
-            if src.nodata is not None:
-                values[source == src.nodata] = 0.0
-            reproject(values, out, src_transform=src.window_transform(window), src_crs=src.crs,
-                      dst_transform=transform, dst_crs=crs, resampling=Resampling[resampling],
-                      src_nodata=None, dst_nodata=0.0)
+            return RasterWindow(src.read(1, window=window), src.window_transform(window),
+                                src_crs, src.nodata)
     except rasterio.errors.RasterioIOError as exc:
         msg = t("errors.io.raster_unreadable", name=path.name, error=exc)
         raise LayerReadError(msg) from None
+
+
+def read_raster_on_grid(path: Path, transform: object, width: int, height: int,
+                        crs: object, *, resampling: str = "sum") -> np.ndarray:
+    """Read a raster resampled to a grid (float64), nodata as 0.
+
+    ``resampling="sum"`` keeps totals (counts such as population); ``"nearest"`` keeps
+    class values (land cover). Only the part of the file under the grid is read
+    (:func:`read_raster_under`): a tile of a national grid reads its own window.
+    """
+    from rasterio.warp import Resampling, reproject
+
+    out = np.zeros((height, width), dtype=np.float64)
+    under = read_raster_under(path, transform, width, height, crs)
+    if under is None:
+        return out
+    values = under.values.astype(np.float64)
+    if under.nodata is not None:
+        values[under.values == under.nodata] = 0.0
+    reproject(values, out, src_transform=under.transform, src_crs=under.crs,
+              dst_transform=transform, dst_crs=crs, resampling=Resampling[resampling],
+              src_nodata=None, dst_nodata=0.0)
     return out
