@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 import geopandas as gpd
@@ -454,6 +456,38 @@ def outlines(communes: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
     """
     require_metric(communes, "communes")
     keys = group_keys(communes, level)
+    # a run asks for the same outlines more than once (the statistics' layers, then the
+    # maps, from other frames of the same communes): made once per content
+    seen = (_content_key(communes, keys), level)
+    with _OUTLINES_LOCK:
+        made = _OUTLINES.get(seen)
+    if made is None:
+        made = _dissolved(communes, level, keys)
+        with _OUTLINES_LOCK:
+            _OUTLINES[seen] = made
+            while len(_OUTLINES) > OUTLINES_KEPT:
+                _OUTLINES.pop(next(iter(_OUTLINES)))  # the oldest
+    return made.copy()
+
+
+#: Outlines kept for communes asked again (:func:`outlines`), the last ones made.
+OUTLINES_KEPT = 8
+_OUTLINES_LOCK = threading.Lock()
+_OUTLINES: dict[tuple[str, str], gpd.GeoDataFrame] = {}
+
+
+def _content_key(communes: gpd.GeoDataFrame, keys: Sequence[str]) -> str:
+    """A digest of what :func:`outlines` depends on: the CRS, geometries and grouping values."""
+    digest = hashlib.sha256(str(communes.crs.to_wkt()).encode())
+    for wkb in shapely.to_wkb(np.asarray(communes.geometry.array, dtype=object)):
+        digest.update(b"\0" if wkb is None else wkb)
+    for key in keys:
+        digest.update("\0".join(communes[key].astype(str)).encode())
+    return digest.hexdigest()
+
+
+def _dissolved(communes: gpd.GeoDataFrame, level: str, keys: list[str]) -> gpd.GeoDataFrame:
+    """:func:`outlines`, made."""
     geoms = np.array(communes.geometry.array, dtype=object)
     # a missing geometry would shift coverage_clean's results onto the wrong communes
     # (shapely 2.2.0): an empty polygon keeps them aligned

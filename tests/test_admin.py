@@ -212,6 +212,29 @@ def test_outlines_of_regions_and_the_whole() -> None:
     assert _holes(whole.geometry[0]) == pytest.approx([1600])
 
 
+def test_outlines_are_made_once_per_content(monkeypatch) -> None:
+    """The statistics and the maps ask for the same outlines from other frames: made once;
+    another geometry or grouping value, or a change to what was returned, makes no stale
+    answer."""
+    import shapely.affinity
+
+    made = []
+    dissolved = admin._dissolved
+    monkeypatch.setattr(admin, "_dissolved", lambda *a: made.append(a[1]) or dissolved(*a))
+    communes = _generated_communes().iloc[::-1]  # a level no other test asks this way
+    first = admin.outlines(communes, "district")
+    first.loc[0, "district"] = "changed"  # the caller's copy
+    again = admin.outlines(communes.copy().reset_index(drop=True), "district")
+    assert made == ["district"]
+    assert again["district"].tolist() == sorted(communes["district"].unique())
+    moved = communes.copy()
+    moved.loc[moved.index[0], "geometry"] = shapely.affinity.translate(moved.geometry.iloc[0], 1)
+    admin.outlines(moved, "district")
+    renamed = communes.assign(district=communes["district"].replace({"T": "U"}))
+    assert "U" in admin.outlines(renamed, "district")["district"].tolist()
+    assert made == ["district"] * 3
+
+
 def test_outlines_with_a_commune_without_geometry() -> None:
     # shapely 2.2.0's coverage_clean moves the results after a missing geometry up by one
     communes = _generated_communes()
