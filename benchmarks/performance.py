@@ -43,7 +43,7 @@ BENCHMARKS: dict[str, tuple[str, ...]] = {
     "bench_map": (),
     "bench_priorities": (),
     "bench_bad_input": (),
-    "bench_national": (),
+    "bench_national": ("--distributed",),  # issue 14: local threads vs a 2-worker LocalCluster
     "bench_cli_start": (),
 }
 #: Header lines of a kept output: ``# machine: ...`` and ``# date: ...``.
