@@ -126,7 +126,7 @@ def check_crosswalk(table: pd.DataFrame, *, file: str) -> tuple[pd.DataFrame, pd
         rows(bad_relation, validate.texts("problems.crosswalk.bad_relation", bad_relation,
                                           value=written), "bad_relation"),
         rows(bad_share, validate.texts("problems.crosswalk.bad_share", bad_share,
-                                       value=share.map(plain_number).astype("string")), "bad_share"),
+                                       value=share[bad_share].map(plain_number)), "bad_share"),
     ]
     ok = ~(blank | bad_relation | bad_share)
     usable = frame.loc[ok]
@@ -168,7 +168,7 @@ def check_crosswalk(table: pd.DataFrame, *, file: str) -> tuple[pd.DataFrame, pd
             frame.index, fill_value=False)
         found.append(rows(wrong, validate.texts(
             "problems.crosswalk.share_sum", wrong, former=frame["former_code"],
-            total=total.reindex(frame.index).map(plain_number).astype("string")),
+            total=total.reindex(frame.index)[wrong].map(plain_number)),  # the rows it names
             "share_sum"))
     validate.raise_if_any(validate.concat(found), what=t("errors.unusable", file=file))
     frame.loc[frame["relation"] == "whole", "share"] = 1.0

@@ -909,13 +909,10 @@ def _points_geometry(frame: pd.DataFrame, cfg: LayerConfig
     else:
         x, y = parse_number(table["easting"]), parse_number(table["northing"])
     bad = x.isna() | y.isna()
-    if bad.any():
-        rows, empty = bad.to_numpy(bool), t("problems.empty")
-        text = texts("problems.points.bad_coordinates", bad,
-                     x=table.loc[rows, xcol].astype("string").replace("", empty),
-                     y=table.loc[rows, ycol].astype("string").replace("", empty))
-    else:
-        text = pd.Series(pd.NA, index=table.index, dtype="string")
+    rows, empty = bad.to_numpy(bool), t("problems.empty")  # the cells of the rows it names
+    text = texts("problems.points.bad_coordinates", bad,
+                 x=table.loc[rows, xcol].astype("string").replace("", empty),
+                 y=table.loc[rows, ycol].astype("string").replace("", empty))
     crs = cfg.crs or "EPSG:4326"
     geoms = shapely.points(x.fillna(0).to_numpy(), y.fillna(0).to_numpy())
     geoms[bad.to_numpy()] = None
