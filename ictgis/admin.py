@@ -394,9 +394,9 @@ def aggregate(table: pd.DataFrame, level: str, columns: Sequence[str]) -> pd.Dat
         sums.insert(0, level, WHOLE_PROVINCE)
         return sums.reset_index(drop=True)
     groups = [table[k] for k in keys]
-    sums = values.groupby(groups, sort=True, dropna=False, observed=True).sum()
-    incomplete = values.isna().groupby(groups, sort=True, dropna=False, observed=True).any()
-    return sums.mask(incomplete).reset_index()
+    # skipna=False: a group with a missing value sums to NaN
+    return values.groupby(groups, sort=True, dropna=False, observed=True).sum(
+        skipna=False).reset_index()
 
 
 def safe_ratio(numerator: pd.Series, denominator: pd.Series, scale: float = 1.0) -> pd.Series:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from ictgis import admin, postal, telecom
@@ -154,12 +155,24 @@ def level_table(table: pd.DataFrame, level: str, *,
     out = telecom.add_indicators(postal.add_indicators(sums))
     counts = [c for c in (*columns, *telecom.SUBSCRIBER_COLUMNS)
               if c != "area_km2" and c in out]
-    return _ordered(out.astype({c: "Int64" for c in counts if _integral(out[c])}))
+    return _ordered(out.assign(**{c: whole for c in counts
+                                  if (whole := _whole_numbers(out[c])) is not None}))
 
 
-def _integral(values: pd.Series) -> bool:
-    numbers = pd.to_numeric(values, errors="coerce").dropna()
-    return bool(len(numbers) == 0 or (numbers == numbers.round()).all())
+def _whole_numbers(values: pd.Series) -> pd.Series | None:
+    """``values`` as ``Int64`` (NaN as NA) when every number in it is whole, else None."""
+    if values.dtype != np.float64:  # every value must be a number (or missing)
+        numbers = pd.to_numeric(values, errors="coerce")
+        if numbers.notna().sum() != values.notna().sum():
+            return None
+        values = numbers.astype(np.float64)
+    x = values.to_numpy()
+    missing = np.isnan(x)
+    present = x[~missing]
+    if not (np.isfinite(present).all() and (present == np.round(present)).all()):
+        return None
+    whole = pd.arrays.IntegerArray(np.where(missing, 0, x).astype(np.int64), missing)
+    return pd.Series(whole, index=values.index, name=values.name)
 
 
 def _district_subscribers(sums: pd.DataFrame, table: pd.DataFrame, level: str,
@@ -198,10 +211,10 @@ def compute_stats(ws: Workspace) -> dict[str, pd.DataFrame]:
     by_district = None
     if ws.subscribers is not None and ws.config.layers["subscribers"].by == "district":
         by_district = ws.subscribers
+    plain = pd.DataFrame(table.drop(columns="geometry"))
     out = {}
     for level in available_levels(table):
-        result = level_table(pd.DataFrame(table.drop(columns="geometry")), level,
-                             subscribers_by_district=by_district)
+        result = level_table(plain, level, subscribers_by_district=by_district)
         if ws.config.synthetic:
             result["synthetic"] = SYNTHETIC
         out[level] = result

@@ -143,3 +143,25 @@ def test_xlsx_headers_follow_the_language(runner, make_workspace) -> None:
         assert result.exit_code == 0, result.output
         sheet = openpyxl.load_workbook(root / "outputs" / "stats" / "stats.xlsx")[sheet_name]
         assert header in [c.value for row in sheet.iter_rows(max_row=5) for c in row]
+
+
+@pytest.mark.parametrize(("values", "expected"), [
+    ([3.0, float("nan"), 0.0], [3, None, 0]),           # sums of counts: NaN where incomplete
+    ([float("nan"), float("nan")], [None, None]),
+    ([], []),
+    ([2.5, 1.0], None),                                  # a fraction: not counts
+    ([1.0, float("inf")], None),
+    (pd.Series(["4", None, 7], dtype=object), [4, None, 7]),  # not float64: numbers first
+    (pd.Series(["4", "x"], dtype=object), None),                 # text is not a count
+    (pd.Series([2, None], dtype="Int64"), [2, None]),
+    (pd.Series([1.5, None], dtype="Float64"), None),
+])
+def test_whole_numbers_as_pandas_astype_would_give(values, expected) -> None:
+    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=float)
+    got = stats._whole_numbers(series)
+    if expected is None:
+        assert got is None
+        return
+    assert str(got.dtype) == "Int64"
+    assert [None if pd.isna(v) else int(v) for v in got] == expected
+    pd.testing.assert_series_equal(got, pd.to_numeric(series).astype("Int64"), check_names=False)
