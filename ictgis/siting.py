@@ -28,6 +28,7 @@ from ictgis.config import SitingConfig
 from ictgis.errors import DataError
 from ictgis.i18n import check_language, labels, number, t
 from ictgis.text import fold, map_unique
+from ictgis.threads import query_in_halves
 from ictgis.validate import where_text
 
 # input vocabulary, not display text
@@ -304,7 +305,7 @@ def zone_hits(sites: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, settings: Siting
     if zones.empty or sites.empty:
         return empty_findings()
     tree = shapely.STRtree(zones.geometry.array)
-    s, z = tree.query(sites.geometry.array, predicate="intersects")
+    s, z = query_in_halves(tree, sites.geometry.array, predicate="intersects")
     order = np.lexsort((z, s))  # per site, zones in the order of the layer
     s, z = s[order], z[order]
     cls = sites["mast_class"].to_numpy(dtype=object)[s]

@@ -12,7 +12,7 @@ import pytest
 import shapely
 from shapely.geometry import Point, box
 
-from ictgis import admin
+from ictgis import admin, threads
 from ictgis.admin import MIN_HOLE_M2, SLIVER_WIDTH_M
 from ictgis.errors import ConfigError
 
@@ -68,7 +68,7 @@ def test_locate_equals_a_loop_over_the_communes(monkeypatch, split: int) -> None
     """On one thread or two, against a loop of ``covers`` that takes the smallest code."""
     import numpy as np
 
-    monkeypatch.setattr(admin, "LOCATE_SPLIT_POINTS", split)
+    monkeypatch.setattr(threads, "SPLIT_QUERY", split)
     cells = [(f"C{9 - i:02d}{j}", box(i, j, i + 1, j + 1)) for i in range(10) for j in range(7)]
     communes = gpd.GeoDataFrame({"code": [c for c, _ in cells]},
                                 geometry=[g for _, g in cells], crs=9210)
