@@ -342,6 +342,30 @@ def test_communes_burnt_from_mappings_are_the_shapely_pixels():
     assert (whole == -1).sum() > 0  # the hole and the gap between the parts
 
 
+def test_communes_burnt_on_a_thread_without_a_warning():
+    """On a tile thread rasterio warns "no geotransform" from inside ``rasterize`` (it burns
+    right all the same): the run must not print it; the pixels are the main thread's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ictgis.coverage.population import _quiet_rasterize, rasterize_window
+
+    _quiet_rasterize.cache_clear()  # its filter made again below, ahead of "error"
+    communes = gpd.GeoDataFrame({"code": ["A"]}, geometry=[box(X0, Y0, X0 + 3_000, Y0 + 4_000)],
+                                crs=CRS)
+    grid = province_grid(communes, small_settings())
+    window = (0, grid.height, 0, grid.width)
+    shapes = [(communes.geometry.iloc[0], 0)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        on_main = rasterize_window(shapes, grid, window)
+        with ThreadPoolExecutor(2) as pool:
+            on_threads = list(pool.map(lambda _: rasterize_window(shapes, grid, window),
+                                       range(4)))
+    assert (on_main == 0).sum() > 0
+    for burnt in on_threads:
+        assert np.array_equal(burnt, on_main)
+
+
 def test_near_zones_computed_at_once_are_each_transmitters_own():
     """KernelCache.near_stacks against near(), transmitter by transmitter (sectors, several
     heights and sub-pixel offsets, one stack per size), bit for bit."""

@@ -17,8 +17,10 @@ window), so that a national grid never needs a full-size commune index or popula
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
+import warnings
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -86,6 +88,7 @@ def rasterize_window(shapes: list[tuple[object, int]], grid: Grid, window: Windo
     """
     from rasterio import features
 
+    _quiet_rasterize()
     r0, r1, c0, c1 = window
     shape = (r1 - r0, c1 - c0)
     if not shapes:
@@ -94,6 +97,21 @@ def rasterize_window(shapes: list[tuple[object, int]], grid: Grid, window: Windo
         index = features.rasterize(shapes, out_shape=shape, transform=grid.window_transform(window),
                                    fill=-1, dtype="int32")
     return index if overrides is None else overrides.burn(index, window)
+
+
+@functools.cache
+def _quiet_rasterize() -> None:
+    """Silence rasterio's NotGeoreferencedWarning from inside ``features.rasterize``, once.
+
+    rasterio 1.4 warns "Dataset has no geotransform" now and then from the in-memory raster
+    it burns into, on the tile threads, although every call passes the window's transform
+    (the burnt pixels are right: the coverage tests check them). The filter names that
+    module only; ``catch_warnings`` around the call would not be safe on threads.
+    """
+    from rasterio.errors import NotGeoreferencedWarning
+
+    warnings.filterwarnings("ignore", category=NotGeoreferencedWarning,
+                            module=r"rasterio\.features")
 
 
 def shapes_in(communes: gpd.GeoDataFrame, grid: Grid, window: Window,
