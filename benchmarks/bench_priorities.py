@@ -109,6 +109,13 @@ def main() -> None:
         h.target(f"lazy >= {TARGET_SPEEDUP:.0f}x plain at K = {args.k}, same selections",
                  f"{speedup:.1f}x", speedup >= TARGET_SPEEDUP),
     ])
+    h.show("results:", [
+        h.result("priorities.demo", demo_s, "s", target=f"<={TARGET_DEMO_S:g}"),
+        h.result("priorities.national", figures["total"], "s",
+                 target=f"<={TARGET_NATIONAL_S:g}"),
+        h.result("priorities.lazy_vs_plain", speedup, "x", target=f">={TARGET_SPEEDUP:g}",
+                 baseline=("plain_greedy", figures["plain"], "s")),
+    ])
 
 
 if __name__ == "__main__":
