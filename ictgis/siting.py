@@ -329,11 +329,14 @@ def zone_hits(sites: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, settings: Siting
     }
     ids = sites["id"].to_numpy(dtype=object)
     zone_ids = zones["id"].to_numpy(dtype=object)
-    x, y = _xy(sites.geometry.array)
+    points = np.asarray(sites.geometry.array, dtype=object)
     names = zones["name"].to_numpy(dtype=object) if "name" in zones else np.full(len(zones), "")
     parts = []
-    for rule, hit in rules.items():
-        if not hit.any():
+    for rule, broken in rules.items():
+        hit = np.flatnonzero(broken)
+        # the first zone a site breaks (pairs are sorted by site, then zone)
+        hit = hit[np.r_[True, s[hit[1:]] != s[hit[:-1]]]] if len(hit) else hit
+        if not len(hit):
             continue
         detail: object = ""  # the texts of the rule's hits only
         params = None
@@ -344,11 +347,12 @@ def zone_hits(sites: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, settings: Siting
         if rule == "zone.class":
             params = [{"mast_class": c, "allowed": ", ".join(a)}
                       for c, a in zip(cls[hit], allowed[hit], strict=True)]
-        found = _findings({"site_id": ids[s[hit]], "rule": rule, "value": np.where(
-            rule == "zone.height", height[hit], np.nan), "threshold": np.where(
-            rule == "zone.height", max_height[hit], np.nan), "other_id": zone_ids[z[hit]],
-            "detail": detail, "x": x[s[hit]], "y": y[s[hit]], "params": params})
-        parts.append(found.drop_duplicates(["site_id", "rule"]))
+        x, y = _xy(points[s[hit]])
+        parts.append(_findings({
+            "site_id": ids[s[hit]], "rule": rule, "value": np.where(
+                rule == "zone.height", height[hit], np.nan), "threshold": np.where(
+                rule == "zone.height", max_height[hit], np.nan), "other_id": zone_ids[z[hit]],
+            "detail": detail, "x": x, "y": y, "params": params}))
     return _concat(parts)
 
 
