@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -298,3 +299,22 @@ def test_the_group_usage_follows_the_language(runner, vietnamese) -> None:
     assert "Lỗi: Không có lệnh “bogus”." in result.output
     result = runner.invoke(main, ["bogus"], env={"ICTGIS_LANG": "en"}, prog_name="ictgis")
     assert "Error: No such command “bogus”." in result.output
+
+
+def test_a_bug_is_one_line_and_the_option_it_names_shows_where(runner, make_workspace,
+                                                                 monkeypatch) -> None:
+    from ictgis import stats
+
+    def broken(_ws):
+        raise RuntimeError("boom")
+
+    root = make_workspace()
+    monkeypatch.setattr(stats, "compute_stats", broken)
+    result = invoke(runner, "stats", "-w", str(root), "--lang", "en")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    line = result.stderr.strip().splitlines()[-1]
+    assert "internal error in ictgis (RuntimeError: boom)" in line
+    option = re.search(r"again with (-\S+)", line).group(1)
+    again = invoke(runner, option, "stats", "-w", str(root), "--lang", "en")
+    assert again.exit_code == 1
+    assert "Traceback" in again.stderr and 'in broken\n    raise RuntimeError("boom")' in again.stderr
