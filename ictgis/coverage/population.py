@@ -103,10 +103,10 @@ def rasterize_window(shapes: list[tuple[object, int]], grid: Grid, window: Windo
 def _quiet_rasterize() -> None:
     """Silence rasterio's NotGeoreferencedWarning from inside ``features.rasterize``, once.
 
-    rasterio 1.4 warns "Dataset has no geotransform" now and then from the in-memory raster
-    it burns into, on the tile threads, although every call passes the window's transform
-    (the burnt pixels are right: the coverage tests check them). The filter names that
-    module only; ``catch_warnings`` around the call would not be safe on threads.
+    rasterio 1.4 warns "Dataset has no geotransform" from the in-memory raster it burns
+    into when it is called off the main thread (the tile threads), although every call
+    passes the window's transform: the burnt pixels are the main thread's (tested). The
+    filter names that module only; ``catch_warnings`` around the call is not thread-safe.
     """
     from rasterio.errors import NotGeoreferencedWarning
 
