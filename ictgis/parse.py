@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 _DMS = (
@@ -23,7 +22,7 @@ def parse_coordinate(values: pd.Series) -> pd.Series:
     pandas.Series
         Floats, NaN where a cell is not a coordinate.
     """
-    out = _plain_decimals(values)
+    out = pd.to_numeric(values, errors="coerce").astype(float)  # plain decimals, vectorised
     # the rest (decimal commas, DMS) only where the plain parse failed on a non-empty cell
     failed = out.isna().to_numpy(bool)
     if failed.any():
@@ -33,24 +32,6 @@ def parse_coordinate(values: pd.Series) -> pd.Series:
             rows = text.index[redo]
             out.loc[rows] = _parse_written(text.loc[rows]).to_numpy()
     return out
-
-
-def _plain_decimals(values: pd.Series) -> pd.Series:
-    """Cells written as plain decimals (``12.5``, `` -3e2 ``), as floats; NaN elsewhere.
-
-    ``pandas.to_numeric(errors="coerce")``. A column whose every cell is such a decimal in
-    ASCII (the usual coordinate column) is converted by numpy instead, in half the time;
-    ``_`` and non-ASCII digits, which Python's ``float`` accepts and pandas does not, keep a
-    column on the pandas path.
-    """
-    cells = values.tolist()
-    try:
-        text = "".join(cells)
-        if text.isascii() and "_" not in text:
-            return pd.Series(np.array(cells, dtype=np.float64), index=values.index)
-    except (TypeError, ValueError):  # a cell that is not text, or not a decimal
-        pass
-    return pd.to_numeric(values, errors="coerce").astype(float)
 
 
 def _parse_written(text: pd.Series) -> pd.Series:
@@ -83,7 +64,7 @@ def parse_number(values: pd.Series, *, integer: bool = False) -> pd.Series:
     pandas.Series
         Floats, NaN where a cell is empty or not a number.
     """
-    plain = _plain_decimals(values)
+    plain = pd.to_numeric(values, errors="coerce").astype(float)  # vectorised; spaces around ok
     # a plain parse is right except for "12.345" as a count (thousands, not a fraction): such
     # a cell reads as less than 1000, so the text is looked at only there and where it failed
     look = plain.isna() | (integer & (plain.abs() < 1000))

@@ -123,17 +123,3 @@ def test_parse_number(text, as_float, as_integer):
 def test_parse_number_thousands_and_decimals_together(text, expected):
     # Vietnamese "1.234,5" and English "1,234.5" (docstring: both conventions accepted).
     assert parse.parse_number(pd.Series([text])).iloc[0] == pytest.approx(expected)
-
-
-@pytest.mark.parametrize("cells", [
-    ["106.3601", " 10.5 ", "-3e2", "+5", "1.", ".5", "inf", "nan"],  # numpy's path
-    ["106.3601", ""], ["1_000", "2"], ["١٢", "3"], ["0x10"], ["12,5", "7"], ["abc"],
-    [None, "4"], [5, "6"], [],
-])
-def test_plain_decimals_read_as_pandas_reads_them(cells):
-    """The numpy shortcut for all-decimal columns against ``pandas.to_numeric`` (the oracle)."""
-    from ictgis.parse import _plain_decimals
-
-    values = pd.Series(cells, dtype=object, index=range(10, 10 + len(cells)))
-    expected = pd.to_numeric(values, errors="coerce").astype(float)
-    pd.testing.assert_series_equal(_plain_decimals(values), expected)
