@@ -334,10 +334,9 @@ def zone_hits(sites: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, settings: Siting
     parts = []
     for rule, broken in rules.items():
         hit = np.flatnonzero(broken)
-        # the first zone a site breaks (pairs are sorted by site, then zone)
-        hit = hit[np.r_[True, s[hit[1:]] != s[hit[:-1]]]] if len(hit) else hit
         if not len(hit):
             continue
+        hit = hit[np.r_[True, s[hit[1:]] != s[hit[:-1]]]]  # the first zone per site (sorted)
         detail: object = ""  # the texts of the rule's hits only
         params = None
         if rule == "zone.prohibited":
