@@ -204,7 +204,7 @@ class IctgisGroup(CatalogueHelp, click.Group):
             raise Failure(os_error_message(exc)) from None
         except KeyboardInterrupt:
             raise Failure(t("cli.interrupted")) from None
-        except Exception as exc:  # a bug: one line, never a traceback (-vv shows it, as the line says)
+        except Exception as exc:  # a bug: one line, never a traceback (-vv shows it)
             logger.debug("internal error", exc_info=True)
             detail = " ".join(str(exc).split())[:300]
             raise Failure(t("cli.internal_error", kind=type(exc).__name__, detail=detail)
