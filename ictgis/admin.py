@@ -319,12 +319,16 @@ def locate(points: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> pd.Series:
     shapely.prepare(polygons)  # prepared polygons against a tree of points: the fast way round
     tree = shapely.STRtree(points.geometry.array)
     commune_idx, point_idx = query_in_halves(tree, polygons, predicate="intersects")
-    codes = communes["code"].to_numpy()[commune_idx]
-    found = pd.DataFrame({"p": point_idx, "code": codes}).sort_values(["p", "code"])
-    first = found.drop_duplicates("p")
-    out = pd.Series(pd.NA, index=points.index, dtype="string")
-    out.iloc[first["p"].to_numpy()] = first["code"].to_numpy()
-    return out
+    # each point takes the commune of smallest rank by code among those it touches
+    by_code = communes["code"].reset_index(drop=True).sort_values(kind="stable").index
+    rank = np.empty(len(by_code), dtype=np.intp)
+    rank[by_code] = np.arange(len(by_code))
+    best = np.full(len(points), len(by_code), dtype=np.intp)  # len: in no commune
+    np.minimum.at(best, point_idx, rank[commune_idx])
+    inside = best < len(by_code)
+    values = np.full(len(points), None, dtype=object)
+    values[inside] = communes["code"].to_numpy(dtype=object)[by_code.to_numpy()[best[inside]]]
+    return pd.Series(values, index=points.index, dtype="string")
 
 
 def count_pairs(rows: pd.Series, index: pd.Index, columns: pd.Series,

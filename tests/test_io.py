@@ -254,6 +254,16 @@ def test_table_cells_are_text_without_surrounding_space(tmp_path, ext):
     assert frame[io.WHERE].tolist() == ["row 2", "row 3", "row 4", "row 5"]
 
 
+def test_csv_row_short_of_fields_reads_the_missing_cells_as_empty(tmp_path):
+    # a sheet saved by hand: the last cells of a row left out, "NA" meaning what it says
+    path = tmp_path / "diem.csv"
+    path.write_text("ma_diem,ten_diem,so_nv\nBC01,NA\nBC02\nBC03,null,7\n", encoding="utf-8")
+    frame = io.read_layer(_cfg(path))
+    assert frame["ten_diem"].tolist() == ["NA", "", "null"]
+    assert frame["so_nv"].tolist() == ["", "", "7"]
+    assert all(isinstance(v, str) for v in frame["so_nv"])
+
+
 @pytest.mark.parametrize("column", [
     ["BC01", "BC02", "Tân\tMỹ"],  # nothing to strip: the column itself comes back
     ["BC01", "BC02 "], [" BC01", "BC02"], ["BC01", "\u00a0BC02"], ["BC01\u3000", "BC02"],

@@ -156,7 +156,6 @@ def _read_table(cfg: LayerConfig) -> pd.DataFrame:
         msg = t("errors.io.table_unreadable", name=path.name, error=exc)
         raise LayerReadError(msg) from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.fillna("").astype(str)
     blank: Sequence[int] = range(len(frame))  # rows whose cells are all empty so far
     for j in range(frame.shape[1]):  # on lists: pandas' .str calls a lambda a cell
         values = frame.iloc[:, j]
@@ -180,16 +179,16 @@ def _tidy(text: list[str]) -> list[str]:
 
 
 def _read_text_table(cfg: LayerConfig, skip: int) -> tuple[pd.DataFrame, int]:
-    """The table below ``skip`` rows, every cell as text, and ``skip``."""
+    """The table below ``skip`` rows, every cell as text (an empty cell as ``""``), and ``skip``."""
     path = cfg.path
     if format_suffix(path) == ".xlsx":
         frame = pd.read_excel(path, sheet_name=cfg.layer or 0, dtype=str, engine="openpyxl",
-                              skiprows=skip)
-    else:
+                              skiprows=skip).fillna("").astype(str)
+    else:  # without na_filter, a missing or empty field is "" (and no cell is looked at twice)
         encoding = cfg.encoding or "utf-8-sig"
         lines = _first_lines(path, encoding, skip + 1)
         frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, sep=_separator(lines[skip] if skip < len(
+            path, dtype=str, na_filter=False, sep=_separator(lines[skip] if skip < len(
                 lines) else ""), encoding=encoding, skip_blank_lines=False, skiprows=skip,
         )
     return frame, skip
