@@ -232,8 +232,9 @@ def assign_regions(
             mapping[found[0]] = region
     unmapped = [u for u in present if u not in mapping]
     if unmapped:
-        msg = t("admin.error.region_missing", unit=unit_name,
-                names=", ".join(f"“{u}”" for u in unmapped), file=file, section=section)
+        names = ", ".join(t("admin.quoted", name=u) for u in unmapped)
+        msg = t("admin.error.region_missing", unit=unit_name, names=names, file=file,
+                section=section)
         raise ConfigError(msg)
     return units.map(mapping).astype("string")
 
@@ -268,7 +269,7 @@ def macro_regions(provinces: pd.Series, configured: Mapping[str, Sequence[str]],
     found = present.map(lambda p: region_of.get(matcher.match(p) or ""))
     if found.isna().any():
         msg = t("admin.error.macro_region_missing", file=file,
-                names=", ".join(f"“{p}”" for p in present[found.isna()]))
+                names=", ".join(t("admin.quoted", name=p) for p in present[found.isna()]))
         raise ConfigError(msg)
     return provinces.map(dict(zip(present, found, strict=True))).astype("string")
 
