@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,6 +167,30 @@ def load_workspace(config: Config, *, strict: bool = False,
         district...). Problems of single points do not raise: the rows are rejected and
         listed in ``problems`` and ``rejects``.
     """
+    with _collector_paused():
+        return _load(config, strict=strict, progress=progress)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while the layers are read; back as it was afterwards.
+
+    Reading a national workspace allocates some 100,000 shapely geometries, which the
+    collector tracks, and next to no reference cycles: about twice a load it walked the
+    whole heap and freed nothing (0.1 s of the 1.7 s of the legacy country, measured with
+    ``gc.callbacks``). What cycles there are go at the next collection after the load.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load(config: Config, *, strict: bool, progress: Progress | None) -> Workspace:
+    """:func:`load_workspace`, with the collector as it is."""
     step = progress or (lambda _name: None)
     crosswalk = None
     all_problems = []

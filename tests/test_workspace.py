@@ -325,3 +325,36 @@ def test_a_broken_point_table_is_reported_once_the_communes_are_good(make_worksp
     with pytest.raises(DataError) as exc:
         load(make_workspace(posts=posts_df.drop(columns="lat")))
     assert "posts.csv" in str(exc.value) and "lat" in str(exc.value)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+@pytest.mark.parametrize("broken", [False, True], ids=["loads", "raises"])
+def test_the_cycle_collector_is_paused_while_loading_and_restored(make_workspace, posts_df,
+                                                                  monkeypatch, enabled: bool,
+                                                                  broken: bool) -> None:
+    import gc
+
+    from ictgis import workspace
+
+    seen = []
+    read_points = workspace.read_points
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return read_points(*args, **kwargs)
+
+    monkeypatch.setattr(workspace, "read_points", spy)
+    root = make_workspace(posts=posts_df.drop(columns="lat") if broken else posts_df)
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        if broken:
+            with pytest.raises(DataError):
+                load(root)
+        else:
+            load(root)
+        after = gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert seen and not any(seen)  # paused while the layers were read
+    assert after is enabled  # and left as the caller had it, error or not
