@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import functools
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -35,6 +36,11 @@ def in_background(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[
 #: zones 130 -> 75 ms.
 SPLIT_QUERY = 20_000
 
+#: An element-wise GEOS function of geometries with this many vertices in all is split in two
+#: halves, the second on a thread of its own (:func:`map_in_halves`). Measured: ``is_valid``
+#: of 10,035 communes (1.2 million vertices) 63 -> 33 ms.
+SPLIT_VERTICES = 100_000
+
 
 def query_in_halves(tree: shapely.STRtree, geometries: np.ndarray, *, predicate: str
                     ) -> np.ndarray:
@@ -45,13 +51,37 @@ def query_in_halves(tree: shapely.STRtree, geometries: np.ndarray, *, predicate:
     are the same, in the same order (by queried geometry), as from one query.
     """
     geometries = np.asarray(geometries, dtype=object)
-    large = max(len(tree), len(geometries)) >= SPLIT_QUERY and len(geometries) > 1
-    half = len(geometries) // 2 if large else len(geometries)
-    other = (in_background(tree.query, geometries[half:], predicate=predicate)
-             if half < len(geometries) else None)
-    first = tree.query(geometries[:half], predicate=predicate)
-    if other is None:
+    large = max(len(tree), len(geometries)) >= SPLIT_QUERY
+    first, second, half = _in_halves(functools.partial(tree.query, predicate=predicate),
+                                     geometries, large=large)
+    if second is None:
         return first
-    second = other.result()
     second[0] += half
     return np.concatenate([first, second], axis=1)
+
+
+def map_in_halves(fn: Callable[[np.ndarray], np.ndarray], geometries: np.ndarray
+                  ) -> np.ndarray:
+    """``fn(geometries)`` for an element-wise GEOS function, on two threads when it is large.
+
+    GEOS works without the GIL: from :data:`SPLIT_VERTICES` vertices in all, ``fn`` of the
+    second half of ``geometries`` runs on a thread of its own. The result is the same as
+    from one call.
+    """
+    geometries = np.asarray(geometries, dtype=object)
+    large = int(shapely.get_num_coordinates(geometries).sum()) >= SPLIT_VERTICES
+    first, second, _ = _in_halves(fn, geometries, large=large)
+    return first if second is None else np.concatenate([first, second])
+
+
+def _in_halves(fn: Callable[[np.ndarray], T], geometries: np.ndarray, *, large: bool
+               ) -> tuple[T, T | None, int]:
+    """``fn`` of the first half here and of the second on a thread (when ``large``), else of all.
+
+    Returns the two results (the second None when there is no second half) and where the
+    second half starts.
+    """
+    half = len(geometries) // 2 if large and len(geometries) > 1 else len(geometries)
+    other = in_background(fn, geometries[half:]) if half < len(geometries) else None
+    first = fn(geometries[:half])
+    return first, None if other is None else other.result(), half

@@ -13,6 +13,7 @@ import shapely
 from ictgis.errors import DataError
 from ictgis.i18n import number, t
 from ictgis.io import WHERE
+from ictgis.threads import map_in_halves
 
 #: Columns of a problem table (outputs/rejects/problems.csv).
 PROBLEM_COLUMNS = ("layer", "file", "where", "id", "severity", "code", "problem")
@@ -165,7 +166,7 @@ def repair_polygons(gdf: gpd.GeoDataFrame, *, layer: str, file: str
         The layer with repaired geometries, and a problem row per repaired feature.
     """
     geoms = gdf.geometry.array
-    invalid = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
+    invalid = ~map_in_halves(shapely.is_valid, geoms) & ~shapely.is_missing(geoms)
     if not invalid.any():
         return gdf, empty_problems()
     reasons = pd.Series(shapely.is_valid_reason(geoms), index=gdf.index)

@@ -1,4 +1,4 @@
-"""Work on threads: a large spatial-index query in two halves gives what one query gives."""
+"""Work on threads: a large query or element-wise GEOS call in two halves gives what one call gives."""
 
 from __future__ import annotations
 
@@ -24,3 +24,23 @@ def test_query_in_halves_is_one_query(monkeypatch, n_points: int, split: int) ->
         np.testing.assert_array_equal(got, expected)  # the same pairs in the same order
     if n_points == 500:
         assert expected.shape[1] > 100
+
+
+@pytest.mark.parametrize("fn", [shapely.is_valid, shapely.area, shapely.get_num_coordinates],
+                         ids=["is_valid", "area", "vertices"])
+@pytest.mark.parametrize(("n", "split"), [(301, 0), (301, 10**9), (1, 0), (0, 0)],
+                         ids=["two threads", "one thread", "one geometry", "no geometry"])
+def test_map_in_halves_is_one_call(monkeypatch, fn, n: int, split: int) -> None:
+    monkeypatch.setattr(threads, "SPLIT_VERTICES", split)
+    rng = np.random.default_rng(4)
+    corners = rng.uniform(0, 100, (n, 2))
+    geoms = shapely.box(*corners.T, *(corners + rng.uniform(1, 30, (n, 2))).T)
+    if n > 2:  # a bow tie (invalid) and a missing geometry among them
+        geoms[n // 3] = shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])
+        geoms[2 * n // 3] = None
+    got = threads.map_in_halves(fn, geoms)
+    expected = fn(geoms)
+    assert got.dtype == expected.dtype and got.shape == expected.shape == (n,)
+    np.testing.assert_array_equal(got, expected)
+    if n > 2 and fn is shapely.is_valid:
+        assert not got.all()
