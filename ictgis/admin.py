@@ -232,9 +232,8 @@ def assign_regions(
             mapping[found[0]] = region
     unmapped = [u for u in present if u not in mapping]
     if unmapped:
-        names = ", ".join(t("admin.quoted", name=u) for u in unmapped)
-        msg = t("admin.error.region_missing", unit=unit_name, names=names, file=file,
-                section=section)
+        msg = t("admin.error.region_missing", unit=unit_name, names=_quoted(unmapped),
+                file=file, section=section)
         raise ConfigError(msg)
     return units.map(mapping).astype("string")
 
@@ -269,9 +268,14 @@ def macro_regions(provinces: pd.Series, configured: Mapping[str, Sequence[str]],
     found = present.map(lambda p: region_of.get(matcher.match(p) or ""))
     if found.isna().any():
         msg = t("admin.error.macro_region_missing", file=file,
-                names=", ".join(t("admin.quoted", name=p) for p in present[found.isna()]))
+                names=_quoted(present[found.isna()]))
         raise ConfigError(msg)
     return provinces.map(dict(zip(present, found, strict=True))).astype("string")
+
+
+def _quoted(names: Iterable[object]) -> str:
+    """The names in the catalogue's quotation marks, comma-separated (for messages)."""
+    return ", ".join(t("admin.quoted", name=name) for name in names)
 
 
 def zone_id(urban: pd.Series) -> pd.Series:
@@ -320,15 +324,15 @@ def locate(points: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> pd.Series:
     shapely.prepare(polygons)  # prepared polygons against a tree of points: the fast way round
     tree = shapely.STRtree(points.geometry.array)
     commune_idx, point_idx = query_in_halves(tree, polygons, predicate="intersects")
-    # each point takes the commune of smallest rank by code among those it touches
-    by_code = communes["code"].reset_index(drop=True).sort_values(kind="stable").index
-    rank = np.empty(len(by_code), dtype=np.intp)
-    rank[by_code] = np.arange(len(by_code))
+    # each point takes, of the communes it touches, the one whose code sorts first
+    by_code = communes["code"].reset_index(drop=True).sort_values(kind="stable")
+    rank = np.empty(len(by_code), dtype=np.intp)  # commune position -> place in by_code
+    rank[by_code.index] = np.arange(len(by_code))
     best = np.full(len(points), len(by_code), dtype=np.intp)  # len: in no commune
     np.minimum.at(best, point_idx, rank[commune_idx])
     inside = best < len(by_code)
     values = np.full(len(points), None, dtype=object)
-    values[inside] = communes["code"].to_numpy(dtype=object)[by_code.to_numpy()[best[inside]]]
+    values[inside] = by_code.to_numpy(dtype=object)[best[inside]]
     return pd.Series(values, index=points.index, dtype="string")
 
 
