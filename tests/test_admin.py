@@ -345,3 +345,10 @@ def test_macro_regions_name_what_they_cannot_place(english) -> None:
         admin.macro_regions(pd.Series(["Hà Nội", "Cần Thơ", "Huế"]), configured, file="x.gpkg")
     mine = admin.macro_regions(pd.Series(["Hà Nội", "Cần Thơ"]), configured, file="x.gpkg")
     assert mine.tolist() == ["North", "South"]
+
+
+def test_macro_regions_name_the_provinces_in_none() -> None:
+    provinces = pd.Series(["Đồng Tháp", "Tỉnh Không Có", "Đồng Tháp"])
+    with pytest.raises(ConfigError, match="“Tỉnh Không Có”") as exc:
+        admin.macro_regions(provinces, {}, file="c.gpkg")
+    assert "Đồng Tháp" not in str(exc.value)
